@@ -1,0 +1,110 @@
+import { z } from "zod";
+
+/**
+ * The one place the environment is read. Every entry point (Lambda handlers, the local
+ * runtime, scripts, benchmarks) calls `loadConfig`, so a misnamed variable fails the same
+ * way everywhere: one message listing every problem.
+ */
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .pipe(z.url({ protocol: /^https?$/ }).optional())
+  .optional();
+
+const urlWithDefault = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .transform((v) => (v === "" ? fallback : v))
+    .pipe(z.url({ protocol: /^https?$/ }))
+    .default(fallback)
+    // A trailing slash would double up when paths are appended.
+    .transform((v) => v.replace(/\/+$/, ""));
+
+const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+  ADMIN_USERNAME: z.string().trim().min(1).default("admin"),
+  ADMIN_PASSWORD_HASH: optionalString.pipe(
+    z
+      .string()
+      .regex(BCRYPT_HASH, "must be a bcrypt hash (run `npm run hash-password`)")
+      .optional(),
+  ),
+  SECRET_KEY: optionalString.pipe(
+    z.string().min(32, "must be at least 32 characters (try `openssl rand -base64 48`)").optional(),
+  ),
+  ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((o) => o.trim())
+        .filter((o) => o !== ""),
+    )
+    .pipe(z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ })]))),
+  SPOTIFY_CLIENT_ID: optionalString,
+  SPOTIFY_CLIENT_SECRET: optionalString,
+  SPOTIFY_REDIRECT_URI: optionalUrl,
+  SPOTIFY_ACCOUNTS_URL: urlWithDefault("https://accounts.spotify.com"),
+  SPOTIFY_API_URL: urlWithDefault("https://api.spotify.com/v1"),
+  UPSTASH_REDIS_REST_URL: optionalUrl,
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  TABLE_NAME: z.string().trim().min(3).max(255).default("hoardify"),
+  DYNAMODB_ENDPOINT: optionalUrl,
+  AWS_REGION: z.string().trim().min(1).default("us-east-1"),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) {
+    const cfg = result.data;
+    const problems: string[] = [];
+    const spotify = [cfg.SPOTIFY_CLIENT_ID, cfg.SPOTIFY_CLIENT_SECRET, cfg.SPOTIFY_REDIRECT_URI];
+    if (spotify.some(Boolean) && !spotify.every(Boolean)) {
+      problems.push(
+        "SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REDIRECT_URI must be set together",
+      );
+    }
+    if (Boolean(cfg.UPSTASH_REDIS_REST_URL) !== Boolean(cfg.UPSTASH_REDIS_REST_TOKEN)) {
+      problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return cfg;
+  }
+  throw new ConfigError(
+    result.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`),
+  );
+}
+
+export function spotifyConfigured(cfg: Config): boolean {
+  return Boolean(cfg.SPOTIFY_CLIENT_ID && cfg.SPOTIFY_CLIENT_SECRET && cfg.SPOTIFY_REDIRECT_URI);
+}
+
+/** The variables a person may set, with a line of help each; `.env.example` mirrors this. */
+export const CONFIG_NAMES = Object.keys(configSchema.shape) as (keyof Config)[];

@@ -1,0 +1,35 @@
+import { after } from "node:test";
+import { type RunningProcess, startDynamoDbLocal, startRedisServer } from "#infra/local/processes.ts";
+
+/**
+ * The real services a test file needs. Under `npm test` they were started once by
+ * test/run.ts; a test file run on its own (`node --test test/x.test.ts`) starts its own.
+ */
+
+let ownDynamo: Promise<RunningProcess> | undefined;
+let ownRedis: Promise<RunningProcess> | undefined;
+
+export async function dynamoEndpoint(): Promise<string> {
+  const fromEnv = process.env.TEST_DYNAMODB_ENDPOINT;
+  if (fromEnv) return fromEnv;
+  if (!ownDynamo) {
+    ownDynamo = startDynamoDbLocal();
+    after(async () => (await ownDynamo)?.stop());
+  }
+  return (await ownDynamo).endpoint;
+}
+
+export async function redisPort(): Promise<number> {
+  const fromEnv = process.env.TEST_REDIS_PORT;
+  if (fromEnv) return Number(fromEnv);
+  if (!ownRedis) {
+    ownRedis = startRedisServer();
+    after(async () => (await ownRedis)?.stop());
+  }
+  return (await ownRedis).port;
+}
+
+/** A table name no other test file uses. */
+export function uniqueTableName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}

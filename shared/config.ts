@@ -66,6 +66,8 @@ export const configSchema = z.object({
   AWS_REGION: z.string().trim().min(1).default("us-east-1"),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** Local runtime only: where DynamoDB Local's files and the generated local secrets live. */
+  DATA_DIR: z.string().trim().min(1).default(".data"),
 });
 
 export type Config = z.infer<typeof configSchema>;

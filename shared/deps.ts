@@ -1,0 +1,69 @@
+import type { Cache } from "./cache/port.ts";
+import type { Clock } from "./clock.ts";
+import { systemClock } from "./clock.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { logger } from "./logger.ts";
+import { withSsmSecrets } from "./secrets.ts";
+import { createDocumentClient } from "./store/dynamo.ts";
+import type { Store } from "./store/port.ts";
+import { createDynamoStore } from "./store/repository.ts";
+
+/** Everything a handler talks to. Built once per Lambda container (or given by the local runtime). */
+export interface Deps {
+  config: Config;
+  cache: Cache;
+  store: Store;
+  clock: Clock;
+}
+
+let current: Promise<Deps> | undefined;
+
+/** The local runtime and tests hand over their own adapters. */
+export function setDeps(deps: Deps): void {
+  current = Promise.resolve(deps);
+}
+
+export function resetDeps(): void {
+  current = undefined;
+}
+
+export function getDeps(): Promise<Deps> {
+  if (!current) {
+    current = buildFromEnvironment().catch((err: unknown) => {
+      // Do not cache a failure: a secret fixed in SSM is picked up by the next request.
+      current = undefined;
+      throw err;
+    });
+  }
+  return current;
+}
+
+export async function buildFromEnvironment(env: Record<string, string | undefined> = process.env): Promise<Deps> {
+  const config = loadConfig(await withSsmSecrets(env));
+  return buildDeps(config);
+}
+
+export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): Promise<Deps> {
+  const store =
+    overrides.store ??
+    createDynamoStore({
+      client: createDocumentClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT }),
+      tableName: config.TABLE_NAME,
+    });
+  let cache = overrides.cache;
+  if (!cache) {
+    if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
+      const { createUpstashCache } = await import("./cache/upstash.ts");
+      cache = createUpstashCache({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN });
+    } else {
+      const { createMemoryCache } = await import("./cache/memory.ts");
+      if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
+        logger.warn("UPSTASH_REDIS_REST_URL is not set: using a per-container memory cache");
+      }
+      cache = createMemoryCache();
+    }
+  }
+  return { config, cache, store, clock: overrides.clock ?? systemClock };
+}
+
+export { ConfigError };

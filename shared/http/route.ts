@@ -1,0 +1,44 @@
+import type { z } from "zod";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/**
+ * One row of the route table. `handler` is the entry file (relative to the repo root) that
+ * both the CDK stack bundles into a Lambda and the local server imports; the schemas are
+ * what the shared middleware validates and what the OpenAPI document describes.
+ */
+export interface RouteDef<
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  P extends z.ZodType = z.ZodType,
+> {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly handler: `functions/${string}.ts`;
+  readonly auth: "none" | "bearer";
+  /** Public routes get the stricter API Gateway throttle. */
+  readonly exposure: "public" | "private";
+  readonly summary: string;
+  readonly tags: readonly string[];
+  readonly request?: {
+    readonly query?: Q;
+    readonly path?: P;
+    readonly body?: B;
+    readonly bodyType?: "json" | "form";
+  };
+  /** Status → schema (JSON) or a media type for non-JSON answers. */
+  readonly responses: Readonly<Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>>;
+  /** Milliseconds the function may run (CDK); the default suits request handlers. */
+  readonly timeoutSeconds?: number;
+  readonly memoryMb?: number;
+}
+
+export function defineRoute<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType>(
+  route: RouteDef<Q, B, P>,
+): RouteDef<Q, B, P> {
+  return route;
+}
+
+export type QueryOf<R> = R extends RouteDef<infer Q, z.ZodType, z.ZodType> ? z.infer<Q> : never;
+export type BodyOf<R> = R extends RouteDef<z.ZodType, infer B, z.ZodType> ? z.infer<B> : never;
+export type PathOf<R> = R extends RouteDef<z.ZodType, z.ZodType, infer P> ? z.infer<P> : never;

@@ -1,0 +1,58 @@
+/**
+ * Single-table design. Every entity knows its own keys here, and nowhere else.
+ *
+ *   entity        pk                     sk                         indexes
+ *   ------------  ---------------------  -------------------------  ---------------------------------------
+ *   track         TRACK#<track_id>       META                       by_count: gsi2pk=TRACKS, listen_count (N)
+ *                                                                   gsi1: gsi1pk=TRACKS, gsi1sk=last_listened
+ *   play          PLAYS                  <listened_at>#<track_id>   (sk is the deterministic play key)
+ *   artist        ARTIST#<artist_id>     META                       gsi1: UNSYNCED#ARTIST / artist_id (sparse)
+ *   album         ALBUM#<album_id>       META                       gsi1: UNSYNCED#ALBUM / album_id (sparse)
+ *   aggregate     AGG#<bucket>           <dimension>#<id>           bucket = D#2026-11-21 | M#2026-11 | Y#2026
+ *   spotify link  LINK#SPOTIFY           META
+ *   job run       JOB#<job>              <started_at>               TTL: expires_at (epoch seconds)
+ *   cursor        CURSOR#<name>          META
+ *
+ * Access patterns (one named function each in repository.ts):
+ *   getTrack(id) · listTracksByCount(limit, cursor) · listTracksByLastListened(limit, cursor)
+ *   recordPlay(play) — play + track counters + day aggregates in one transaction
+ *   listPlays(from, to, limit, cursor) — newest first · newestPlay()
+ *   putArtistIfAbsent / getArtist / listUnsyncedArtists / saveArtistMetadata
+ *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata
+ *   getAggregates(bucket) · getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
+ *   recordJobRun / listJobRuns(job) · getCursor / setCursor
+ *
+ * One partition (PLAYS) holds every play: a single person listens to ~50k tracks a year,
+ * far below a partition's 1,000 WCU / 3,000 RCU, and a single partition makes "newest
+ * first between two instants" one Query.
+ */
+
+export const keys = {
+  track: (trackId: string) => ({ pk: `TRACK#${trackId}`, sk: "META" }),
+  play: (listenedAt: string, trackId: string) => ({ pk: "PLAYS", sk: `${listenedAt}#${trackId}` }),
+  playsPartition: "PLAYS",
+  artist: (artistId: string) => ({ pk: `ARTIST#${artistId}`, sk: "META" }),
+  album: (albumId: string) => ({ pk: `ALBUM#${albumId}`, sk: "META" }),
+  aggregate: (bucket: string, dimension: string, id: string) => ({ pk: `AGG#${bucket}`, sk: `${dimension}#${id}` }),
+  spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },
+  jobRun: (job: string, startedAt: string) => ({ pk: `JOB#${job}`, sk: startedAt }),
+  cursor: (name: string) => ({ pk: `CURSOR#${name}`, sk: "META" }),
+  tracksIndexPk: "TRACKS",
+  unsyncedArtists: "UNSYNCED#ARTIST",
+  unsyncedAlbums: "UNSYNCED#ALBUM",
+} as const;
+
+export const indexes = {
+  gsi1: { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", sortKeyType: "S" },
+  byCount: { name: "by_count", partitionKey: "gsi2pk", sortKey: "listen_count", sortKeyType: "N" },
+} as const;
+
+export const TTL_ATTRIBUTE = "expires_at";
+
+/** The table definition both the CDK stack and the local runtime create. */
+export const tableDefinition = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  globalSecondaryIndexes: [indexes.gsi1, indexes.byCount],
+  timeToLiveAttribute: TTL_ATTRIBUTE,
+} as const;

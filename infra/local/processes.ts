@@ -43,6 +43,16 @@ export interface RunningProcess {
   readonly port: number;
   readonly endpoint: string;
   stop(): Promise<void>;
+  /** Lets this process exit without waiting for the child, which is killed when it does. */
+  killOnExit(): void;
+}
+
+function killOnExit(child: ChildProcess): () => void {
+  return () => {
+    child.unref();
+    child.stderr?.destroy();
+    process.once("exit", () => child.kill("SIGKILL"));
+  };
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {
@@ -89,7 +99,7 @@ export async function startDynamoDbLocal(opts: { port?: number; dataDir?: string
     child.kill("SIGKILL");
     throw new Error(`DynamoDB Local did not start: ${(err as Error).message}\n${stderr}`);
   }
-  return { port, endpoint: `http://127.0.0.1:${port}`, stop: stopper(child) };
+  return { port, endpoint: `http://127.0.0.1:${port}`, stop: stopper(child), killOnExit: killOnExit(child) };
 }
 
 /** Starts a throwaway redis-server (Debian package `redis-server`) with no persistence. */
@@ -106,5 +116,5 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Ru
     ),
   );
   await Promise.race([waitForPort(port, 10_000, child), spawnError]);
-  return { port, endpoint: `redis://127.0.0.1:${port}`, stop: stopper(child) };
+  return { port, endpoint: `redis://127.0.0.1:${port}`, stop: stopper(child), killOnExit: killOnExit(child) };
 }

@@ -1,6 +1,14 @@
 import { errorBodySchema } from "./errors.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
-import { healthResponseSchema, tokenFormSchema, tokenResponseSchema } from "./schemas.ts";
+import { z } from "zod";
+import { playSchema, trackSchema } from "../domain/entities.ts";
+import {
+  healthResponseSchema,
+  playsQuerySchema,
+  tokenFormSchema,
+  tokenResponseSchema,
+  tracksQuerySchema,
+} from "./schemas.ts";
 
 /**
  * THE route table. The CDK stack makes one Lambda + one HTTP API route per row, the local
@@ -9,6 +17,7 @@ import { healthResponseSchema, tokenFormSchema, tokenResponseSchema } from "./sc
  */
 
 const error = (description: string) => ({ description, schema: errorBodySchema });
+const pageOf = (item: z.ZodType) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
 export const routes = {
   health: defineRoute({
@@ -36,6 +45,34 @@ export const routes = {
       422: error("Missing or malformed form fields"),
       429: error("Too many failed logins from this client; see Retry-After"),
       503: error("Admin login is not configured"),
+    },
+  }),
+  plays: defineRoute({
+    method: "GET",
+    path: "/plays",
+    handler: "functions/plays.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary: "Every recorded listen, newest first (skips included, flagged counted: false)",
+    tags: ["history"],
+    request: { query: playsQuerySchema },
+    responses: {
+      200: { description: "A page of plays", schema: pageOf(playSchema) },
+      400: error("Bad query parameters or cursor"),
+    },
+  }),
+  tracks: defineRoute({
+    method: "GET",
+    path: "/tracks",
+    handler: "functions/tracks.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary: "Track documents with their listen counters",
+    tags: ["history"],
+    request: { query: tracksQuerySchema },
+    responses: {
+      200: { description: "A page of tracks", schema: pageOf(trackSchema) },
+      400: error("Bad query parameters or cursor"),
     },
   }),
   openapi: defineRoute({

@@ -42,3 +42,26 @@ export const healthResponseSchema = z
   })
   .meta({ id: "Health" });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+const limitSchema = (fallback: number) =>
+  z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1).max(500).default(fallback);
+
+/** ISO-8601 instant with a zone (Z or ±hh:mm), normalised to the UTC form the store sorts by. */
+const instantSchema = z.iso
+  .datetime({ offset: true, error: "must be an ISO-8601 date-time with a zone, e.g. 2026-11-21T10:00:00Z" })
+  .transform((v) => new Date(v).toISOString());
+
+export const playsQuerySchema = z
+  .object({
+    from: instantSchema.optional().describe("Inclusive lower bound on listened_at."),
+    to: instantSchema.optional().describe("Exclusive upper bound on listened_at."),
+    limit: limitSchema(50),
+    cursor: z.string().optional().describe("next_cursor of the previous page."),
+  })
+  .refine((q) => !q.from || !q.to || q.from < q.to, { message: "must be later than from", path: ["to"] });
+
+export const tracksQuerySchema = z.object({
+  sort: z.enum(["listen_count", "last_listened"]).default("listen_count"),
+  limit: limitSchema(50),
+  cursor: z.string().optional(),
+});

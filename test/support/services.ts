@@ -1,4 +1,3 @@
-import { after } from "node:test";
 import { type RunningProcess, startDynamoDbLocal, startRedisServer } from "#infra/local/processes.ts";
 
 /**
@@ -13,8 +12,10 @@ export async function dynamoEndpoint(): Promise<string> {
   const fromEnv = process.env.TEST_DYNAMODB_ENDPOINT;
   if (fromEnv) return fromEnv;
   if (!ownDynamo) {
-    ownDynamo = startDynamoDbLocal();
-    after(async () => (await ownDynamo)?.stop());
+    ownDynamo = startDynamoDbLocal().then((p) => {
+      p.killOnExit();
+      return p;
+    });
   }
   return (await ownDynamo).endpoint;
 }
@@ -23,8 +24,10 @@ export async function redisPort(): Promise<number> {
   const fromEnv = process.env.TEST_REDIS_PORT;
   if (fromEnv) return Number(fromEnv);
   if (!ownRedis) {
-    ownRedis = startRedisServer();
-    after(async () => (await ownRedis)?.stop());
+    ownRedis = startRedisServer().then((p) => {
+      p.killOnExit();
+      return p;
+    });
   }
   return (await ownRedis).port;
 }

@@ -20,7 +20,10 @@ function doc<T>(item: Record<string, unknown>): T {
   return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRS.has(k))) as T;
 }
 
-const MAX_TRACK_RETRIES = 5;
+// Optimistic-lock retries on one track item; jittered backoff so racing writers spread out.
+const MAX_TRACK_RETRIES = 12;
+const backoff = (attempt: number) =>
+  new Promise((ok) => setTimeout(ok, Math.random() * Math.min(250, 10 * 2 ** attempt)));
 
 export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableName: string }): Store {
   const { client, tableName: TableName } = opts;
@@ -78,7 +81,9 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       Update: {
         TableName,
         Key: keys.aggregate(bucket, dimension, id),
-        UpdateExpression: "SET bucket = :b, dimension = :d, id = :id ADD plays :p, skips :s, listened_ms :ms",
+        UpdateExpression: "SET #bucket = :b, #dimension = :d, #id = :id ADD plays :p, skips :s, listened_ms :ms",
+        // All three are DynamoDB reserved words.
+        ExpressionAttributeNames: { "#bucket": "bucket", "#dimension": "dimension", "#id": "id" },
         ExpressionAttributeValues: {
           ":b": bucket,
           ":d": dimension,
@@ -188,6 +193,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
           if (reasons[0]?.Code === "ConditionalCheckFailed") return "duplicate";
           const retryable = reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict");
           if (!retryable) throw err;
+          await backoff(attempt);
         }
       }
       throw new Error(`recordPlay: track ${track.track_id} kept changing under us; giving up after ${MAX_TRACK_RETRIES} tries`);

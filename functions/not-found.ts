@@ -20,9 +20,14 @@ export const handler = httpHandler(route, async ({ event }) => {
   const path = event.rawPath;
   const match = matchRoute(method, path);
   if (match.kind === "method-not-allowed") {
-    throw new HttpError(405, "method_not_allowed", `${method} is not allowed on ${path}; use ${match.allow.join(", ")}`, {
-      headers: { Allow: match.allow.join(", ") },
-    });
+    throw new HttpError(
+      405,
+      "method_not_allowed",
+      `${method} is not allowed on ${path}; use ${match.allow.join(", ")}`,
+      {
+        headers: { Allow: match.allow.join(", ") },
+      },
+    );
   }
   throw notFound(`no route for ${method} ${path}; see /docs for the API`);
 });

@@ -10,7 +10,10 @@ import { logger } from "#shared/logger.ts";
 export const handler = httpHandler(routes.token, async ({ body, deps, sourceIp }) => {
   const { config, cache, clock } = deps;
   if (!config.ADMIN_PASSWORD_HASH || !config.SECRET_KEY) {
-    const missing = [!config.ADMIN_PASSWORD_HASH && "ADMIN_PASSWORD_HASH", !config.SECRET_KEY && "SECRET_KEY"].filter(Boolean);
+    const missing = [
+      !config.ADMIN_PASSWORD_HASH && "ADMIN_PASSWORD_HASH",
+      !config.SECRET_KEY && "SECRET_KEY",
+    ].filter(Boolean);
     throw unavailable(`login is not configured: set ${missing.join(" and ")}`, "not_configured");
   }
   const limiter = createLoginLimiter(cache, {
@@ -33,7 +36,12 @@ export const handler = httpHandler(routes.token, async ({ body, deps, sourceIp }
   }
   await limiter.reset(sourceIp);
   const expiresIn = config.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
-  const token = await issueToken({ secret: config.SECRET_KEY, subject: body.username, ttlSeconds: expiresIn, now: clock() });
+  const token = await issueToken({
+    secret: config.SECRET_KEY,
+    subject: body.username,
+    ttlSeconds: expiresIn,
+    now: clock(),
+  });
   const reply: TokenResponse = { access_token: token, token_type: "bearer", expires_in: expiresIn };
   return json(reply);
 });

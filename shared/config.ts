@@ -35,10 +35,7 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8000),
   ADMIN_USERNAME: z.string().trim().min(1).default("admin"),
   ADMIN_PASSWORD_HASH: optionalString.pipe(
-    z
-      .string()
-      .regex(BCRYPT_HASH, "must be a bcrypt hash (run `npm run hash-password`)")
-      .optional(),
+    z.string().regex(BCRYPT_HASH, "must be a bcrypt hash (run `npm run hash-password`)").optional(),
   ),
   SECRET_KEY: optionalString.pipe(
     z.string().min(32, "must be at least 32 characters (try `openssl rand -base64 48`)").optional(),
@@ -89,9 +86,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems: string[] = [];
     const spotify = [cfg.SPOTIFY_CLIENT_ID, cfg.SPOTIFY_CLIENT_SECRET, cfg.SPOTIFY_REDIRECT_URI];
     if (spotify.some(Boolean) && !spotify.every(Boolean)) {
-      problems.push(
-        "SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REDIRECT_URI must be set together",
-      );
+      problems.push("SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REDIRECT_URI must be set together");
     }
     if (Boolean(cfg.UPSTASH_REDIS_REST_URL) !== Boolean(cfg.UPSTASH_REDIS_REST_TOKEN)) {
       problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");

@@ -38,7 +38,9 @@ export function getDeps(): Promise<Deps> {
   return current;
 }
 
-export async function buildFromEnvironment(env: Record<string, string | undefined> = process.env): Promise<Deps> {
+export async function buildFromEnvironment(
+  env: Record<string, string | undefined> = process.env,
+): Promise<Deps> {
   const config = loadConfig(await withSsmSecrets(env));
   return buildDeps(config);
 }
@@ -54,7 +56,10 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
   if (!cache) {
     if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
       const { createUpstashCache } = await import("./cache/upstash.ts");
-      cache = createUpstashCache({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN });
+      cache = createUpstashCache({
+        url: config.UPSTASH_REDIS_REST_URL,
+        token: config.UPSTASH_REDIS_REST_TOKEN,
+      });
     } else {
       const { createMemoryCache } = await import("./cache/memory.ts");
       if (process.env.AWS_LAMBDA_FUNCTION_NAME) {

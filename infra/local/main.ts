@@ -7,8 +7,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Config, ConfigError, loadConfig, spotifyConfigured } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
-import { ensureTable } from "#shared/store/dynamo.ts";
-import { createDocumentClient } from "#shared/store/dynamo.ts";
+import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { type RunningProcess, startDynamoDbLocal } from "./processes.ts";
 import { ensureLocalSecrets } from "./secrets.ts";
 import { createLocalServer } from "./server.ts";
@@ -58,17 +57,24 @@ async function main(): Promise<void> {
       server.listen(config.PORT, ok);
     });
 
-    say(`hoardify is listening on http://localhost:${config.PORT}`);
-    say(`  storage: DynamoDB Local at ${endpoint}, table ${config.TABLE_NAME} (${created})`);
-    say(`  cache:   ${deps.cache.kind}`);
-    say(`  API reference: http://localhost:${config.PORT}/docs`);
+    const lines = [
+      `  storage: DynamoDB Local at ${endpoint}, table ${config.TABLE_NAME} (${created})`,
+      `  cache:   ${deps.cache.kind}`,
+      `  API reference: http://localhost:${config.PORT}/docs`,
+    ];
     if (!spotifyConfigured(config)) {
-      say();
-      say("Spotify is not linked yet. Create an app at the Spotify developer dashboard, then set in .env:");
-      say("  SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET,");
-      say(`  SPOTIFY_REDIRECT_URI=http://127.0.0.1:${config.PORT}/spotify/callback (also add it to the app)`);
-      say("and restart. See .env.example.");
+      lines.push(
+        "",
+        "Spotify is not linked yet. Create an app at the Spotify developer dashboard, then set in .env:",
+        "  SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET,",
+        `  SPOTIFY_REDIRECT_URI=http://127.0.0.1:${config.PORT}/spotify/callback (also add it to the app)`,
+        "and restart. See .env.example.",
+      );
     }
+    // The "listening" line comes last so whoever waits for it has read everything above.
+    say(
+      [...lines, "", `hoardify is listening on http://localhost:${config.PORT} (Ctrl-C stops it)`].join("\n"),
+    );
 
     let stopping = false;
     const shutdown = async (signal: string) => {

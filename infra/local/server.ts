@@ -20,7 +20,9 @@ const modules = new Map<string, Promise<LambdaHandler>>();
 function loadHandler(file: string): Promise<LambdaHandler> {
   let loaded = modules.get(file);
   if (!loaded) {
-    loaded = import(new URL(`../../${file}`, import.meta.url).href).then((m: { handler: LambdaHandler }) => m.handler);
+    loaded = import(new URL(`../../${file}`, import.meta.url).href).then(
+      (m: { handler: LambdaHandler }) => m.handler,
+    );
     modules.set(file, loaded);
   }
   return loaded;
@@ -55,7 +57,12 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export function toEvent(req: IncomingMessage, body: Buffer, pathParameters: Record<string, string>, routeKey: string) {
+export function toEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  pathParameters: Record<string, string>,
+  routeKey: string,
+) {
   const url = new URL(req.url ?? "/", "http://local");
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
@@ -106,7 +113,10 @@ function send(res: ServerResponse, result: HttpResult): void {
   const headers = { ...(result.headers ?? {}) } as Record<string, string | number | boolean>;
   if (result.cookies?.length) headers["Set-Cookie"] = result.cookies.join(", ");
   const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8") : undefined;
-  res.writeHead(result.statusCode ?? 200, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])));
+  res.writeHead(
+    result.statusCode ?? 200,
+    Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])),
+  );
   res.end(body);
 }
 
@@ -124,9 +134,17 @@ export function createLocalServer(opts: { corsOrigins: readonly string[] }): Ser
       const file = match.kind === "route" ? match.route.handler : notFoundHandler;
       const routeKey = match.kind === "route" ? `${match.route.method} ${match.route.path}` : "$default";
       const body = await readBody(req);
-      const { event, requestId } = toEvent(req, body, match.kind === "route" ? match.pathParameters : {}, routeKey);
+      const { event, requestId } = toEvent(
+        req,
+        body,
+        match.kind === "route" ? match.pathParameters : {},
+        routeKey,
+      );
       const handler = await loadHandler(file);
-      send(res, await handler(event, lambdaContext(requestId, match.kind === "route" ? match.route.id : "not-found")));
+      send(
+        res,
+        await handler(event, lambdaContext(requestId, match.kind === "route" ? match.route.id : "not-found")),
+      );
     } catch (err) {
       logger.error("local server failed to dispatch", err as Error);
       if (!res.headersSent) {

@@ -9,7 +9,12 @@ export const JWT_AUDIENCE = "hoardify-api";
 
 const key = (secret: string) => new TextEncoder().encode(secret);
 
-export async function issueToken(opts: { secret: string; subject: string; ttlSeconds: number; now: Date }): Promise<string> {
+export async function issueToken(opts: {
+  secret: string;
+  subject: string;
+  ttlSeconds: number;
+  now: Date;
+}): Promise<string> {
   const iat = Math.floor(opts.now.getTime() / 1000);
   return new SignJWT({})
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -36,9 +41,12 @@ export async function verifyToken(opts: { secret: string; token: string; now: Da
     return { ok: true, subject: payload.sub };
   } catch (err) {
     if (err instanceof errors.JWTExpired) return { ok: false, reason: "token has expired" };
-    if (err instanceof errors.JWSSignatureVerificationFailed) return { ok: false, reason: "token signature is invalid" };
-    if (err instanceof errors.JOSEAlgNotAllowed) return { ok: false, reason: "token algorithm is not allowed" };
-    if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, reason: `token claim "${err.claim}" is invalid` };
+    if (err instanceof errors.JWSSignatureVerificationFailed)
+      return { ok: false, reason: "token signature is invalid" };
+    if (err instanceof errors.JOSEAlgNotAllowed)
+      return { ok: false, reason: "token algorithm is not allowed" };
+    if (err instanceof errors.JWTClaimValidationFailed)
+      return { ok: false, reason: `token claim "${err.claim}" is invalid` };
     return { ok: false, reason: "token is malformed" };
   }
 }

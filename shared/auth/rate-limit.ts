@@ -11,7 +11,10 @@ export interface LoginLimiter {
   reset(client: string): Promise<void>;
 }
 
-export function createLoginLimiter(cache: Cache, opts: { maxFailures: number; windowSeconds: number }): LoginLimiter {
+export function createLoginLimiter(
+  cache: Cache,
+  opts: { maxFailures: number; windowSeconds: number },
+): LoginLimiter {
   const key = (client: string) => `ratelimit:login:${client}`;
   return {
     async blockedFor(client) {

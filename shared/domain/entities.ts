@@ -19,7 +19,9 @@ export const trackSchema = z
     name: z.string(),
     uri: z.string(),
     artists: z.array(artistRefSchema),
-    album: z.object({ id: z.string().nullable(), name: z.string(), image_url: z.string().nullable() }).nullable(),
+    album: z
+      .object({ id: z.string().nullable(), name: z.string(), image_url: z.string().nullable() })
+      .nullable(),
     duration_ms: z.number().int().nonnegative(),
     explicit: z.boolean().optional(),
     listen_count: z.number().int().nonnegative(),

@@ -2,12 +2,19 @@
 export function corsHeaders(allowed: readonly string[], origin: string | undefined): Record<string, string> {
   if (allowed.includes("*")) return { "Access-Control-Allow-Origin": "*" };
   if (origin && allowed.includes(origin)) {
-    return { "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", Vary: "Origin" };
+    return {
+      "Access-Control-Allow-Origin": origin,
+      "Access-Control-Allow-Credentials": "true",
+      Vary: "Origin",
+    };
   }
   return {};
 }
 
-export function preflightHeaders(allowed: readonly string[], origin: string | undefined): Record<string, string> {
+export function preflightHeaders(
+  allowed: readonly string[],
+  origin: string | undefined,
+): Record<string, string> {
   const base = corsHeaders(allowed, origin);
   if (Object.keys(base).length === 0) return {};
   return {

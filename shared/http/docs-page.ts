@@ -5,7 +5,10 @@
  */
 
 const esc = (s: unknown) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+  String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === "object" && v !== null ? (v as Obj) : {});
@@ -42,7 +45,9 @@ export function renderDocsPage(doc: Obj): string {
           return `<li><b>${esc(status)}</b> ${esc(r.description)} ${content}</li>`;
         })
         .join("");
-      const locked = Array.isArray(op.security) ? ' <span class="lock" title="needs a bearer token">🔒 bearer</span>' : "";
+      const locked = Array.isArray(op.security)
+        ? ' <span class="lock" title="needs a bearer token">🔒 bearer</span>'
+        : "";
       sections.push(`<section id="${esc(op.operationId)}">
 <h2><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code>${locked}</h2>
 <p>${esc(op.summary)}</p>

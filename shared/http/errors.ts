@@ -56,7 +56,10 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
 export const unavailable = (message: string, code = "unavailable") => new HttpError(503, code, message);
 
 /** Turns zod issues into the `fields` list, each prefixed with where it came from. */
-export function zodFields(where: "body" | "query" | "path", error: z.ZodError): NonNullable<ErrorBody["fields"]> {
+export function zodFields(
+  where: "body" | "query" | "path",
+  error: z.ZodError,
+): NonNullable<ErrorBody["fields"]> {
   return error.issues.map((issue) => ({
     field: [where, ...issue.path.map(String)].join("."),
     message: issue.message,

@@ -29,7 +29,9 @@ export function matchRoute(method: string, path: string): MatchResult {
     const m = c.regex.exec(path);
     if (!m) continue;
     if (c.route.method === method.toUpperCase()) {
-      const pathParameters = Object.fromEntries(c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] ?? "")]));
+      const pathParameters = Object.fromEntries(
+        c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] ?? "")]),
+      );
       return { kind: "route", route: c.route, pathParameters };
     }
     allow.push(c.route.method);

@@ -90,7 +90,8 @@ const errorResponder = (): MiddlewareObj<HttpEvent, HttpResult> => ({
         `Internal server error; quote request id ${request.context.awsRequestId} when reporting it`,
       );
     }
-    if (httpError.status >= 500) logger.warn("request failed", { status: httpError.status, code: httpError.code });
+    if (httpError.status >= 500)
+      logger.warn("request failed", { status: httpError.status, code: httpError.code });
     request.response = errorResult(httpError);
   },
 });
@@ -120,7 +121,10 @@ const bearerAuth = (): MiddlewareObj<HttpEvent, HttpResult> => ({
       throw unavailable("SECRET_KEY is not set, so no token can be checked", "not_configured");
     }
     const header = headerOf(request.event, "authorization");
-    if (!header) throw unauthorized("missing Authorization header; send `Authorization: Bearer <token>` from POST /token");
+    if (!header)
+      throw unauthorized(
+        "missing Authorization header; send `Authorization: Bearer <token>` from POST /token",
+      );
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw unauthorized("Authorization header must be `Bearer <token>`");
     const result = await verifyToken({ secret: deps.config.SECRET_KEY, token: match[1], now: deps.clock() });
@@ -130,12 +134,19 @@ const bearerAuth = (): MiddlewareObj<HttpEvent, HttpResult> => ({
 });
 
 function parseBody(route: RouteDef, event: APIGatewayProxyEventV2): unknown {
-  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body) : "";
+  const raw = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, "base64").toString("utf8")
+      : event.body
+    : "";
   const contentType = (headerOf(event, "content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (route.request?.bodyType === "form") {
     if (raw !== "" && contentType !== "application/x-www-form-urlencoded") {
       throw unprocessable("this route takes an application/x-www-form-urlencoded form", [
-        { field: "body", message: `expected application/x-www-form-urlencoded, got ${contentType || "no content type"}` },
+        {
+          field: "body",
+          message: `expected application/x-www-form-urlencoded, got ${contentType || "no content type"}`,
+        },
       ]);
     }
     return Object.fromEntries(new URLSearchParams(raw));
@@ -149,11 +160,17 @@ function parseBody(route: RouteDef, event: APIGatewayProxyEventV2): unknown {
   try {
     return JSON.parse(raw);
   } catch (err) {
-    throw badRequest(`body is not valid JSON: ${(err as Error).message}`, [{ field: "body", message: "is not valid JSON" }]);
+    throw badRequest(`body is not valid JSON: ${(err as Error).message}`, [
+      { field: "body", message: "is not valid JSON" },
+    ]);
   }
 }
 
-function validateWith(schema: z.ZodType | undefined, where: "query" | "path" | "body", value: unknown): unknown {
+function validateWith(
+  schema: z.ZodType | undefined,
+  where: "query" | "path" | "body",
+  value: unknown,
+): unknown {
   if (!schema) return value;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -169,7 +186,9 @@ const validateInput = (route: RouteDef): MiddlewareObj<HttpEvent, HttpResult> =>
     const event = request.event;
     const query = validateWith(route.request?.query, "query", event.queryStringParameters ?? {});
     const path = validateWith(route.request?.path, "path", event.pathParameters ?? {});
-    const body = route.request?.body ? validateWith(route.request.body, "body", parseBody(route, event)) : undefined;
+    const body = route.request?.body
+      ? validateWith(route.request.body, "body", parseBody(route, event))
+      : undefined;
     event.input = { query, path, body };
   },
 });

@@ -11,10 +11,18 @@ import { routeList } from "./routes.ts";
 
 type JsonSchema = Record<string, unknown>;
 
-function convert(schema: z.ZodType, io: "input" | "output", components: Record<string, JsonSchema>): JsonSchema {
+function convert(
+  schema: z.ZodType,
+  io: "input" | "output",
+  components: Record<string, JsonSchema>,
+): JsonSchema {
   const raw = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as JsonSchema;
   const text = JSON.stringify(raw).replaceAll('"#/$defs/', '"#/components/schemas/');
-  const { $schema: _ignored, $defs, ...rest } = JSON.parse(text) as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  const {
+    $schema: _ignored,
+    $defs,
+    ...rest
+  } = JSON.parse(text) as JsonSchema & { $defs?: Record<string, JsonSchema> };
   for (const [name, def] of Object.entries($defs ?? {})) components[name] = def;
   return rest;
 }
@@ -24,7 +32,10 @@ function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
   for (const where of ["path", "query"] as const) {
     const schema = route.request?.[where];
     if (!schema) continue;
-    const js = convert(schema, "input", components) as { properties?: Record<string, JsonSchema>; required?: string[] };
+    const js = convert(schema, "input", components) as {
+      properties?: Record<string, JsonSchema>;
+      required?: string[];
+    };
     for (const [name, s] of Object.entries(js.properties ?? {})) {
       out.push({
         name,
@@ -55,13 +66,21 @@ export function buildOpenApi(serverUrl?: string): JsonSchema {
       responses["401"] ??= { description: "Missing or invalid bearer token" };
     }
     const body = route.request?.body;
-    const mediaType = route.request?.bodyType === "form" ? "application/x-www-form-urlencoded" : "application/json";
+    const mediaType =
+      route.request?.bodyType === "form" ? "application/x-www-form-urlencoded" : "application/json";
     const op: JsonSchema = {
       operationId: route.id,
       summary: route.summary,
       tags: route.tags,
       parameters: parameters(route, components),
-      ...(body ? { requestBody: { required: true, content: { [mediaType]: { schema: convert(body, "input", components) } } } } : {}),
+      ...(body
+        ? {
+            requestBody: {
+              required: true,
+              content: { [mediaType]: { schema: convert(body, "input", components) } },
+            },
+          }
+        : {}),
       responses,
       ...(route.auth === "bearer" ? { security: [{ bearer: [] }] } : {}),
     };

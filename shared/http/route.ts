@@ -27,7 +27,9 @@ export interface RouteDef<
     readonly bodyType?: "json" | "form";
   };
   /** Status → schema (JSON) or a media type for non-JSON answers. */
-  readonly responses: Readonly<Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>>;
+  readonly responses: Readonly<
+    Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>
+  >;
   /** Milliseconds the function may run (CDK); the default suits request handlers. */
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;

@@ -1,7 +1,7 @@
-import { errorBodySchema } from "./errors.ts";
-import { defineRoute, type RouteDef } from "./route.ts";
 import { z } from "zod";
 import { playSchema, trackSchema } from "../domain/entities.ts";
+import { errorBodySchema } from "./errors.ts";
+import { defineRoute, type RouteDef } from "./route.ts";
 import {
   healthResponseSchema,
   playsQuerySchema,

@@ -44,7 +44,12 @@ export const healthResponseSchema = z
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 
 const limitSchema = (fallback: number) =>
-  z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1).max(500).default(fallback);
+  z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(1)
+    .max(500)
+    .default(fallback);
 
 /** ISO-8601 instant with a zone (Z or ±hh:mm), normalised to the UTC form the store sorts by. */
 const instantSchema = z.iso

@@ -12,9 +12,10 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
 
 export function decodeCursor(cursor: string | undefined, expectedKeys: readonly string[]): Key | undefined {
   if (cursor === undefined || cursor === "") return undefined;
-  const fail = () => badRequest("cursor is invalid; pass back the next_cursor of a previous page", [
-    { field: "query.cursor", message: "is not a cursor this API issued" },
-  ]);
+  const fail = () =>
+    badRequest("cursor is invalid; pass back the next_cursor of a previous page", [
+      { field: "query.cursor", message: "is not a cursor this API issued" },
+    ]);
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));

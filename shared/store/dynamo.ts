@@ -8,7 +8,10 @@ import {
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { tableDefinition } from "./table.ts";
 
-export function createDocumentClient(opts: { region: string; endpoint?: string | undefined }): DynamoDBDocumentClient {
+export function createDocumentClient(opts: {
+  region: string;
+  endpoint?: string | undefined;
+}): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: opts.region,
     ...(opts.endpoint
@@ -26,7 +29,10 @@ export function createDocumentClient(opts: { region: string; endpoint?: string |
 }
 
 /** Creates the table if absent (local runtime and tests; on AWS the CDK stack owns it). */
-export async function ensureTable(doc: DynamoDBDocumentClient, tableName: string): Promise<"created" | "exists"> {
+export async function ensureTable(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<"created" | "exists"> {
   try {
     await doc.send(new DescribeTableCommand({ TableName: tableName }));
     return "exists";
@@ -46,7 +52,10 @@ export async function ensureTable(doc: DynamoDBDocumentClient, tableName: string
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+      AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({
+        AttributeName,
+        AttributeType,
+      })),
       KeySchema: [
         { AttributeName: d.partitionKey, KeyType: "HASH" },
         { AttributeName: d.sortKey, KeyType: "RANGE" },

@@ -6,7 +6,10 @@ export interface Page<T> {
 }
 
 /** Track fields that come from what the player reported (counters are the store's business). */
-export type TrackInfo = Pick<Track, "track_id" | "kind" | "name" | "uri" | "artists" | "album" | "duration_ms"> & {
+export type TrackInfo = Pick<
+  Track,
+  "track_id" | "kind" | "name" | "uri" | "artists" | "album" | "duration_ms"
+> & {
   explicit?: boolean | undefined;
 };
 

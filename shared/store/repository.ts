@@ -33,7 +33,11 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     return out.Item ? doc<T>(out.Item) : null;
   };
 
-  const page = async <T>(input: Omit<QueryCommandInput, "TableName">, cursorKeys: string[], cursor?: string) => {
+  const page = async <T>(
+    input: Omit<QueryCommandInput, "TableName">,
+    cursorKeys: string[],
+    cursor?: string,
+  ) => {
     const out = await client.send(
       new QueryCommand({ TableName, ...input, ExclusiveStartKey: decodeCursor(cursor, cursorKeys) }),
     );
@@ -45,7 +49,9 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
 
   const putIfAbsent = async (item: Record<string, unknown>): Promise<boolean> => {
     try {
-      await client.send(new PutCommand({ TableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+      await client.send(
+        new PutCommand({ TableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+      );
       return true;
     } catch (err) {
       if ((err as Error).name === "ConditionalCheckFailedException") return false;
@@ -81,7 +87,8 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       Update: {
         TableName,
         Key: keys.aggregate(bucket, dimension, id),
-        UpdateExpression: "SET #bucket = :b, #dimension = :d, #id = :id ADD plays :p, skips :s, listened_ms :ms",
+        UpdateExpression:
+          "SET #bucket = :b, #dimension = :d, #id = :id ADD plays :p, skips :s, listened_ms :ms",
         // All three are DynamoDB reserved words.
         ExpressionAttributeNames: { "#bucket": "bucket", "#dimension": "dimension", "#id": "id" },
         ExpressionAttributeValues: {
@@ -134,11 +141,19 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
         // Read-then-conditional-write (optimistic lock on `version`): backfilled and imported
         // plays arrive out of order, so first/last listened are a min/max DynamoDB cannot
         // express in an update expression.
-        const current = await client.send(new GetCommand({ TableName, Key: keys.track(track.track_id), ConsistentRead: true }));
+        const current = await client.send(
+          new GetCommand({ TableName, Key: keys.track(track.track_id), ConsistentRead: true }),
+        );
         const item = current.Item as (Track & { version?: number }) | undefined;
         const version = item?.version ?? 0;
-        const first = item?.first_listened && item.first_listened < play.listened_at ? item.first_listened : play.listened_at;
-        const last = item?.last_listened && item.last_listened > play.listened_at ? item.last_listened : play.listened_at;
+        const first =
+          item?.first_listened && item.first_listened < play.listened_at
+            ? item.first_listened
+            : play.listened_at;
+        const last =
+          item?.last_listened && item.last_listened > play.listened_at
+            ? item.last_listened
+            : play.listened_at;
         try {
           await client.send(
             new TransactWriteCommand({
@@ -191,12 +206,16 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
           if (!(err instanceof TransactionCanceledException)) throw err;
           const reasons = err.CancellationReasons ?? [];
           if (reasons[0]?.Code === "ConditionalCheckFailed") return "duplicate";
-          const retryable = reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict");
+          const retryable = reasons.some(
+            (r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict",
+          );
           if (!retryable) throw err;
           await backoff(attempt);
         }
       }
-      throw new Error(`recordPlay: track ${track.track_id} kept changing under us; giving up after ${MAX_TRACK_RETRIES} tries`);
+      throw new Error(
+        `recordPlay: track ${track.track_id} kept changing under us; giving up after ${MAX_TRACK_RETRIES} tries`,
+      );
     },
 
     listPlays({ from, to, limit, cursor }) {
@@ -248,7 +267,12 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     listUnsyncedArtists: (limit) => listIdsOnIndex(keys.unsyncedArtists, limit),
     async saveArtistMetadata(artist) {
       // Writing the item without gsi1pk takes it off the sparse "unsynced" index.
-      await client.send(new PutCommand({ TableName, Item: { ...keys.artist(artist.artist_id), entity: "artist", ...artist } }));
+      await client.send(
+        new PutCommand({
+          TableName,
+          Item: { ...keys.artist(artist.artist_id), entity: "artist", ...artist },
+        }),
+      );
     },
 
     putAlbumIfAbsent: (album) =>
@@ -267,7 +291,9 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     getAlbum: (id) => get<Album>(keys.album(id)),
     listUnsyncedAlbums: (limit) => listIdsOnIndex(keys.unsyncedAlbums, limit),
     async saveAlbumMetadata(album) {
-      await client.send(new PutCommand({ TableName, Item: { ...keys.album(album.album_id), entity: "album", ...album } }));
+      await client.send(
+        new PutCommand({ TableName, Item: { ...keys.album(album.album_id), entity: "album", ...album } }),
+      );
     },
 
     async getDailyAggregates(day) {
@@ -290,7 +316,9 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
 
     getSpotifyLink: () => get<SpotifyLink>(keys.spotifyLink, true),
     async saveSpotifyLink(link) {
-      await client.send(new PutCommand({ TableName, Item: { ...keys.spotifyLink, entity: "link", ...link } }));
+      await client.send(
+        new PutCommand({ TableName, Item: { ...keys.spotifyLink, entity: "link", ...link } }),
+      );
     },
     async markSpotifyNeedsReauth(reason) {
       try {
@@ -335,7 +363,9 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       return item?.value ?? null;
     },
     async setCursor(name, value) {
-      await client.send(new PutCommand({ TableName, Item: { ...keys.cursor(name), entity: "cursor", value } }));
+      await client.send(
+        new PutCommand({ TableName, Item: { ...keys.cursor(name), entity: "cursor", value } }),
+      );
     },
   };
 }

@@ -33,7 +33,10 @@ export const keys = {
   playsPartition: "PLAYS",
   artist: (artistId: string) => ({ pk: `ARTIST#${artistId}`, sk: "META" }),
   album: (albumId: string) => ({ pk: `ALBUM#${albumId}`, sk: "META" }),
-  aggregate: (bucket: string, dimension: string, id: string) => ({ pk: `AGG#${bucket}`, sk: `${dimension}#${id}` }),
+  aggregate: (bucket: string, dimension: string, id: string) => ({
+    pk: `AGG#${bucket}`,
+    sk: `${dimension}#${id}`,
+  }),
   spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },
   jobRun: (job: string, startedAt: string) => ({ pk: `JOB#${job}`, sk: startedAt }),
   cursor: (name: string) => ({ pk: `CURSOR#${name}`, sk: "META" }),

@@ -16,7 +16,10 @@ before(async () => {
   store = createDynamoStore({ client, tableName });
 });
 
-function track(id: string, artists = [{ id: `ar-${id}`, name: `Artist ${id}` }]): TrackInfo {
+function track(
+  id: string,
+  artists: TrackInfo["artists"] = [{ id: `ar-${id}`, name: `Artist ${id}` }],
+): TrackInfo {
   return {
     track_id: id,
     kind: "track",
@@ -101,7 +104,11 @@ describe("recordPlay", () => {
     const aggs = await store.getDailyAggregates("2026-10-01");
     const by = (d: string, id: string) => aggs.find((a) => a.dimension === d && a.id === id);
     assert.deepEqual(
-      { plays: by("TOTAL", "all")?.plays, skips: by("TOTAL", "all")?.skips, ms: by("TOTAL", "all")?.listened_ms },
+      {
+        plays: by("TOTAL", "all")?.plays,
+        skips: by("TOTAL", "all")?.skips,
+        ms: by("TOTAL", "all")?.listened_ms,
+      },
       { plays: 2, skips: 1, ms: 180_000 },
     );
     assert.equal(by("TRACK", "agg")?.plays, 2);
@@ -120,7 +127,12 @@ describe("listPlays", () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await store.listPlays({ from: "2026-09-02T00:00:00.000Z", to: "2026-09-07T12:00:00.000Z", limit: 2, cursor });
+      const page = await store.listPlays({
+        from: "2026-09-02T00:00:00.000Z",
+        to: "2026-09-07T12:00:00.000Z",
+        limit: 2,
+        cursor,
+      });
       assert.ok(page.items.length <= 2);
       seen.push(...page.items.map((p) => p.listened_at));
       cursor = page.next_cursor ?? undefined;
@@ -133,7 +145,10 @@ describe("listPlays", () => {
   test("tracks list by count and by last listened", async () => {
     const byCount = await store.listTracksByCount(3);
     const counts = byCount.items.map((t) => t.listen_count);
-    assert.deepEqual(counts, [...counts].sort((a, b) => b - a));
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => b - a),
+    );
     assert.equal(byCount.items[0]?.track_id, "race");
     assert.ok(byCount.next_cursor);
     const next = await store.listTracksByCount(3, byCount.next_cursor ?? undefined);
@@ -159,7 +174,10 @@ describe("artists, albums, link, jobs, cursors", () => {
     assert.equal((await store.listUnsyncedArtists(50)).includes("u1"), false);
     assert.deepEqual((await store.getArtist("u1"))?.genres, ["shoegaze"]);
 
-    assert.equal(await store.putAlbumIfAbsent({ album_id: "b1", name: "B1", artists: [], image_url: null }), true);
+    assert.equal(
+      await store.putAlbumIfAbsent({ album_id: "b1", name: "B1", artists: [], image_url: null }),
+      true,
+    );
     assert.ok((await store.listUnsyncedAlbums(50)).includes("b1"));
     const album = await store.getAlbum("b1");
     assert.ok(album);
@@ -189,7 +207,13 @@ describe("artists, albums, link, jobs, cursors", () => {
 
   test("job runs newest first; cursors round-trip", async () => {
     for (const at of ["2026-11-21T01:00:00.000Z", "2026-11-21T03:00:00.000Z", "2026-11-21T02:00:00.000Z"]) {
-      await store.recordJobRun({ job: "backfill", started_at: at, finished_at: at, ok: true, result: { added: 1 } });
+      await store.recordJobRun({
+        job: "backfill",
+        started_at: at,
+        finished_at: at,
+        ok: true,
+        result: { added: 1 },
+      });
     }
     const runs = await store.listJobRuns("backfill", 2);
     assert.deepEqual(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { routeList } from "#shared/http/routes.ts";
-import { bearer, login, startTestApp, type TestApp, TEST_SECRET } from "#test/support/app.ts";
+import { bearer, login, startTestApp, TEST_SECRET, type TestApp } from "#test/support/app.ts";
 
 let app: TestApp;
 before(async () => {
@@ -33,7 +33,9 @@ describe("POST /token", () => {
     const body = (await res.json()) as { access_token: string; token_type: string; expires_in: number };
     assert.equal(body.token_type, "bearer");
     assert.equal(body.expires_in, 3600);
-    const plays = await fetch(`${app.url}/plays`, { headers: { authorization: `Bearer ${body.access_token}` } });
+    const plays = await fetch(`${app.url}/plays`, {
+      headers: { authorization: `Bearer ${body.access_token}` },
+    });
     assert.equal(plays.status, 200);
     assert.deepEqual(await plays.json(), { items: [], next_cursor: null });
   });
@@ -125,7 +127,12 @@ describe("bearer auth on protected routes", () => {
 
   test("signed with another secret", async () => {
     const { issueToken } = await import("#shared/auth/jwt.ts");
-    const token = await issueToken({ secret: `${TEST_SECRET}-other`, subject: "admin", ttlSeconds: 60, now: app.deps.clock() });
+    const token = await issueToken({
+      secret: `${TEST_SECRET}-other`,
+      subject: "admin",
+      ttlSeconds: 60,
+      now: app.deps.clock(),
+    });
     await assert401(await get(`Bearer ${token}`), /signature/);
   });
 
@@ -140,7 +147,9 @@ describe("bearer auth on protected routes", () => {
 describe("input validation and unknown routes", () => {
   test("bad query parameters are 400 naming each", async () => {
     const token = await bearer(app);
-    const res = await fetch(`${app.url}/plays?limit=0&from=yesterday`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${app.url}/plays?limit=0&from=yesterday`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(res.status, 400);
     const fields = ((await res.json()) as ErrorBody).fields?.map((f) => f.field).sort();
     assert.deepEqual(fields, ["query.from", "query.limit"]);
@@ -166,7 +175,11 @@ describe("input validation and unknown routes", () => {
   });
 
   test("no response carries a stack trace", async () => {
-    const res = await fetch(`${app.url}/token`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+    const res = await fetch(`${app.url}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{",
+    });
     const text = await res.text();
     assert.doesNotMatch(text, /at \w+ \(|\.ts:\d+/);
   });

@@ -1,0 +1,385 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import {
+  type CfnStage,
+  CorsHttpMethod,
+  type CorsPreflightOptions,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import type { RouteDef } from "#shared/http/route.ts";
+import { notFoundHandler, routeList } from "#shared/http/routes.ts";
+import { tableDefinition } from "#shared/store/table.ts";
+
+/** Where `functions/*.ts` and package-lock.json live (two levels up from infra/cdk). */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The secrets the functions read from SSM at cold start; never environment variables. */
+export const SECRET_NAMES = [
+  "SECRET_KEY",
+  "ADMIN_PASSWORD_HASH",
+  "SPOTIFY_CLIENT_SECRET",
+  "UPSTASH_REDIS_REST_TOKEN",
+] as const;
+
+export interface ThrottleLimits {
+  readonly burstLimit: number;
+  readonly rateLimit: number;
+}
+
+export type StackRoute = RouteDef & { readonly id: string };
+
+/**
+ * Every prop falls back to the CDK context value of the same name (`cdk deploy -c name=value`),
+ * then to the default. Secrets are deliberately absent: they live in SSM under `ssmSecretsPrefix`.
+ */
+export interface HoardifyStackProps extends StackProps {
+  /** The route table; defaults to shared/http/routes.ts. */
+  readonly routes?: readonly StackRoute[];
+  /** Entry file for the `$default` route. */
+  readonly notFoundHandler?: string;
+  /** Directory the handler paths are relative to; holds package-lock.json. */
+  readonly projectRoot?: string;
+  /** Default `admin`. */
+  readonly adminUsername?: string;
+  /** Allowed browser origins; empty (the default) means no CORS preflight config. */
+  readonly corsOrigins?: readonly string[];
+  readonly spotifyClientId?: string;
+  readonly spotifyRedirectUri?: string;
+  readonly upstashRedisRestUrl?: string;
+  /** SSM parameter path holding the secrets; default `/hoardify/`. */
+  readonly ssmSecretsPrefix?: string;
+  /** Stage-wide throttle; default burst 50 / 20 rps. */
+  readonly defaultThrottle?: ThrottleLimits;
+  /** Throttle of each `exposure: "public"` route and `$default`; default burst 10 / 5 rps. */
+  readonly publicThrottle?: ThrottleLimits;
+}
+
+const DEFAULT_THROTTLE: ThrottleLimits = { burstLimit: 50, rateLimit: 20 };
+const PUBLIC_THROTTLE: ThrottleLimits = { burstLimit: 10, rateLimit: 5 };
+/** API Gateway HTTP APIs give up on an integration after 30 s. */
+const MAX_API_TIMEOUT_SECONDS = 30;
+
+const READ_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:DescribeTable",
+];
+const WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+];
+
+/** A handler needs only reads when it is public and a GET: nobody unauthenticated may write. */
+export function tableAccessFor(route: Pick<RouteDef, "exposure" | "method">): "read" | "readwrite" {
+  return route.exposure === "public" && route.method === "GET" ? "read" : "readwrite";
+}
+
+export function routeKeyOf(route: Pick<RouteDef, "method" | "path">): string {
+  return `${route.method} ${route.path}`;
+}
+
+/** "not-found" → "NotFound": construct ids stay readable in the console and in cdk diff. */
+function pascal(id: string): string {
+  return id
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part !== "")
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+}
+
+export class HoardifyStack extends Stack {
+  declare readonly table: Table;
+  declare readonly httpApi: HttpApi;
+  declare readonly stage: HttpStage;
+  /** Route id (and `$default`) → its function. */
+  declare readonly functions: ReadonlyMap<string, NodejsFunction>;
+  declare readonly ssmSecretsPrefix: string;
+
+  constructor(scope: Construct, id: string, props: HoardifyStackProps = {}) {
+    super(scope, id, props);
+
+    const ctx = (name: string): string | undefined => {
+      const value: unknown = this.node.tryGetContext(name);
+      if (value === undefined || value === null) return undefined;
+      if (typeof value !== "string") throw new Error(`context value ${name} must be a string`);
+      return value;
+    };
+    const routes = props.routes ?? routeList;
+    const projectRoot = props.projectRoot ?? REPO_ROOT;
+    const adminUsername = props.adminUsername ?? ctx("adminUsername") ?? "admin";
+    const corsOrigins =
+      props.corsOrigins ??
+      (ctx("corsOrigins") ?? "")
+        .split(",")
+        .map((o) => o.trim())
+        .filter((o) => o !== "");
+    const prefix = props.ssmSecretsPrefix ?? ctx("ssmSecretsPrefix") ?? "/hoardify/";
+    if (!/^\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*\/$/.test(prefix)) {
+      throw new Error(`ssmSecretsPrefix must look like /hoardify/ (got ${JSON.stringify(prefix)})`);
+    }
+    this.ssmSecretsPrefix = prefix;
+    const defaultThrottle = props.defaultThrottle ?? DEFAULT_THROTTLE;
+    const publicThrottle = props.publicThrottle ?? PUBLIC_THROTTLE;
+
+    // ---------------------------------------------------------------- table
+    const attrType = (t: "S" | "N") => (t === "N" ? AttributeType.NUMBER : AttributeType.STRING);
+    this.table = new Table(this, "Table", {
+      partitionKey: { name: tableDefinition.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableDefinition.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: tableDefinition.timeToLiveAttribute,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const gsi of tableDefinition.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: gsi.name,
+        partitionKey: { name: gsi.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: gsi.sortKey, type: attrType(gsi.sortKeyType) },
+      });
+    }
+    // Named resources instead of `index/*`: no wildcard for cdk-nag IAM5 to flag.
+    const tableResources = [
+      this.table.tableArn,
+      ...tableDefinition.globalSecondaryIndexes.map((gsi) => `${this.table.tableArn}/index/${gsi.name}`),
+    ];
+
+    // -------------------------------------------------------------- secrets
+    const prefixPath = prefix.replace(/\/$/, ""); // "/hoardify"
+    const parameterArn = (suffix: string) =>
+      `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${suffix}`;
+    const secretsPolicy = new ManagedPolicy(this, "SecretsReadPolicy", {
+      description: `Read the SecureString parameters under ${prefix}`,
+      statements: [
+        new PolicyStatement({
+          sid: "ReadSecretParameters",
+          actions: ["ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter"],
+          resources: [parameterArn(prefixPath), parameterArn(`${prefix}*`)],
+        }),
+        new PolicyStatement({
+          sid: "DecryptWithAwsManagedSsmKey",
+          actions: ["kms:Decrypt"],
+          resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+          conditions: {
+            StringEquals: { "kms:ViaService": `ssm.${Aws.REGION}.amazonaws.com` },
+            "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/aws/ssm" },
+          },
+        }),
+      ],
+    });
+    Validations.of(secretsPolicy).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${prefix}*]`,
+        reason: `The functions read every secret under the ${prefix} path (GetParametersByPath); the wildcard is that path, nothing wider.`,
+      },
+      {
+        id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
+        reason:
+          "The AWS-managed alias/aws/ssm key id is not known at synth time; the grant is narrowed by the kms:ResourceAliases = alias/aws/ssm and kms:ViaService = ssm.<region> conditions.",
+      },
+    );
+
+    // ----------------------------------------------------------- functions
+    const environment: Record<string, string> = {
+      TABLE_NAME: this.table.tableName,
+      ADMIN_USERNAME: adminUsername,
+      CORS_ORIGINS: corsOrigins.join(","),
+      SPOTIFY_CLIENT_ID: props.spotifyClientId ?? ctx("spotifyClientId") ?? "",
+      SPOTIFY_REDIRECT_URI: props.spotifyRedirectUri ?? ctx("spotifyRedirectUri") ?? "",
+      UPSTASH_REDIS_REST_URL: props.upstashRedisRestUrl ?? ctx("upstashRedisRestUrl") ?? "",
+      SSM_SECRETS_PREFIX: prefix,
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      POWERTOOLS_SERVICE_NAME: "hoardify",
+      NODE_OPTIONS: "--enable-source-maps",
+    };
+    const lockFile = path.join(projectRoot, "package-lock.json");
+
+    const makeFunction = (
+      name: string,
+      entry: string,
+      access: "read" | "readwrite" | "none",
+      sizing: { timeoutSeconds?: number | undefined; memoryMb?: number | undefined },
+    ): NodejsFunction => {
+      const timeoutSeconds = sizing.timeoutSeconds ?? 10;
+      if (timeoutSeconds < 1 || timeoutSeconds > MAX_API_TIMEOUT_SECONDS) {
+        throw new Error(`${name}: timeoutSeconds must be 1..${MAX_API_TIMEOUT_SECONDS} behind API Gateway`);
+      }
+      const logGroup = new LogGroup(this, `${name}Logs`, {
+        retention: RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      // An own role instead of AWSLambdaBasicExecutionRole: writes to its own log group only.
+      const role = new Role(this, `${name}Role`, {
+        assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+        description: `Hoardify ${name} function`,
+        managedPolicies: [secretsPolicy],
+      });
+      logGroup.grantWrite(role);
+      if (access !== "none") {
+        role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: access === "read" ? READ_ACTIONS : [...READ_ACTIONS, ...WRITE_ACTIONS],
+            resources: tableResources,
+          }),
+        );
+      }
+      return new NodejsFunction(this, `${name}Function`, {
+        entry: path.resolve(projectRoot, entry),
+        handler: "handler",
+        projectRoot,
+        depsLockFilePath: lockFile,
+        runtime: Runtime.NODEJS_24_X,
+        architecture: Architecture.ARM_64,
+        memorySize: sizing.memoryMb ?? 256,
+        timeout: Duration.seconds(timeoutSeconds),
+        role,
+        logGroup,
+        environment,
+        bundling: {
+          minify: true,
+          sourceMap: true,
+          format: OutputFormat.ESM,
+          target: "node24",
+          mainFields: ["module", "main"],
+          // Bundled CommonJS dependencies still call require(); ESM has none. No `$` or
+          // double quotes here: CDK passes the banner through a shell.
+          banner:
+            "import { createRequire as __hoardifyCreateRequire } from 'node:module'; const require = __hoardifyCreateRequire(import.meta.url);",
+        },
+      });
+    };
+
+    const functions = new Map<string, NodejsFunction>();
+    for (const route of routes) {
+      functions.set(
+        route.id,
+        makeFunction(pascal(route.id), route.handler, tableAccessFor(route), {
+          timeoutSeconds: route.timeoutSeconds,
+          memoryMb: route.memoryMb,
+        }),
+      );
+    }
+    const notFoundFn = makeFunction("NotFound", props.notFoundHandler ?? notFoundHandler, "none", {});
+    functions.set("$default", notFoundFn);
+    this.functions = functions;
+
+    // ------------------------------------------------------------------ API
+    const corsPreflight: CorsPreflightOptions | undefined =
+      corsOrigins.length > 0
+        ? {
+            allowOrigins: [...corsOrigins],
+            allowMethods: [
+              CorsHttpMethod.GET,
+              CorsHttpMethod.POST,
+              CorsHttpMethod.PUT,
+              CorsHttpMethod.PATCH,
+              CorsHttpMethod.DELETE,
+              CorsHttpMethod.OPTIONS,
+            ],
+            allowHeaders: ["authorization", "content-type"],
+            maxAge: Duration.hours(1),
+          }
+        : undefined;
+    this.httpApi = new HttpApi(this, "HttpApi", {
+      description: "Hoardify: Spotify listening history",
+      createDefaultStage: false,
+      ...(corsPreflight ? { corsPreflight } : {}),
+    });
+    const apiRoutes: HttpRoute[] = [];
+    for (const route of routes) {
+      const fn = functions.get(route.id);
+      if (!fn) throw new Error(`no function for route ${route.id}`);
+      apiRoutes.push(
+        ...this.httpApi.addRoutes({
+          path: route.path,
+          methods: [HttpMethod[route.method]],
+          integration: new HttpLambdaIntegration(`${pascal(route.id)}Integration`, fn),
+        }),
+      );
+    }
+    apiRoutes.push(
+      new HttpRoute(this.httpApi, "DefaultRoute", {
+        httpApi: this.httpApi,
+        routeKey: HttpRouteKey.DEFAULT,
+        integration: new HttpLambdaIntegration("NotFoundIntegration", notFoundFn),
+      }),
+    );
+    Validations.of(this.httpApi).acknowledge({
+      id: "AwsSolutions-APIG4",
+      reason:
+        "Authorization is done in the function with a JWT (bearer routes); the token endpoint, health, docs and public now-playing routes must stay open.",
+    });
+
+    const accessLogs = new LogGroup(this, "ApiAccessLogs", {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, "DefaultStage", {
+      httpApi: this.httpApi,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: defaultThrottle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: "$context.requestId",
+            ip: "$context.identity.sourceIp",
+            time: "$context.requestTime",
+            method: "$context.httpMethod",
+            path: "$context.path",
+            routeKey: "$context.routeKey",
+            status: "$context.status",
+            protocol: "$context.protocol",
+            responseLength: "$context.responseLength",
+            latencyMs: "$context.responseLatency",
+            integrationLatencyMs: "$context.integrationLatency",
+            integrationError: "$context.integrationErrorMessage",
+          }),
+        ),
+      },
+    });
+    // The L2 stage has no per-route throttle; RouteSettings on the L1 does. A RouteSettings key
+    // must name an existing route, so the stage waits for the routes.
+    const routeSettings: Record<string, { ThrottlingBurstLimit: number; ThrottlingRateLimit: number }> = {};
+    const publicKeys = [...routes.filter((r) => r.exposure === "public").map(routeKeyOf), "$default"];
+    for (const key of publicKeys) {
+      routeSettings[key] = {
+        ThrottlingBurstLimit: publicThrottle.burstLimit,
+        ThrottlingRateLimit: publicThrottle.rateLimit,
+      };
+    }
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    cfnStage.routeSettings = routeSettings;
+    for (const r of apiRoutes) cfnStage.node.addDependency(r);
+
+    // -------------------------------------------------------------- outputs
+    new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
+    new CfnOutput(this, "TableName", { value: this.table.tableName, description: "DynamoDB table" });
+    new CfnOutput(this, "SsmSecretsPrefix", {
+      value: prefix,
+      description: `Put SECRET_KEY, ADMIN_PASSWORD_HASH, SPOTIFY_CLIENT_SECRET, UPSTASH_REDIS_REST_TOKEN here with: aws ssm put-parameter --type SecureString --name ${prefix}<NAME>`,
+    });
+  }
+}

@@ -1,0 +1,120 @@
+import { Redis } from "@upstash/redis";
+import type { Cache } from "./port.ts";
+
+/**
+ * Cache over the Upstash Redis REST API.
+ *
+ * Serialisation is done here, not by @upstash/redis: its default serializer sends strings,
+ * numbers and booleans as-is and its default deserializer JSON-parses every reply, so
+ * `set("k", "123")` would come back as the number 123 and `set("k", "true")` as `true`.
+ * With `automaticDeserialization: false` and our own JSON.stringify/JSON.parse the value
+ * stored in Redis is always JSON text and `get` returns exactly what was `set` (the same
+ * representation the memory cache uses).
+ */
+
+export interface UpstashCacheOptions {
+  url: string;
+  token: string;
+  /** Prepended to every key; `size()` then counts only keys with this prefix. */
+  keyPrefix?: string;
+  /**
+   * Retries after a network error (not after an HTTP error reply). The client makes
+   * `retries + 1` attempts; the default is small so a down endpoint fails fast.
+   */
+  retries?: number;
+}
+
+const DEFAULT_RETRIES = 2;
+
+/** Same rule as the memory cache: TTLs must be positive; fractions round up (PX takes integers). */
+function toTtl(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+    throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
+  return Math.ceil(ttlMs);
+}
+
+function encode(value: unknown): string {
+  return JSON.stringify(value) ?? "null";
+}
+
+/** Escapes Redis glob metacharacters so a prefix can be used in SCAN MATCH. */
+function globEscape(s: string): string {
+  return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+export function createUpstashCache(opts: UpstashCacheOptions): Cache {
+  const prefix = opts.keyPrefix ?? "";
+  const retries = Math.max(0, Math.floor(opts.retries ?? DEFAULT_RETRIES));
+  const redis = new Redis({
+    url: opts.url,
+    token: opts.token,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+    retry: { retries, backoff: (n) => Math.min(50 * 2 ** n, 400) },
+  });
+  const k = (key: string): string => prefix + key;
+
+  return {
+    kind: "upstash",
+
+    async get<T = unknown>(key: string): Promise<T | null> {
+      const raw = await redis.get<string>(k(key));
+      if (raw === null || raw === undefined) return null;
+      return JSON.parse(raw) as T;
+    },
+
+    async set(key, value, setOpts) {
+      const json = encode(value);
+      if (setOpts?.ttlMs === undefined) await redis.set(k(key), json);
+      else await redis.set(k(key), json, { px: toTtl(setOpts.ttlMs) });
+    },
+
+    async setIfAbsent(key, value, setOpts) {
+      const reply = await redis.set(k(key), encode(value), { nx: true, px: toTtl(setOpts.ttlMs) });
+      return reply === "OK";
+    },
+
+    async del(key) {
+      await redis.del(k(key));
+    },
+
+    async incrementWindow(key, windowMs) {
+      const window = toTtl(windowMs);
+      const full = k(key);
+      // One MULTI/EXEC: the counter, its expiry (only set when it has none, i.e. the window
+      // starts with the first increment) and the remaining time are read atomically.
+      const [count, , pttl] = await redis
+        .multi()
+        .incr(full)
+        .pexpire(full, window, "NX")
+        .pttl(full)
+        .exec<[number, number, number]>();
+      return { count: Number(count), resetInMs: pttl > 0 ? pttl : window };
+    },
+
+    async ttlMs(key) {
+      const pttl = await redis.pttl(k(key));
+      return pttl === -2 ? null : pttl;
+    },
+
+    async size() {
+      if (!prefix) return redis.dbsize();
+      const seen = new Set<string>();
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, { match: `${globEscape(prefix)}*`, count: 1000 });
+        for (const key of keys) seen.add(key);
+        cursor = String(next);
+      } while (cursor !== "0");
+      return seen.size;
+    },
+
+    async ping() {
+      try {
+        return (await redis.ping()) === "PONG";
+      } catch {
+        return false;
+      }
+    },
+  };
+}

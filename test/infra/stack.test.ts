@@ -1,0 +1,411 @@
+/**
+ * The CDK stack, synthesized once (bundling every function with esbuild) and checked against the
+ * route table and the table definition it is built from, plus cdk-nag AwsSolutions.
+ * Offline, no AWS credentials: the stack is environment-agnostic.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { App, type Stack, Validations } from "aws-cdk-lib";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
+import cdkNag from "cdk-nag";
+import { HoardifyStack, routeKeyOf, SECRET_NAMES, tableAccessFor } from "#infra/cdk/stack.ts";
+import { routeList } from "#shared/http/routes.ts";
+import { tableDefinition } from "#shared/store/table.ts";
+
+type Json = Record<string, unknown>;
+interface CfnResourceJson {
+  Type: string;
+  Properties: Json;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+/** Values that must never reach the template, handed to the app the way a careless deploy would. */
+const SAMPLE_SECRETS = {
+  SECRET_KEY: "sample-secret-key-0123456789abcdefghijklmnop",
+  ADMIN_PASSWORD_HASH: "$2b$12$sampleSampleSampleSampleSampleSampleSampleSampleSampl",
+  SPOTIFY_CLIENT_SECRET: "sample-spotify-client-secret-4f1e",
+  UPSTASH_REDIS_REST_TOKEN: "sample-upstash-token-AXn2",
+} as const;
+const SPOTIFY_CLIENT_ID = "sample-public-client-id-77";
+
+const outdirs: string[] = [];
+function tmpOutdir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hoardify-cdk-"));
+  outdirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fast app: no esbuild (placeholder assets), for the tests that need a second synth. */
+function unbundledApp(context: Json = {}): App {
+  return new App({ outdir: tmpOutdir(), context: { "aws:cdk:bundling-stacks": [], ...context } });
+}
+
+function logicalIdOf(stack: Stack, fn: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(fn.node.defaultChild as CfnFunction);
+}
+
+function getAttId(value: unknown): string | undefined {
+  const att = (value as { "Fn::GetAtt"?: [string, string] } | undefined)?.["Fn::GetAtt"];
+  return att?.[0];
+}
+
+function refId(value: unknown): string | undefined {
+  return (value as { Ref?: string } | undefined)?.Ref;
+}
+
+let app: App;
+let stack: HoardifyStack;
+let template: Template;
+let resources: Record<string, CfnResourceJson>;
+let assemblyDir: string;
+
+before(() => {
+  app = new App({
+    outdir: tmpOutdir(),
+    context: {
+      ...SAMPLE_SECRETS,
+      secretKey: SAMPLE_SECRETS.SECRET_KEY,
+      spotifyClientSecret: SAMPLE_SECRETS.SPOTIFY_CLIENT_SECRET,
+      spotifyClientId: SPOTIFY_CLIENT_ID,
+      // Report nag findings in validation-report.json instead of throwing, so each test can say what broke.
+      "@aws-cdk/core:failSynthOnValidationErrors": false,
+    },
+  });
+  stack = new HoardifyStack(app, "Hoardify");
+  Validations.of(app).addPlugins(new cdkNag.AwsSolutionsChecks(app, { verbose: true }));
+  assemblyDir = app.synth().directory;
+  template = Template.fromStack(stack);
+  const raw = template.toJSON().Resources as Record<string, Partial<CfnResourceJson> & { Type: string }>;
+  resources = Object.fromEntries(
+    Object.entries(raw).map(([id, r]) => [id, { ...r, Properties: r.Properties ?? {} }]),
+  );
+});
+
+function ofType(type: string): [string, CfnResourceJson][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+/** Our functions: index.handler with TABLE_NAME (CDK helper functions have neither). */
+function appFunctions(): [string, CfnResourceJson][] {
+  return ofType("AWS::Lambda::Function").filter(([, r]) => {
+    const env = (r.Properties.Environment as { Variables?: Json } | undefined)?.Variables;
+    return r.Properties.Handler === "index.handler" && env !== undefined && "TABLE_NAME" in env;
+  });
+}
+
+describe("DynamoDB table", () => {
+  test("keys, GSIs, TTL, billing, PITR, encryption and retention follow tableDefinition", () => {
+    const tables = ofType("AWS::DynamoDB::Table");
+    assert.equal(tables.length, 1);
+    const [, table] = tables[0] ?? assert.fail("no table");
+    assert.equal(table.DeletionPolicy, "Retain");
+    assert.equal(table.UpdateReplacePolicy, "Retain");
+    const p = table.Properties;
+    assert.deepEqual(p.KeySchema, [
+      { AttributeName: tableDefinition.partitionKey, KeyType: "HASH" },
+      { AttributeName: tableDefinition.sortKey, KeyType: "RANGE" },
+    ]);
+    assert.equal(p.BillingMode, "PAY_PER_REQUEST");
+    assert.deepEqual(p.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+    assert.deepEqual(p.SSESpecification, { SSEEnabled: true });
+    assert.deepEqual(p.TimeToLiveSpecification, {
+      AttributeName: tableDefinition.timeToLiveAttribute,
+      Enabled: true,
+    });
+
+    const expectedGsis = tableDefinition.globalSecondaryIndexes.map((g) => ({
+      IndexName: g.name,
+      KeySchema: [
+        { AttributeName: g.partitionKey, KeyType: "HASH" },
+        { AttributeName: g.sortKey, KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "ALL" },
+    }));
+    assert.deepEqual(p.GlobalSecondaryIndexes, expectedGsis);
+
+    const attrTypes = Object.fromEntries(
+      (p.AttributeDefinitions as { AttributeName: string; AttributeType: string }[]).map((a) => [
+        a.AttributeName,
+        a.AttributeType,
+      ]),
+    );
+    const expectedTypes: Record<string, string> = {
+      [tableDefinition.partitionKey]: "S",
+      [tableDefinition.sortKey]: "S",
+    };
+    for (const g of tableDefinition.globalSecondaryIndexes) {
+      expectedTypes[g.partitionKey] = "S";
+      expectedTypes[g.sortKey] = g.sortKeyType;
+    }
+    assert.deepEqual(attrTypes, expectedTypes);
+  });
+});
+
+describe("HTTP API", () => {
+  test("one route per route-table row plus $default, each integrated with its own function", () => {
+    const routes = ofType("AWS::ApiGatewayV2::Route");
+    const keys = routes.map(([, r]) => r.Properties.RouteKey as string).sort();
+    assert.deepEqual(keys, [...routeList.map(routeKeyOf), "$default"].sort());
+
+    const expectedFn = new Map<string, string>();
+    for (const row of routeList) {
+      const fn = stack.functions.get(row.id) ?? assert.fail(`no function for ${row.id}`);
+      expectedFn.set(routeKeyOf(row), logicalIdOf(stack, fn));
+    }
+    const notFound = stack.functions.get("$default") ?? assert.fail("no $default function");
+    expectedFn.set("$default", logicalIdOf(stack, notFound));
+
+    for (const [, route] of routes) {
+      const key = route.Properties.RouteKey as string;
+      const join = (route.Properties.Target as { "Fn::Join": [string, unknown[]] })["Fn::Join"];
+      const integrationId = refId(join[1][1]) ?? assert.fail(`route ${key} has no integration ref`);
+      const integration = resources[integrationId] ?? assert.fail(`missing integration ${integrationId}`);
+      assert.equal(integration.Properties.IntegrationType, "AWS_PROXY");
+      assert.equal(getAttId(integration.Properties.IntegrationUri), expectedFn.get(key), key);
+    }
+  });
+
+  test("the $default stage throttles, stricter on public routes, and waits for the routes", () => {
+    const stages = ofType("AWS::ApiGatewayV2::Stage");
+    assert.equal(stages.length, 1);
+    const [, stage] = stages[0] ?? assert.fail("no stage");
+    const p = stage.Properties;
+    assert.equal(p.StageName, "$default");
+    assert.equal(p.AutoDeploy, true);
+    const defaults = p.DefaultRouteSettings as { ThrottlingBurstLimit: number; ThrottlingRateLimit: number };
+    assert.ok(defaults.ThrottlingBurstLimit > 0 && defaults.ThrottlingRateLimit > 0, "stage throttle");
+
+    const routeSettings = p.RouteSettings as Record<
+      string,
+      { ThrottlingBurstLimit: number; ThrottlingRateLimit: number }
+    >;
+    const publicKeys = [...routeList.filter((r) => r.exposure === "public").map(routeKeyOf), "$default"];
+    assert.deepEqual(Object.keys(routeSettings).sort(), publicKeys.sort());
+    for (const key of publicKeys) {
+      const s = routeSettings[key] ?? assert.fail(key);
+      assert.ok(s.ThrottlingBurstLimit < defaults.ThrottlingBurstLimit, `${key} burst stricter`);
+      assert.ok(s.ThrottlingRateLimit < defaults.ThrottlingRateLimit, `${key} rate stricter`);
+    }
+
+    // A RouteSettings key naming a route that does not exist yet fails the deployment.
+    const routeIds = ofType("AWS::ApiGatewayV2::Route").map(([id]) => id);
+    for (const id of routeIds) assert.ok(stage.DependsOn?.includes(id), `stage depends on ${id}`);
+
+    const access = p.AccessLogSettings as { DestinationArn: unknown; Format: string };
+    const logGroupId = getAttId(access.DestinationArn) ?? assert.fail("access log destination");
+    assert.equal(resources[logGroupId]?.Type, "AWS::Logs::LogGroup");
+    assert.ok(resources[logGroupId]?.Properties.RetentionInDays, "access logs have a retention");
+    assert.match(access.Format, /\$context\.requestId/);
+  });
+
+  test("no CORS configuration unless origins are given", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.absent() });
+
+    const corsApp = unbundledApp({ corsOrigins: "https://a.example, https://b.example" });
+    const corsStack = new HoardifyStack(corsApp, "Cors");
+    const t = Template.fromStack(corsStack);
+    t.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://a.example", "https://b.example"] }),
+    });
+    t.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ CORS_ORIGINS: "https://a.example,https://b.example" }) },
+    });
+  });
+});
+
+describe("functions", () => {
+  test("one Node 24 arm64 function per route plus not-found, sized from the route table", () => {
+    assert.equal(appFunctions().length, routeList.length + 1);
+    for (const row of [...routeList, { id: "$default", memoryMb: undefined, timeoutSeconds: undefined }]) {
+      const fn = stack.functions.get(row.id) ?? assert.fail(`no function for ${row.id}`);
+      const r = resources[logicalIdOf(stack, fn)] ?? assert.fail(row.id);
+      const p = r.Properties;
+      assert.equal(p.Runtime, "nodejs24.x", row.id);
+      assert.deepEqual(p.Architectures, ["arm64"], row.id);
+      assert.equal(p.Handler, "index.handler", row.id);
+      assert.equal(p.MemorySize, row.memoryMb ?? 256, row.id);
+      assert.equal(p.Timeout, row.timeoutSeconds ?? 10, row.id);
+
+      const env = (p.Environment as { Variables: Json }).Variables;
+      assert.equal(refId(env.TABLE_NAME), logicalIdOf(stack, stack.table), row.id);
+      assert.equal(env.ADMIN_USERNAME, "admin");
+      assert.equal(env.SSM_SECRETS_PREFIX, "/hoardify/");
+      assert.equal(env.NODE_OPTIONS, "--enable-source-maps");
+      assert.equal(env.POWERTOOLS_LOG_LEVEL, "INFO");
+      assert.equal(env.SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_ID, "plain settings come from context");
+      for (const name of ["CORS_ORIGINS", "SPOTIFY_REDIRECT_URI", "UPSTASH_REDIS_REST_URL"]) {
+        assert.equal(typeof env[name], "string", `${row.id} ${name}`);
+      }
+
+      const logGroupId = refId((p.LoggingConfig as { LogGroup: unknown }).LogGroup) ?? assert.fail(row.id);
+      const logGroup = resources[logGroupId] ?? assert.fail(logGroupId);
+      assert.equal(logGroup.Type, "AWS::Logs::LogGroup");
+      assert.equal(logGroup.Properties.RetentionInDays, 30);
+      assert.equal(logGroup.DeletionPolicy, "Delete");
+    }
+  });
+
+  test("every bundle is a minified ESM index.mjs with a source map and the require banner", () => {
+    for (const [id, r] of appFunctions()) {
+      // Code.S3Key is "<asset hash>.zip"; the staged bundle is <outdir>/asset.<asset hash>/.
+      const key = (r.Properties.Code as { S3Key?: unknown } | undefined)?.S3Key;
+      assert.equal(typeof key, "string", id);
+      const dir = path.join(assemblyDir, `asset.${String(key).replace(/\.zip$/, "")}`);
+      const code = fs.readFileSync(path.join(dir, "index.mjs"), "utf8");
+      assert.ok(fs.existsSync(path.join(dir, "index.mjs.map")), `${id} source map`);
+      assert.match(code.slice(0, 200), /createRequire/, `${id} banner`);
+      // Minified: no indentation-and-newline layout (template literals keep a few newlines).
+      assert.ok(code.length / code.split("\n").length > 2000, `${id} is minified`);
+    }
+  });
+
+  test("each function's role: own log group, table read (public GET) or read/write, SSM secrets", () => {
+    const secretsPolicyIds = ofType("AWS::IAM::ManagedPolicy").map(([id]) => id);
+    assert.equal(secretsPolicyIds.length, 1);
+    const policies = ofType("AWS::IAM::Policy");
+    const rows = [
+      ...routeList.map((r) => ({ id: r.id, access: tableAccessFor(r) })),
+      { id: "$default", access: "none" },
+    ];
+    for (const row of rows) {
+      const fn = stack.functions.get(row.id) ?? assert.fail(row.id);
+      const p = resources[logicalIdOf(stack, fn)]?.Properties ?? {};
+      const roleId = getAttId(p.Role) ?? assert.fail(`${row.id} role`);
+      const role = resources[roleId] ?? assert.fail(roleId);
+      assert.deepEqual(role.Properties.ManagedPolicyArns, [{ Ref: secretsPolicyIds[0] }], row.id);
+
+      const statements = policies
+        .filter(([, pol]) => (pol.Properties.Roles as unknown[]).some((x) => refId(x) === roleId))
+        .flatMap(([, pol]) => (pol.Properties.PolicyDocument as { Statement: Json[] }).Statement);
+      const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
+      assert.ok(actions.includes("logs:PutLogEvents"), `${row.id} writes its logs`);
+      assert.ok(!actions.some((a) => a.includes("*")), `${row.id} has no wildcard action`);
+      assert.equal(actions.includes("dynamodb:Query"), row.access !== "none", `${row.id} reads`);
+      assert.equal(actions.includes("dynamodb:PutItem"), row.access === "readwrite", `${row.id} writes`);
+    }
+  });
+});
+
+describe("secrets", () => {
+  test("no secret is an environment variable and no sample secret value reaches the template", () => {
+    const text = JSON.stringify(template.toJSON());
+    for (const [id, r] of appFunctions()) {
+      const env = (r.Properties.Environment as { Variables: Json }).Variables;
+      for (const name of SECRET_NAMES) assert.ok(!(name in env), `${id} has ${name} in its environment`);
+    }
+    for (const [name, value] of Object.entries(SAMPLE_SECRETS)) {
+      assert.ok(!text.includes(value), `the ${name} sample value leaked into the template`);
+    }
+    // The same context did reach the stack: the non-secret value is there.
+    assert.ok(text.includes(SPOTIFY_CLIENT_ID));
+  });
+
+  test("functions may read SSM parameters under the prefix and decrypt with alias/aws/ssm only via SSM", () => {
+    template.hasResourceProperties("AWS::IAM::ManagedPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Allow",
+            Action: Match.arrayWith(["ssm:GetParametersByPath", "ssm:GetParameters"]),
+            Resource: Match.arrayWith([
+              {
+                "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":parameter/hoardify/\\*$")])],
+              },
+            ]),
+          }),
+          Match.objectLike({
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Condition: {
+              StringEquals: {
+                "kms:ViaService": { "Fn::Join": ["", ["ssm.", { Ref: "AWS::Region" }, ".amazonaws.com"]] },
+              },
+              "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/aws/ssm" },
+            },
+          }),
+        ]),
+      },
+    });
+    // The secrets must come from SSM: no SecureString (or any) parameter is created by the stack.
+    assert.equal(ofType("AWS::SSM::Parameter").length, 0);
+  });
+
+  test("a prefix that would grant every parameter is refused", () => {
+    for (const bad of ["/", "hoardify/", "/hoardify", "/hoar dify/"]) {
+      assert.throws(
+        () => new HoardifyStack(unbundledApp(), "Bad", { ssmSecretsPrefix: bad }),
+        /ssmSecretsPrefix/,
+      );
+    }
+  });
+});
+
+describe("outputs", () => {
+  test("API URL, table name and SSM prefix", () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    assert.ok(outputs.ApiUrl, "ApiUrl");
+    assert.match(JSON.stringify(outputs.ApiUrl.Value), /execute-api/);
+    assert.deepEqual(outputs.TableName?.Value, { Ref: logicalIdOf(stack, stack.table) });
+    assert.equal(outputs.SsmSecretsPrefix?.Value, "/hoardify/");
+  });
+});
+
+describe("cdk-nag AwsSolutions", () => {
+  test("no unacknowledged error or warning", () => {
+    const report = new cdkNag.AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+    const describeAll = (sev: string) =>
+      report.violations
+        .filter((v) => v.severity === sev)
+        .map((v) => `${v.ruleName} on ${v.violatingResources.map((r) => r.constructPath).join(", ")}`);
+    assert.deepEqual(describeAll("error"), []);
+    assert.deepEqual(describeAll("warning"), []);
+    assert.equal(report.violations.length, 0);
+
+    // The plugin registered on the app saw the same thing during synth.
+    const file = JSON.parse(fs.readFileSync(path.join(assemblyDir, "validation-report.json"), "utf8")) as {
+      pluginReports: { pluginName: string; violations?: unknown[] }[];
+    };
+    const nag = file.pluginReports.filter((r) => /AwsSolutions/i.test(r.pluginName));
+    assert.deepEqual(
+      nag.flatMap((r) => r.violations ?? []),
+      [],
+    );
+    // And CDK itself reported no error.
+    assert.deepEqual(Annotations.fromStack(stack).findError("*", Match.anyValue()), []);
+  });
+
+  test("the checks are live: without the acknowledgements exactly the acknowledged findings appear", () => {
+    const acknowledged = new Set<string>();
+    for (const c of stack.node.findAll()) {
+      for (const m of c.node.metadata) {
+        if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(m.data as Record<string, unknown>)) {
+          acknowledged.add(id.replace(/^annotation::/i, ""));
+          assert.ok(String(reason).length >= 40, `${id} has a written reason`);
+        }
+      }
+    }
+    assert.ok(acknowledged.size > 0);
+
+    const acknowledge = Validations.prototype.acknowledge;
+    Validations.prototype.acknowledge = () => {};
+    try {
+      const bareApp = unbundledApp();
+      const bare = new HoardifyStack(bareApp, "Hoardify");
+      bareApp.synth();
+      const found = new cdkNag.AwsSolutionsChecks().validateScope(bare).violations.map((v) => v.ruleName);
+      assert.deepEqual(found.sort(), [...acknowledged].sort());
+    } finally {
+      Validations.prototype.acknowledge = acknowledge;
+    }
+  });
+});

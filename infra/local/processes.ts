@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Helpers to run the local emulators as child processes; used by `npm start` and the tests. */
@@ -90,7 +91,8 @@ export async function startDynamoDbLocal(
     mkdirSync(opts.dataDir, { recursive: true });
     args.push("-dbPath", opts.dataDir, "-sharedDb");
   } else args.push("-inMemory", "-sharedDb");
-  const child = spawn("java", args, { stdio: ["ignore", "ignore", "pipe"] });
+  // DynamoDB Local drops a metadata file in its working directory: keep it out of the repo.
+  const child = spawn("java", args, { stdio: ["ignore", "ignore", "pipe"], cwd: opts.dataDir ?? tmpdir() });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The one place the environment is read. Every entry point (Lambda handlers, the local

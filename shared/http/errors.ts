@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * One error shape for every route: `{ error, message, fields? }`. `error` is a stable

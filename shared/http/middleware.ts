@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import type { z } from "zod";
+import type * as z from "zod";
 import { verifyToken } from "../auth/jwt.ts";
 import { ConfigError } from "../config.ts";
 import { type Deps, getDeps } from "../deps.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { VERSION } from "../version.ts";
 import type { RouteDef } from "./route.ts";
 import { routeList } from "./routes.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { playSchema, trackSchema } from "../domain/entities.ts";
 import { errorBodySchema } from "./errors.ts";
 import { defineRoute, type RouteDef } from "./route.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * One zod schema per payload: the runtime validator, the TypeScript type (z.infer) and the

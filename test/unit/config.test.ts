@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ConfigError, loadConfig, spotifyConfigured } from "#shared/config.ts";
+
+test("an empty environment gives the documented defaults", () => {
+  const c = loadConfig({});
+  assert.equal(c.PORT, 8000);
+  assert.equal(c.ADMIN_USERNAME, "admin");
+  assert.equal(c.SPOTIFY_ACCOUNTS_URL, "https://accounts.spotify.com");
+  assert.equal(c.SPOTIFY_API_URL, "https://api.spotify.com/v1");
+  assert.deepEqual(c.CORS_ORIGINS, []);
+  assert.equal(c.ADMIN_PASSWORD_HASH, undefined);
+  assert.equal(spotifyConfigured(c), false);
+});
+
+test("empty strings count as unset and base URLs lose trailing slashes", () => {
+  const c = loadConfig({
+    SECRET_KEY: "",
+    SPOTIFY_API_URL: "http://127.0.0.1:9000/v1/",
+    CORS_ORIGINS: " https://a.dev , * ",
+  });
+  assert.equal(c.SECRET_KEY, undefined);
+  assert.equal(c.SPOTIFY_API_URL, "http://127.0.0.1:9000/v1");
+  assert.deepEqual(c.CORS_ORIGINS, ["https://a.dev", "*"]);
+});
+
+test("every bad variable is named in one error", () => {
+  let err: unknown;
+  try {
+    loadConfig({
+      PORT: "eighty",
+      SECRET_KEY: "short",
+      ADMIN_PASSWORD_HASH: "plaintext-password",
+      SPOTIFY_ACCOUNTS_URL: "ftp://x",
+      CORS_ORIGINS: "https://ok.dev,not a url",
+    });
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof ConfigError);
+  const named = err.problems.map((p) => p.split(":")[0]);
+  assert.deepEqual(named.sort(), [
+    "ADMIN_PASSWORD_HASH",
+    "CORS_ORIGINS.1",
+    "PORT",
+    "SECRET_KEY",
+    "SPOTIFY_ACCOUNTS_URL",
+  ]);
+  assert.match(err.message, /npm run hash-password/);
+  assert.doesNotMatch(err.message, /at \w+ \(/, "no stack trace in the message");
+});
+
+test("settings that only work together are checked together", () => {
+  assert.throws(
+    () => loadConfig({ SPOTIFY_CLIENT_ID: "id" }),
+    /SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REDIRECT_URI/,
+  );
+  assert.throws(
+    () => loadConfig({ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }),
+    /UPSTASH_REDIS_REST_TOKEN/,
+  );
+  const c = loadConfig({
+    SPOTIFY_CLIENT_ID: "id",
+    SPOTIFY_CLIENT_SECRET: "secret",
+    SPOTIFY_REDIRECT_URI: "http://127.0.0.1:8000/spotify/callback",
+  });
+  assert.equal(spotifyConfigured(c), true);
+});

@@ -23,6 +23,7 @@ import type { Construct } from "constructs";
 import type { RouteDef } from "#shared/http/route.ts";
 import { notFoundHandler, routeList } from "#shared/http/routes.ts";
 import { tableDefinition } from "#shared/store/table.ts";
+import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "./bundling.ts";
 
 /** Where `functions/*.ts` and package-lock.json live (two levels up from infra/cdk). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -260,12 +261,10 @@ export class HoardifyStack extends Stack {
           minify: true,
           sourceMap: true,
           format: OutputFormat.ESM,
-          target: "node24",
-          mainFields: ["module", "main"],
-          // Bundled CommonJS dependencies still call require(); ESM has none. No `$` or
-          // double quotes here: CDK passes the banner through a shell.
-          banner:
-            "import { createRequire as __hoardifyCreateRequire } from 'node:module'; const require = __hoardifyCreateRequire(import.meta.url);",
+          target: LAMBDA_TARGET,
+          mainFields: MAIN_FIELDS,
+          externalModules: EXTERNAL_MODULES,
+          banner: ESM_REQUIRE_BANNER,
         },
       });
     };

@@ -1,0 +1,15 @@
+/**
+ * esbuild settings for every Lambda: the CDK stack bundles with them and `npm run bench`
+ * measures bundle sizes with the same ones.
+ */
+export const LAMBDA_TARGET = "node24";
+
+/** Bundled CommonJS dependencies still call require(); ESM has none. No `$` or double quotes:
+ *  CDK passes the banner through a shell. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __hoardifyCreateRequire } from 'node:module'; const require = __hoardifyCreateRequire(import.meta.url);";
+
+/** The AWS SDK v3 ships with the Lambda Node runtime, so bundles leave it out. */
+export const EXTERNAL_MODULES = ["@aws-sdk/*"];
+
+export const MAIN_FIELDS = ["module", "main"];

@@ -186,10 +186,23 @@ function isRestart(
   opts: TrackerOptions,
 ) {
   const jumpBack = open.last_progress_ms - obs.progress_ms;
-  if (jumpBack <= 0) return false;
   if (obs.progress_ms <= opts.restartWindowMs && jumpBack >= opts.restartMinJumpMs) return true;
-  // Seen late (a long wait, a quota back-off): if it was playing and the end of the item lies
-  // between the two observations, the backward jump is a wrap (repeat-one), not a seek.
+  // Seen late (a back-off while paused): Spotify's timestamp is when the state last changed.
+  // If it changed after we last looked and playback then stood at the very start, the item
+  // was started again in between — even if it has since played past where we last saw it.
+  if (
+    obs.is_playing &&
+    obs.timestamp !== null &&
+    obs.timestamp > open.last_observed_at &&
+    obs.timestamp <= now
+  ) {
+    const progressAtChange = obs.progress_ms - (now - obs.timestamp);
+    const jumpedFrom = open.last_progress_ms - progressAtChange;
+    if (progressAtChange <= opts.restartWindowMs && jumpedFrom >= opts.restartMinJumpMs) return true;
+  }
+  if (jumpBack <= 0) return false;
+  // Seen late while playing: if the end of the item lies between the two observations, the
+  // backward jump is a wrap (repeat-one), not a seek.
   const elapsed = now - open.last_observed_at;
   const reachedEnd = open.last_progress_ms + elapsed >= open.item.duration_ms - opts.toleranceMs;
   const playedSinceWrap = obs.progress_ms <= elapsed + opts.toleranceMs;

@@ -161,11 +161,17 @@ function finishNow(open: OpenListen, opts: TrackerOptions): FinishedListen {
   );
 }
 
-function startListen(obs: Extract<Observation, { type: "item" }>, now: number): OpenListen {
+function startListen(obs: Extract<Observation, { type: "item" }>, now: number, opts: TrackerOptions): OpenListen {
   const progress = clamp(obs.progress_ms, 0, obs.item.duration_ms || obs.progress_ms);
+  // Spotify's timestamp is the instant the item started when nothing changed since: exact and
+  // the same for every observer, so two overlapping loops derive the same play key. Otherwise
+  // (paused or seeked since) backdate our own observation by the progress.
+  const backdated = now - progress;
+  const fromSpotify =
+    obs.is_playing && obs.timestamp !== null && Math.abs(obs.timestamp - backdated) <= opts.toleranceMs;
   return {
     item: obs.item,
-    started_at: now - progress,
+    started_at: fromSpotify && obs.timestamp !== null ? obs.timestamp : backdated,
     // Backdating the start assumes it played from there: credit the same span.
     listened_ms: progress,
     last_progress_ms: progress,
@@ -308,7 +314,7 @@ export function step(
       if (isRestart(open, obs, now, opts)) {
         const restartAt = now - obs.progress_ms;
         finished.push(finishAt(open, restartAt, opts));
-        open = startListen(obs, now);
+        open = startListen(obs, now, opts);
         discontinuity = true;
       } else {
         const played = playedSince(open, obs, now, opts);
@@ -332,7 +338,7 @@ export function step(
       }
     } else {
       if (open) finished.push(finishAt(open, now - obs.progress_ms, opts));
-      open = startListen(obs, now);
+      open = startListen(obs, now, opts);
     }
   } else if (open) {
     // An ad or unknown item ends the listen where it started; stopping ends it where it was.

@@ -1,0 +1,250 @@
+import type { Cache } from "../cache/port.ts";
+import type { Clock } from "../clock.ts";
+import {
+  DEFAULT_TRACKER_OPTIONS,
+  type FinishedListen,
+  flush,
+  initialTrackerState,
+  type NowPlayingSnapshot,
+  step,
+  type TrackerOptions,
+  type TrackerState,
+} from "../domain/tracker.ts";
+import { logger } from "../logger.ts";
+import { type SpotifyApi, SpotifyError, type SpotifyFault } from "../spotify/types.ts";
+import type { Store } from "../store/port.ts";
+import { recordListen, toPlay, toTrackInfo } from "./record.ts";
+
+/**
+ * One tick of the playback loop, shared by the Step Functions task, the local loop and the
+ * benchmarks: hold the lease, look at the player (unless Spotify asked us to wait), run the
+ * tracker, record what finished, write the snapshot if it changed, and say what to do next.
+ * It never throws: a failure becomes a longer wait, and unrecorded listens ride along in
+ * `pending` until they are stored.
+ */
+
+export const CACHE_KEYS = {
+  lease: "loop:lease",
+  snapshot: "now-playing",
+  quotaUntil: "loop:quota-until",
+  /** Listens a stopped chain could not store, for the next chain. */
+  parked: "loop:parked",
+  status: "loop:status",
+} as const;
+
+export interface LoopState {
+  v: 1;
+  tracker: TrackerState;
+  pending: FinishedListen[];
+  /** Who holds the lease; a successor execution inherits it. */
+  owner: string;
+  lease_until: number;
+  /** When the current Express execution started (continue-as-new before 5 minutes). */
+  chain_started_at: number;
+  polls: number;
+}
+
+export type LoopAction = "wait" | "handover" | "stop";
+
+export interface TickResult {
+  state: LoopState;
+  action: LoopAction;
+  nextDelaySeconds: number;
+  stopReason?: "idle" | "revoked" | "not_linked" | "lease" | "quota";
+  recorded: { track_id: string; listened_at: string; counted: boolean; result: "recorded" | "duplicate" }[];
+  snapshotWritten: boolean;
+  fault?: SpotifyFault;
+}
+
+export interface LoopDeps {
+  spotify: SpotifyApi;
+  store: Store;
+  cache: Cache;
+  clock: Clock;
+  tracker?: TrackerOptions;
+}
+
+export interface LoopOptions {
+  /** Lease lifetime; longer than the longest wait between two ticks. */
+  leaseMs: number;
+  /** Renew the lease when less than this remains. */
+  leaseRenewMs: number;
+  /** Hand over to a successor execution after this long (Express runs at most 5 minutes). */
+  chainMaxMs: number;
+  /** A wait longer than this (a quota back-off) ends the chain instead; the watchdog resumes. */
+  maxWaitSeconds: number;
+}
+
+export const DEFAULT_LOOP_OPTIONS: LoopOptions = {
+  leaseMs: 120_000,
+  leaseRenewMs: 60_000,
+  chainMaxMs: 4 * 60_000,
+  maxWaitSeconds: 90,
+};
+
+export function newLoopState(owner: string, now: number): LoopState {
+  return {
+    v: 1,
+    tracker: initialTrackerState(),
+    pending: [],
+    owner,
+    lease_until: 0,
+    chain_started_at: now,
+    polls: 0,
+  };
+}
+
+/** Takes or renews the lease; false when another loop holds it. */
+async function holdLease(cache: Cache, state: LoopState, now: number, opts: LoopOptions): Promise<boolean> {
+  if (state.lease_until - now > opts.leaseRenewMs) return true;
+  if (await cache.setIfAbsent(CACHE_KEYS.lease, state.owner, { ttlMs: opts.leaseMs })) {
+    state.lease_until = now + opts.leaseMs;
+    return true;
+  }
+  const holder = await cache.get<string>(CACHE_KEYS.lease);
+  if (holder !== state.owner) return false;
+  await cache.set(CACHE_KEYS.lease, state.owner, { ttlMs: opts.leaseMs });
+  state.lease_until = now + opts.leaseMs;
+  return true;
+}
+
+async function store(deps: LoopDeps, listens: FinishedListen[]) {
+  const recorded: TickResult["recorded"] = [];
+  const failed: FinishedListen[] = [];
+  for (const f of listens) {
+    try {
+      const result = await recordListen(deps.store, toPlay(f, "poll"), toTrackInfo(f));
+      recorded.push({ track_id: f.item.key, listened_at: f.listened_at, counted: f.counted, result });
+    } catch (err) {
+      logger.error("could not store a listen; it stays pending", { track_id: f.item.key, error: (err as Error).message });
+      failed.push(f);
+    }
+  }
+  return { recorded, failed };
+}
+
+async function look(spotify: SpotifyApi) {
+  try {
+    return { obs: await spotify.currentPlayback() } as const;
+  } catch (err) {
+    if (err instanceof SpotifyError) return { fault: err.fault } as const;
+    const fault: SpotifyFault = { type: "unavailable", message: (err as Error).message, status: null };
+    return { fault } as const;
+  }
+}
+
+export async function tick(
+  deps: LoopDeps,
+  prev: LoopState,
+  opts: LoopOptions = DEFAULT_LOOP_OPTIONS,
+): Promise<TickResult> {
+  const now = deps.clock().getTime();
+  const trackerOpts = deps.tracker ?? DEFAULT_TRACKER_OPTIONS;
+  const state: LoopState = { ...prev, polls: prev.polls + 1 };
+
+  let leased: boolean;
+  try {
+    leased = await holdLease(deps.cache, state, now, opts);
+  } catch (err) {
+    // Without the cache we cannot prove we are alone; Spotify is still worth asking, and
+    // recording is idempotent, so carry on and try the lease again next tick.
+    logger.warn("lease check failed", { error: (err as Error).message });
+    leased = true;
+  }
+  if (!leased) {
+    // Another loop is alive and watching the same player: it owns the open listen (recording
+    // ours too could double count it). Only what already finished here is stored.
+    const { recorded } = await store(deps, state.pending);
+    return { state, action: "stop", stopReason: "lease", nextDelaySeconds: 0, recorded, snapshotWritten: false };
+  }
+
+  let fault: SpotifyFault | undefined;
+  let nextDelaySeconds: number;
+  let stop = false;
+  let stopReason: TickResult["stopReason"];
+  let finished: FinishedListen[] = [];
+  let snapshot: NowPlayingSnapshot | undefined;
+
+  const quotaUntil = state.tracker.quota_until;
+  if (quotaUntil !== null && quotaUntil > now) {
+    nextDelaySeconds = Math.ceil((quotaUntil - now) / 1000);
+  } else {
+    const input = await look(deps.spotify);
+    if ("fault" in input) {
+      fault = input.fault;
+      logger.warn("Spotify fault", { fault: input.fault });
+    }
+    const r = step(state.tracker, input, now, trackerOpts);
+    state.tracker = r.state;
+    finished = r.finished;
+    snapshot = r.snapshot;
+    nextDelaySeconds = r.nextDelaySeconds;
+    stop = r.stop;
+    stopReason = r.stopReason;
+  }
+
+  if (!stop && nextDelaySeconds > opts.maxWaitSeconds) {
+    // Hours of quota back-off do not fit an Express execution: stop, and leave the watchdog a
+    // note of when to come back. Whatever is open is finished so nothing waits on the cache.
+    stop = true;
+    stopReason = "quota";
+    finished = [...finished, ...flush(state.tracker, trackerOpts)];
+    state.tracker = { ...state.tracker, open: null };
+    await deps.cache
+      .set(CACHE_KEYS.quotaUntil, now + nextDelaySeconds * 1000, { ttlMs: nextDelaySeconds * 1000 })
+      .catch(() => undefined);
+  }
+
+  const { recorded, failed } = await store(deps, [...state.pending, ...finished]);
+  state.pending = failed;
+
+  let snapshotWritten = false;
+  if (snapshot) {
+    try {
+      await deps.cache.set(CACHE_KEYS.snapshot, snapshot, { ttlMs: 30 * 86_400_000 });
+      snapshotWritten = true;
+    } catch (err) {
+      // Readers keep the previous snapshot; forget the signature so the next tick rewrites it.
+      state.tracker = { ...state.tracker, snapshot_sig: null };
+      logger.warn("could not write the now-playing snapshot", { error: (err as Error).message });
+    }
+  }
+
+  let action: LoopAction = "wait";
+  if (stop) {
+    action = "stop";
+    if (state.pending.length > 0) {
+      await deps.cache.set(CACHE_KEYS.parked, state.pending, { ttlMs: 7 * 86_400_000 }).catch(() => undefined);
+    }
+    await deps.cache.del(CACHE_KEYS.lease).catch(() => undefined);
+  } else if (now + nextDelaySeconds * 1000 - state.chain_started_at > opts.chainMaxMs) {
+    action = "handover";
+  }
+  return {
+    state,
+    action,
+    nextDelaySeconds,
+    ...(stopReason ? { stopReason } : {}),
+    recorded,
+    snapshotWritten,
+    ...(fault ? { fault } : {}),
+  };
+}
+
+/**
+ * The state a new chain starts from: fresh tracker, and any listens a previous chain parked
+ * because storage was down.
+ */
+export async function startLoopState(cache: Cache, owner: string, now: number): Promise<LoopState> {
+  const state = newLoopState(owner, now);
+  try {
+    const parked = await cache.get<FinishedListen[]>(CACHE_KEYS.parked);
+    if (Array.isArray(parked) && parked.length > 0) {
+      state.pending = parked;
+      await cache.del(CACHE_KEYS.parked);
+    }
+  } catch {
+    // nothing parked that we can see; recording stays idempotent either way
+  }
+  return state;
+}

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { type Config, ConfigError, loadConfig, spotifyConfigured } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import { type LocalLoop, startLocalLoop } from "./loop.ts";
 import { type RunningProcess, startDynamoDbLocal } from "./processes.ts";
 import { ensureLocalSecrets } from "./secrets.ts";
 import { createLocalServer } from "./server.ts";
@@ -57,10 +58,14 @@ async function main(): Promise<void> {
       server.listen(config.PORT, ok);
     });
 
+    // The same playback loop as on AWS, once Spotify is configured (it waits for the link).
+    const loop: LocalLoop | undefined = spotifyConfigured(config) ? startLocalLoop(deps) : undefined;
+
     const lines = [
       `  storage: DynamoDB Local at ${endpoint}, table ${config.TABLE_NAME} (${created})`,
       `  cache:   ${deps.cache.kind}`,
       `  API reference: http://localhost:${config.PORT}/docs`,
+      `  playback loop: ${loop ? "on (link Spotify at /spotify/authorize if you have not)" : "off until Spotify is configured"}`,
     ];
     if (!spotifyConfigured(config)) {
       lines.push(
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       say(`\n${signal}: stopping…`);
+      await loop?.stop();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
       await stopDynamo();

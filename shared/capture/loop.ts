@@ -116,7 +116,10 @@ async function store(deps: LoopDeps, listens: FinishedListen[]) {
       const result = await recordListen(deps.store, toPlay(f, "poll"), toTrackInfo(f));
       recorded.push({ track_id: f.item.key, listened_at: f.listened_at, counted: f.counted, result });
     } catch (err) {
-      logger.error("could not store a listen; it stays pending", { track_id: f.item.key, error: (err as Error).message });
+      logger.error("could not store a listen; it stays pending", {
+        track_id: f.item.key,
+        error: (err as Error).message,
+      });
       failed.push(f);
     }
   }
@@ -155,7 +158,14 @@ export async function tick(
     // Another loop is alive and watching the same player: it owns the open listen (recording
     // ours too could double count it). Only what already finished here is stored.
     const { recorded } = await store(deps, state.pending);
-    return { state, action: "stop", stopReason: "lease", nextDelaySeconds: 0, recorded, snapshotWritten: false };
+    return {
+      state,
+      action: "stop",
+      stopReason: "lease",
+      nextDelaySeconds: 0,
+      recorded,
+      snapshotWritten: false,
+    };
   }
 
   let fault: SpotifyFault | undefined;
@@ -214,7 +224,9 @@ export async function tick(
   if (stop) {
     action = "stop";
     if (state.pending.length > 0) {
-      await deps.cache.set(CACHE_KEYS.parked, state.pending, { ttlMs: 7 * 86_400_000 }).catch(() => undefined);
+      await deps.cache
+        .set(CACHE_KEYS.parked, state.pending, { ttlMs: 7 * 86_400_000 })
+        .catch(() => undefined);
     }
     await deps.cache.del(CACHE_KEYS.lease).catch(() => undefined);
   } else if (now + nextDelaySeconds * 1000 - state.chain_started_at > opts.chainMaxMs) {

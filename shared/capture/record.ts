@@ -50,7 +50,12 @@ export async function recordListen(store: Store, play: Play, track: TrackInfo): 
     for (const a of track.artists) if (a.id) await store.putArtistIfAbsent({ artist_id: a.id, name: a.name });
     const album = track.album;
     if (album?.id) {
-      await store.putAlbumIfAbsent({ album_id: album.id, name: album.name, artists: track.artists, image_url: album.image_url });
+      await store.putAlbumIfAbsent({
+        album_id: album.id,
+        name: album.name,
+        artists: track.artists,
+        image_url: album.image_url,
+      });
     }
   }
   return result;

@@ -1,0 +1,58 @@
+import type { Deps } from "../deps.ts";
+import type { NowPlayingSnapshot } from "../domain/tracker.ts";
+import { createSpotifyClient } from "../spotify/client.ts";
+import {
+  CACHE_KEYS,
+  DEFAULT_LOOP_OPTIONS,
+  type LoopState,
+  startLoopState,
+  type TickResult,
+  tick,
+} from "./loop.ts";
+
+const MANUAL_STATE_KEY = "loop:manual-state";
+const MANUAL_OWNER = "manual";
+
+export interface ManualPollResult {
+  loop: "running" | "idle";
+  recorded: TickResult["recorded"];
+  now_playing: NowPlayingSnapshot | null;
+  next_delay_seconds: number | null;
+  fault: TickResult["fault"] | null;
+}
+
+/**
+ * `POST /spotify/poll/current-playback`: one poll now. When the playback loop is alive it
+ * already records everything, so this only reports (a second tracker would race it); when it
+ * is not, this runs one tick with a tracker state kept in the cache between calls, and lets
+ * go of the lease afterwards so the watchdog can still start a real loop.
+ */
+export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
+  const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
+  if (holder && holder !== MANUAL_OWNER) {
+    return {
+      loop: "running",
+      recorded: [],
+      now_playing: await deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot),
+      next_delay_seconds: null,
+      fault: null,
+    };
+  }
+  const now = deps.clock().getTime();
+  const saved = await deps.cache.get<LoopState>(MANUAL_STATE_KEY);
+  const state = saved ?? (await startLoopState(deps.cache, MANUAL_OWNER, now));
+  const r = await tick(
+    { spotify: createSpotifyClient(deps), store: deps.store, cache: deps.cache, clock: deps.clock },
+    { ...state, owner: MANUAL_OWNER, lease_until: 0, chain_started_at: now },
+    DEFAULT_LOOP_OPTIONS,
+  );
+  await deps.cache.set(MANUAL_STATE_KEY, r.state, { ttlMs: 6 * 3_600_000 });
+  await deps.cache.del(CACHE_KEYS.lease);
+  return {
+    loop: "idle",
+    recorded: r.recorded,
+    now_playing: await deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot),
+    next_delay_seconds: r.nextDelaySeconds,
+    fault: r.fault ?? null,
+  };
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from "node:crypto";
+import type { Deps } from "../deps.ts";
+import { createSpotifyClient } from "../spotify/client.ts";
+import {
+  DEFAULT_LOOP_OPTIONS,
+  type LoopOptions,
+  type LoopState,
+  startLoopState,
+  type TickResult,
+  tick,
+} from "./loop.ts";
+
+/**
+ * The Step Functions Poll task's contract. The state machine passes the previous output back
+ * in (`state`) with the execution's start time, and branches on `action`:
+ * wait → Wait(nextDelaySeconds) → Poll; handover → start a successor with `state`; stop → end.
+ */
+export interface PollTaskInput {
+  state?: LoopState | null;
+  /** `$$.Execution.StartTime`: a successor execution restarts the 5-minute clock. */
+  execution_started_at?: string;
+}
+
+export interface PollTaskOutput {
+  state: LoopState;
+  action: TickResult["action"];
+  nextDelaySeconds: number;
+  stopReason?: TickResult["stopReason"];
+  recorded: number;
+  fault?: string;
+}
+
+export async function runPollTask(
+  deps: Deps,
+  input: PollTaskInput,
+  opts: LoopOptions = DEFAULT_LOOP_OPTIONS,
+): Promise<PollTaskOutput> {
+  const now = deps.clock().getTime();
+  const startedAt = input.execution_started_at ? Date.parse(input.execution_started_at) : now;
+  const base = input.state ?? (await startLoopState(deps.cache, randomUUID(), now));
+  const state: LoopState = { ...base, chain_started_at: Number.isNaN(startedAt) ? now : startedAt };
+  const spotify = createSpotifyClient(deps);
+  const r = await tick({ spotify, store: deps.store, cache: deps.cache, clock: deps.clock }, state, opts);
+  return {
+    state: r.state,
+    action: r.action,
+    nextDelaySeconds: r.nextDelaySeconds,
+    ...(r.stopReason ? { stopReason: r.stopReason } : {}),
+    recorded: r.recorded.filter((x) => x.result === "recorded").length,
+    ...(r.fault ? { fault: r.fault.type } : {}),
+  };
+}

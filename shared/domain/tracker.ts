@@ -161,7 +161,11 @@ function finishNow(open: OpenListen, opts: TrackerOptions): FinishedListen {
   );
 }
 
-function startListen(obs: Extract<Observation, { type: "item" }>, now: number, opts: TrackerOptions): OpenListen {
+function startListen(
+  obs: Extract<Observation, { type: "item" }>,
+  now: number,
+  opts: TrackerOptions,
+): OpenListen {
   const progress = clamp(obs.progress_ms, 0, obs.item.duration_ms || obs.progress_ms);
   // Spotify's timestamp is the instant the item started when nothing changed since: exact and
   // the same for every observer, so two overlapping loops derive the same play key. Otherwise

@@ -21,6 +21,8 @@ try {
         ...process.env,
         TEST_DYNAMODB_ENDPOINT: dynamo.endpoint,
         TEST_REDIS_PORT: String(redis.port),
+        // Handlers log as JSON lines; the test output stays readable unless asked otherwise.
+        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",
       },
     });
     child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0)));

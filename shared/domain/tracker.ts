@@ -289,7 +289,7 @@ export function step(
       };
     }
     if (fault.type === "revoked" || fault.type === "not_linked") {
-      if (prev.open) finished.push(finishNow(prev.open, opts));
+      finished.push(...flush(prev, opts));
       return {
         state: { ...initialTrackerState(), snapshot_sig: prev.snapshot_sig },
         finished,
@@ -387,7 +387,8 @@ export function step(
   };
   return {
     state,
-    finished,
+    // Nothing heard is not a listen (e.g. the last item left paused at 0 when a context ends).
+    finished: finished.filter((f) => f.listened_ms > 0),
     ...(changed ? { snapshot: snapshotOf(obs, now) } : {}),
     nextDelaySeconds,
     stop,
@@ -397,5 +398,5 @@ export function step(
 
 /** Ends the loop deliberately (shutdown): whatever is open is finished, nothing is lost. */
 export function flush(prev: TrackerState, opts: TrackerOptions = DEFAULT_TRACKER_OPTIONS): FinishedListen[] {
-  return prev.open ? [finishNow(prev.open, opts)] : [];
+  return prev.open ? [finishNow(prev.open, opts)].filter((f) => f.listened_ms > 0) : [];
 }

@@ -4,7 +4,12 @@ import { errorBodySchema } from "./errors.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
   healthResponseSchema,
+  manualPollResponseSchema,
   playsQuerySchema,
+  spotifyAuthorizeQuerySchema,
+  spotifyAuthorizeResponseSchema,
+  spotifyCallbackQuerySchema,
+  spotifyCallbackResponseSchema,
   tokenFormSchema,
   tokenResponseSchema,
   tracksQuerySchema,
@@ -73,6 +78,57 @@ export const routes = {
     responses: {
       200: { description: "A page of tracks", schema: pageOf(trackSchema) },
       400: error("Bad query parameters or cursor"),
+    },
+  }),
+  spotifyAuthorize: defineRoute({
+    method: "GET",
+    path: "/spotify/authorize",
+    handler: "functions/spotify-authorize.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary: "Start linking Spotify: the consent URL and its single-use state (10 minutes)",
+    tags: ["spotify"],
+    request: { query: spotifyAuthorizeQuerySchema },
+    responses: {
+      200: { description: "Where to send the browser", schema: spotifyAuthorizeResponseSchema },
+      302: { description: "With ?redirect=true: a redirect to Spotify's consent page" },
+      400: error("Bad query parameters"),
+      503: error("Spotify is not configured (names the missing SPOTIFY_* variables)"),
+    },
+  }),
+  spotifyCallback: defineRoute({
+    method: "GET",
+    path: "/spotify/callback",
+    handler: "functions/spotify-callback.ts",
+    // Spotify's redirect carries no bearer: the single-use state is what authenticates it.
+    auth: "none",
+    exposure: "public",
+    summary: "Spotify's OAuth redirect target: checks the state, trades the code, saves the link",
+    tags: ["spotify"],
+    request: { query: spotifyCallbackQuerySchema },
+    responses: {
+      200: {
+        description: "Linked (JSON when Accept prefers it, else a small HTML page)",
+        schema: spotifyCallbackResponseSchema,
+      },
+      400: error("Missing, unknown, expired or reused state; access denied; missing or refused code"),
+      429: error("Spotify rate-limited the code exchange; see Retry-After"),
+      503: error("Spotify is not configured or unreachable"),
+    },
+  }),
+  spotifyPollCurrentPlayback: defineRoute({
+    method: "POST",
+    path: "/spotify/poll/current-playback",
+    handler: "functions/spotify-poll-current-playback.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary: "Poll the player once now and record what finished (reports only while the loop runs)",
+    tags: ["spotify"],
+    responses: {
+      200: { description: "What this poll recorded and what plays now", schema: manualPollResponseSchema },
+      409: error("Spotify is not linked, or the link was revoked"),
+      429: error("Spotify is rate limiting; see Retry-After"),
+      503: error("Spotify is unreachable"),
     },
   }),
   openapi: defineRoute({

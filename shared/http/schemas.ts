@@ -70,3 +70,57 @@ export const tracksQuerySchema = z.object({
   limit: limitSchema(50),
   cursor: z.string().optional(),
 });
+
+/** `?redirect=true` answers 302 to Spotify instead of JSON (handy as a browser bookmark). */
+export const spotifyAuthorizeQuerySchema = z.object({
+  redirect: z
+    .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+    .optional()
+    .transform((v) => v === "true" || v === "1")
+    .describe("true: answer 302 to the Spotify consent page instead of JSON."),
+});
+
+export const spotifyAuthorizeResponseSchema = z
+  .object({
+    url: z.string().describe("Spotify's consent page; open it in a browser."),
+    state: z.string().describe("Single-use OAuth state carried through Spotify's redirect."),
+    expires_in: z.number().int().describe("Seconds the state stays valid."),
+  })
+  .meta({ id: "SpotifyAuthorize" });
+export type SpotifyAuthorizeResponse = z.infer<typeof spotifyAuthorizeResponseSchema>;
+
+/** Spotify's redirect: `?code=&state=` on consent, `?error=&state=` on refusal. All optional so
+ * the handler, not the validator, explains what is missing (as HTML to a browser). */
+export const spotifyCallbackQuerySchema = z.object({
+  code: z.string().optional(),
+  state: z.string().optional(),
+  error: z.string().optional().describe("Set by Spotify instead of code, e.g. access_denied."),
+  error_description: z.string().optional(),
+});
+
+export const spotifyCallbackResponseSchema = z
+  .object({
+    linked: z.literal(true),
+    user_id: z.string().nullable(),
+    display_name: z.string().nullable(),
+  })
+  .meta({ id: "SpotifyLinked" });
+export type SpotifyCallbackResponse = z.infer<typeof spotifyCallbackResponseSchema>;
+
+export const manualPollResponseSchema = z
+  .object({
+    loop: z
+      .enum(["running", "idle"])
+      .describe("running: the playback loop records everything; this only reports"),
+    recorded: z.array(
+      z.object({
+        track_id: z.string(),
+        listened_at: z.string(),
+        counted: z.boolean(),
+        result: z.enum(["recorded", "duplicate"]),
+      }),
+    ),
+    now_playing: z.unknown().nullable(),
+    next_delay_seconds: z.number().nullable(),
+  })
+  .meta({ id: "ManualPoll" });

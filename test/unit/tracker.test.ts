@@ -378,3 +378,16 @@ describe("cadence", () => {
     assert.ok(JSON.stringify(state).length < 4096);
   });
 });
+
+test("nothing heard is not a listen: the last item left paused at 0 when the context ends", () => {
+  const a = item("a", 30 * S);
+  const { finished } = run([
+    [0, playing(a, 0)],
+    [28 * S, playing(a, 28 * S)],
+    [31 * S, paused(a, 0, T0 + 30 * S)],
+    [36 * S, paused(a, 0)],
+    [700 * S, paused(a, 0)],
+  ]);
+  assert.equal(finished.length, 1);
+  assert.equal(finished[0]?.listened_ms, 30 * S);
+});

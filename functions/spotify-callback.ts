@@ -1,0 +1,103 @@
+import type { SpotifyLink } from "#shared/domain/entities.ts";
+import { type HttpReply, httpHandler, json } from "#shared/http/middleware.ts";
+import { routes } from "#shared/http/routes.ts";
+import type { SpotifyCallbackResponse } from "#shared/http/schemas.ts";
+import { consumeOAuthState, createSpotifyClient, missingSpotifyConfig } from "#shared/spotify/client.ts";
+import { SpotifyError } from "#shared/spotify/types.ts";
+
+/**
+ * Where Spotify sends the browser back. A person usually lands here, so failures are a small
+ * HTML page unless the client asks for JSON; either way they say what went wrong and where
+ * to start again. The single-use state is this route's only credential.
+ */
+
+const RESTART = "Start again at /spotify/authorize.";
+
+/** q-value the Accept header gives `type`, from its most specific matching range. */
+function quality(accept: string, type: string): number {
+  const [major] = type.split("/");
+  let best = { specificity: -1, q: 0 };
+  for (const part of accept.split(",")) {
+    const [range = "", ...params] = part.trim().toLowerCase().split(";");
+    const specificity = range === type ? 2 : range === `${major}/*` ? 1 : range === "*/*" ? 0 : -1;
+    if (specificity <= best.specificity) continue;
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    best = { specificity, q: q === undefined ? 1 : Number(q) };
+  }
+  return best.q;
+}
+
+const prefersJson = (accept: string | undefined) =>
+  accept !== undefined && quality(accept, "application/json") > quality(accept, "text/html");
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(
+  status: number,
+  title: string,
+  message: string,
+  headers: Record<string, string> = {},
+): HttpReply {
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${escapeHtml(title)} · hoardify</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style>
+</head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>
+`;
+  return {
+    status,
+    text: html,
+    headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", ...headers },
+  };
+}
+
+export const handler = httpHandler(routes.spotifyCallback, async ({ query, headers, deps }) => {
+  const asJson = prefersJson(headers.accept);
+  const refuse = (status: number, code: string, message: string, extra: Record<string, string> = {}) =>
+    asJson
+      ? json({ error: code, message: `${message} ${RESTART}` }, status, extra)
+      : page(status, "Spotify was not linked", `${message} ${RESTART}`, extra);
+
+  const missing = missingSpotifyConfig(deps.config);
+  if (missing.length > 0) {
+    return refuse(503, "not_configured", `Spotify is not configured: set ${missing.join(", ")}.`);
+  }
+  if (!query.state) return refuse(400, "missing_state", "The callback has no state parameter.");
+  const check = await consumeOAuthState(deps.cache, query.state);
+  if (check === "unknown") {
+    return refuse(400, "invalid_state", "The state is unknown or expired (it lives 10 minutes).");
+  }
+  if (check === "used") return refuse(400, "state_used", "This authorization was already used.");
+  if (query.error) {
+    return query.error === "access_denied"
+      ? refuse(400, "access_denied", "Access was declined on Spotify's consent page.")
+      : refuse(400, "spotify_error", `Spotify reported an error: ${query.error}.`);
+  }
+  if (!query.code) return refuse(400, "missing_code", "The callback has no code parameter.");
+
+  let link: SpotifyLink;
+  try {
+    link = await createSpotifyClient(deps).exchangeCode(query.code);
+  } catch (err) {
+    if (!(err instanceof SpotifyError)) throw err;
+    const f = err.fault;
+    if (f.type === "revoked") return refuse(400, "code_rejected", `${f.message}.`);
+    if (f.type === "rate_limited") {
+      return refuse(429, "rate_limited", `Spotify is rate limiting; wait ${f.retryAfterSeconds} s.`, {
+        "Retry-After": String(Math.max(1, f.retryAfterSeconds)),
+      });
+    }
+    return refuse(503, "spotify_unavailable", `Spotify could not be reached: ${f.message}.`);
+  }
+
+  const name = link.display_name ?? link.user_id ?? "your Spotify account";
+  if (!asJson) {
+    return page(200, `Linked as ${name}`, "Listening history is now recorded. You can close this tab.");
+  }
+  const reply: SpotifyCallbackResponse = {
+    linked: true,
+    user_id: link.user_id,
+    display_name: link.display_name,
+  };
+  return json(reply);
+});

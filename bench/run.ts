@@ -5,6 +5,8 @@
  *   2. HTTP latency through the local server (a second process sends the load), beside a
  *      baseline server that answers a constant string
  *   3. recordPlay (the play transaction) into DynamoDB Local
+ *   4. a simulated day of listening: calls, invocations, writes and the monthly AWS bill,
+ *      adaptive Express loop vs a naive 1 s Standard loop
  */
 import { execFile } from "node:child_process";
 import { createServer } from "node:http";
@@ -23,6 +25,7 @@ import type { Play } from "#shared/domain/entities.ts";
 import { notFoundHandler, routeList } from "#shared/http/routes.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
+import { simulatedDayBench } from "./simulated-day.ts";
 import { fmt, kb, summarize } from "./stats.ts";
 
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -178,6 +181,7 @@ try {
   await bundleSizes();
   await httpLatency(dynamo.endpoint);
   await recordPlays(dynamo.endpoint);
+  await simulatedDayBench(dynamo.endpoint);
 } finally {
   await dynamo.stop();
 }

@@ -76,8 +76,10 @@ export interface LoopOptions {
 }
 
 export const DEFAULT_LOOP_OPTIONS: LoopOptions = {
-  leaseMs: 120_000,
-  leaseRenewMs: 60_000,
+  // Renewed about every 3 minutes (2 cache commands); outlives the longest wait (90 s) plus a
+  // poll. A crashed chain blocks the watchdog for at most this long (backfill covers the gap).
+  leaseMs: 360_000,
+  leaseRenewMs: 180_000,
   chainMaxMs: 4 * 60_000,
   maxWaitSeconds: 90,
 };
@@ -94,14 +96,27 @@ export function newLoopState(owner: string, now: number): LoopState {
   };
 }
 
-/** Takes or renews the lease; false when another loop holds it. */
+/** Lease value that parks every loop (and the watchdog) until Spotify's quota back-off ends. */
+export const QUOTA_LEASE = "quota";
+
+/** Takes or renews the lease; false when another loop (or a quota back-off) holds it. */
 async function holdLease(cache: Cache, state: LoopState, now: number, opts: LoopOptions): Promise<boolean> {
   if (state.lease_until - now > opts.leaseRenewMs) return true;
-  if (await cache.setIfAbsent(CACHE_KEYS.lease, state.owner, { ttlMs: opts.leaseMs })) {
+  // Believed ours: check and extend (2 commands). Not yet taken: take it if free.
+  if (
+    state.lease_until === 0 &&
+    (await cache.setIfAbsent(CACHE_KEYS.lease, state.owner, { ttlMs: opts.leaseMs }))
+  ) {
     state.lease_until = now + opts.leaseMs;
     return true;
   }
   const holder = await cache.get<string>(CACHE_KEYS.lease);
+  if (holder === null && state.lease_until !== 0) {
+    // Ours expired (a long wait): take it again if nobody else did.
+    if (!(await cache.setIfAbsent(CACHE_KEYS.lease, state.owner, { ttlMs: opts.leaseMs }))) return false;
+    state.lease_until = now + opts.leaseMs;
+    return true;
+  }
   if (holder !== state.owner) return false;
   await cache.set(CACHE_KEYS.lease, state.owner, { ttlMs: opts.leaseMs });
   state.lease_until = now + opts.leaseMs;
@@ -200,9 +215,7 @@ export async function tick(
     stopReason = "quota";
     finished = [...finished, ...flush(state.tracker, trackerOpts)];
     state.tracker = { ...state.tracker, open: null };
-    await deps.cache
-      .set(CACHE_KEYS.quotaUntil, now + nextDelaySeconds * 1000, { ttlMs: nextDelaySeconds * 1000 })
-      .catch(() => undefined);
+    await parkForQuota(deps, now, nextDelaySeconds);
   }
 
   const { recorded, failed } = await store(deps, [...state.pending, ...finished]);
@@ -228,7 +241,7 @@ export async function tick(
         .set(CACHE_KEYS.parked, state.pending, { ttlMs: 7 * 86_400_000 })
         .catch(() => undefined);
     }
-    await deps.cache.del(CACHE_KEYS.lease).catch(() => undefined);
+    if (stopReason !== "quota") await deps.cache.del(CACHE_KEYS.lease).catch(() => undefined);
   } else if (now + nextDelaySeconds * 1000 - state.chain_started_at > opts.chainMaxMs) {
     action = "handover";
   }
@@ -241,6 +254,21 @@ export async function tick(
     snapshotWritten,
     ...(fault ? { fault } : {}),
   };
+}
+
+/**
+ * Spotify said to stay away: the lease key carries the back-off for loops and manual polls,
+ * `quotaUntil` says until when for the other jobs, and the link item tells the watchdog.
+ */
+export async function parkForQuota(
+  deps: { cache: Cache; store: Store },
+  now: number,
+  seconds: number,
+): Promise<void> {
+  const ttlMs = Math.max(1, seconds) * 1000;
+  await deps.cache.set(CACHE_KEYS.lease, QUOTA_LEASE, { ttlMs }).catch(() => undefined);
+  await deps.cache.set(CACHE_KEYS.quotaUntil, now + ttlMs, { ttlMs }).catch(() => undefined);
+  await deps.store.setSpotifyQuotaUntil(new Date(now + ttlMs).toISOString()).catch(() => undefined);
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   CACHE_KEYS,
   DEFAULT_LOOP_OPTIONS,
   type LoopState,
+  QUOTA_LEASE,
   startLoopState,
   type TickResult,
   tick,
@@ -29,6 +30,17 @@ export interface ManualPollResult {
  */
 export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
   const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
+  if (holder === QUOTA_LEASE) {
+    const ttl = await deps.cache.ttlMs(CACHE_KEYS.lease);
+    const retryAfterSeconds = Math.max(1, Math.ceil((ttl ?? 60_000) / 1000));
+    return {
+      loop: "idle",
+      recorded: [],
+      now_playing: null,
+      next_delay_seconds: retryAfterSeconds,
+      fault: { type: "rate_limited", retryAfterSeconds, reason: null },
+    };
+  }
   if (holder && holder !== MANUAL_OWNER) {
     return {
       loop: "running",

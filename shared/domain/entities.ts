@@ -93,6 +93,8 @@ export const spotifyLinkSchema = z.object({
   display_name: z.string().nullable(),
   needs_reauth: z.boolean(),
   reauth_reason: z.string().nullable(),
+  /** Spotify's quota back-off (429 Retry-After) ends then; the watchdog does not call before. */
+  quota_until: z.string().nullable().optional(),
 });
 export type SpotifyLink = z.infer<typeof spotifyLinkSchema>;
 

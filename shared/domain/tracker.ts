@@ -29,8 +29,10 @@ export interface TrackerOptions {
   playingDelaySeconds: number;
   /** Back-off while paused or idle: one step per inactive poll, then the last one. */
   inactiveDelaysSeconds: readonly number[];
-  /** After this long with nothing playing, finish any open listen and end the loop. */
+  /** After this long with nothing in the player (stopped, no device), end the loop. */
   idleEndMs: number;
+  /** After this long paused, finish the paused listen and end the loop (a shorter pause never splits a listen). */
+  pausedEndMs: number;
   /** Back-off after transient Spotify errors (5xx, timeouts), doubling up to the last. */
   errorDelaysSeconds: readonly number[];
 }
@@ -43,7 +45,9 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   toleranceMs: 1_500,
   playingDelaySeconds: 2,
   inactiveDelaysSeconds: [5, 15, 60],
-  idleEndMs: 10 * 60_000,
+  // Each idle minute of a live Express execution costs money; the watchdog looks every minute.
+  idleEndMs: 2 * 60_000,
+  pausedEndMs: 10 * 60_000,
   errorDelaysSeconds: [2, 5, 15, 30, 60],
 };
 
@@ -366,7 +370,8 @@ export function step(
   }
 
   let stop = false;
-  if (inactiveSince !== null && now - inactiveSince >= opts.idleEndMs) {
+  const endAfter = open ? opts.pausedEndMs : opts.idleEndMs;
+  if (inactiveSince !== null && now - inactiveSince >= endAfter) {
     // Ending the loop with a listen open would lose it: finish it now.
     if (open) finished.push(finishNow(open, opts));
     open = null;

@@ -124,3 +124,30 @@ export const manualPollResponseSchema = z
     next_delay_seconds: z.number().nullable(),
   })
   .meta({ id: "ManualPoll" });
+
+export const backfillResultSchema = z
+  .object({
+    fetched: z.number().int().describe("Recently-played entries Spotify returned after the cursor."),
+    matched: z.number().int().describe("Entries already stored (by the playback loop or an earlier run)."),
+    inserted: z.number().int().describe("Entries stored now as estimated listens (estimated: true)."),
+    skipped: z
+      .number()
+      .int()
+      .describe("Entries left for the next run: too recent while the playback loop is live."),
+    cursor: z.string().nullable().describe("Newest played_at processed; the next run starts after it."),
+  })
+  .meta({ id: "BackfillResult" });
+
+export const syncMetadataQuerySchema = z.object({
+  limit: limitSchema(100).describe("At most this many artists and this many albums."),
+});
+
+const syncCountsSchema = z.object({
+  synced: z.number().int().describe("Saved with Spotify's metadata."),
+  missing: z.number().int().describe("Unknown to Spotify now: saved empty so they leave the queue."),
+  failed: z.number().int().describe("Left queued by a transient Spotify failure."),
+});
+
+export const metadataSyncResultSchema = z
+  .object({ artists: syncCountsSchema, albums: syncCountsSchema })
+  .meta({ id: "MetadataSyncResult" });

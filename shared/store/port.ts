@@ -48,6 +48,8 @@ export interface Store {
   getSpotifyLink(): Promise<SpotifyLink | null>;
   saveSpotifyLink(link: SpotifyLink): Promise<void>;
   markSpotifyNeedsReauth(reason: string): Promise<void>;
+  /** Notes Spotify's quota back-off on the link, where the watchdog reads it anyway. */
+  setSpotifyQuotaUntil(until: string | null): Promise<void>;
 
   recordJobRun(run: JobRun, keepDays?: number): Promise<void>;
   listJobRuns(job: string, limit: number): Promise<JobRun[]>;

@@ -320,6 +320,21 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
         new PutCommand({ TableName, Item: { ...keys.spotifyLink, entity: "link", ...link } }),
       );
     },
+    async setSpotifyQuotaUntil(until) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.spotifyLink,
+            UpdateExpression: "SET quota_until = :u",
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeValues: { ":u": until },
+          }),
+        );
+      } catch (err) {
+        if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+      }
+    },
     async markSpotifyNeedsReauth(reason) {
       try {
         await client.send(

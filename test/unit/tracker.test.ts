@@ -299,7 +299,24 @@ describe("cadence", () => {
     assert.equal(result?.finished.length, 1, "the paused listen is finished, not lost");
     assert.equal(result?.finished[0]?.listened_ms, 2 * S);
     assert.equal(endOf(result?.finished[0]), 2 * S, "it ended when it was paused");
-    assert.ok(now >= DEFAULT_TRACKER_OPTIONS.idleEndMs);
+    assert.ok(
+      now >= DEFAULT_TRACKER_OPTIONS.pausedEndMs,
+      "a pause shorter than pausedEndMs never splits a listen",
+    );
+  });
+
+  test("with nothing in the player the loop ends sooner (idle costs money)", () => {
+    let state = initialTrackerState();
+    let now = 0;
+    let result: StepResult | undefined;
+    while (!result?.stop && now < 3600 * S) {
+      result = step(state, { obs: { type: "nothing" } }, T0 + now);
+      state = result.state;
+      now += result.nextDelaySeconds * S;
+    }
+    assert.equal(result?.stop, true);
+    assert.ok(now - (result?.nextDelaySeconds ?? 0) * S >= DEFAULT_TRACKER_OPTIONS.idleEndMs);
+    assert.ok(now <= DEFAULT_TRACKER_OPTIONS.pausedEndMs, `ended after ${now / S} s`);
   });
 
   test("a 429 stretches the wait to Retry-After and keeps the open listen", () => {

@@ -15,6 +15,7 @@ import {
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import { Schedule } from "aws-cdk-lib/aws-events";
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -24,6 +25,7 @@ import type { RouteDef } from "#shared/http/route.ts";
 import { notFoundHandler, routeList } from "#shared/http/routes.ts";
 import { tableDefinition } from "#shared/store/table.ts";
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "./bundling.ts";
+import { PlaybackLoop, scheduleFunction } from "./playback-loop.ts";
 
 /** Where `functions/*.ts` and package-lock.json live (two levels up from infra/cdk). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -42,6 +44,27 @@ export interface ThrottleLimits {
 }
 
 export type StackRoute = RouteDef & { readonly id: string };
+
+/** A function run by an EventBridge schedule (not behind the API). */
+export interface ScheduledJob {
+  /** Construct id stem: "hourly" → HourlyFunction, HourlySchedule. */
+  readonly id: string;
+  /** Handler file relative to the project root. */
+  readonly entry: string;
+  /** EventBridge schedule expression, e.g. "rate(1 hour)". */
+  readonly schedule: string;
+  readonly timeoutSeconds?: number;
+  readonly memoryMb?: number;
+}
+
+/**
+ * Scheduled jobs besides the playback watchdog (which PlaybackLoop wires itself): the hourly
+ * recently-played backfill + metadata sync (DESIGN.md, "Runtime on AWS").
+ */
+export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
+  // ~100 artists/albums and a few recently-played pages per run: seconds, with room for Spotify's slow days.
+  { id: "hourly", entry: "functions/hourly.ts", schedule: "rate(1 hour)", timeoutSeconds: 120 },
+];
 
 /**
  * Every prop falls back to the CDK context value of the same name (`cdk deploy -c name=value`),
@@ -67,12 +90,18 @@ export interface HoardifyStackProps extends StackProps {
   readonly defaultThrottle?: ThrottleLimits;
   /** Throttle of each `exposure: "public"` route and `$default`; default burst 10 / 5 rps. */
   readonly publicThrottle?: ThrottleLimits;
+  /** Default SCHEDULED_JOBS. */
+  readonly scheduledJobs?: readonly ScheduledJob[];
+  /** Name of the playback state machine; default `<stack name>-PlaybackLoop`. */
+  readonly playbackStateMachineName?: string;
 }
 
 const DEFAULT_THROTTLE: ThrottleLimits = { burstLimit: 50, rateLimit: 20 };
 const PUBLIC_THROTTLE: ThrottleLimits = { burstLimit: 10, rateLimit: 5 };
 /** API Gateway HTTP APIs give up on an integration after 30 s. */
 const MAX_API_TIMEOUT_SECONDS = 30;
+/** Lambda's own limit, for functions not behind the API (the poll loop, scheduled jobs). */
+const MAX_LAMBDA_TIMEOUT_SECONDS = 900;
 
 const READ_ACTIONS = [
   "dynamodb:GetItem",
@@ -90,7 +119,10 @@ const WRITE_ACTIONS = [
 ];
 
 /** A handler needs only reads when it is public and a GET: nobody unauthenticated may write. */
-export function tableAccessFor(route: Pick<RouteDef, "exposure" | "method">): "read" | "readwrite" {
+export function tableAccessFor(
+  route: Pick<RouteDef, "exposure" | "method" | "tableAccess">,
+): "read" | "readwrite" {
+  if (route.tableAccess) return route.tableAccess;
   return route.exposure === "public" && route.method === "GET" ? "read" : "readwrite";
 }
 
@@ -113,6 +145,12 @@ export class HoardifyStack extends Stack {
   declare readonly stage: HttpStage;
   /** Route id (and `$default`) → its function. */
   declare readonly functions: ReadonlyMap<string, NodejsFunction>;
+  /** The Express state machine of the poll loop, its Poll and watchdog functions. */
+  declare readonly playbackLoop: PlaybackLoop;
+  declare readonly pollFunction: NodejsFunction;
+  declare readonly watchdogFunction: NodejsFunction;
+  /** Scheduled job id → its function. */
+  declare readonly scheduledFunctions: ReadonlyMap<string, NodejsFunction>;
   declare readonly ssmSecretsPrefix: string;
 
   constructor(scope: Construct, id: string, props: HoardifyStackProps = {}) {
@@ -219,11 +257,20 @@ export class HoardifyStack extends Stack {
       name: string,
       entry: string,
       access: "read" | "readwrite" | "none",
-      sizing: { timeoutSeconds?: number | undefined; memoryMb?: number | undefined },
+      sizing: {
+        timeoutSeconds?: number | undefined;
+        memoryMb?: number | undefined;
+        /** Default true; the poll loop and the scheduled jobs are not (no 30 s integration limit). */
+        behindApi?: boolean;
+      },
     ): NodejsFunction => {
       const timeoutSeconds = sizing.timeoutSeconds ?? 10;
-      if (timeoutSeconds < 1 || timeoutSeconds > MAX_API_TIMEOUT_SECONDS) {
-        throw new Error(`${name}: timeoutSeconds must be 1..${MAX_API_TIMEOUT_SECONDS} behind API Gateway`);
+      const behindApi = sizing.behindApi ?? true;
+      const maxTimeout = behindApi ? MAX_API_TIMEOUT_SECONDS : MAX_LAMBDA_TIMEOUT_SECONDS;
+      if (timeoutSeconds < 1 || timeoutSeconds > maxTimeout) {
+        throw new Error(
+          `${name}: timeoutSeconds must be 1..${maxTimeout}${behindApi ? " behind API Gateway" : ""}`,
+        );
       }
       const logGroup = new LogGroup(this, `${name}Logs`, {
         retention: RetentionDays.ONE_MONTH,
@@ -282,6 +329,44 @@ export class HoardifyStack extends Stack {
     const notFoundFn = makeFunction("NotFound", props.notFoundHandler ?? notFoundHandler, "none", {});
     functions.set("$default", notFoundFn);
     this.functions = functions;
+
+    // -------------------------------------------------------- playback loop
+    // One tick per Poll state: a Spotify call, a DynamoDB write when a listen ends, a cache write.
+    // 128 MB: the tick waits on the network, not the CPU, and it runs ~7,000 times a day of music
+    // (the simulated-day bench prices it).
+    this.pollFunction = makeFunction("PollLoop", "functions/poll-loop.ts", "readwrite", {
+      timeoutSeconds: 20,
+      memoryMb: 128,
+      behindApi: false,
+    });
+    this.watchdogFunction = makeFunction("Watchdog", "functions/watchdog.ts", "readwrite", {
+      timeoutSeconds: 20,
+      memoryMb: 128,
+      behindApi: false,
+    });
+    this.playbackLoop = new PlaybackLoop(this, "PlaybackLoop", {
+      pollFunction: this.pollFunction,
+      watchdogFunction: this.watchdogFunction,
+      stateMachineName: props.playbackStateMachineName ?? `${this.stackName}-PlaybackLoop`,
+    });
+
+    const scheduledFunctions = new Map<string, NodejsFunction>();
+    for (const job of props.scheduledJobs ?? SCHEDULED_JOBS) {
+      const fn = makeFunction(pascal(job.id), job.entry, "readwrite", {
+        timeoutSeconds: job.timeoutSeconds,
+        memoryMb: job.memoryMb,
+        behindApi: false,
+      });
+      scheduleFunction(this, `${pascal(job.id)}Schedule`, {
+        fn,
+        schedule: Schedule.expression(job.schedule),
+        description: `Hoardify ${job.id} job`,
+        // A late run is still useful, a second one right behind it is not.
+        maxEventAge: Duration.minutes(15),
+      });
+      scheduledFunctions.set(job.id, fn);
+    }
+    this.scheduledFunctions = scheduledFunctions;
 
     // ------------------------------------------------------------------ API
     const corsPreflight: CorsPreflightOptions | undefined =
@@ -376,6 +461,10 @@ export class HoardifyStack extends Stack {
     // -------------------------------------------------------------- outputs
     new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
     new CfnOutput(this, "TableName", { value: this.table.tableName, description: "DynamoDB table" });
+    new CfnOutput(this, "PlaybackStateMachineArn", {
+      value: this.playbackLoop.stateMachine.stateMachineArn,
+      description: "Express state machine of the playback loop (the watchdog starts it)",
+    });
     new CfnOutput(this, "SsmSecretsPrefix", {
       value: prefix,
       description: `Put SECRET_KEY, ADMIN_PASSWORD_HASH, SPOTIFY_CLIENT_SECRET, UPSTASH_REDIS_REST_TOKEN here with: aws ssm put-parameter --type SecureString --name ${prefix}<NAME>`,

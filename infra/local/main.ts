@@ -61,6 +61,18 @@ async function main(): Promise<void> {
     // The same playback loop as on AWS, once Spotify is configured (it waits for the link).
     const loop: LocalLoop | undefined = spotifyConfigured(config) ? startLocalLoop(deps) : undefined;
 
+    // The hourly jobs (backfill, metadata sync): the same handler EventBridge runs on AWS,
+    // first a minute after start so a fresh link fills in quickly.
+    const hourly = async () => {
+      const { handler } = await import("#functions/hourly.ts");
+      await handler().catch((err: unknown) =>
+        process.stderr.write(`hourly jobs failed: ${(err as Error).message}\n`),
+      );
+    };
+    const hourlyTimers = spotifyConfigured(config)
+      ? [setTimeout(() => void hourly(), 60_000), setInterval(() => void hourly(), 3_600_000)]
+      : [];
+
     const lines = [
       `  storage: DynamoDB Local at ${endpoint}, table ${config.TABLE_NAME} (${created})`,
       `  cache:   ${deps.cache.kind}`,
@@ -86,6 +98,7 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       say(`\n${signal}: stopping…`);
+      for (const t of hourlyTimers) clearTimeout(t);
       await loop?.stop();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));

@@ -3,12 +3,12 @@ import type { Clock } from "../clock.ts";
 import type { Deps } from "../deps.ts";
 import type { Play } from "../domain/entities.ts";
 import { countsAsPlay, DEFAULT_TRACKER_OPTIONS, type FinishedListen } from "../domain/tracker.ts";
-import { HttpError, tooManyRequests, unavailable } from "../http/errors.ts";
+import { spotifyFaultError } from "../http/spotify-faults.ts";
 import { logger } from "../logger.ts";
-import { createSpotifyClient, missingSpotifyConfig } from "../spotify/client.ts";
+import { createSpotifyClient } from "../spotify/client.ts";
 import { type RecentPlay, type SpotifyApi, SpotifyError, type SpotifyFault } from "../spotify/types.ts";
 import type { Store } from "../store/port.ts";
-import { CACHE_KEYS } from "./loop.ts";
+import { CACHE_KEYS, parkForQuota, QUOTA_LEASE } from "./loop.ts";
 import { recordListen, toPlay, toTrackInfo } from "./record.ts";
 
 /**
@@ -314,8 +314,8 @@ async function quotaWait(cache: Cache, now: number): Promise<number | null> {
 
 /**
  * Runs one job and records its run (ok flag and result, or the error and fault). A Spotify
- * fault is returned, never thrown; a 429 is shared through the cache so the watchdog and the
- * other job wait too. The job does not start while such a wait is on.
+ * fault is returned, never thrown; a 429 parks everything that calls Spotify (parkForQuota:
+ * the loops, the watchdog, the other job). The job does not start while such a wait is on.
  */
 export async function runJob<R extends object>(
   deps: Pick<Deps, "store" | "clock" | "cache">,
@@ -342,12 +342,7 @@ export async function runJob<R extends object>(
       const fault = err instanceof SpotifyError ? err.fault : null;
       outcome = { ok: false, result: null, fault, error: err };
       if (fault?.type === "rate_limited") {
-        const ttlMs = fault.retryAfterSeconds * 1000;
-        if (ttlMs > 0) {
-          await deps.cache
-            .set(CACHE_KEYS.quotaUntil, started.getTime() + ttlMs, { ttlMs })
-            .catch(() => undefined);
-        }
+        await parkForQuota(deps, started.getTime(), fault.retryAfterSeconds);
       }
     }
   }
@@ -376,7 +371,8 @@ export async function runJob<R extends object>(
 /** Whether a playback loop holds its lease (an unreadable cache counts as live: defer). */
 export async function loopIsLive(cache: Cache): Promise<boolean> {
   try {
-    return (await cache.get(CACHE_KEYS.lease)) !== null;
+    const holder = await cache.get(CACHE_KEYS.lease);
+    return holder !== null && holder !== QUOTA_LEASE;
   } catch {
     return true;
   }
@@ -397,36 +393,6 @@ export async function runBackfillJob(
 }
 
 // ------------------------------------------------------------------------------ HTTP
-
-/** A Spotify fault as the HTTP answer of the routes that run these jobs. */
-export function spotifyFaultError(config: Deps["config"], fault: SpotifyFault): HttpError {
-  switch (fault.type) {
-    case "not_linked": {
-      const missing = missingSpotifyConfig(config);
-      if (missing.length > 0) {
-        return unavailable(`Spotify is not configured: set ${missing.join(", ")}`, "not_configured");
-      }
-      return new HttpError(
-        409,
-        "spotify_not_linked",
-        "Spotify is not linked yet: link it at /spotify/authorize",
-      );
-    }
-    case "revoked":
-      return new HttpError(
-        409,
-        "spotify_revoked",
-        `Spotify access was revoked: link it again at /spotify/authorize (${fault.message})`,
-      );
-    case "rate_limited":
-      return tooManyRequests(
-        `Spotify is rate limiting this app; try again in ${fault.retryAfterSeconds} s`,
-        fault.retryAfterSeconds,
-      );
-    case "unavailable":
-      return unavailable(`Spotify could not be reached: ${fault.message}`, "spotify_unavailable");
-  }
-}
 
 /** The job's result, or the HTTP error that explains why there is none. */
 export function jobReply<R>(config: Deps["config"], outcome: JobOutcome<R>): R {

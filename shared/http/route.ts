@@ -30,7 +30,9 @@ export interface RouteDef<
   readonly responses: Readonly<
     Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>
   >;
-  /** Milliseconds the function may run (CDK); the default suits request handlers. */
+  /** Table access on AWS; by default public GET routes only read and the rest read and write. */
+  readonly tableAccess?: "read" | "readwrite";
+  /** Seconds the function may run (CDK); the default suits request handlers. */
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;
 }

@@ -103,6 +103,8 @@ export const routes = {
     method: "GET",
     path: "/spotify/callback",
     handler: "functions/spotify-callback.ts",
+    // A public GET that writes: it saves the Spotify link (the refresh token) in the table.
+    tableAccess: "readwrite",
     // Spotify's redirect carries no bearer: the single-use state is what authenticates it.
     auth: "none",
     exposure: "public",

@@ -25,7 +25,9 @@ const E = episode({ name: "E", duration_ms: 600 * S });
 const L = localFile({ name: "L", duration_ms: 120 * S });
 const F = track({ name: "F (private)", duration_ms: 100 * S });
 
-test("a scripted session produces exactly the expected plays, faults included", { timeout: 120_000 }, async () => {
+test("a scripted session produces exactly the expected plays, faults included", {
+  timeout: 120_000,
+}, async () => {
   const { fake, app } = rig;
   const laptop = { id: "laptop", name: "Laptop", type: "Computer" };
   rig.at(0, () => {
@@ -90,10 +92,15 @@ test("a scripted session produces exactly the expected plays, faults included", 
     assert.equal(g.counted, want.counted, `play ${i} counted`);
     assert.equal(g.device, want.device, `play ${i} device`);
     assert.ok(Math.abs(g.start - want.start) <= 2, `play ${i} start ${g.start} vs ${want.start}`);
-    assert.ok(Math.abs(g.listened - want.listened) <= 2, `play ${i} listened ${g.listened} vs ${want.listened}`);
+    assert.ok(
+      Math.abs(g.listened - want.listened) <= 2,
+      `play ${i} listened ${g.listened} vs ${want.listened}`,
+    );
   }
 
-  const tracksRes = await fetch(`${app.url}/tracks?limit=50`, { headers: { authorization: `Bearer ${token}` } });
+  const tracksRes = await fetch(`${app.url}/tracks?limit=50`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const tracks = ((await tracksRes.json()) as { items: Track[] }).items;
   for (const t of tracks) {
     const countedPlays = plays.filter((p) => p.track_id === t.track_id && p.counted).length;
@@ -102,6 +109,23 @@ test("a scripted session produces exactly the expected plays, faults included", 
   assert.equal(tracks.find((t) => t.name === "C")?.listen_count, 2);
   assert.equal(tracks.find((t) => t.name === "B")?.skip_count, 1);
 
+  // A backfill afterwards (Spotify's recently-played) finds every listen already stored.
+  const backfill = await fetch(`${app.url}/spotify/poll/recently-played`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(backfill.status, 200);
+  const bf = (await backfill.json()) as { fetched: number; inserted: number; matched: number };
+  // A and C twice; Spotify does not list the 10 s skip, the episode or the local file.
+  assert.equal(bf.fetched, 3, `recently-played listed ${bf.fetched}`);
+  assert.equal(bf.inserted, 0, "the backfill adds nothing");
+  const after = await fetch(`${app.url}/plays?limit=50`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(((await after.json()) as { items: Play[] }).items.length, expected.length);
+
   const calls = fake.calls.filter((c) => c.path.startsWith("/v1/me/player"));
-  assert.ok(calls.some((c) => c.status === 429) && calls.some((c) => c.status === 500) && calls.some((c) => c.status === 401));
+  assert.ok(
+    calls.some((c) => c.status === 429) &&
+      calls.some((c) => c.status === 500) &&
+      calls.some((c) => c.status === 401),
+  );
 });

@@ -12,7 +12,8 @@ import { App, type Stack, Validations } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import cdkNag from "cdk-nag";
-import { HoardifyStack, routeKeyOf, SECRET_NAMES, tableAccessFor } from "#infra/cdk/stack.ts";
+import { PLAYBACK_STATES, stateMachineDefinitionOf } from "#infra/cdk/playback-loop.ts";
+import { HoardifyStack, routeKeyOf, SCHEDULED_JOBS, SECRET_NAMES, tableAccessFor } from "#infra/cdk/stack.ts";
 import { routeList } from "#shared/http/routes.ts";
 import { tableDefinition } from "#shared/store/table.ts";
 
@@ -224,7 +225,8 @@ describe("HTTP API", () => {
 
 describe("functions", () => {
   test("one Node 24 arm64 function per route plus not-found, sized from the route table", () => {
-    assert.equal(appFunctions().length, routeList.length + 1);
+    // + the playback loop's Poll and watchdog functions and the scheduled jobs.
+    assert.equal(appFunctions().length, routeList.length + 1 + 2 + stack.scheduledFunctions.size);
     for (const row of [...routeList, { id: "$default", memoryMb: undefined, timeoutSeconds: undefined }]) {
       const fn = stack.functions.get(row.id) ?? assert.fail(`no function for ${row.id}`);
       const r = resources[logicalIdOf(stack, fn)] ?? assert.fail(row.id);
@@ -292,6 +294,110 @@ describe("functions", () => {
       assert.equal(actions.includes("dynamodb:Query"), row.access !== "none", `${row.id} reads`);
       assert.equal(actions.includes("dynamodb:PutItem"), row.access === "readwrite", `${row.id} writes`);
     }
+    // The OAuth callback is a public GET that must save the link.
+    assert.equal(rows.find((r) => r.id === "spotifyCallback")?.access, "readwrite");
+    assert.equal(rows.find((r) => r.id === "health")?.access, "read");
+  });
+});
+
+describe("playback loop", () => {
+  /** Logical ids a value refers to (Ref, Fn::GetAtt), pseudo parameters excluded. */
+  function refsIn(value: unknown, out = new Set<string>()): Set<string> {
+    if (Array.isArray(value)) for (const v of value) refsIn(v, out);
+    else if (value !== null && typeof value === "object") {
+      const v = value as Json;
+      if (typeof v.Ref === "string" && !v.Ref.startsWith("AWS::")) out.add(v.Ref);
+      const att = v["Fn::GetAtt"];
+      if (Array.isArray(att) && typeof att[0] === "string") out.add(att[0]);
+      for (const x of Object.values(v)) refsIn(x, out);
+    }
+    return out;
+  }
+
+  test("an Express state machine whose Handover starts itself by $$.StateMachine.Id", () => {
+    const machines = ofType("AWS::StepFunctions::StateMachine");
+    assert.equal(machines.length, 1);
+    const [machineId, machine] = machines[0] ?? assert.fail("no state machine");
+    assert.equal(machine.Properties.StateMachineType, "EXPRESS");
+    const states = stateMachineDefinitionOf(template.toJSON()).States as Record<string, Json>;
+    const handover = states[PLAYBACK_STATES.handover] ?? assert.fail("no Handover state");
+    assert.match(
+      String(handover.Resource),
+      /^arn:aws:states:::states:startExecution$/,
+      "request-response, not .sync",
+    );
+    assert.deepEqual(handover.Parameters, {
+      "StateMachineArn.$": "$$.StateMachine.Id",
+      Input: { "state.$": "$.state" },
+    });
+    // The grant names the machine by its fixed name: no reference to the machine itself.
+    const roleId = getAttId(machine.Properties.RoleArn) ?? assert.fail("role");
+    const statements = ofType("AWS::IAM::Policy")
+      .filter(([, pol]) => (pol.Properties.Roles as unknown[]).some((x) => refId(x) === roleId))
+      .flatMap(([, pol]) => (pol.Properties.PolicyDocument as { Statement: Json[] }).Statement);
+    const start =
+      statements.find((st) => st.Action === "states:StartExecution") ?? assert.fail("no self grant");
+    assert.match(JSON.stringify(start.Resource), /:stateMachine:Hoardify-PlaybackLoop"/);
+    assert.ok(!refsIn(start.Resource).has(machineId));
+  });
+
+  test("the watchdog runs every minute with the machine's ARN and may start only it", () => {
+    const watchdogId = logicalIdOf(stack, stack.watchdogFunction);
+    const machineId = logicalIdOf(stack, stack.playbackLoop.stateMachine);
+    const rules = ofType("AWS::Events::Rule").filter(([, r]) =>
+      (r.Properties.Targets as Json[]).some((t) => getAttId(t.Arn) === watchdogId),
+    );
+    assert.equal(rules.length, 1);
+    assert.equal(rules[0]?.[1].Properties.ScheduleExpression, "rate(1 minute)");
+    const fn = resources[watchdogId] ?? assert.fail("watchdog");
+    const env = (fn.Properties.Environment as { Variables: Json }).Variables;
+    assert.equal(refId(env.STATE_MACHINE_ARN), machineId);
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      Roles: [{ Ref: getAttId(fn.Properties.Role) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: "states:StartExecution", Resource: { Ref: machineId } }),
+        ]),
+      },
+    });
+  });
+
+  test("each scheduled job (the hourly backfill + metadata sync) runs on its schedule", () => {
+    assert.ok(SCHEDULED_JOBS.some((j) => j.schedule === "rate(1 hour)"));
+    for (const job of SCHEDULED_JOBS) {
+      const fn = stack.scheduledFunctions.get(job.id) ?? assert.fail(job.id);
+      const fnId = logicalIdOf(stack, fn);
+      const rules = ofType("AWS::Events::Rule").filter(([, r]) =>
+        (r.Properties.Targets as Json[]).some((t) => getAttId(t.Arn) === fnId),
+      );
+      assert.deepEqual(
+        rules.map(([, r]) => r.Properties.ScheduleExpression),
+        [job.schedule],
+      );
+    }
+  });
+
+  test("no dependency cycle between the template's resources", () => {
+    const edges = new Map<string, Set<string>>();
+    for (const [id, r] of Object.entries(resources)) {
+      const deps = refsIn(r.Properties);
+      for (const d of r.DependsOn ?? []) deps.add(d);
+      edges.set(id, deps);
+    }
+    const done = new Set<string>();
+    const visiting: string[] = [];
+    const visit = (id: string) => {
+      if (done.has(id)) return;
+      assert.ok(
+        !visiting.includes(id),
+        `cycle: ${[...visiting.slice(visiting.indexOf(id)), id].join(" → ")}`,
+      );
+      visiting.push(id);
+      for (const d of edges.get(id) ?? []) if (edges.has(d)) visit(d);
+      visiting.pop();
+      done.add(id);
+    };
+    for (const id of edges.keys()) visit(id);
   });
 });
 

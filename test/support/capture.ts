@@ -1,7 +1,7 @@
 import { type LocalLoop, startLocalLoop } from "#infra/local/loop.ts";
 import type { Store } from "#shared/store/port.ts";
-import { type FakeSpotify, startFakeSpotify } from "./fake-spotify.ts";
 import { startTestApp, type TestApp } from "./app.ts";
+import { type FakeSpotify, startFakeSpotify } from "./fake-spotify.ts";
 
 /**
  * The local runtime (HTTP server + playback loop) on a virtual clock shared with a fake
@@ -64,20 +64,21 @@ export async function startCaptureRig(): Promise<CaptureRig> {
 
   // Started on the first runUntil, after the actions scripted for time 0 have been applied.
   let loop: LocalLoop | undefined;
-  const startLoop = () => startLocalLoop(app.deps, {
-    sleep: async (ms, signal) => {
-      const target = app.deps.clock().getTime() + ms;
-      if (target > limit && !signal.aborted) {
-        await new Promise<void>((wake) => {
-          parked = { target, wake };
-          onParked?.();
-          signal.addEventListener("abort", () => wake(), { once: true });
-        });
-        if (signal.aborted) return;
-      }
-      advanceTo(target);
-    },
-  });
+  const startLoop = () =>
+    startLocalLoop(app.deps, {
+      sleep: async (ms, signal) => {
+        const target = app.deps.clock().getTime() + ms;
+        if (target > limit && !signal.aborted) {
+          await new Promise<void>((wake) => {
+            parked = { target, wake };
+            onParked?.();
+            signal.addEventListener("abort", () => wake(), { once: true });
+          });
+          if (signal.aborted) return;
+        }
+        advanceTo(target);
+      },
+    });
 
   return {
     app,

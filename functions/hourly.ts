@@ -1,0 +1,34 @@
+import { runBackfillJob } from "#shared/capture/backfill.ts";
+import { runMetadataSyncJob } from "#shared/capture/metadata-sync.ts";
+import { getDeps } from "#shared/deps.ts";
+import { logger } from "#shared/logger.ts";
+
+/** Artists and albums per hour: a few dozen requests, even one id at a time. */
+const SYNC_LIMIT = 100;
+
+/**
+ * EventBridge, hourly: the recently-played backfill, then the metadata sync. Each run is
+ * recorded as a job run. A Spotify fault never fails the invocation (EventBridge would only
+ * retry into the same fault): a 429, a missing or revoked link stop here and wait for the
+ * next hour. Any other error (storage) is thrown after both ran, so the failure shows in the
+ * function's error metric and the asynchronous retry runs both again (both are idempotent).
+ */
+export const handler = async () => {
+  const deps = await getDeps();
+  const backfill = await runBackfillJob(deps, "schedule");
+  const stop = !backfill.ok && backfill.fault !== null && backfill.fault.type !== "unavailable";
+  const sync = stop ? null : await runMetadataSyncJob(deps, "schedule", { limit: SYNC_LIMIT });
+  const summary = {
+    backfill: backfill.ok ? backfill.result : { error: backfill.fault?.type ?? "error" },
+    sync:
+      sync === null
+        ? "skipped"
+        : sync.ok
+          ? sync.result
+          : { error: sync.fault?.type ?? "error", result: sync.result },
+  };
+  logger.info("hourly jobs", summary);
+  const crashed = [backfill, sync].find((o) => o !== null && !o.ok && o.fault === null && o.error !== null);
+  if (crashed && !crashed.ok) throw crashed.error;
+  return summary;
+};

@@ -34,7 +34,13 @@ const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 
 async function bundleSizes() {
   console.log("\n## Lambda bundle sizes (minified ESM, @aws-sdk external, as deployed)");
-  const files = [...new Set([...routeList.map((r) => r.handler), notFoundHandler])];
+  // Every file in functions/ is one Lambda: the routes, the not-found fallback, the loop and jobs.
+  const { readdirSync } = await import("node:fs");
+  const files = readdirSync(`${root}functions`)
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `functions/${f}`)
+    .sort();
+  const routed = new Set<string>([...routeList.map((r) => r.handler), notFoundHandler]);
   for (const file of files) {
     const out = await build({
       entryPoints: [`${root}${file}`],
@@ -53,7 +59,8 @@ async function bundleSizes() {
     const gz = (await import("node:zlib")).gzipSync(
       out.outputFiles[0]?.contents ?? new Uint8Array(),
     ).byteLength;
-    console.log(`  ${file.padEnd(28)} ${kb(bytes).padStart(10)}  (${kb(gz)} gzipped)`);
+    const role = routed.has(file) ? "" : "  (not an HTTP route)";
+    console.log(`  ${file.padEnd(44)} ${kb(bytes).padStart(10)}  (${kb(gz)} gzipped)${role}`);
   }
 }
 

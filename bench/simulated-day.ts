@@ -304,4 +304,12 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
     );
   }
   console.log(`  ratio naive / adaptive: ${(cn.total / ca.total).toFixed(0)}x`);
+  // The one assumption that moves the total: how long a poll runs on AWS (Spotify's latency).
+  const sensitivity = [80, 100, 150, 200].map((ms) => {
+    const t = monthlyCost({ ...a, standardTransitions: 0, lambdaMsPerInvocation: ms }).total;
+    return `${ms} ms → $${t.toFixed(3)}`;
+  });
+  console.log(`  adaptive total if a poll takes ${sensitivity.join(", ")}`);
+  const free = ca.total - ca.cache;
+  console.log(`  adaptive total within Upstash's free tier (500K commands a month): $${free.toFixed(3)}`);
 }

@@ -16,6 +16,8 @@ type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promis
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
 
+class PayloadTooLarge extends Error {}
+
 const modules = new Map<string, Promise<LambdaHandler>>();
 function loadHandler(file: string): Promise<LambdaHandler> {
   let loaded = modules.get(file);
@@ -51,7 +53,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error("payload too large");
+    if (size > MAX_BODY_BYTES) throw new PayloadTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -146,6 +148,16 @@ export function createLocalServer(opts: { corsOrigins: readonly string[] }): Ser
         await handler(event, lambdaContext(requestId, match.kind === "route" ? match.route.id : "not-found")),
       );
     } catch (err) {
+      if (err instanceof PayloadTooLarge && !res.headersSent) {
+        res.writeHead(413, { "Content-Type": "application/json; charset=utf-8", Connection: "close" });
+        res.end(
+          JSON.stringify({
+            error: "payload_too_large",
+            message: "the body is over API Gateway's 10 MB limit",
+          }),
+        );
+        return;
+      }
       logger.error("local server failed to dispatch", err as Error);
       if (!res.headersSent) {
         res.writeHead(500, { "Content-Type": "application/json; charset=utf-8" });

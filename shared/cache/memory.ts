@@ -1,4 +1,5 @@
 import type { Cache } from "./port.ts";
+import { encode, toTtl } from "./values.ts";
 
 /**
  * In-memory cache for the single-process local runtime. Values are kept as JSON text,
@@ -13,17 +14,6 @@ interface Entry {
   json: string;
   /** Epoch ms after which the key no longer exists; null for no TTL. */
   expiresAt: number | null;
-}
-
-/** Same rule as the Upstash adapter: TTLs must be positive; fractions round up (PX takes integers). */
-function toTtl(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
-    throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
-  return Math.ceil(ttlMs);
-}
-
-function encode(value: unknown): string {
-  return JSON.stringify(value) ?? "null";
 }
 
 export function createMemoryCache(opts: { now?: () => number } = {}): Cache {

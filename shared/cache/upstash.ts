@@ -1,5 +1,6 @@
 import { Redis } from "@upstash/redis";
 import type { Cache } from "./port.ts";
+import { encode, toTtl } from "./values.ts";
 
 /**
  * Cache over the Upstash Redis REST API.
@@ -25,17 +26,6 @@ export interface UpstashCacheOptions {
 }
 
 const DEFAULT_RETRIES = 2;
-
-/** Same rule as the memory cache: TTLs must be positive; fractions round up (PX takes integers). */
-function toTtl(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
-    throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
-  return Math.ceil(ttlMs);
-}
-
-function encode(value: unknown): string {
-  return JSON.stringify(value) ?? "null";
-}
 
 /** Escapes Redis glob metacharacters so a prefix can be used in SCAN MATCH. */
 function globEscape(s: string): string {

@@ -1,6 +1,5 @@
 import type { Deps } from "../deps.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
-import { createSpotifyClient } from "../spotify/client.ts";
 import {
   CACHE_KEYS,
   DEFAULT_LOOP_OPTIONS,
@@ -10,6 +9,7 @@ import {
   type TickResult,
   tick,
 } from "./loop.ts";
+import { loopDepsOf } from "./runner.ts";
 
 const MANUAL_STATE_KEY = "loop:manual-state";
 const MANUAL_OWNER = "manual";
@@ -54,7 +54,7 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
   const saved = await deps.cache.get<LoopState>(MANUAL_STATE_KEY);
   const state = saved ?? (await startLoopState(deps.cache, MANUAL_OWNER, now));
   const r = await tick(
-    { spotify: createSpotifyClient(deps), store: deps.store, cache: deps.cache, clock: deps.clock },
+    loopDepsOf(deps),
     { ...state, owner: MANUAL_OWNER, lease_until: 0, chain_started_at: now },
     DEFAULT_LOOP_OPTIONS,
   );

@@ -3,12 +3,18 @@ import type { Deps } from "../deps.ts";
 import { createSpotifyClient } from "../spotify/client.ts";
 import {
   DEFAULT_LOOP_OPTIONS,
+  type LoopDeps,
   type LoopOptions,
   type LoopState,
   startLoopState,
   type TickResult,
   tick,
 } from "./loop.ts";
+
+/** What a tick needs, from the process's dependencies (the Spotify client over its config). */
+export function loopDepsOf(deps: Deps): LoopDeps {
+  return { spotify: createSpotifyClient(deps), store: deps.store, cache: deps.cache, clock: deps.clock };
+}
 
 /**
  * The Step Functions Poll task's contract. The state machine passes the previous output back
@@ -39,8 +45,7 @@ export async function runPollTask(
   const startedAt = input.execution_started_at ? Date.parse(input.execution_started_at) : now;
   const base = input.state ?? (await startLoopState(deps.cache, randomUUID(), now));
   const state: LoopState = { ...base, chain_started_at: Number.isNaN(startedAt) ? now : startedAt };
-  const spotify = createSpotifyClient(deps);
-  const r = await tick({ spotify, store: deps.store, cache: deps.cache, clock: deps.clock }, state, opts);
+  const r = await tick(loopDepsOf(deps), state, opts);
   return {
     state: r.state,
     action: r.action,

@@ -3,10 +3,12 @@
  * machine is noisy, so compare ratios against the baseline printed beside them.
  *   1. bundle size of every Lambda (same esbuild settings as the CDK stack)
  *   2. HTTP latency through the local server (a second process sends the load), beside a
- *      baseline server that answers a constant string
+ *      baseline server that answers a constant string; then the public now-playing JSON and
+ *      SVG card with a warm cache, with their response and bundle sizes
  *   3. recordPlay (the play transaction) into DynamoDB Local
  *   4. a simulated day of listening: calls, invocations, writes and the monthly AWS bill,
  *      adaptive Express loop vs a naive 1 s Standard loop
+ *   5. import throughput (plays/s) for a generated 100,000-entry Extended export (bench/import.ts)
  */
 import { execFile } from "node:child_process";
 import { createServer } from "node:http";
@@ -19,12 +21,15 @@ import { startDynamoDbLocal } from "#infra/local/processes.ts";
 import { createLocalServer } from "#infra/local/server.ts";
 import { hashPassword } from "#shared/auth/password.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
+import { CACHE_KEYS } from "#shared/capture/loop.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
 import type { Play } from "#shared/domain/entities.ts";
-import { notFoundHandler, routeList } from "#shared/http/routes.ts";
+import type { NowPlayingSnapshot } from "#shared/domain/tracker.ts";
+import { notFoundHandler, routeList, routes } from "#shared/http/routes.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
+import { importBench } from "./import.ts";
 import { simulatedDayBench } from "./simulated-day.ts";
 import { fmt, kb, summarize } from "./stats.ts";
 
@@ -32,8 +37,9 @@ process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 
-async function bundleSizes() {
+async function bundleSizes(): Promise<Map<string, number>> {
   console.log("\n## Lambda bundle sizes (minified ESM, @aws-sdk external, as deployed)");
+  const sizes = new Map<string, number>();
   // Every file in functions/ is one Lambda: the routes, the not-found fallback, the loop and jobs.
   const { readdirSync } = await import("node:fs");
   const files = readdirSync(`${root}functions`)
@@ -61,7 +67,9 @@ async function bundleSizes() {
     ).byteLength;
     const role = routed.has(file) ? "" : "  (not an HTTP route)";
     console.log(`  ${file.padEnd(44)} ${kb(bytes).padStart(10)}  (${kb(gz)} gzipped)${role}`);
+    sizes.set(file, bytes);
   }
+  return sizes;
 }
 
 async function load(spec: Record<string, unknown>) {
@@ -183,12 +191,106 @@ async function recordPlays(endpoint: string) {
   );
 }
 
+/**
+ * The public now-playing routes as a README embeds them: warm cache (snapshot and album art
+ * in the cache, as between two polls), the same sequential requests from a second process,
+ * beside the constant-string baseline measured in the same breath. Targets: SVG p99 under
+ * 20 ms; each public function under 300 KB minified.
+ */
+async function nowPlayingLatency(endpoint: string, bundles: Map<string, number>) {
+  console.log(
+    `\n## Now playing: JSON and SVG card, warm cache (${N} sequential requests from a second process)`,
+  );
+  const config = loadConfig({ TABLE_NAME: `bench-np-${Date.now()}`, DYNAMODB_ENDPOINT: endpoint });
+  await ensureTable(createDocumentClient({ region: config.AWS_REGION, endpoint }), config.TABLE_NAME);
+  const deps = await buildDeps(config, { cache: createMemoryCache() });
+  setDeps(deps);
+  // Album art served locally: Spotify's 64 px JPEGs weigh 2-4 KB. Only the signature is sniffed.
+  const art = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), Buffer.alloc(3 * 1024, 7)]);
+  const images = createServer((_req, res) => res.writeHead(200, { "content-type": "image/png" }).end(art));
+  await new Promise<void>((ok) => images.listen(0, "127.0.0.1", ok));
+  const imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/cover.png`;
+  const playing: NowPlayingSnapshot = {
+    item: {
+      key: "4uLU6hMCjMI75M1A2tKUQC",
+      kind: "track",
+      name: "Never Gonna Give You Up",
+      uri: "spotify:track:4uLU6hMCjMI75M1A2tKUQC",
+      artists: [{ id: "0gxyHStUsqpMadRV0Di1Qt", name: "Rick Astley" }],
+      album: { id: "6XhjNHCyCDyyGJRM5mg40G", name: "Whenever You Need Somebody", image_url: imageUrl },
+      duration_ms: 213_573,
+      url: "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC",
+    },
+    is_playing: true,
+    progress_ms: 60_000,
+    observed_at: new Date().toISOString(),
+    device: { id: "d", name: "Laptop", type: "Computer" },
+    context: null,
+  };
+  await deps.cache.set(CACHE_KEYS.snapshot, playing);
+  const server = createLocalServer({ corsOrigins: [] });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseline = createServer((_req, res) => res.end("ok"));
+  await new Promise<void>((ok) => baseline.listen(0, "127.0.0.1", ok));
+  const json = routes.spotifyNowPlaying;
+  const svg = routes.spotifyNowPlayingSvg;
+  // Warm: the first card fetches the art once into the cache.
+  await (await fetch(`${base}${svg.path}`)).text();
+  const etagWhenPaused = async () => {
+    // Paused, the card is the same between requests: GitHub's proxy revalidates to a 304.
+    await deps.cache.set(CACHE_KEYS.snapshot, { ...playing, is_playing: false });
+    const res = await fetch(`${base}${svg.path}`);
+    await res.text();
+    return res.headers.get("etag") ?? "";
+  };
+
+  const cases: [string, () => Promise<Record<string, unknown>>, string | null][] = [
+    [
+      "baseline (constant string)",
+      async () => ({ url: `http://127.0.0.1:${(baseline.address() as AddressInfo).port}/` }),
+      null,
+    ],
+    [`GET ${json.path}`, async () => ({ url: `${base}${json.path}` }), json.handler],
+    [`GET ${svg.path}`, async () => ({ url: `${base}${svg.path}` }), svg.handler],
+    [
+      `GET ${svg.path}?theme=dark&width=600`,
+      async () => ({ url: `${base}${svg.path}?theme=dark&width=600` }),
+      svg.handler,
+    ],
+    [
+      `GET ${svg.path} If-None-Match (304)`,
+      async () => ({ url: `${base}${svg.path}`, headers: { "if-none-match": await etagWhenPaused() } }),
+      svg.handler,
+    ],
+  ];
+  console.log(
+    `  ${"".padEnd(50)} ${"p50".padStart(10)}  ${"p99".padStart(10)}  ${"response".padStart(8)}  ${"bundle".padStart(9)}`,
+  );
+  let baselineP50 = 0;
+  for (const [name, spec, handler] of cases) {
+    const r = await load({ ...(await spec()), n: N });
+    const s = summarize(r.latencies);
+    if (handler === null) baselineP50 = s.p50;
+    const ratio = handler !== null && baselineP50 > 0 ? `${(s.p50 / baselineP50).toFixed(1)}x baseline` : "";
+    const bundle = handler ? kb(bundles.get(handler) ?? 0) : "";
+    console.log(
+      `  ${name.padEnd(50)} ${fmt(s.p50).padStart(10)}  ${fmt(s.p99).padStart(10)}  ${`${r.bytes} B`.padStart(8)}  ${bundle.padStart(9)}  ${ratio}  ${JSON.stringify(r.statuses)}`,
+    );
+  }
+  server.close();
+  baseline.close();
+  images.close();
+}
+
 const dynamo = await startDynamoDbLocal();
 try {
-  await bundleSizes();
+  const bundles = await bundleSizes();
   await httpLatency(dynamo.endpoint);
+  await nowPlayingLatency(dynamo.endpoint, bundles);
   await recordPlays(dynamo.endpoint);
   await simulatedDayBench(dynamo.endpoint);
+  await importBench(dynamo.endpoint);
 } finally {
   await dynamo.stop();
 }

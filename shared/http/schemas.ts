@@ -1,4 +1,6 @@
 import * as z from "zod";
+import { CARD_WIDTH, TOP_RANGES } from "../cards/model.ts";
+import { THEME_NAMES } from "../cards/themes.ts";
 
 /**
  * One zod schema per payload: the runtime validator, the TypeScript type (z.infer) and the
@@ -151,3 +153,204 @@ const syncCountsSchema = z.object({
 export const metadataSyncResultSchema = z
   .object({ artists: syncCountsSchema, albums: syncCountsSchema })
   .meta({ id: "MetadataSyncResult" });
+
+// ------------------------------------------------------------------ now playing and cards
+
+/** `true/false/1/0`, or the default when absent; anything else is a 400 naming the option. */
+const flagSchema = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"], { error: "must be true, false, 1 or 0" })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === "true" || v === "1"));
+
+const cardOptions = {
+  theme: z
+    .enum(THEME_NAMES, { error: `must be one of: ${THEME_NAMES.join(", ")}` })
+    .default("light")
+    .describe("Card colours: `light` or `dark` (GitHub's palettes)."),
+  width: z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(CARD_WIDTH.min)
+    .max(CARD_WIDTH.max)
+    .default(CARD_WIDTH.default)
+    .describe(`Card width in px, ${CARD_WIDTH.min}–${CARD_WIDTH.max}.`),
+  art: flagSchema(true).describe("`0` leaves the album art out."),
+};
+
+const cardLimitSchema = z.coerce
+  .number({ error: "must be a whole number" })
+  .int("must be a whole number")
+  .min(1)
+  .max(10)
+  .default(5)
+  .describe("Rows, 1–10.");
+
+export const nowPlayingCardQuerySchema = z.object({
+  ...cardOptions,
+  show_progress: flagSchema(true).describe("`false` hides the progress bar."),
+});
+
+export const recentlyPlayedCardQuerySchema = z.object({ ...cardOptions, limit: cardLimitSchema });
+
+export const topArtistsCardQuerySchema = z.object({
+  ...cardOptions,
+  range: z
+    .enum(TOP_RANGES, { error: `must be one of: ${TOP_RANGES.join(", ")}` })
+    .default("4w")
+    .describe("Period: 7d, 4w, 6m, 1y or all."),
+  limit: cardLimitSchema,
+});
+
+export const nowPlayingResponseSchema = z
+  .object({
+    state: z
+      .enum(["playing", "paused", "last_played", "empty"])
+      .describe("empty: nothing recorded yet; last_played: nothing plays now."),
+    is_playing: z.boolean(),
+    kind: z.enum(["track", "episode", "local"]).nullable(),
+    title: z.string().nullable(),
+    artists: z.array(z.string()),
+    album: z.string().nullable().describe("Album name (the show for an episode)."),
+    album_art: z.string().nullable().describe("Image URL as Spotify gave it (smallest ≥ 64 px)."),
+    url: z.string().nullable().describe("open.spotify.com link; null for local files."),
+    progress_ms: z
+      .number()
+      .int()
+      .nullable()
+      .describe("Extrapolated to fetched_at while playing, clamped to the duration; frozen when paused."),
+    duration_ms: z.number().int().nullable(),
+    device_type: z.string().nullable(),
+    played_at: z.string().nullable().describe("When the last played item ended (last_played only)."),
+    observed_at: z
+      .string()
+      .nullable()
+      .describe("When the playback loop last saw the player change; null when read from history."),
+    fetched_at: z.string().describe("The moment this answer describes (the request time)."),
+  })
+  .meta({ id: "NowPlaying" });
+export type NowPlayingResponse = z.infer<typeof nowPlayingResponseSchema>;
+
+// ------------------------------------------------------------------ Spotify's top lists
+
+export const spotifyTopQuerySchema = z.object({
+  type: z.enum(["artists", "tracks"], { error: "must be artists or tracks" }),
+  time_range: z
+    .enum(["short_term", "medium_term", "long_term"], {
+      error: "must be short_term, medium_term or long_term",
+    })
+    .default("medium_term")
+    .describe("Spotify's windows: short_term ≈ 4 weeks, medium_term ≈ 6 months, long_term ≈ 1 year."),
+  limit: z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(1)
+    .max(50)
+    .default(20)
+    .describe("How many, 1–50 (Spotify's maximum)."),
+});
+
+const artistRef = z.object({ id: z.string().nullable(), name: z.string() });
+
+export const spotifyTopResponseSchema = z
+  .object({
+    type: z.enum(["artists", "tracks"]),
+    time_range: z.enum(["short_term", "medium_term", "long_term"]),
+    limit: z.number().int(),
+    fetched_at: z.string().describe("When Spotify was asked: answers are cached for an hour."),
+    total: z.number().int().describe("How many Spotify could list for this window."),
+    items: z.array(
+      z.union([
+        z.object({
+          rank: z.number().int(),
+          artist_id: z.string(),
+          name: z.string(),
+          genres: z.array(z.string()),
+          popularity: z.number().nullable(),
+          image_url: z.string().nullable(),
+          url: z.string().nullable(),
+        }),
+        z.object({
+          rank: z.number().int(),
+          track_id: z.string(),
+          name: z.string(),
+          artists: z.array(artistRef),
+          album: z
+            .object({ id: z.string().nullable(), name: z.string(), image_url: z.string().nullable() })
+            .nullable(),
+          duration_ms: z.number().int(),
+          popularity: z.number().nullable(),
+          url: z.string().nullable(),
+        }),
+      ]),
+    ),
+  })
+  .meta({ id: "SpotifyTop" });
+
+// ------------------------------------------------------------------ import and export
+
+export const importFormatSchema = z.enum([
+  "spotify-extended",
+  "spotify-account",
+  "spotify-account-podcast",
+  "hoardify",
+  "empty",
+]);
+export type ImportFormat = z.infer<typeof importFormatSchema>;
+
+export const skipReasonSchema = z.enum(["incognito", "zero_ms", "no_item", "duplicate_row"]);
+export type SkipReason = z.infer<typeof skipReasonSchema>;
+
+export const importQuerySchema = z.object({
+  file: z
+    .string()
+    .max(200)
+    .optional()
+    .describe("The file's name, for the summary and error messages (default `body`)."),
+});
+
+export const importSummarySchema = z
+  .object({
+    file: z.string(),
+    format: importFormatSchema.describe("hoardify: our own export, JSON or CSV."),
+    sha256: z.string().describe("Content hash: the key of the file's resume checkpoint."),
+    status: z
+      .enum(["imported", "partial", "already_imported"])
+      .describe(
+        "partial: the time budget ran out; send the same file again to resume. already_imported: " +
+          "a finished checkpoint exists for this content, nothing was read.",
+      ),
+    entries: z.number().int().describe("Rows in the file; when complete = imported + matched + skipped."),
+    imported: z.number().int().describe("Listens stored now (source import, estimated: true)."),
+    counted: z.number().int().describe("Of those, how many count as plays (the rest are stored as skips)."),
+    matched: z
+      .number()
+      .int()
+      .describe("Already in the hoard: captured live, backfilled, or imported before (nothing written)."),
+    skipped: z
+      .object({
+        incognito: z.number().int().describe("Private-session rows: the person asked not to be recorded."),
+        zero_ms: z.number().int().describe("ms_played 0: nothing was heard."),
+        no_item: z.number().int().describe("Rows naming no track or episode (audiobooks, missing metadata)."),
+        duplicate_row: z.number().int().describe("The same item ending at the same instant again."),
+      })
+      .describe("Rows not imported, by reason."),
+    resumed_from: z
+      .number()
+      .int()
+      .nullable()
+      .describe("Listens an earlier, interrupted run had already done (null: started from the start)."),
+  })
+  .meta({ id: "ImportSummary" });
+export type ImportSummary = z.infer<typeof importSummarySchema>;
+
+export const exportQuerySchema = z.object({
+  limit: z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(1)
+    .max(1000)
+    .default(500)
+    .describe("Plays per page, 1–1000."),
+  cursor: z.string().optional().describe("next_cursor of the previous page (also in the Link header)."),
+});

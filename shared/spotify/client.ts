@@ -20,7 +20,11 @@ import {
   toArtistMetadata,
   tokenResponseSchema,
   toObservation,
+  topArtistsSchema,
+  topTracksSchema,
   toRecentPlays,
+  toTopArtists,
+  toTopTracks,
   userSchema,
 } from "./schemas.ts";
 import {
@@ -596,6 +600,17 @@ export function createSpotifyClient(deps: SpotifyDeps, opts: SpotifyClientOption
     async me() {
       const user = await getJson("/me", userSchema);
       return { id: user.id, display_name: user.display_name ?? null };
+    },
+
+    async topItems(type, timeRange, limit) {
+      const params = new URLSearchParams({
+        time_range: timeRange,
+        limit: String(Math.min(50, Math.max(1, Math.floor(limit)))),
+      });
+      const pq = `/me/top/${type}?${params}`;
+      return type === "artists"
+        ? toTopArtists(await getJson(pq, topArtistsSchema))
+        : toTopTracks(await getJson(pq, topTracksSchema));
     },
   };
 }

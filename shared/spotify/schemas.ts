@@ -1,5 +1,14 @@
 import * as z from "zod";
-import type { AlbumMetadata, ArtistMetadata, Observation, PlayableItem, RecentPlay } from "./types.ts";
+import type {
+  AlbumMetadata,
+  ArtistMetadata,
+  Observation,
+  PlayableItem,
+  RecentPlay,
+  TopArtist,
+  TopItems,
+  TopTrack,
+} from "./types.ts";
 
 /**
  * The Spotify payloads we read, as zod schemas, and the pure functions that turn them into
@@ -188,6 +197,19 @@ export type SpotifyAlbum = z.infer<typeof albumSchema>;
 /** GET /albums?ids= (≤ 20) */
 export const severalAlbumsSchema = z.looseObject({ albums: z.array(albumSchema.nullable().catch(null)) });
 
+/** GET /me/top/artists: a paging object of full artists. */
+export const topArtistsSchema = z.looseObject({
+  // One unreadable entry must not cost the rest: it reads as null and is left out.
+  items: z.array(artistSchema.extend({ external_urls: externalUrlsSchema }).nullable().catch(null)),
+  total: optNum,
+});
+
+/** GET /me/top/tracks: a paging object of full tracks. */
+export const topTracksSchema = z.looseObject({
+  items: z.array(trackSchema.nullable().catch(null)),
+  total: optNum,
+});
+
 /** GET /me */
 export const userSchema = z.looseObject({
   id: z.string(),
@@ -327,4 +349,38 @@ export function toAlbumMetadata(a: SpotifyAlbum): AlbumMetadata {
     album_type: a.album_type ?? null,
     total_tracks: a.total_tracks ?? null,
   };
+}
+
+export function toTopArtists(body: z.infer<typeof topArtistsSchema>): TopItems {
+  const items: TopArtist[] = body.items
+    .filter((a) => a !== null)
+    .map((a, i) => ({
+      rank: i + 1,
+      artist_id: a.id,
+      name: a.name,
+      genres: a.genres ?? [],
+      popularity: a.popularity ?? null,
+      image_url: pickImage(a.images),
+      url: a.external_urls?.spotify ?? null,
+    }));
+  return { type: "artists", total: body.total ?? items.length, items };
+}
+
+export function toTopTracks(body: z.infer<typeof topTracksSchema>): TopItems {
+  const items: TopTrack[] = [];
+  for (const t of body.items) {
+    const item = t ? toPlayableItem(t) : null;
+    if (!t || !item) continue;
+    items.push({
+      rank: items.length + 1,
+      track_id: item.key,
+      name: item.name,
+      artists: item.artists,
+      album: item.album,
+      duration_ms: item.duration_ms,
+      popularity: t.popularity ?? null,
+      url: item.url ?? null,
+    });
+  }
+  return { type: "tracks", total: body.total ?? items.length, items };
 }

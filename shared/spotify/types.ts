@@ -85,6 +85,36 @@ export interface AlbumMetadata {
   total_tracks: number | null;
 }
 
+export type TopType = "artists" | "tracks";
+/** Spotify's windows: about 4 weeks, about 6 months, about a year. */
+export type TopTimeRange = "short_term" | "medium_term" | "long_term";
+
+export interface TopArtist {
+  rank: number;
+  artist_id: string;
+  name: string;
+  genres: string[];
+  popularity: number | null;
+  image_url: string | null;
+  url: string | null;
+}
+
+export interface TopTrack {
+  rank: number;
+  track_id: string;
+  name: string;
+  artists: { id: string | null; name: string }[];
+  album: { id: string | null; name: string; image_url: string | null } | null;
+  duration_ms: number;
+  popularity: number | null;
+  url: string | null;
+}
+
+/** GET /me/top/{type}: Spotify's own ranking, best first; `total` is how many it could list. */
+export type TopItems =
+  | { type: "artists"; total: number; items: TopArtist[] }
+  | { type: "tracks"; total: number; items: TopTrack[] };
+
 /** The Spotify port the capture code calls; the HTTP client implements it, tests may fake it. */
 export interface SpotifyApi {
   currentPlayback(): Promise<Observation>;
@@ -93,4 +123,6 @@ export interface SpotifyApi {
   artists(ids: string[]): Promise<ArtistMetadata[]>;
   albums(ids: string[]): Promise<AlbumMetadata[]>;
   me(): Promise<{ id: string; display_name: string | null }>;
+  /** Spotify's top artists or tracks for a window (needs the user-top-read scope); limit 1–50. */
+  topItems(type: TopType, timeRange: TopTimeRange, limit: number): Promise<TopItems>;
 }

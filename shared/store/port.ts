@@ -44,6 +44,25 @@ export interface Store {
   saveAlbumMetadata(album: Album): Promise<void>;
 
   getDailyAggregates(day: string): Promise<Aggregate[]>;
+  /** Every item of one bucket (`D#2026-11-21`, `M#2026-11`, `Y#2026`), or of one dimension in it. */
+  queryAggregates(bucket: string, dimension?: Aggregate["dimension"]): Promise<Aggregate[]>;
+  /** The named aggregate items that exist (absent ones are left out). */
+  batchGetAggregates(keys: readonly AggregateRef[]): Promise<Aggregate[]>;
+  /** The artist items that exist among `ids` (genres for the genre statistics). */
+  batchGetArtists(ids: readonly string[]): Promise<Artist[]>;
+  /** The earliest listen at or after `from` (any listen when absent). */
+  oldestPlay(from?: string): Promise<Play | null>;
+  /** Counters kept by the writes (no scan): plays, tracks, artists, albums. */
+  getCounts(): Promise<StoreCounts>;
+  /** Size and item count as DynamoDB reports them (updated about every 6 hours); null if not allowed. */
+  describeTable(): Promise<{ size_bytes: number; item_count: number } | null>;
+
+  /** Rebuild only: every item of the table, classified (a parallel full-table Scan). */
+  scanForRebuild(visit: (item: ScannedItem) => void, segments?: number): Promise<void>;
+  /** Rebuild only: writes whole aggregate items (keys included), replacing what is there. */
+  putAggregateRecords(records: readonly (Record<string, unknown> & { pk: string; sk: string })[]): Promise<void>;
+  deleteAggregateRecords(keys: readonly { pk: string; sk: string }[]): Promise<void>;
+  putCounts(counts: StoreCounts): Promise<void>;
 
   getSpotifyLink(): Promise<SpotifyLink | null>;
   saveSpotifyLink(link: SpotifyLink): Promise<void>;
@@ -64,4 +83,35 @@ export interface Aggregate {
   plays: number;
   skips: number;
   listened_ms: number;
+  /** TRACK/ARTIST/ALBUM: display fields of the latest play, so top lists need no other reads. */
+  name?: string | null;
+  /** TRACK: the artists' names. */
+  artists?: string[];
+  /** TRACK/ALBUM: the album art. */
+  image_url?: string | null;
+  /**
+   * D-bucket TOTAL: counted plays and listened ms per UTC quarter hour ("1430" = 14:30–14:45),
+   * stored as top-level `p1430` / `ms1430` attributes.
+   */
+  slots?: Record<string, { plays: number; ms: number }>;
 }
+
+export interface AggregateRef {
+  bucket: string;
+  dimension: Aggregate["dimension"];
+  id: string;
+}
+
+export interface StoreCounts {
+  /** Every stored listen, skips included. */
+  plays: number;
+  counted_plays: number;
+  tracks: number;
+  artists: number;
+  albums: number;
+}
+
+export type ScannedItem =
+  | { type: "play"; play: Play }
+  | { type: "aggregate"; key: { pk: string; sk: string } }
+  | { type: "track" | "artist" | "album" | "other"; key: { pk: string; sk: string } };

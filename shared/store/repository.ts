@@ -1,16 +1,28 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
+import { type AggregateDelta, playDeltas, slotsOf } from "../stats/aggregates.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import type { Aggregate, Page, RecordPlayResult, Store, TrackInfo } from "./port.ts";
+import type {
+  Aggregate,
+  Page,
+  RecordPlayResult,
+  ScannedItem,
+  Store,
+  StoreCounts,
+  TrackInfo,
+} from "./port.ts";
 import { indexes, keys, TTL_ATTRIBUTE } from "./table.ts";
 
 const KEY_ATTRS = new Set(["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "entity", "version", TTL_ATTRIBUTE]);
@@ -20,10 +32,50 @@ function doc<T>(item: Record<string, unknown>): T {
   return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRS.has(k))) as T;
 }
 
+/** Aggregate items come back with their quarter-hour counters gathered under `slots`. */
+function aggregateDoc(item: Record<string, unknown>): Aggregate {
+  const out: Record<string, unknown> = {};
+  let hasSlots = false;
+  for (const [k, v] of Object.entries(item)) {
+    if (KEY_ATTRS.has(k)) continue;
+    if (/^(p|ms)\d{4}$/.test(k)) hasSlots = true;
+    else out[k] = v;
+  }
+  if (hasSlots) out.slots = slotsOf(item);
+  return out as unknown as Aggregate;
+}
+
 // Optimistic-lock retries on one track item; jittered backoff so racing writers spread out.
 const MAX_TRACK_RETRIES = 12;
 const backoff = (attempt: number) =>
   new Promise((ok) => setTimeout(ok, Math.random() * Math.min(250, 10 * 2 ** attempt)));
+
+/** DynamoDB's limit on the items of one TransactWriteItems call. */
+const MAX_TRANSACTION_ITEMS = 100;
+const MAX_BATCH_GET = 100;
+const MAX_BATCH_WRITE = 25;
+
+const isCancelled = (err: unknown, code: string, index?: number): boolean =>
+  err instanceof TransactionCanceledException &&
+  (index === undefined
+    ? (err.CancellationReasons ?? []).some((r) => r.Code === code)
+    : err.CancellationReasons?.[index]?.Code === code);
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableName: string }): Store {
   const { client, tableName: TableName } = opts;
@@ -47,18 +99,6 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     } satisfies Page<T>;
   };
 
-  const putIfAbsent = async (item: Record<string, unknown>): Promise<boolean> => {
-    try {
-      await client.send(
-        new PutCommand({ TableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
-      );
-      return true;
-    } catch (err) {
-      if ((err as Error).name === "ConditionalCheckFailedException") return false;
-      throw err;
-    }
-  };
-
   const listIdsOnIndex = async (gsi1pk: string, limit: number): Promise<string[]> => {
     const out = await client.send(
       new QueryCommand({
@@ -72,35 +112,139 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     return (out.Items ?? []).map((i) => String(i.gsi1sk));
   };
 
-  function aggregateUpdates(play: Play) {
-    const day = play.listened_at.slice(0, 10);
-    const bucket = `D#${day}`;
-    const targets: [Aggregate["dimension"], string][] = [["TOTAL", "all"]];
-    if (play.counted) {
-      targets.push(["TRACK", play.track_id]);
-      if (play.album_id) targets.push(["ALBUM", play.album_id]);
-      // One transaction may not touch an item twice: an artist credited twice counts once.
-      const artistIds = new Set(play.artists.flatMap((a) => (a.id ? [a.id] : [])));
-      for (const id of artistIds) targets.push(["ARTIST", id]);
-    }
-    return targets.map(([dimension, id]) => ({
+  /** One aggregate delta (shared/stats/aggregates.ts) as a transaction Update. */
+  function deltaUpdate(d: AggregateDelta) {
+    // bucket, dimension and id are DynamoDB reserved words; everything goes through names.
+    const names: Record<string, string> = { "#bucket": "bucket", "#dimension": "dimension", "#id": "id" };
+    const values: Record<string, unknown> = { ":b": d.bucket, ":d": d.dimension, ":id": d.id };
+    const sets = ["#bucket = :b", "#dimension = :d", "#id = :id"];
+    Object.entries(d.set).forEach(([k, v], i) => {
+      names[`#s${i}`] = k;
+      values[`:s${i}`] = v;
+      sets.push(`#s${i} = :s${i}`);
+    });
+    const adds = Object.entries(d.add).map(([k, v], i) => {
+      names[`#a${i}`] = k;
+      values[`:a${i}`] = v;
+      return `#a${i} :a${i}`;
+    });
+    return {
       Update: {
         TableName,
-        Key: keys.aggregate(bucket, dimension, id),
-        UpdateExpression:
-          "SET #bucket = :b, #dimension = :d, #id = :id ADD plays :p, skips :s, listened_ms :ms",
-        // All three are DynamoDB reserved words.
-        ExpressionAttributeNames: { "#bucket": "bucket", "#dimension": "dimension", "#id": "id" },
-        ExpressionAttributeValues: {
-          ":b": bucket,
-          ":d": dimension,
-          ":id": id,
-          ":p": play.counted ? 1 : 0,
-          ":s": play.counted ? 0 : 1,
-          ":ms": play.counted ? play.listened_ms : 0,
-        },
+        Key: keys.aggregate(d.bucket, d.dimension, d.id),
+        UpdateExpression: `SET ${sets.join(", ")} ADD ${adds.join(", ")}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       },
-    }));
+    };
+  }
+
+  function countsUpdate(add: Partial<StoreCounts>) {
+    const entries = Object.entries(add);
+    return {
+      Update: {
+        TableName,
+        Key: keys.counts,
+        UpdateExpression: `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(", ")}`,
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v])),
+      },
+    };
+  }
+
+  /**
+   * Artist updates that did not fit in the play transaction (a track credited to 30+ artists),
+   * in follow-up transactions each guarded by a marker item: exactly once even when retried,
+   * and a retried recordPlay ("duplicate") finishes what a crash left undone.
+   */
+  async function writeOverflow(playSk: string, deltas: AggregateDelta[]): Promise<void> {
+    const parts = chunks(deltas, 96);
+    for (const [n, part] of parts.entries()) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName,
+                    Item: { ...keys.playOverflow(playSk, n), entity: "play-overflow" },
+                    ConditionExpression: "attribute_not_exists(pk)",
+                  },
+                },
+                ...part.map(deltaUpdate),
+              ],
+            }),
+          );
+          break;
+        } catch (err) {
+          if (isCancelled(err, "ConditionalCheckFailed", 0)) break;
+          if (!isCancelled(err, "TransactionConflict") || attempt >= MAX_TRACK_RETRIES) throw err;
+          await backoff(attempt);
+        }
+      }
+    }
+  }
+
+  /** BatchGetItem over any number of keys, retrying what DynamoDB leaves unprocessed. */
+  async function batchGet(
+    keyList: readonly { pk: string; sk: string }[],
+  ): Promise<Record<string, unknown>[]> {
+    const parts = await mapLimit(chunks(keyList, MAX_BATCH_GET), 8, async (part) => {
+      const found: Record<string, unknown>[] = [];
+      let pending: Record<string, unknown>[] = part;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const out = await client.send(
+          new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
+        );
+        found.push(...(out.Responses?.[TableName] ?? []));
+        pending = out.UnprocessedKeys?.[TableName]?.Keys ?? [];
+        if (pending.length > 0) await backoff(attempt);
+      }
+      return found;
+    });
+    return parts.flat();
+  }
+
+  async function batchWrite(requests: readonly Record<string, unknown>[]): Promise<void> {
+    await mapLimit(chunks(requests, MAX_BATCH_WRITE), 8, async (part) => {
+      let pending: Record<string, unknown>[] = part;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const out = await client.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
+        pending = (out.UnprocessedItems?.[TableName] ?? []) as Record<string, unknown>[];
+        if (pending.length > 0) await backoff(attempt);
+      }
+    });
+  }
+
+  async function queryAll(input: Omit<QueryCommandInput, "TableName">): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await client.send(new QueryCommand({ TableName, ...input, ExclusiveStartKey: start }));
+      out.push(...(res.Items ?? []));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /**
+   * putIfAbsent for artists and albums, then counts the new one. Two writes, not a transaction:
+   * recordListen calls this for every artist of every play, and the usual outcome (already
+   * there) stays one cheap conditional put. A crash between the two leaves the count one short
+   * until the next rebuild-aggregates recounts.
+   */
+  async function putIfAbsentCounted(item: Record<string, unknown>, counter: "artists" | "albums") {
+    try {
+      await client.send(
+        new PutCommand({ TableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+      );
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+    await client.send(new UpdateCommand(countsUpdate({ [counter]: 1 }).Update));
+    return true;
   }
 
   return {
@@ -137,6 +281,14 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       ),
 
     async recordPlay(play: Play, track: TrackInfo): Promise<RecordPlayResult> {
+      const playKey = keys.play(play.listened_at, play.track_id);
+      const deltas = playDeltas(play, track.album);
+      const artistDeltas = deltas.filter((d) => d.dimension === "ARTIST");
+      const fixed = 3 + deltas.length - artistDeltas.length; // play, track, counts + the rest
+      // Whole artists (one delta per bucket each) up to the 100-item transaction limit.
+      const room = Math.floor((MAX_TRANSACTION_ITEMS - fixed) / 3) * 3;
+      const inline = [...deltas.filter((d) => d.dimension !== "ARTIST"), ...artistDeltas.slice(0, room)];
+      const overflow = artistDeltas.slice(room);
       for (let attempt = 0; attempt < MAX_TRACK_RETRIES; attempt++) {
         // Read-then-conditional-write (optimistic lock on `version`): backfilled and imported
         // plays arrive out of order, so first/last listened are a min/max DynamoDB cannot
@@ -161,7 +313,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
                 {
                   Put: {
                     TableName,
-                    Item: { ...keys.play(play.listened_at, play.track_id), entity: "play", ...play },
+                    Item: { ...playKey, entity: "play", ...play },
                     ConditionExpression: "attribute_not_exists(pk)",
                   },
                 },
@@ -197,15 +349,24 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
                     },
                   },
                 },
-                ...aggregateUpdates(play),
+                countsUpdate({
+                  plays: 1,
+                  counted_plays: play.counted ? 1 : 0,
+                  tracks: version === 0 ? 1 : 0,
+                }),
+                ...inline.map(deltaUpdate),
               ],
             }),
           );
+          if (overflow.length > 0) await writeOverflow(playKey.sk, overflow);
           return "recorded";
         } catch (err) {
           if (!(err instanceof TransactionCanceledException)) throw err;
           const reasons = err.CancellationReasons ?? [];
-          if (reasons[0]?.Code === "ConditionalCheckFailed") return "duplicate";
+          if (reasons[0]?.Code === "ConditionalCheckFailed") {
+            if (overflow.length > 0) await writeOverflow(playKey.sk, overflow);
+            return "duplicate";
+          }
           const retryable = reasons.some(
             (r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict",
           );
@@ -250,20 +411,41 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       return p.items[0] ?? null;
     },
 
+    async oldestPlay(from) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: from ? "pk = :p AND sk >= :from" : "pk = :p",
+          ExpressionAttributeValues: { ":p": keys.playsPartition, ...(from ? { ":from": from } : {}) },
+          ScanIndexForward: true,
+          Limit: 1,
+        }),
+      );
+      const item = out.Items?.[0];
+      return item ? doc<Play>(item) : null;
+    },
+
     putArtistIfAbsent: (artist) =>
-      putIfAbsent({
-        ...keys.artist(artist.artist_id),
-        entity: "artist",
-        gsi1pk: keys.unsyncedArtists,
-        gsi1sk: artist.artist_id,
-        artist_id: artist.artist_id,
-        name: artist.name,
-        genres: null,
-        popularity: null,
-        image_url: null,
-        synced_at: null,
-      } satisfies Artist & Record<string, unknown>),
+      putIfAbsentCounted(
+        {
+          ...keys.artist(artist.artist_id),
+          entity: "artist",
+          gsi1pk: keys.unsyncedArtists,
+          gsi1sk: artist.artist_id,
+          artist_id: artist.artist_id,
+          name: artist.name,
+          genres: null,
+          popularity: null,
+          image_url: null,
+          synced_at: null,
+        } satisfies Artist & Record<string, unknown>,
+        "artists",
+      ),
     getArtist: (id) => get<Artist>(keys.artist(id)),
+    async batchGetArtists(ids) {
+      const items = await batchGet([...new Set(ids)].map((id) => keys.artist(id)));
+      return items.map((i) => doc<Artist>(i));
+    },
     listUnsyncedArtists: (limit) => listIdsOnIndex(keys.unsyncedArtists, limit),
     async saveArtistMetadata(artist) {
       // Writing the item without gsi1pk takes it off the sparse "unsynced" index.
@@ -276,18 +458,21 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     },
 
     putAlbumIfAbsent: (album) =>
-      putIfAbsent({
-        ...keys.album(album.album_id),
-        entity: "album",
-        gsi1pk: keys.unsyncedAlbums,
-        gsi1sk: album.album_id,
-        ...album,
-        label: null,
-        release_date: null,
-        album_type: null,
-        total_tracks: null,
-        synced_at: null,
-      } satisfies Album & Record<string, unknown>),
+      putIfAbsentCounted(
+        {
+          ...keys.album(album.album_id),
+          entity: "album",
+          gsi1pk: keys.unsyncedAlbums,
+          gsi1sk: album.album_id,
+          ...album,
+          label: null,
+          release_date: null,
+          album_type: null,
+          total_tracks: null,
+          synced_at: null,
+        } satisfies Album & Record<string, unknown>,
+        "albums",
+      ),
     getAlbum: (id) => get<Album>(keys.album(id)),
     listUnsyncedAlbums: (limit) => listIdsOnIndex(keys.unsyncedAlbums, limit),
     async saveAlbumMetadata(album) {
@@ -296,22 +481,89 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       );
     },
 
-    async getDailyAggregates(day) {
-      const out: Aggregate[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const res = await client.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: "pk = :p",
-            ExpressionAttributeValues: { ":p": `AGG#D#${day}` },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const i of res.Items ?? []) out.push(doc<Aggregate>(i));
-        start = res.LastEvaluatedKey;
-      } while (start);
-      return out;
+    getDailyAggregates(day) {
+      return this.queryAggregates(`D#${day}`);
+    },
+
+    async queryAggregates(bucket, dimension) {
+      const items = await queryAll({
+        KeyConditionExpression: dimension ? "pk = :p AND begins_with(sk, :d)" : "pk = :p",
+        ExpressionAttributeValues: { ":p": `AGG#${bucket}`, ...(dimension ? { ":d": `${dimension}#` } : {}) },
+      });
+      return items.map(aggregateDoc);
+    },
+
+    async batchGetAggregates(refs) {
+      const items = await batchGet(refs.map((r) => keys.aggregate(r.bucket, r.dimension, r.id)));
+      return items.map(aggregateDoc);
+    },
+
+    async getCounts() {
+      const item = await get<Partial<StoreCounts>>(keys.counts);
+      return {
+        plays: item?.plays ?? 0,
+        counted_plays: item?.counted_plays ?? 0,
+        tracks: item?.tracks ?? 0,
+        artists: item?.artists ?? 0,
+        albums: item?.albums ?? 0,
+      };
+    },
+
+    async putCounts(counts) {
+      await client.send(new PutCommand({ TableName, Item: { ...keys.counts, ...counts } }));
+    },
+
+    async describeTable() {
+      try {
+        const out = await client.send(new DescribeTableCommand({ TableName }));
+        return { size_bytes: out.Table?.TableSizeBytes ?? 0, item_count: out.Table?.ItemCount ?? 0 };
+      } catch (err) {
+        if ((err as Error).name === "AccessDeniedException") return null;
+        throw err;
+      }
+    },
+
+    async scanForRebuild(visit, segments = 4) {
+      await Promise.all(
+        Array.from({ length: segments }, async (_, segment) => {
+          let start: Record<string, unknown> | undefined;
+          do {
+            const res = await client.send(
+              new ScanCommand({
+                TableName,
+                Segment: segment,
+                TotalSegments: segments,
+                ExclusiveStartKey: start,
+              }),
+            );
+            for (const item of res.Items ?? []) {
+              const key = { pk: String(item.pk), sk: String(item.sk) };
+              let scanned: ScannedItem;
+              if (key.pk === keys.playsPartition) scanned = { type: "play", play: doc<Play>(item) };
+              else if (key.pk.startsWith("AGG#")) scanned = { type: "aggregate", key };
+              else if (item.entity === "track" || item.entity === "artist" || item.entity === "album")
+                scanned = { type: item.entity, key };
+              else scanned = { type: "other", key };
+              visit(scanned);
+            }
+            start = res.LastEvaluatedKey;
+          } while (start);
+        }),
+      );
+    },
+
+    async putAggregateRecords(records) {
+      for (const r of records) {
+        if (!r.pk.startsWith("AGG#")) throw new Error(`putAggregateRecords: ${r.pk} is not an aggregate`);
+      }
+      await batchWrite(records.map((Item) => ({ PutRequest: { Item } })));
+    },
+
+    async deleteAggregateRecords(keyList) {
+      for (const k of keyList) {
+        if (!k.pk.startsWith("AGG#")) throw new Error(`deleteAggregateRecords: ${k.pk} is not an aggregate`);
+      }
+      await batchWrite(keyList.map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } })));
     },
 
     getSpotifyLink: () => get<SpotifyLink>(keys.spotifyLink, true),

@@ -9,17 +9,23 @@
  *   artist        ARTIST#<artist_id>     META                       gsi1: UNSYNCED#ARTIST / artist_id (sparse)
  *   album         ALBUM#<album_id>       META                       gsi1: UNSYNCED#ALBUM / album_id (sparse)
  *   aggregate     AGG#<bucket>           <dimension>#<id>           bucket = D#2026-11-21 | M#2026-11 | Y#2026
+ *                                                                   (fields: shared/stats/aggregates.ts)
+ *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
+ *   play overflow PLAYX                  <play sk>#<n>              marker: artists beyond one transaction
  *   spotify link  LINK#SPOTIFY           META
  *   job run       JOB#<job>              <started_at>               TTL: expires_at (epoch seconds)
  *   cursor        CURSOR#<name>          META
  *
  * Access patterns (one named function each in repository.ts):
  *   getTrack(id) · listTracksByCount(limit, cursor) · listTracksByLastListened(limit, cursor)
- *   recordPlay(play) — play + track counters + day aggregates in one transaction
- *   listPlays(from, to, limit, cursor) — newest first · newestPlay()
- *   putArtistIfAbsent / getArtist / listUnsyncedArtists / saveArtistMetadata
- *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata
- *   getAggregates(bucket) · getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
+ *   recordPlay(play) — play + track counters + D/M/Y aggregates + counts in one transaction
+ *   listPlays(from, to, limit, cursor) — newest first · newestPlay() · oldestPlay(from)
+ *   putArtistIfAbsent / getArtist / batchGetArtists / listUnsyncedArtists / saveArtistMetadata
+ *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata   (both count new items)
+ *   getDailyAggregates(day) · queryAggregates(bucket, dimension?) · batchGetAggregates(keys)
+ *   getCounts() · describeTable() · rebuild: scanForRebuild / putAggregateRecords /
+ *   deleteAggregateRecords / putCounts
+ *   getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
  *   recordJobRun / listJobRuns(job) · getCursor / setCursor
  *
  * One partition (PLAYS) holds every play: a single person listens to ~50k tracks a year,
@@ -37,6 +43,8 @@ export const keys = {
     pk: `AGG#${bucket}`,
     sk: `${dimension}#${id}`,
   }),
+  counts: { pk: "META#COUNTS", sk: "META" },
+  playOverflow: (playSk: string, n: number) => ({ pk: "PLAYX", sk: `${playSk}#${n}` }),
   spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },
   jobRun: (job: string, startedAt: string) => ({ pk: `JOB#${job}`, sk: startedAt }),
   cursor: (name: string) => ({ pk: `CURSOR#${name}`, sk: "META" }),

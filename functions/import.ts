@@ -1,0 +1,34 @@
+import { unprocessable } from "#shared/http/errors.ts";
+import { httpHandler, json } from "#shared/http/middleware.ts";
+import { routes } from "#shared/http/routes.ts";
+import { importContent } from "#shared/import/importer.ts";
+import { ImportFileError } from "#shared/import/parse.ts";
+
+/**
+ * POST /import: one file in the body, as it came from Spotify (or from our export). Sizes:
+ * Lambda takes at most 6 MB of request (API Gateway would take 10 MB); Spotify's Extended files
+ * run to ~12 MB, so bigger files go through `npm run import` (which has no limit) or are split.
+ * Time: API Gateway gives up after 30 s, so the import stops taking new chunks after
+ * BUDGET_MS and answers `status: "partial"`; sending the same body again resumes from the
+ * checkpoint (the content hash names it).
+ */
+const BUDGET_MS = 20_000;
+
+export const handler = httpHandler(routes.importPlays, async ({ query, deps, event }) => {
+  const started = performance.now();
+  const body = event.body ?? "";
+  const content = event.isBase64Encoded ? Buffer.from(body, "base64") : body;
+  const file = query.file ?? "body";
+  try {
+    return json(await importContent(deps.store, file, content, { deadline: started + BUDGET_MS }));
+  } catch (err) {
+    if (!(err instanceof ImportFileError)) throw err;
+    throw unprocessable(
+      err.message,
+      err.problems.map((p) => ({
+        field: `body${p.entry === null ? "" : `[${p.entry}]`}${p.field ? `.${p.field}` : ""}`,
+        message: p.message,
+      })),
+    );
+  }
+});

@@ -1,0 +1,10 @@
+import { loadNowPlaying } from "#shared/cards/data.ts";
+import { httpHandler, json } from "#shared/http/middleware.ts";
+import { routes } from "#shared/http/routes.ts";
+import type { NowPlayingResponse } from "#shared/http/schemas.ts";
+
+export const handler = httpHandler(routes.spotifyNowPlaying, async ({ deps }) => {
+  const now = deps.clock();
+  const { album_id: _key, ...view } = await loadNowPlaying(deps, now.getTime());
+  return json({ ...view, fetched_at: now.toISOString() } satisfies NowPlayingResponse);
+});

@@ -1,0 +1,135 @@
+import { createHash } from "node:crypto";
+import type { Cache } from "../cache/port.ts";
+import { logger } from "../logger.ts";
+
+/**
+ * Album art for the cards, embedded as a data URI: an SVG shown through an <img> (GitHub's
+ * README proxy included) may not load anything external, so the bytes must be inside it.
+ *
+ * Each image is fetched once (the URL the player gave: Spotify's smallest size ≥ 64 px, picked
+ * when the item was normalised) and kept in the cache for a month under `art:<album id>` (or
+ * a hash of the URL when there is no album id). A failure is remembered briefly so a broken
+ * URL does not cost every request a timeout. Any failure means "no art": the card draws its
+ * placeholder. Only the image URL is fetched here, never the Spotify API.
+ */
+
+export interface ArtOptions {
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  maxBytes?: number;
+  ttlMs?: number;
+  failureTtlMs?: number;
+}
+
+export const ART_DEFAULTS = {
+  timeoutMs: 1500,
+  maxBytes: 256 * 1024,
+  ttlMs: 30 * 86_400_000,
+  failureTtlMs: 10 * 60_000,
+} as const;
+
+type Cached = { uri: string } | { failed: string };
+
+export function artCacheKey(ref: { id?: string | null; url?: string | null }): string | null {
+  if (ref.id && /^[0-9A-Za-z]{1,64}$/.test(ref.id)) return `art:${ref.id}`;
+  if (ref.url) return `art:${createHash("sha256").update(ref.url).digest("base64url").slice(0, 22)}`;
+  return null;
+}
+
+/** The image type from its first bytes; we never trust (or echo) the server's Content-Type. */
+function sniff(bytes: Uint8Array): "png" | "jpeg" | "gif" | "webp" | null {
+  const b = (i: number) => bytes[i] ?? -1;
+  if (b(0) === 0x89 && b(1) === 0x50 && b(2) === 0x4e && b(3) === 0x47) return "png";
+  if (b(0) === 0xff && b(1) === 0xd8 && b(2) === 0xff) return "jpeg";
+  if (b(0) === 0x47 && b(1) === 0x49 && b(2) === 0x46 && b(3) === 0x38) return "gif";
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  if (bytes.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "webp";
+  return null;
+}
+
+class ArtError extends Error {}
+
+/** Fetches `url` and returns it as a data URI, or throws an ArtError saying why not. */
+export async function fetchArt(url: string, opts: ArtOptions = {}): Promise<string> {
+  const maxBytes = opts.maxBytes ?? ART_DEFAULTS.maxBytes;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ArtError("not a URL");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new ArtError("not http(s)");
+  const res = await (opts.fetch ?? fetch)(parsed, {
+    signal: AbortSignal.timeout(opts.timeoutMs ?? ART_DEFAULTS.timeoutMs),
+    headers: { accept: "image/*" },
+    redirect: "follow",
+  });
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new ArtError(`status ${res.status}`);
+  }
+  const type = (res.headers.get("content-type") ?? "").trim().toLowerCase();
+  if (!type.startsWith("image/")) {
+    await res.body?.cancel();
+    throw new ArtError(`content type ${type || "missing"}`);
+  }
+  const declared = Number(res.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel();
+    throw new ArtError(`${declared} bytes is over the ${maxBytes} byte cap`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body) {
+    for await (const chunk of res.body) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw new ArtError(`over the ${maxBytes} byte cap`);
+      chunks.push(chunk);
+    }
+  }
+  const bytes = Buffer.concat(chunks);
+  const kind = sniff(bytes);
+  if (!kind) throw new ArtError("not a PNG, JPEG, GIF or WebP image");
+  return `data:image/${kind};base64,${bytes.toString("base64")}`;
+}
+
+/**
+ * The art for one album (or show, or artist) as a data URI, from the cache or fetched now;
+ * null when there is none or it cannot be had. Never throws. `url` may be a function so a
+ * caller pays for looking the URL up (a store read) only on a cache miss.
+ */
+export async function getArt(
+  cache: Cache,
+  ref: { id?: string | null; url: string | null | (() => Promise<string | null>) },
+  opts: ArtOptions = {},
+): Promise<string | null> {
+  const direct = typeof ref.url === "string" ? ref.url : null;
+  let key = artCacheKey({ id: ref.id ?? null, url: direct });
+  if (key) {
+    const hit = await cache.get<Cached>(key).catch(() => null);
+    if (hit && "uri" in hit && typeof hit.uri === "string") return hit.uri;
+    if (hit && "failed" in hit) return null;
+  }
+  let url: string | null;
+  try {
+    url = typeof ref.url === "function" ? await ref.url() : ref.url;
+  } catch {
+    return null;
+  }
+  if (!url) return null;
+  key ??= artCacheKey({ url });
+  let value: Cached;
+  try {
+    value = { uri: await fetchArt(url, opts) };
+  } catch (err) {
+    const reason = err instanceof ArtError ? err.message : (err as Error).name || "fetch failed";
+    logger.warn("album art unavailable; drawing the placeholder", { reason });
+    value = { failed: reason };
+  }
+  if (key) {
+    const ttlMs =
+      "uri" in value ? (opts.ttlMs ?? ART_DEFAULTS.ttlMs) : (opts.failureTtlMs ?? ART_DEFAULTS.failureTtlMs);
+    await cache.set(key, value, { ttlMs }).catch(() => undefined);
+  }
+  return "uri" in value ? value.uri : null;
+}

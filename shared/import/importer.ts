@@ -1,0 +1,407 @@
+import { createHash } from "node:crypto";
+import { DEFAULT_MATCH_TOLERANCE_MS, DEFAULT_MAX_PAUSE_MS, matchRecent } from "../capture/backfill.ts";
+import { recordListen } from "../capture/record.ts";
+import type { Play, Track } from "../domain/entities.ts";
+import { countsAsPlay, DEFAULT_TRACKER_OPTIONS } from "../domain/tracker.ts";
+import type { ImportFormat, ImportSummary, SkipReason } from "../http/schemas.ts";
+import type { Store, TrackInfo } from "../store/port.ts";
+import {
+  emptySkips,
+  type ImportEntry,
+  type ParsedFile,
+  parseImportFile,
+  playKey,
+  playNameKey,
+} from "./parse.ts";
+
+/**
+ * Writes what the parser read, through the same matcher as the recently-played backfill
+ * (DESIGN.md: never two records of one real play) and the same play transaction as live
+ * capture (`recordListen` / `store.recordPlay`, so every counter and aggregate it maintains
+ * moves here too, exactly once).
+ *
+ * Matching. The listens are taken in end order, in chunks. For each chunk one Query reads every
+ * stored listen that could be the same play (ending within the tolerance of an entry, or
+ * standing paused up to it), and `matchRecent` pairs them one-to-one, nearest first: first by
+ * track id, then what is left by name ("artist\0title"), which pairs the id-less older export
+ * with listens captured live, and the Extended export with an earlier import of the older one.
+ * A matched entry writes nothing. Listens this file writes itself never stand in for another
+ * entry of the file (a skip and a replay of one track a few seconds apart stay two plays).
+ *
+ * Idempotent without any bookkeeping: a listen's key is its start and item, both derived from
+ * the file alone, so importing again matches (or, at worst, the conditional put refuses) every
+ * entry. Resumable on top: a checkpoint (a cursor named `import:<sha256 of the content>`) records
+ * after each chunk how far the file got, so a rerun skips finished files without parsing them
+ * and resumes an interrupted one at its last chunk.
+ *
+ * Throughput. recordPlay reads the track and runs one transaction per play (the counters need
+ * it); plays of different tracks are written concurrently (bounded), plays of one track one
+ * after the other, since they contend for the track's optimistic lock.
+ */
+
+export const IMPORT_CURSOR_PREFIX = "import:";
+/** A stored listen may have started this long before its end (an item's length; long podcasts). */
+const LONGEST_ITEM_MS = 4 * 3_600_000;
+
+export interface ImportProgress {
+  file: string;
+  /** Listens processed (matched or written) of `of`. */
+  done: number;
+  of: number;
+  imported: number;
+  matched: number;
+}
+
+export interface ImportOptions {
+  toleranceMs?: number;
+  maxPauseMs?: number;
+  /** Concurrent play writes (different tracks). */
+  concurrency?: number;
+  /** Listens matched per Query and checkpointed together. */
+  chunkSize?: number;
+  /** Honour checkpoints: skip finished files, resume interrupted ones (default true). */
+  resume?: boolean;
+  /** `performance.now()` after which no new chunk starts: the summary says "partial". */
+  deadline?: number;
+  /** Aborting stops before the next chunk, like a deadline (Ctrl-C in the CLI). */
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+  /** Shares the stored-track lookups between the files of one run. */
+  session?: ImportSession;
+}
+
+export interface ImportSession {
+  tracks: Map<string, Promise<Track | null>>;
+}
+
+export const newImportSession = (): ImportSession => ({ tracks: new Map() });
+
+export interface Checkpoint {
+  v: 1;
+  file: string;
+  format: ImportFormat;
+  entries: number;
+  /** Listens (in the parser's order) already processed. */
+  done: number;
+  imported: number;
+  counted: number;
+  matched: number;
+  finished: boolean;
+}
+
+export const contentHash = (content: string | Uint8Array) =>
+  createHash("sha256").update(content).digest("hex");
+
+export async function readCheckpoint(store: Store, sha256: string): Promise<Checkpoint | null> {
+  const raw = await store.getCursor(`${IMPORT_CURSOR_PREFIX}${sha256}`);
+  if (raw === null) return null;
+  try {
+    const cp = JSON.parse(raw) as Checkpoint;
+    return cp.v === 1 ? cp : null;
+  } catch {
+    return null;
+  }
+}
+
+const saveCheckpoint = (store: Store, sha256: string, cp: Checkpoint) =>
+  store.setCursor(`${IMPORT_CURSOR_PREFIX}${sha256}`, JSON.stringify(cp));
+
+/**
+ * Imports one file's content (parse, validate, match, write). Throws ImportFileError when the
+ * file is malformed, before anything is written.
+ */
+export async function importContent(
+  store: Store,
+  file: string,
+  content: string | Uint8Array,
+  opts: ImportOptions = {},
+): Promise<ImportSummary> {
+  const sha256 = contentHash(content);
+  const cp = opts.resume === false ? null : await readCheckpoint(store, sha256);
+  if (cp?.finished) {
+    return {
+      file,
+      format: cp.format,
+      sha256,
+      status: "already_imported",
+      entries: cp.entries,
+      imported: 0,
+      counted: 0,
+      matched: 0,
+      skipped: emptySkips(),
+      resumed_from: null,
+    };
+  }
+  return importParsed(store, parseImportFile(file, content), sha256, { ...opts, resume: false }, cp);
+}
+
+/** Imports an already parsed (so already validated) file. */
+export async function importParsed(
+  store: Store,
+  parsed: ParsedFile,
+  sha256: string,
+  opts: ImportOptions = {},
+  checkpoint?: Checkpoint | null,
+): Promise<ImportSummary> {
+  const cp =
+    checkpoint === undefined && opts.resume !== false ? await readCheckpoint(store, sha256) : checkpoint;
+  const chunkSize = Math.max(1, opts.chunkSize ?? 1000);
+  const session = opts.session ?? newImportSession();
+  const entries = parsed.entries;
+  const summary: ImportSummary = {
+    file: parsed.file,
+    format: parsed.format,
+    sha256,
+    status: "imported",
+    entries: parsed.total,
+    imported: 0,
+    counted: 0,
+    matched: 0,
+    skipped: { ...parsed.skipped } satisfies Record<SkipReason, number>,
+    resumed_from: null,
+  };
+  let done = 0;
+  if (cp && !cp.finished && cp.entries === parsed.total && cp.format === parsed.format) {
+    done = Math.min(cp.done, entries.length);
+    summary.imported = cp.imported;
+    summary.counted = cp.counted;
+    summary.matched = cp.matched;
+    summary.resumed_from = done > 0 ? done : null;
+  }
+  const checkpointNow = (finished: boolean) =>
+    saveCheckpoint(store, sha256, {
+      v: 1,
+      file: parsed.file,
+      format: parsed.format,
+      entries: parsed.total,
+      done,
+      imported: summary.imported,
+      counted: summary.counted,
+      matched: summary.matched,
+      finished,
+    });
+
+  const ctx: ChunkContext = {
+    store,
+    session,
+    toleranceMs: opts.toleranceMs ?? DEFAULT_MATCH_TOLERANCE_MS,
+    maxPauseMs: opts.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS,
+    concurrency: Math.max(1, opts.concurrency ?? 8),
+    fileKeys: new Set(entries.map((e) => playKey(e.play))),
+    claimed: new Set(),
+  };
+  const report = (inChunk: number) =>
+    opts.onProgress?.({
+      file: parsed.file,
+      done: done + inChunk,
+      of: entries.length,
+      imported: summary.imported,
+      matched: summary.matched,
+    });
+
+  while (done < entries.length) {
+    if (opts.signal?.aborted || (opts.deadline !== undefined && performance.now() > opts.deadline)) {
+      await checkpointNow(false);
+      summary.status = "partial";
+      return summary;
+    }
+    const chunk = entries.slice(done, done + chunkSize);
+    await importChunk(ctx, chunk, (result, play, inChunk) => {
+      if (result === "recorded") {
+        summary.imported++;
+        if (play.counted) summary.counted++;
+      } else summary.matched++;
+      report(inChunk);
+    });
+    done += chunk.length;
+    if (done < entries.length) await checkpointNow(false);
+  }
+  await checkpointNow(true);
+  report(0);
+  return summary;
+}
+
+// ------------------------------------------------------------------------------ one chunk
+
+interface ChunkContext {
+  store: Store;
+  session: ImportSession;
+  toleranceMs: number;
+  maxPauseMs: number;
+  concurrency: number;
+  /** Keys of every listen in the file: a stored one of them is that entry's, never another's. */
+  fileKeys: Set<string>;
+  /** Stored listens an earlier chunk already paired with an entry. */
+  claimed: Set<string>;
+}
+
+type Outcome = "recorded" | "duplicate" | "matched";
+
+const ms = (iso: string) => Date.parse(iso);
+
+async function playsBetween(store: Store, from: string, to: string): Promise<Play[]> {
+  const out: Play[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listPlays({ from, to, limit: 500, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+async function importChunk(
+  ctx: ChunkContext,
+  chunk: readonly ImportEntry[],
+  onResult: (result: Outcome, play: Play, inChunk: number) => void,
+): Promise<void> {
+  const first = chunk[0];
+  const last = chunk.at(-1);
+  if (!first || !last) return;
+  const tol = ctx.toleranceMs;
+  const longest = chunk.reduce((m, e) => Math.max(m, e.play.listened_ms), LONGEST_ITEM_MS);
+  const from = new Date(ms(first.play.ended_at) - tol - longest - ctx.maxPauseMs).toISOString();
+  const to = new Date(ms(last.play.ended_at) + tol + 1).toISOString();
+  const chunkKeys = new Set(chunk.map((e) => playKey(e.play)));
+  const stored = (await playsBetween(ctx.store, from, to)).filter((p) => {
+    const k = playKey(p);
+    return !ctx.claimed.has(k) && !(ctx.fileKeys.has(k) && !chunkKeys.has(k));
+  });
+
+  let processed = 0;
+  const settle = (result: Outcome, play: Play) => onResult(result, play, ++processed);
+  const opts = { pauses: { since: null, maxPauseMs: ctx.maxPauseMs } };
+
+  // Pass 1: the same item id.
+  const byId = matchRecent(
+    chunk.map((e) => ({ track_id: e.play.track_id, played_at: e.play.ended_at, e })),
+    stored,
+    tol,
+    opts,
+  );
+  const taken = new Set<string>();
+  const left: ImportEntry[] = [];
+  for (const m of byId) {
+    if (m.stored) {
+      taken.add(playKey(m.stored));
+      settle("matched", m.entry.e.play);
+    } else left.push(m.entry.e);
+  }
+  // Pass 2: what is left, by name.
+  const named = left.filter((e) => e.name_key !== null);
+  const byName = matchRecent(
+    named.map((e) => ({ track_id: e.name_key ?? "", played_at: e.play.ended_at, e })),
+    stored
+      .filter((p) => !taken.has(playKey(p)))
+      .flatMap((p) => {
+        const key = playNameKey(p);
+        return key === null ? [] : [{ ...p, track_id: key, key: playKey(p) }];
+      }),
+    tol,
+    opts,
+  );
+  const nameMatched = new Set<ImportEntry>();
+  for (const m of byName) {
+    if (!m.stored) continue;
+    taken.add(m.stored.key);
+    nameMatched.add(m.entry.e);
+    settle("matched", m.entry.e.play);
+  }
+  for (const k of taken) ctx.claimed.add(k);
+
+  const toWrite = left.filter((e) => !nameMatched.has(e));
+  await writeAll(ctx, toWrite, settle);
+}
+
+// ------------------------------------------------------------------------------ writes
+
+function knownTrack(ctx: ChunkContext, id: string): Promise<Track | null> {
+  let hit = ctx.session.tracks.get(id);
+  if (!hit) {
+    hit = ctx.store.getTrack(id);
+    ctx.session.tracks.set(id, hit);
+    // A failed lookup is not cached: the next chunk asks again.
+    hit.catch(() => ctx.session.tracks.delete(id));
+  }
+  return hit;
+}
+
+/** The play and track as stored: a Spotify export's entry takes what the hoard knows of its item. */
+export function finalize(e: ImportEntry, known: Track | null): { play: Play; track: TrackInfo } {
+  if (!known) return { play: e.play, track: e.track };
+  const track: TrackInfo = {
+    track_id: known.track_id,
+    kind: known.kind,
+    name: known.name,
+    uri: known.uri,
+    artists: known.artists,
+    album: known.album,
+    duration_ms: known.duration_ms > 0 ? known.duration_ms : e.track.duration_ms,
+    ...(known.explicit !== undefined ? { explicit: known.explicit } : {}),
+  };
+  if (!e.refine) return { play: e.play, track };
+  const duration = known.duration_ms > 0 ? known.duration_ms : e.play.duration_ms;
+  const play: Play = {
+    ...e.play,
+    kind: known.kind,
+    name: known.name,
+    artists: known.artists,
+    album_id: known.album?.id ?? null,
+    duration_ms: duration,
+    counted: countsAsPlay(e.play.listened_ms, duration, DEFAULT_TRACKER_OPTIONS),
+  };
+  return { play, track };
+}
+
+/** Runs `work` over `items` with at most `n` in flight. */
+async function pool<T>(items: readonly T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      if (item !== undefined) await work(item);
+    }
+  });
+  // Every worker stops taking work once one fails; the first error is the one reported.
+  const results = await Promise.allSettled(workers);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+async function writeAll(
+  ctx: ChunkContext,
+  entries: readonly ImportEntry[],
+  settle: (result: Outcome, play: Play) => void,
+): Promise<void> {
+  const byTrack = new Map<string, ImportEntry[]>();
+  for (const e of entries) {
+    const list = byTrack.get(e.play.track_id);
+    if (list) list.push(e);
+    else byTrack.set(e.play.track_id, [e]);
+  }
+  // Longest queues first, so one busy track does not run alone at the end.
+  const queues = [...byTrack.values()].sort((a, b) => b.length - a.length);
+  let failed = false;
+  await pool(queues, ctx.concurrency, async (queue) => {
+    const head = queue[0];
+    if (!head || failed) return;
+    try {
+      const known = await knownTrack(ctx, head.play.track_id);
+      // A track new to the hoard registers its artists and album (for the metadata sync) with
+      // its first play; a known one did when it was first recorded.
+      let registered = known !== null;
+      for (const e of queue) {
+        if (failed) return;
+        const { play, track } = finalize(e, known);
+        const result = registered
+          ? await ctx.store.recordPlay(play, track)
+          : await recordListen(ctx.store, play, track);
+        if (result === "recorded") registered = true;
+        settle(result, play);
+      }
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  });
+}

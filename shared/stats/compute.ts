@@ -1,0 +1,305 @@
+import type { Play } from "../domain/entities.ts";
+import type { Aggregate } from "../store/port.ts";
+import { type Dimension, playDeltas } from "./aggregates.ts";
+import type { Window } from "./plan.ts";
+import { addDays, DAY_MS, dayOffsets, localParts, offsetAt, QUARTER_MS } from "./zones.ts";
+
+/**
+ * The pure half of the statistics: merging bucket items and edge plays, ranking, and turning
+ * quarter-hour counters into local days, weeks, hours. No I/O here (see reader.ts).
+ */
+
+export type RankBy = "plays" | "time";
+
+export interface ItemTotals {
+  id: string;
+  plays: number;
+  listened_ms: number;
+  name: string | null;
+  artists: string[];
+  image_url: string | null;
+  /**
+   * Where complete display fields can be read when only edge plays named this item (plays do
+   * not carry album names or art): the D bucket of its latest play. null once a bucket item
+   * supplied them.
+   */
+  detailsBucket: string | null;
+}
+
+/**
+ * Sums one dimension over the bucket items and the plays of the edge fragments. Display fields
+ * come from the most recent bucket that has the item, else from the plays.
+ */
+export function mergeDimension(
+  dimension: Exclude<Dimension, "TOTAL">,
+  bucketItems: readonly Aggregate[],
+  fragmentPlays: readonly Play[],
+): Map<string, ItemTotals> {
+  const out = new Map<string, ItemTotals>();
+  const detailsFrom = new Map<string, string>();
+  // Bucket names sort chronologically by their start once the "X#" prefix is dropped.
+  const order = (bucket: string) => bucket.slice(2);
+  for (const a of bucketItems) {
+    if (a.dimension !== dimension) continue;
+    let t = out.get(a.id);
+    if (!t) {
+      t = { id: a.id, plays: 0, listened_ms: 0, name: null, artists: [], image_url: null, detailsBucket: null };
+      out.set(a.id, t);
+    }
+    t.plays += a.plays;
+    t.listened_ms += a.listened_ms;
+    const seen = detailsFrom.get(a.id);
+    if (seen === undefined || order(a.bucket) > seen) {
+      detailsFrom.set(a.id, order(a.bucket));
+      t.name = a.name ?? null;
+      t.artists = a.artists ?? [];
+      t.image_url = a.image_url ?? null;
+    }
+  }
+  const latestPlay = new Map<string, string>();
+  for (const p of fragmentPlays) {
+    for (const d of playDeltas(p, null)) {
+      if (d.dimension !== dimension || !d.bucket.startsWith("D#")) continue;
+      let t = out.get(d.id);
+      if (!t) {
+        t = { id: d.id, plays: 0, listened_ms: 0, name: null, artists: [], image_url: null, detailsBucket: null };
+        out.set(d.id, t);
+      }
+      t.plays += d.add.plays ?? 0;
+      t.listened_ms += d.add.listened_ms ?? 0;
+      if (!detailsFrom.has(d.id) && (latestPlay.get(d.id) ?? "") <= p.listened_at) {
+        latestPlay.set(d.id, p.listened_at);
+        t.name = typeof d.set.name === "string" ? d.set.name : null;
+        t.artists = Array.isArray(d.set.artists) ? (d.set.artists as string[]) : [];
+        t.detailsBucket = d.bucket;
+      }
+    }
+  }
+  return out;
+}
+
+export interface Totals {
+  plays: number;
+  skips: number;
+  listened_ms: number;
+}
+
+export function mergeTotals(bucketTotals: readonly Aggregate[], fragmentPlays: readonly Play[]): Totals {
+  const t: Totals = { plays: 0, skips: 0, listened_ms: 0 };
+  for (const a of bucketTotals) {
+    if (a.dimension !== "TOTAL") continue;
+    t.plays += a.plays;
+    t.skips += a.skips;
+    t.listened_ms += a.listened_ms;
+  }
+  for (const p of fragmentPlays) {
+    if (p.counted) {
+      t.plays += 1;
+      t.listened_ms += p.listened_ms;
+    } else t.skips += 1;
+  }
+  return t;
+}
+
+/** Most played first (or most listened time); ties by the other measure, then by id. */
+export function rank<T extends { id: string; plays: number; listened_ms: number }>(
+  rows: Iterable<T>,
+  by: RankBy,
+  limit: number,
+): T[] {
+  const primary = by === "plays" ? "plays" : "listened_ms";
+  const secondary = by === "plays" ? "listened_ms" : "plays";
+  return [...rows]
+    .filter((r) => r.plays > 0)
+    .sort((a, b) => b[primary] - a[primary] || b[secondary] - a[secondary] || (a.id < b.id ? -1 : 1))
+    .slice(0, limit);
+}
+
+export const NO_GENRE = "(no genre)";
+
+export interface GenreTotals {
+  id: string;
+  plays: number;
+  listened_ms: number;
+  /** Artists of the range with this genre. */
+  artists: number;
+}
+
+/**
+ * Genres are not counted at write time (they arrive later, with the metadata sync): a genre's
+ * total is the sum over the range's artists that have it. An artist with no genres (unknown to
+ * the sync yet, or none on Spotify) counts under "(no genre)" rather than disappearing. A play
+ * credited to two artists of one genre counts for that genre twice, as it does for each artist.
+ */
+export function genreTotals(
+  artists: Iterable<ItemTotals>,
+  genresOf: ReadonlyMap<string, readonly string[] | null>,
+): Map<string, GenreTotals> {
+  const out = new Map<string, GenreTotals>();
+  for (const a of artists) {
+    if (a.plays <= 0) continue;
+    const genres = genresOf.get(a.id);
+    for (const g of genres && genres.length > 0 ? new Set(genres) : [NO_GENRE]) {
+      const t = out.get(g) ?? { id: g, plays: 0, listened_ms: 0, artists: 0 };
+      t.plays += a.plays;
+      t.listened_ms += a.listened_ms;
+      t.artists += 1;
+      out.set(g, t);
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------- quarter-hour counters
+
+/** A D-bucket TOTAL item's counters: its UTC day and slots ("1430" → counts). */
+export interface DaySlots {
+  day: string;
+  slots: Readonly<Record<string, { plays: number; ms: number }>>;
+}
+
+interface LocalSlot {
+  date: string;
+  weekday: number;
+  hour: number;
+  plays: number;
+  ms: number;
+}
+
+/**
+ * What the local-time statistics read: the D-bucket counters of the UTC days the window touches
+ * and, when an edge of the window is not a quarter hour (an instant the caller named, or now),
+ * the plays between that edge and the grid.
+ */
+export interface SlotSource {
+  days: readonly DaySlots[];
+  /** The part of the window the counters answer; its edges are quarter hours. */
+  grid: Window;
+  edgePlays: readonly Play[];
+}
+
+export const floorQuarter = (ms: number) => Math.floor(ms / QUARTER_MS) * QUARTER_MS;
+export const ceilQuarter = (ms: number) => Math.ceil(ms / QUARTER_MS) * QUARTER_MS;
+
+/** Splits a window into the quarter-hour grid inside it and the (at most two) short edges. */
+export function splitOnGrid(w: Window): { grid: Window; edges: Window[] } {
+  const from = ceilQuarter(w.from);
+  const to = floorQuarter(w.to);
+  if (from >= to) return { grid: { from: w.from, to: w.from }, edges: [w] };
+  const edges: Window[] = [];
+  if (w.from < from) edges.push({ from: w.from, to: from });
+  if (to < w.to) edges.push({ from: to, to: w.to });
+  return { grid: { from, to }, edges };
+}
+
+/** Every non-empty quarter hour (and edge play) inside the window, in local time. */
+function* localSlots(src: SlotSource, tz: string): Generator<LocalSlot> {
+  const w = src.grid;
+  for (const d of src.days) {
+    const dayStart = Date.parse(`${d.day}T00:00:00.000Z`);
+    if (dayStart >= w.to || dayStart + DAY_MS <= w.from) continue;
+    const offset = dayOffsets(tz, dayStart);
+    for (const [hhmm, c] of Object.entries(d.slots)) {
+      if (c.plays === 0 && c.ms === 0) continue;
+      const start = dayStart + Number(hhmm.slice(0, 2)) * 3_600_000 + Number(hhmm.slice(2)) * 60_000;
+      // The grid's edges are quarter hours and local midnights are too (zones.ts): a slot that
+      // starts inside it lies wholly inside it, and in one local hour.
+      if (start < w.from || start >= w.to) continue;
+      yield { ...localParts(start + offset(start)), plays: c.plays, ms: c.ms };
+    }
+  }
+  for (const p of src.edgePlays) {
+    if (!p.counted) continue;
+    const at = Date.parse(p.listened_at);
+    yield { ...localParts(at + offsetAt(tz, at)), plays: 1, ms: p.listened_ms };
+  }
+}
+
+export interface Clock {
+  /** [weekday 0 = Monday][hour 0–23] */
+  plays: number[][];
+  listened_ms: number[][];
+}
+
+export function listeningClock(src: SlotSource, tz: string): Clock {
+  const grid = () => Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+  const out: Clock = { plays: grid(), listened_ms: grid() };
+  for (const s of localSlots(src, tz)) {
+    (out.plays[s.weekday] as number[])[s.hour] = ((out.plays[s.weekday] as number[])[s.hour] ?? 0) + s.plays;
+    (out.listened_ms[s.weekday] as number[])[s.hour] =
+      ((out.listened_ms[s.weekday] as number[])[s.hour] ?? 0) + s.ms;
+  }
+  return out;
+}
+
+export type TimelineBucket = "day" | "week" | "month";
+
+/** The local date a day/week/month bucket starts on: the date itself, its Monday, the 1st. */
+export function bucketStart(date: string, bucket: TimelineBucket): string {
+  if (bucket === "day") return date;
+  if (bucket === "month") return `${date.slice(0, 7)}-01`;
+  const weekday = (new Date(`${date}T00:00:00.000Z`).getUTCDay() + 6) % 7;
+  return addDays(date, -weekday);
+}
+
+function nextBucket(start: string, bucket: TimelineBucket): string {
+  if (bucket === "day") return addDays(start, 1);
+  if (bucket === "week") return addDays(start, 7);
+  const [y, m] = start.split("-").map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+}
+
+export interface TimelinePoint {
+  start: string;
+  plays: number;
+  listened_ms: number;
+}
+
+/**
+ * Plays per local day, ISO week or month from `firstDate` to `lastDate` (local dates of the
+ * window's first and last instant), empty buckets included.
+ */
+export function timeline(
+  src: SlotSource,
+  tz: string,
+  bucket: TimelineBucket,
+  firstDate: string,
+  lastDate: string,
+): TimelinePoint[] {
+  const points = new Map<string, TimelinePoint>();
+  const last = bucketStart(lastDate, bucket);
+  for (let b = bucketStart(firstDate, bucket); b <= last; b = nextBucket(b, bucket)) {
+    points.set(b, { start: b, plays: 0, listened_ms: 0 });
+  }
+  for (const s of localSlots(src, tz)) {
+    const p = points.get(bucketStart(s.date, bucket));
+    if (!p) continue;
+    p.plays += s.plays;
+    p.listened_ms += s.ms;
+  }
+  return [...points.values()];
+}
+
+export interface Streak {
+  days: number;
+  from: string;
+  to: string;
+}
+
+/** The longest run of consecutive local days with a counted play (the earliest such run). */
+export function longestStreak(src: SlotSource, tz: string): Streak | null {
+  const active = new Set<string>();
+  for (const s of localSlots(src, tz)) if (s.plays > 0) active.add(s.date);
+  let best: Streak | null = null;
+  for (const d of [...active].sort()) {
+    if (active.has(addDays(d, -1))) continue; // not the start of a run
+    let end = d;
+    let n = 1;
+    while (active.has(addDays(end, 1))) {
+      end = addDays(end, 1);
+      n++;
+    }
+    if (!best || n > best.days) best = { days: n, from: d, to: end };
+  }
+  return best;
+}

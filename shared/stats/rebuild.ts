@@ -1,0 +1,92 @@
+import type { Track } from "../domain/entities.ts";
+import type { Store, StoreCounts } from "../store/port.ts";
+import { type AlbumDetails, createAggregateFold } from "./aggregates.ts";
+
+/**
+ * Recomputes every aggregate item and the counts item from what the table holds: the tracks
+ * (album names and art, which plays do not carry), then one parallel Scan that folds every
+ * play through the same `playDeltas` the play transaction applies, counts the track, artist
+ * and album items, and notes the aggregate items that exist. Then it writes the computed items
+ * whole and deletes the ones no play accounts for. Running it twice changes nothing.
+ *
+ * Plays recorded while it runs may be missed by the items it writes: run it while the loop is
+ * idle (or run it again). Memory holds the tracks and the aggregate items, not the plays.
+ */
+
+export interface RebuildResult {
+  plays: number;
+  counted_plays: number;
+  aggregates_written: number;
+  aggregates_deleted: number;
+  tracks: number;
+  artists: number;
+  albums: number;
+  took_ms: number;
+}
+
+async function loadAlbumDetails(store: Store): Promise<Map<string, AlbumDetails | null>> {
+  const out = new Map<string, AlbumDetails | null>();
+  let cursor: string | undefined;
+  do {
+    const page = await store.listTracksByCount(1000, cursor);
+    for (const t of page.items as Track[]) {
+      out.set(t.track_id, t.album ? { name: t.album.name, image_url: t.album.image_url } : null);
+    }
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+export async function rebuildAggregates(
+  store: Store,
+  opts: { segments?: number; now?: () => number } = {},
+): Promise<RebuildResult> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const albums = await loadAlbumDetails(store);
+  const fold = createAggregateFold();
+  const existing = new Set<string>();
+  const counts: StoreCounts = { plays: 0, counted_plays: 0, tracks: 0, artists: 0, albums: 0 };
+  await store.scanForRebuild((item) => {
+    switch (item.type) {
+      case "play":
+        counts.plays += 1;
+        if (item.play.counted) counts.counted_plays += 1;
+        fold.add(item.play, albums.get(item.play.track_id) ?? null);
+        break;
+      case "aggregate":
+        existing.add(JSON.stringify([item.key.pk, item.key.sk]));
+        break;
+      case "track":
+        counts.tracks += 1;
+        break;
+      case "artist":
+        counts.artists += 1;
+        break;
+      case "album":
+        counts.albums += 1;
+        break;
+      default:
+        break;
+    }
+  }, opts.segments);
+  const records = fold.items();
+  for (const r of records) existing.delete(JSON.stringify([r.pk, r.sk]));
+  const stale = [...existing].map((k) => {
+    const [pk, sk] = JSON.parse(k) as [string, string];
+    return { pk, sk };
+  });
+  await store.putAggregateRecords(records);
+  await store.deleteAggregateRecords(stale);
+  await store.putCounts(counts);
+  return {
+    plays: counts.plays,
+    counted_plays: counts.counted_plays,
+    aggregates_written: records.length,
+    aggregates_deleted: stale.length,
+    tracks: counts.tracks,
+    artists: counts.artists,
+    albums: counts.albums,
+    took_ms: Math.round(now() - started),
+  };
+}

@@ -45,7 +45,7 @@ export async function importBench(endpoint: string): Promise<void> {
   t = performance.now();
   const summary = await importParsed(store, parsed, "bench", {
     concurrency,
-    chunkSize: 1000,
+    chunkSize: 500,
     ...(budgetS > 0 ? { deadline: t + budgetS * 1000 } : {}),
   });
   const importMs = performance.now() - t;

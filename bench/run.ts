@@ -9,6 +9,8 @@
  *   4. a simulated day of listening: calls, invocations, writes and the monthly AWS bill,
  *      adaptive Express loop vs a naive 1 s Standard loop
  *   5. import throughput (plays/s) for a generated 100,000-entry Extended export (bench/import.ts)
+ *   6. statistics routes over 100,000 generated plays (and two 10,000-play hoards): median
+ *      latency and consumed read capacity for range=all and range=7d (bench/statistics.ts)
  */
 import { execFile } from "node:child_process";
 import { createServer } from "node:http";
@@ -31,6 +33,7 @@ import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { importBench } from "./import.ts";
 import { simulatedDayBench } from "./simulated-day.ts";
+import { statisticsBench } from "./statistics.ts";
 import { fmt, kb, summarize } from "./stats.ts";
 
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -187,7 +190,7 @@ async function recordPlays(endpoint: string) {
   const total = (performance.now() - t0) / 1000;
   const s = summarize(latencies);
   console.log(
-    `  ${(n / total).toFixed(0)} plays/s; per play p50 ${fmt(s.p50)}, p99 ${fmt(s.p99)} (1 read + 1 transaction of 3-6 items)`,
+    `  ${(n / total).toFixed(0)} plays/s; per play p50 ${fmt(s.p50)}, p99 ${fmt(s.p99)} (1 read + 1 transaction of ~15 items: play, track, counts, D/M/Y aggregates)`,
   );
 }
 
@@ -291,6 +294,7 @@ try {
   await recordPlays(dynamo.endpoint);
   await simulatedDayBench(dynamo.endpoint);
   await importBench(dynamo.endpoint);
+  await statisticsBench(dynamo.endpoint);
 } finally {
   await dynamo.stop();
 }

@@ -12,7 +12,9 @@ import { ImportFileError } from "#shared/import/parse.ts";
  * BUDGET_MS and answers `status: "partial"`; sending the same body again resumes from the
  * checkpoint (the content hash names it).
  */
-const BUDGET_MS = 20_000;
+const BUDGET_MS = 15_000;
+/** Small chunks: the budget is checked between chunks, so a chunk bounds the overrun. */
+const CHUNK = 250;
 
 export const handler = httpHandler(routes.importPlays, async ({ query, deps, event }) => {
   const started = performance.now();
@@ -20,7 +22,9 @@ export const handler = httpHandler(routes.importPlays, async ({ query, deps, eve
   const content = event.isBase64Encoded ? Buffer.from(body, "base64") : body;
   const file = query.file ?? "body";
   try {
-    return json(await importContent(deps.store, file, content, { deadline: started + BUDGET_MS }));
+    return json(
+      await importContent(deps.store, file, content, { deadline: started + BUDGET_MS, chunkSize: CHUNK }),
+    );
   } catch (err) {
     if (!(err instanceof ImportFileError)) throw err;
     throw unprocessable(

@@ -63,6 +63,14 @@ export const configSchema = z.object({
   AWS_REGION: z.string().trim().min(1).default("us-east-1"),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** true: the /stats/* routes answer without a bearer token (a public listening profile). */
+  PUBLIC_STATS: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(["", "true", "false", "1", "0"], { error: "must be true or false" }))
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   /** Local runtime only: where DynamoDB Local's files and the generated local secrets live. */
   DATA_DIR: z.string().trim().min(1).default(".data"),
 });

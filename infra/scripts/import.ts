@@ -80,10 +80,11 @@ function progressLine(total: number) {
   const tty = process.stderr.isTTY === true;
   let last = 0;
   let fileNo = 0;
-  const started = performance.now();
+  let started = performance.now();
   return {
     startFile(name: string) {
       fileNo++;
+      started = performance.now();
       if (!tty) err(`[${fileNo}/${total}] ${name}`);
     },
     update(p: ImportProgress, force = false) {
@@ -154,7 +155,10 @@ function printTable(summaries: ImportSummary[]) {
   const head = ["file", "format", "status", "entries", "imported", "counted", "matched", "skipped (why)"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) =>
-    r.map((c, i) => (i >= 3 && i <= 6 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ");
+    r
+      .map((c, i) => (i >= 3 && i <= 6 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   out(line(head));
   for (const r of rows) out(line(r));
   out();

@@ -114,9 +114,10 @@ const withDeps = (): MiddlewareObj<HttpEvent, HttpResult> => ({
   },
 });
 
-const bearerAuth = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+const bearerAuth = (route: RouteDef): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: async (request) => {
     const deps = request.event.deps;
+    if (route.publicWhen && deps?.config[route.publicWhen] === true) return;
     if (!deps?.config.SECRET_KEY) {
       throw unavailable("SECRET_KEY is not set, so no token can be checked", "not_configured");
     }
@@ -215,6 +216,6 @@ export function httpHandler<R extends RouteDef>(route: R, fn: (req: HttpRequest<
     .use(cors())
     .use(errorResponder())
     .use(withDeps());
-  if (route.auth === "bearer") stack.use(bearerAuth());
+  if (route.auth === "bearer") stack.use(bearerAuth(route));
   return stack.use(validateInput(route)).handler(core);
 }

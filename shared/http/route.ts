@@ -1,6 +1,10 @@
 import type * as z from "zod";
+import type { Config } from "../config.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** The on/off settings of the configuration (`PUBLIC_STATS`, …). */
+export type ConfigFlag = { [K in keyof Config]-?: Config[K] extends boolean ? K : never }[keyof Config];
 
 /**
  * One row of the route table. `handler` is the entry file (relative to the repo root) that
@@ -16,6 +20,12 @@ export interface RouteDef<
   readonly path: string;
   readonly handler: `functions/${string}.ts`;
   readonly auth: "none" | "bearer";
+  /**
+   * A bearer route that answers without a token while this setting is true (the statistics
+   * with PUBLIC_STATS=true). Checked per request by the middleware; the CDK keeps treating the
+   * route by its `exposure`.
+   */
+  readonly publicWhen?: ConfigFlag;
   /** Public routes get the stricter API Gateway throttle. */
   readonly exposure: "public" | "private";
   readonly summary: string;

@@ -4,6 +4,8 @@ import { errorBodySchema } from "./errors.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
   backfillResultSchema,
+  dashboardQuerySchema,
+  dashboardResponseSchema,
   exportQuerySchema,
   healthResponseSchema,
   importQuerySchema,
@@ -13,6 +15,7 @@ import {
   nowPlayingCardQuerySchema,
   nowPlayingResponseSchema,
   playsQuerySchema,
+  rebuildResultSchema,
   recentlyPlayedCardQuerySchema,
   spotifyAuthorizeQuerySchema,
   spotifyAuthorizeResponseSchema,
@@ -20,10 +23,21 @@ import {
   spotifyCallbackResponseSchema,
   spotifyTopQuerySchema,
   spotifyTopResponseSchema,
+  statsClockResponseSchema,
+  statsRangeQuerySchema,
+  statsSummaryResponseSchema,
+  statsTimelineQuerySchema,
+  statsTimelineResponseSchema,
+  statsTopQuerySchema,
   syncMetadataQuerySchema,
+  systemStatsResponseSchema,
   tokenFormSchema,
   tokenResponseSchema,
+  topAlbumsResponseSchema,
   topArtistsCardQuerySchema,
+  topArtistsResponseSchema,
+  topGenresResponseSchema,
+  topTracksResponseSchema,
   tracksQuerySchema,
 } from "./schemas.ts";
 
@@ -35,6 +49,34 @@ import {
 
 const error = (description: string) => ({ description, schema: errorBodySchema });
 const pageOf = (item: z.ZodType) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+
+/**
+ * The statistics: bearer routes that answer without a token when PUBLIC_STATS=true. They only
+ * read; on AWS they keep the private throttle (exposure) whatever the setting.
+ */
+const statsRoute = <Q extends z.ZodType>(
+  path: string,
+  handler: `functions/${string}.ts`,
+  summary: string,
+  query: Q,
+  schema: z.ZodType,
+) =>
+  defineRoute({
+    method: "GET",
+    path,
+    handler,
+    auth: "bearer",
+    publicWhen: "PUBLIC_STATS",
+    exposure: "private",
+    tableAccess: "read",
+    summary: `${summary} (public when PUBLIC_STATS=true)`,
+    tags: ["statistics"],
+    request: { query },
+    responses: {
+      200: { description: summary, schema },
+      400: error("Bad range, from/to, tz or other query parameter (named in `fields`)"),
+    },
+  });
 
 export const routes = {
   health: defineRoute({
@@ -261,7 +303,7 @@ export const routes = {
       "Import one streaming-history file sent as the body: Spotify's Extended (Streaming_History_Audio_*.json) " +
       "or account-data (StreamingHistory*.json) export, or our own JSON/CSV export. At most 6 MB (Lambda's " +
       "request limit; API Gateway's is 10 MB): split bigger files or use `npm run import`. Matched against " +
-      "the hoard, idempotent; `status: partial` means the 20 s budget ran out: send the same body again to resume",
+      "the hoard, idempotent; `status: partial` means the 15 s budget ran out: send the same body again to resume",
     tags: ["history"],
     request: { query: importQuerySchema },
     responses: {
@@ -277,6 +319,7 @@ export const routes = {
     method: "GET",
     path: "/export/plays.json",
     handler: "functions/export-plays-json.ts",
+    tableAccess: "read",
     auth: "bearer",
     exposure: "private",
     summary:
@@ -293,6 +336,7 @@ export const routes = {
     method: "GET",
     path: "/export/plays.csv",
     handler: "functions/export-plays-csv.ts",
+    tableAccess: "read",
     auth: "bearer",
     exposure: "private",
     summary:
@@ -304,6 +348,96 @@ export const routes = {
       200: { description: "A page of plays as CSV", mediaType: "text/csv" },
       400: error("Bad query parameters or cursor"),
     },
+  }),
+  statsTopTracks: statsRoute(
+    "/stats/top-tracks",
+    "functions/stats-top-tracks.ts",
+    "Most played tracks of a period, from the hoard's own aggregates",
+    statsTopQuerySchema,
+    topTracksResponseSchema,
+  ),
+  statsTopArtists: statsRoute(
+    "/stats/top-artists",
+    "functions/stats-top-artists.ts",
+    "Most played artists of a period (each credited artist of a play counts it)",
+    statsTopQuerySchema,
+    topArtistsResponseSchema,
+  ),
+  statsTopAlbums: statsRoute(
+    "/stats/top-albums",
+    "functions/stats-top-albums.ts",
+    "Most played albums of a period",
+    statsTopQuerySchema,
+    topAlbumsResponseSchema,
+  ),
+  statsTopGenres: statsRoute(
+    "/stats/top-genres",
+    "functions/stats-top-genres.ts",
+    "Top genres of a period: the artists' plays by their genres, artists without genres as (no genre)",
+    statsTopQuerySchema,
+    topGenresResponseSchema,
+  ),
+  statsSummary: statsRoute(
+    "/stats/summary",
+    "functions/stats-summary.ts",
+    "Plays, listened time, distinct tracks and artists, skip rate, longest streak, first listen",
+    statsRangeQuerySchema,
+    statsSummaryResponseSchema,
+  ),
+  statsClock: statsRoute(
+    "/stats/clock",
+    "functions/stats-clock.ts",
+    "Listening clock: plays by local weekday and hour",
+    statsRangeQuerySchema,
+    statsClockResponseSchema,
+  ),
+  statsTimeline: statsRoute(
+    "/stats/timeline",
+    "functions/stats-timeline.ts",
+    "Plays and listened time per local day, week or month",
+    statsTimelineQuerySchema,
+    statsTimelineResponseSchema,
+  ),
+  dashboard: defineRoute({
+    method: "GET",
+    path: "/dashboard",
+    handler: "functions/dashboard.ts",
+    auth: "bearer",
+    exposure: "private",
+    tableAccess: "read",
+    summary: "A dashboard page in one call: profile, now playing, summary, tops, clock, recent plays",
+    tags: ["statistics"],
+    request: { query: dashboardQuerySchema },
+    responses: {
+      200: { description: "The dashboard payload", schema: dashboardResponseSchema },
+      400: error("Bad range, from/to, tz or limit (named in `fields`)"),
+    },
+  }),
+  adminSystemStats: defineRoute({
+    method: "GET",
+    path: "/admin/system-stats",
+    handler: "functions/admin-system-stats.ts",
+    auth: "bearer",
+    exposure: "private",
+    tableAccess: "read",
+    summary: "Counts of plays, tracks, artists, albums; table size; cache; loop state; last job runs",
+    tags: ["admin"],
+    responses: { 200: { description: "System statistics", schema: systemStatsResponseSchema } },
+  }),
+  adminRebuildAggregates: defineRoute({
+    method: "POST",
+    path: "/admin/rebuild-aggregates",
+    handler: "functions/admin-rebuild-aggregates.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary:
+      "Recompute every aggregate and count from the plays (idempotent; large hoards: npm run rebuild-aggregates)",
+    tags: ["admin"],
+    responses: { 200: { description: "What the rebuild wrote", schema: rebuildResultSchema } },
+    // One full-table scan and a rewrite of every aggregate: API Gateway's limit, and memory
+    // (CPU) to fold the plays quickly.
+    timeoutSeconds: 29,
+    memoryMb: 1024,
   }),
   openapi: defineRoute({
     method: "GET",

@@ -1,6 +1,9 @@
 import * as z from "zod";
 import { CARD_WIDTH, TOP_RANGES } from "../cards/model.ts";
 import { THEME_NAMES } from "../cards/themes.ts";
+import { jobRunSchema, playSchema } from "../domain/entities.ts";
+import { STATS_RANGES, type StatsRange } from "../stats/plan.ts";
+import { addDays, canonicalTimeZone, isTimeZone, localDayStart } from "../stats/zones.ts";
 
 /**
  * One zod schema per payload: the runtime validator, the TypeScript type (z.infer) and the
@@ -354,3 +357,275 @@ export const exportQuerySchema = z.object({
     .describe("Plays per page, 1–1000."),
   cursor: z.string().optional().describe("next_cursor of the previous page (also in the Link header)."),
 });
+
+// ------------------------------------------------------------------ statistics
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const isDate = (v: string) =>
+  DATE_ONLY.test(v) && new Date(`${v}T00:00:00.000Z`).toISOString().slice(0, 10) === v;
+const isInstant = (v: string) => z.iso.datetime({ offset: true }).safeParse(v).success;
+
+/** A `from`/`to` bound in ms: a date is a local day in `tz` (`to` includes that day). */
+function boundMs(v: string, tz: string, which: "from" | "to"): number {
+  if (!isDate(v)) return Date.parse(v);
+  return localDayStart(tz, which === "from" ? v : addDays(v, 1));
+}
+
+const rangeBoundSchema = z.string().refine((v) => isDate(v) || isInstant(v), {
+  message: "must be a date (YYYY-MM-DD, in tz) or an ISO-8601 date-time with a zone",
+});
+
+/**
+ * The period every statistic takes: `range`, or `from`/`to`, in the caller's IANA time zone.
+ * Parses to the RangeSpec of shared/stats/plan.ts (bounds in epoch ms).
+ */
+const statsRangeShape = (defaultRange: StatsRange) => ({
+  range: z
+    .enum(STATS_RANGES, { error: `must be one of: ${STATS_RANGES.join(", ")}` })
+    .optional()
+    .describe(
+      `Period ending now, in whole local days: 7d, 4w (28 days), 6m, 1y, or all. Default ${defaultRange} unless from/to is given.`,
+    ),
+  from: rangeBoundSchema
+    .optional()
+    .describe("Start: a local date (YYYY-MM-DD, from its midnight in tz) or an instant with a zone."),
+  to: rangeBoundSchema
+    .optional()
+    .describe("End: a local date (included) or an instant (excluded). Default: now."),
+  tz: z
+    .string()
+    .default("UTC")
+    .refine(isTimeZone, { message: "must be an IANA time zone name, e.g. Europe/Paris or America/New_York" })
+    .transform((v) => (isTimeZone(v) ? canonicalTimeZone(v) : v))
+    .describe("IANA time zone that days, weeks, months and hours are counted in. Default UTC."),
+});
+
+interface RangeQuery {
+  range?: StatsRange | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  tz: string;
+}
+
+function checkRange(q: RangeQuery, ctx: z.RefinementCtx): void {
+  if (q.range && (q.from || q.to)) {
+    ctx.addIssue({ code: "custom", path: ["range"], message: "use either range or from/to, not both" });
+  }
+  if (q.from && q.to && isTimeZone(q.tz) && boundMs(q.from, q.tz, "from") >= boundMs(q.to, q.tz, "to")) {
+    ctx.addIssue({ code: "custom", path: ["to"], message: "must be later than from" });
+  }
+}
+
+const toRangeSpec =
+  (defaultRange: StatsRange) =>
+  <Q extends RangeQuery>(q: Q) => ({
+    ...q,
+    range: q.range ?? (q.from || q.to ? undefined : defaultRange),
+    from: q.from ? boundMs(q.from, q.tz, "from") : undefined,
+    to: q.to ? boundMs(q.to, q.tz, "to") : undefined,
+  });
+
+const statsLimitSchema = (fallback: number, max: number) =>
+  z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(1)
+    .max(max)
+    .default(fallback)
+    .describe(`Rows, 1–${max}.`);
+
+const rankBySchema = z
+  .enum(["plays", "time"], { error: "must be plays or time" })
+  .default("plays")
+  .describe("plays: most played first; time: most listened time first.");
+
+export const statsTopQuerySchema = z
+  .object({ ...statsRangeShape("4w"), by: rankBySchema, limit: statsLimitSchema(10, 100) })
+  .superRefine(checkRange)
+  .transform(toRangeSpec("4w"));
+export const statsRangeQuerySchema = z
+  .object(statsRangeShape("all"))
+  .superRefine(checkRange)
+  .transform(toRangeSpec("all"));
+export const statsTimelineQuerySchema = z
+  .object({
+    ...statsRangeShape("all"),
+    bucket: z
+      .enum(["day", "week", "month"], { error: "must be day, week or month" })
+      .default("day")
+      .describe("Local days, ISO weeks (from Monday) or calendar months."),
+  })
+  .superRefine(checkRange)
+  .transform(toRangeSpec("all"));
+export const dashboardQuerySchema = z
+  .object({ ...statsRangeShape("4w"), limit: statsLimitSchema(10, 50) })
+  .superRefine(checkRange)
+  .transform(toRangeSpec("4w"));
+
+const statsRangeInfoSchema = z
+  .object({
+    range: z.enum(STATS_RANGES).nullable().describe("The named range, or null for from/to."),
+    tz: z.string(),
+    from: z.string().nullable().describe("First instant counted (UTC); null when nothing was played yet."),
+    to: z.string().nullable().describe("End, excluded (UTC)."),
+  })
+  .meta({ id: "StatsRange" });
+
+const counters = {
+  plays: z.number().int().describe("Counted plays (skips excluded)."),
+  listened_ms: z.number().int().describe("Time listened in counted plays."),
+};
+const topOf = (item: z.ZodType, id: string) =>
+  z.object({ range: statsRangeInfoSchema, by: z.enum(["plays", "time"]), items: z.array(item) }).meta({ id });
+
+export const topTracksResponseSchema = topOf(
+  z.object({
+    rank: z.number().int(),
+    track_id: z.string(),
+    name: z.string().nullable(),
+    artists: z.array(z.string()),
+    image_url: z.string().nullable(),
+    ...counters,
+  }),
+  "TopTracks",
+);
+const topArtistSchema = z.object({
+  rank: z.number().int(),
+  artist_id: z.string(),
+  name: z.string().nullable(),
+  image_url: z.string().nullable(),
+  genres: z.array(z.string()).nullable().describe("null until the metadata sync has seen the artist."),
+  ...counters,
+});
+export const topArtistsResponseSchema = topOf(topArtistSchema, "TopArtists");
+export const topAlbumsResponseSchema = topOf(
+  z.object({
+    rank: z.number().int(),
+    album_id: z.string(),
+    name: z.string().nullable(),
+    image_url: z.string().nullable(),
+    ...counters,
+  }),
+  "TopAlbums",
+);
+const topGenreSchema = z.object({
+  rank: z.number().int(),
+  genre: z.string().describe('"(no genre)" gathers artists without genres.'),
+  ...counters,
+  artists: z.number().int().describe("Artists of the range with this genre."),
+});
+export const topGenresResponseSchema = topOf(topGenreSchema, "TopGenres");
+
+const summaryShape = {
+  plays: z.number().int(),
+  skips: z.number().int().describe("Listens too short to count as plays."),
+  skip_rate: z.number().describe("skips / (plays + skips)."),
+  listened_ms: z.number().int(),
+  distinct_tracks: z.number().int(),
+  distinct_artists: z.number().int(),
+  longest_streak: z
+    .object({ days: z.number().int(), from: z.string(), to: z.string() })
+    .nullable()
+    .describe("Longest run of consecutive local days with a counted play (the earliest if tied)."),
+  first_listen: z
+    .object({
+      listened_at: z.string(),
+      track_id: z.string(),
+      name: z.string(),
+      artists: z.array(z.string()),
+    })
+    .nullable()
+    .describe("The earliest listen of the period (skips included)."),
+};
+export const statsSummaryResponseSchema = z
+  .object({ range: statsRangeInfoSchema, ...summaryShape })
+  .meta({ id: "StatsSummary" });
+
+const clockShape = {
+  plays: z.array(z.array(z.number().int())).describe("[weekday, Monday first][local hour 0–23]"),
+  listened_ms: z.array(z.array(z.number().int())),
+};
+export const statsClockResponseSchema = z
+  .object({ range: statsRangeInfoSchema, ...clockShape })
+  .meta({ id: "ListeningClock" });
+
+export const statsTimelineResponseSchema = z
+  .object({
+    range: statsRangeInfoSchema,
+    bucket: z.enum(["day", "week", "month"]),
+    points: z.array(
+      z.object({ start: z.string().describe("Local date the bucket starts on."), ...counters }),
+    ),
+  })
+  .meta({ id: "Timeline" });
+
+export const dashboardResponseSchema = z
+  .object({
+    profile: z
+      .object({ user_id: z.string().nullable(), display_name: z.string().nullable(), linked_at: z.string() })
+      .nullable()
+      .describe("The linked Spotify account; null until linked."),
+    now_playing: z
+      .object({
+        is_playing: z.boolean(),
+        kind: z.enum(["track", "episode", "local"]),
+        track_id: z.string(),
+        title: z.string(),
+        artists: z.array(z.string()),
+        album: z.string().nullable(),
+        album_art: z.string().nullable(),
+        progress_ms: z.number().int(),
+        duration_ms: z.number().int(),
+        observed_at: z.string(),
+      })
+      .nullable()
+      .describe("The playback loop's last snapshot (progress as observed then); null when none."),
+    range: statsRangeInfoSchema,
+    summary: z.object(summaryShape),
+    top_artists: z.array(topArtistSchema),
+    top_tracks: topTracksResponseSchema.shape.items,
+    top_genres: z.array(topGenreSchema),
+    clock: z.object(clockShape),
+    recent_plays: z.array(playSchema).describe("The latest listens, newest first (skips included)."),
+  })
+  .meta({ id: "Dashboard" });
+
+export const systemStatsResponseSchema = z
+  .object({
+    counts: z.object({
+      plays: z.number().int().describe("Every stored listen, skips included."),
+      counted_plays: z.number().int(),
+      tracks: z.number().int(),
+      artists: z.number().int(),
+      albums: z.number().int(),
+    }),
+    table: z
+      .object({
+        name: z.string(),
+        size_bytes: z.number().int().nullable(),
+        item_count: z.number().int().nullable(),
+      })
+      .describe("DynamoDB's figures (refreshed about every 6 hours); null when not readable."),
+    cache: z.object({ kind: z.enum(["upstash", "memory"]), keys: z.number().int().nullable() }),
+    loop: z.object({
+      alive: z.boolean().describe("A playback loop holds the lease now."),
+      lease_holder: z.string().nullable(),
+      quota_until: z.string().nullable().describe("Spotify asked us to stay away until then."),
+      status: z.unknown().nullable().describe("What the loop last reported (cache key loop:status), if any."),
+    }),
+    jobs: z.record(z.string(), z.object({ last: jobRunSchema.nullable(), recent: z.array(jobRunSchema) })),
+  })
+  .meta({ id: "SystemStats" });
+
+export const rebuildResultSchema = z
+  .object({
+    plays: z.number().int(),
+    counted_plays: z.number().int(),
+    aggregates_written: z.number().int(),
+    aggregates_deleted: z.number().int().describe("Aggregate items no play accounts for."),
+    tracks: z.number().int(),
+    artists: z.number().int(),
+    albums: z.number().int(),
+    took_ms: z.number().int(),
+  })
+  .meta({ id: "RebuildResult" });

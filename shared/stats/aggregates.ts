@@ -9,16 +9,21 @@ import { keys } from "../store/table.ts";
  *
  * Items: `AGG#<bucket>` / `<dimension>#<id>`, buckets D#yyyy-mm-dd, M#yyyy-mm, Y#yyyy (UTC,
  * of `listened_at`: a play and its listened time belong to the moment it started).
- *   TOTAL#all  plays, skips, listened_ms; on D buckets also p<hhmm> / ms<hhmm>: counted plays
- *              and listened ms per UTC quarter hour, so clock, timeline and local-day edges in
- *              any zone need no play reads.
- *   TRACK#id   plays, listened_ms (+ skips 0), name, artists (names), image_url
+ *   TOTAL#all  plays, skips, listened_ms
+ *   DAY#yyyy-mm-dd  (Y buckets only) the day's plays, skips, listened_ms and p<hhmm> / ms<hhmm>:
+ *              counted plays and listened ms per UTC quarter hour, so clock, timeline, streaks
+ *              and local-day edges in any zone need no play reads. They sit in the year's
+ *              partition so one Query per year reads a whole range of days (billed by size;
+ *              a BatchGet of a thousand D-bucket items would bill a thousand keys).
+ *   TRACK#id   plays, listened_ms, name, artists (names), image_url
  *   ARTIST#id  plays, listened_ms, name — each artist once per play, however often credited
  *   ALBUM#id   plays, listened_ms, name, image_url
- * Only counted plays move TRACK/ARTIST/ALBUM and the slot counters; skips only TOTAL.skips.
+ * Only counted plays move TRACK/ARTIST/ALBUM and the slot counters; skips only TOTAL/DAY.skips.
+ * Bucket, dimension and id are the keys themselves and are not stored again: DynamoDB (and
+ * DynamoDB Local even more) pays per attribute read, and all-time statistics read thousands.
  */
 
-export type Dimension = "TOTAL" | "TRACK" | "ARTIST" | "ALBUM";
+export type Dimension = "TOTAL" | "DAY" | "TRACK" | "ARTIST" | "ALBUM";
 export const TOTAL_ID = "all";
 
 export interface AggregateDelta {
@@ -54,18 +59,27 @@ export const SLOT_PLAYS = "p";
 export const SLOT_MS = "ms";
 const SLOT_ATTR = /^(p|ms)(\d{4})$/;
 
-/** Reads the slot counters back from a stored D-bucket TOTAL item: "1430" → counts. */
+/** Reads the slot counters back from a stored DAY row: "1430" → counts. */
 export function slotsOf(item: Record<string, unknown>): Record<string, { plays: number; ms: number }> {
   const out: Record<string, { plays: number; ms: number }> = {};
-  for (const [k, v] of Object.entries(item)) {
-    const m = SLOT_ATTR.exec(k);
-    if (!m?.[1] || !m[2] || typeof v !== "number") continue;
-    out[m[2]] ??= { plays: 0, ms: 0 };
-    const slot = out[m[2]] as { plays: number; ms: number };
-    if (m[1] === SLOT_PLAYS) slot.plays += v;
+  for (const k in item) {
+    const v = item[k];
+    if (typeof v !== "number" || !isSlotAttribute(k)) continue;
+    const plays = k.length === 5;
+    const hhmm = k.slice(plays ? 1 : 2);
+    out[hhmm] ??= { plays: 0, ms: 0 };
+    const slot = out[hhmm] as { plays: number; ms: number };
+    if (plays) slot.plays += v;
     else slot.ms += v;
   }
   return out;
+}
+
+/** "p1430" or "ms1430" (cheaper than a regex over thousands of attributes). */
+export function isSlotAttribute(k: string): boolean {
+  return (k.length === 5 && k[0] === "p") || (k.length === 6 && k[0] === "m" && k[1] === "s")
+    ? SLOT_ATTR.test(k)
+    : false;
 }
 
 /** Distinct credited artists with an id, in credit order (a transaction may touch an item once). */
@@ -79,17 +93,19 @@ export function playDeltas(play: Play, album: AlbumDetails | null): AggregateDel
   const counted = play.counted;
   const ms = counted ? play.listened_ms : 0;
   const counters = { plays: counted ? 1 : 0, skips: counted ? 0 : 1, listened_ms: ms };
+  const played = { plays: 1, listened_ms: ms };
   const out: AggregateDelta[] = [];
   const buckets = bucketsOf(play.listened_at);
   for (const bucket of buckets) {
-    const total: Record<string, number> = { ...counters };
-    if (counted && bucket.startsWith("D#")) {
-      const slot = slotOf(play.listened_at);
-      total[`${SLOT_PLAYS}${slot}`] = 1;
-      total[`${SLOT_MS}${slot}`] = ms;
-    }
-    out.push({ bucket, dimension: "TOTAL", id: TOTAL_ID, add: total, set: {} });
+    out.push({ bucket, dimension: "TOTAL", id: TOTAL_ID, add: { ...counters }, set: {} });
   }
+  const day: Record<string, number> = { ...counters };
+  if (counted) {
+    const slot = slotOf(play.listened_at);
+    day[`${SLOT_PLAYS}${slot}`] = 1;
+    day[`${SLOT_MS}${slot}`] = ms;
+  }
+  out.push({ bucket: buckets[2], dimension: "DAY", id: play.listened_at.slice(0, 10), add: day, set: {} });
   if (!counted) return out;
   const image = album?.image_url ?? null;
   for (const bucket of buckets) {
@@ -97,7 +113,7 @@ export function playDeltas(play: Play, album: AlbumDetails | null): AggregateDel
       bucket,
       dimension: "TRACK",
       id: play.track_id,
-      add: { ...counters },
+      add: { ...played },
       set: { name: play.name, artists: play.artists.map((a) => a.name), image_url: image },
     });
     if (play.album_id) {
@@ -105,7 +121,7 @@ export function playDeltas(play: Play, album: AlbumDetails | null): AggregateDel
         bucket,
         dimension: "ALBUM",
         id: play.album_id,
-        add: { ...counters },
+        add: { ...played },
         set: { name: album?.name ?? null, image_url: image },
       });
     }
@@ -113,7 +129,7 @@ export function playDeltas(play: Play, album: AlbumDetails | null): AggregateDel
   // Artists last: recordPlay moves the ones beyond the transaction limit to follow-up writes.
   for (const a of artistIdsOf(play)) {
     for (const bucket of buckets) {
-      out.push({ bucket, dimension: "ARTIST", id: a.id, add: { ...counters }, set: { name: a.name } });
+      out.push({ bucket, dimension: "ARTIST", id: a.id, add: { ...played }, set: { name: a.name } });
     }
   }
   return out;
@@ -139,10 +155,11 @@ export function createAggregateFold() {
       const k = `${key.pk}|${key.sk}`;
       let item = items.get(k);
       if (!item) {
-        item = { ...key, bucket: d.bucket, dimension: d.dimension, id: d.id };
+        item = { ...key };
         items.set(k, item);
       }
-      for (const [name, v] of Object.entries(d.add)) item[name] = ((item[name] as number | undefined) ?? 0) + v;
+      for (const [name, v] of Object.entries(d.add))
+        item[name] = ((item[name] as number | undefined) ?? 0) + v;
       if (Object.keys(d.set).length > 0 && (setAt.get(k) ?? "") <= at) {
         Object.assign(item, d.set);
         setAt.set(k, at);

@@ -31,7 +31,7 @@ export interface ItemTotals {
  * come from the most recent bucket that has the item, else from the plays.
  */
 export function mergeDimension(
-  dimension: Exclude<Dimension, "TOTAL">,
+  dimension: Exclude<Dimension, "TOTAL" | "DAY">,
   bucketItems: readonly Aggregate[],
   fragmentPlays: readonly Play[],
 ): Map<string, ItemTotals> {
@@ -43,7 +43,15 @@ export function mergeDimension(
     if (a.dimension !== dimension) continue;
     let t = out.get(a.id);
     if (!t) {
-      t = { id: a.id, plays: 0, listened_ms: 0, name: null, artists: [], image_url: null, detailsBucket: null };
+      t = {
+        id: a.id,
+        plays: 0,
+        listened_ms: 0,
+        name: null,
+        artists: [],
+        image_url: null,
+        detailsBucket: null,
+      };
       out.set(a.id, t);
     }
     t.plays += a.plays;
@@ -62,7 +70,15 @@ export function mergeDimension(
       if (d.dimension !== dimension || !d.bucket.startsWith("D#")) continue;
       let t = out.get(d.id);
       if (!t) {
-        t = { id: d.id, plays: 0, listened_ms: 0, name: null, artists: [], image_url: null, detailsBucket: null };
+        t = {
+          id: d.id,
+          plays: 0,
+          listened_ms: 0,
+          name: null,
+          artists: [],
+          image_url: null,
+          detailsBucket: null,
+        };
         out.set(d.id, t);
       }
       t.plays += d.add.plays ?? 0;
@@ -152,7 +168,7 @@ export function genreTotals(
 
 // ------------------------------------------------------------- quarter-hour counters
 
-/** A D-bucket TOTAL item's counters: its UTC day and slots ("1430" → counts). */
+/** A DAY row's counters: its UTC day and slots ("1430" → counts). */
 export interface DaySlots {
   day: string;
   slots: Readonly<Record<string, { plays: number; ms: number }>>;
@@ -167,7 +183,7 @@ interface LocalSlot {
 }
 
 /**
- * What the local-time statistics read: the D-bucket counters of the UTC days the window touches
+ * What the local-time statistics read: the DAY-row counters of the UTC days the window touches
  * and, when an edge of the window is not a quarter hour (an instant the caller named, or now),
  * the plays between that edge and the grid.
  */
@@ -195,23 +211,42 @@ export function splitOnGrid(w: Window): { grid: Window; edges: Window[] } {
 /** Every non-empty quarter hour (and edge play) inside the window, in local time. */
 function* localSlots(src: SlotSource, tz: string): Generator<LocalSlot> {
   const w = src.grid;
+  // Thousands of days × dozens of quarter hours: plain arithmetic, one date string per day.
+  const dates = new Map<number, string>();
+  const local = (shifted: number, plays: number, ms: number): LocalSlot => {
+    const dayIndex = Math.floor(shifted / DAY_MS);
+    let date = dates.get(dayIndex);
+    if (date === undefined) {
+      date = localParts(dayIndex * DAY_MS).date;
+      dates.set(dayIndex, date);
+    }
+    // 1 January 1970 was a Thursday (weekday 3 when Monday is 0).
+    return {
+      date,
+      weekday: (((dayIndex + 3) % 7) + 7) % 7,
+      hour: Math.floor((shifted - dayIndex * DAY_MS) / 3_600_000),
+      plays,
+      ms,
+    };
+  };
   for (const d of src.days) {
     const dayStart = Date.parse(`${d.day}T00:00:00.000Z`);
     if (dayStart >= w.to || dayStart + DAY_MS <= w.from) continue;
     const offset = dayOffsets(tz, dayStart);
-    for (const [hhmm, c] of Object.entries(d.slots)) {
+    for (const hhmm in d.slots) {
+      const c = d.slots[hhmm] as { plays: number; ms: number };
       if (c.plays === 0 && c.ms === 0) continue;
       const start = dayStart + Number(hhmm.slice(0, 2)) * 3_600_000 + Number(hhmm.slice(2)) * 60_000;
       // The grid's edges are quarter hours and local midnights are too (zones.ts): a slot that
       // starts inside it lies wholly inside it, and in one local hour.
       if (start < w.from || start >= w.to) continue;
-      yield { ...localParts(start + offset(start)), plays: c.plays, ms: c.ms };
+      yield local(start + offset(start), c.plays, c.ms);
     }
   }
   for (const p of src.edgePlays) {
     if (!p.counted) continue;
     const at = Date.parse(p.listened_at);
-    yield { ...localParts(at + offsetAt(tz, at)), plays: 1, ms: p.listened_ms };
+    yield local(at + offsetAt(tz, at), 1, p.listened_ms);
   }
 }
 

@@ -65,7 +65,7 @@ export function planBuckets(w: Window): BucketPlan {
   return out;
 }
 
-/** The UTC days ("YYYY-MM-DD") a window touches: whose D-bucket TOTAL items hold its slots. */
+/** The UTC days ("YYYY-MM-DD") a window touches: whose DAY rows hold its quarter hours. */
 export function utcDaysTouching(w: Window): string[] {
   const out: string[] = [];
   for (let d = floorDay(w.from); d < w.to; d += DAY_MS) out.push(dateKey(d));
@@ -93,10 +93,15 @@ export interface ResolvedRange {
   aggregateWindow: Window | null;
 }
 
+/** Spotify launched in October 2008: no play is older, so no window needs to start earlier. */
+export const EPOCH_MS = Date.UTC(2008, 9, 1);
+
 /**
  * Turns a range into instants in the caller's zone. Named ranges end now and count whole local
  * days back including today: `7d` = today and the 6 days before, `4w` = 28 days, `6m`/`1y` =
  * from the day after the same date 6 months / 1 year ago. `all` starts at the first play.
+ * Explicit bounds are kept within [October 2008, now]: nothing was played outside it, and an
+ * open-ended `to=2099-12-31` must not make the planner read decades of empty buckets.
  */
 export function resolveRange(spec: RangeSpec, nowMs: number, firstPlayMs: number | null): ResolvedRange {
   const tz = spec.tz;
@@ -118,14 +123,19 @@ export function resolveRange(spec: RangeSpec, nowMs: number, firstPlayMs: number
     const window = { from: localDayStart(tz, localDateKey(tz, firstPlayMs)), to: end };
     const y0 = new Date(firstPlayMs).getUTCFullYear();
     const y1 = new Date(nowMs).getUTCFullYear() + 1;
-    return { tz, range: "all", window, aggregateWindow: { from: Date.UTC(y0, 0, 1), to: Date.UTC(y1, 0, 1) } };
+    return {
+      tz,
+      range: "all",
+      window,
+      aggregateWindow: { from: Date.UTC(y0, 0, 1), to: Date.UTC(y1, 0, 1) },
+    };
   }
-  let from = spec.from;
+  let from = spec.from === undefined ? undefined : Math.max(spec.from, EPOCH_MS);
   if (from === undefined) {
     if (firstPlayMs === null) return none;
     from = localDayStart(tz, localDateKey(tz, firstPlayMs));
   }
-  const to = spec.to ?? end;
+  const to = Math.min(spec.to ?? end, end);
   if (to <= from) return none;
   const window = { from, to };
   return { tz, range: null, window, aggregateWindow: window };

@@ -18,7 +18,14 @@ import {
   type TimelinePoint,
   timeline,
 } from "./compute.ts";
-import { planBuckets, type RangeSpec, type ResolvedRange, resolveRange, utcDaysTouching, type Window } from "./plan.ts";
+import {
+  planBuckets,
+  type RangeSpec,
+  type ResolvedRange,
+  resolveRange,
+  utcDaysTouching,
+  type Window,
+} from "./plan.ts";
 import { localDateKey } from "./zones.ts";
 
 /**
@@ -89,7 +96,7 @@ export interface TopItem {
   artists: TopArtist;
   albums: TopAlbum;
 }
-const DIMENSION_OF: Record<TopKind, Exclude<Dimension, "TOTAL">> = {
+const DIMENSION_OF: Record<TopKind, Exclude<Dimension, "TOTAL" | "DAY">> = {
   tracks: "TRACK",
   artists: "ARTIST",
   albums: "ALBUM",
@@ -142,16 +149,15 @@ export function createStatsReader(store: Store) {
     };
   }
 
-  async function loadAggregates(
-    w: Window | null,
-    dims: readonly Dimension[],
-  ): Promise<AggregateData> {
+  async function loadAggregates(w: Window | null, dims: readonly Dimension[]): Promise<AggregateData> {
     if (!w) return { totals: [], items: [], fragmentPlays: [] };
     const plan = planBuckets(w);
     const listed = dims.filter((d) => d !== "TOTAL");
     const [totals, items, fragmentPlays] = await Promise.all([
       dims.includes("TOTAL")
-        ? store.batchGetAggregates(plan.buckets.map((bucket) => ({ bucket, dimension: "TOTAL", id: TOTAL_ID })))
+        ? store.batchGetAggregates(
+            plan.buckets.map((bucket) => ({ bucket, dimension: "TOTAL", id: TOTAL_ID })),
+          )
         : Promise.resolve([]),
       mapLimit(
         plan.buckets.flatMap((b) => listed.map((d) => [b, d] as const)),
@@ -167,19 +173,29 @@ export function createStatsReader(store: Store) {
     if (!w) return { days: [], grid: { from: 0, to: 0 }, edgePlays: [] };
     const { grid, edges } = splitOnGrid(w);
     const days = grid.from < grid.to ? utcDaysTouching(grid) : [];
-    const [totals, edgePlays] = await Promise.all([
-      store.batchGetAggregates(days.map((d) => ({ bucket: `D#${d}`, dimension: "TOTAL", id: TOTAL_ID }))),
+    // One Query per UTC year over the DAY rows between the first and the last day.
+    const byYear = new Map<string, [string, string]>();
+    for (const d of days) {
+      const y = d.slice(0, 4);
+      const span = byYear.get(y);
+      byYear.set(y, span ? [span[0], d] : [d, d]);
+    }
+    const [rows, edgePlays] = await Promise.all([
+      Promise.all([...byYear].map(([y, [a, b]]) => store.queryDays(y, a, b))),
       Promise.all(edges.map(playsIn)),
     ]);
     return {
-      days: totals.map((t) => ({ day: t.bucket.slice(2), slots: t.slots ?? {} })),
+      days: rows.flat().map((r) => ({ day: r.id, slots: r.slots ?? {} })),
       grid,
       edgePlays: edgePlays.flat(),
     };
   }
 
   /** Display fields for rows only edge plays named (a play has no album name or art). */
-  async function fillDetails(dimension: Exclude<Dimension, "TOTAL">, rows: ItemTotals[]): Promise<void> {
+  async function fillDetails(
+    dimension: Exclude<Dimension, "TOTAL" | "DAY">,
+    rows: ItemTotals[],
+  ): Promise<void> {
     const missing = rows.filter((r) => r.detailsBucket !== null);
     if (missing.length === 0) return;
     const found = await store.batchGetAggregates(
@@ -253,10 +269,22 @@ export function createStatsReader(store: Store) {
     return { genres, meta };
   }
 
-  async function summaryFrom(r: ResolvedRange, data: AggregateData, slots: SlotSource): Promise<Summary> {
+  /** Ids with a counted play in the window's whole buckets (edge plays are added by the caller). */
+  async function bucketIds(w: Window | null, dimension: "TRACK" | "ARTIST"): Promise<Set<string>> {
+    const ids = new Set<string>();
+    if (!w) return ids;
+    const lists = await mapLimit(planBuckets(w).buckets, 16, (b) => store.queryAggregateIds(b, dimension));
+    for (const list of lists) for (const id of list) ids.add(id);
+    return ids;
+  }
+
+  async function summaryFrom(
+    r: ResolvedRange,
+    data: AggregateData,
+    slots: SlotSource,
+    distinct: { tracks: number; artists: number },
+  ): Promise<Summary> {
     const totals = mergeTotals(data.totals, data.fragmentPlays);
-    const distinct = (d: "TRACK" | "ARTIST") =>
-      [...mergeDimension(d, data.items, data.fragmentPlays).values()].filter((t) => t.plays > 0).length;
     const first = r.window ? await store.oldestPlay(iso(r.window.from)) : null;
     const inRange = first && r.window && Date.parse(first.listened_at) < r.window.to ? first : null;
     const listens = totals.plays + totals.skips;
@@ -265,8 +293,8 @@ export function createStatsReader(store: Store) {
       skips: totals.skips,
       skip_rate: listens === 0 ? 0 : totals.skips / listens,
       listened_ms: totals.listened_ms,
-      distinct_tracks: distinct("TRACK"),
-      distinct_artists: distinct("ARTIST"),
+      distinct_tracks: distinct.tracks,
+      distinct_artists: distinct.artists,
       longest_streak: longestStreak(slots, r.tz),
       first_listen: inRange
         ? {
@@ -307,17 +335,28 @@ export function createStatsReader(store: Store) {
     async topGenres(spec: RangeSpec, by: RankBy, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
       const data = await loadAggregates(r.aggregateWindow, ["ARTIST"]);
-      const { genres } = await genresFrom(mergeDimension("ARTIST", data.items, data.fragmentPlays), by, limit);
+      const { genres } = await genresFrom(
+        mergeDimension("ARTIST", data.items, data.fragmentPlays),
+        by,
+        limit,
+      );
       return { range: info(r), by, items: genres };
     },
 
     async summary(spec: RangeSpec, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const [data, slots] = await Promise.all([
-        loadAggregates(r.aggregateWindow, ["TOTAL", "TRACK", "ARTIST"]),
+      const [data, slots, tracks, artists] = await Promise.all([
+        loadAggregates(r.aggregateWindow, ["TOTAL"]),
         loadSlots(r.window),
+        bucketIds(r.aggregateWindow, "TRACK"),
+        bucketIds(r.aggregateWindow, "ARTIST"),
       ]);
-      return { range: info(r), ...(await summaryFrom(r, data, slots)) };
+      for (const id of mergeDimension("TRACK", [], data.fragmentPlays).keys()) tracks.add(id);
+      for (const id of mergeDimension("ARTIST", [], data.fragmentPlays).keys()) artists.add(id);
+      return {
+        range: info(r),
+        ...(await summaryFrom(r, data, slots, { tracks: tracks.size, artists: artists.size })),
+      };
     },
 
     async clock(spec: RangeSpec, nowMs: number): Promise<{ range: RangeInfo } & Clock> {
@@ -342,9 +381,12 @@ export function createStatsReader(store: Store) {
         loadSlots(r.window),
       ]);
       const artists = mergeDimension("ARTIST", data.items, data.fragmentPlays);
-      const tracks = rank(mergeDimension("TRACK", data.items, data.fragmentPlays).values(), "plays", limit);
+      const allTracks = mergeDimension("TRACK", data.items, data.fragmentPlays);
+      const tracks = rank(allTracks.values(), "plays", limit);
+      const played = (m: Map<string, ItemTotals>) => [...m.values()].filter((t) => t.plays > 0).length;
+      const distinct = { tracks: played(allTracks), artists: played(artists) };
       const [summary, genres] = await Promise.all([
-        summaryFrom(r, data, slots),
+        summaryFrom(r, data, slots, distinct),
         genresFrom(artists, "plays", limit),
         fillDetails("TRACK", tracks),
       ]);

@@ -90,3 +90,22 @@ export async function rebuildAggregates(
     took_ms: Math.round(now() - started),
   };
 }
+
+export const JOB_REBUILD = "rebuild-aggregates";
+
+/** The rebuild recorded as a job run (it shows in /admin/system-stats). */
+export async function runRebuildJob(
+  deps: { store: Store; clock: () => Date },
+  trigger: "http" | "cli",
+): Promise<RebuildResult> {
+  const startedAt = deps.clock().toISOString();
+  const result = await rebuildAggregates(deps.store);
+  await deps.store.recordJobRun({
+    job: JOB_REBUILD,
+    started_at: startedAt,
+    finished_at: deps.clock().toISOString(),
+    ok: true,
+    result: { trigger, ...result },
+  });
+  return result;
+}

@@ -56,7 +56,14 @@ export function offsetAt(tz: string, ms: number): number {
   for (const part of formatter(tz).formatToParts(at)) {
     if (part.type !== "literal") p[part.type] = Number(part.value);
   }
-  const local = Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
+  const local = Date.UTC(
+    p.year ?? 0,
+    (p.month ?? 1) - 1,
+    p.day ?? 1,
+    p.hour ?? 0,
+    p.minute ?? 0,
+    p.second ?? 0,
+  );
   return local - at;
 }
 
@@ -88,7 +95,6 @@ export function addMonths(key: string, months: number): string {
  */
 export function localDayStart(tz: string, key: string): number {
   const utcMidnight = Date.parse(`${key}T00:00:00.000Z`);
-  if (utcMidnight > 0) return utcMidnight - offsetAt(tz, utcMidnight);
   // Offsets lie within −12 h … +14 h; search a window that surely contains the answer.
   let lo = (utcMidnight - 15 * 3_600_000) / QUARTER_MS;
   let hi = (utcMidnight + 13 * 3_600_000) / QUARTER_MS;

@@ -46,6 +46,10 @@ export interface Store {
   getDailyAggregates(day: string): Promise<Aggregate[]>;
   /** Every item of one bucket (`D#2026-11-21`, `M#2026-11`, `Y#2026`), or of one dimension in it. */
   queryAggregates(bucket: string, dimension?: Aggregate["dimension"]): Promise<Aggregate[]>;
+  /** The ids of one dimension's items in a bucket with a counted play (distinct counts). */
+  queryAggregateIds(bucket: string, dimension: Aggregate["dimension"]): Promise<string[]>;
+  /** The DAY rows of one UTC year from `fromDay` to `toDay` ("YYYY-MM-DD", both included). */
+  queryDays(year: string, fromDay: string, toDay: string): Promise<Aggregate[]>;
   /** The named aggregate items that exist (absent ones are left out). */
   batchGetAggregates(keys: readonly AggregateRef[]): Promise<Aggregate[]>;
   /** The artist items that exist among `ids` (genres for the genre statistics). */
@@ -60,7 +64,9 @@ export interface Store {
   /** Rebuild only: every item of the table, classified (a parallel full-table Scan). */
   scanForRebuild(visit: (item: ScannedItem) => void, segments?: number): Promise<void>;
   /** Rebuild only: writes whole aggregate items (keys included), replacing what is there. */
-  putAggregateRecords(records: readonly (Record<string, unknown> & { pk: string; sk: string })[]): Promise<void>;
+  putAggregateRecords(
+    records: readonly (Record<string, unknown> & { pk: string; sk: string })[],
+  ): Promise<void>;
   deleteAggregateRecords(keys: readonly { pk: string; sk: string }[]): Promise<void>;
   putCounts(counts: StoreCounts): Promise<void>;
 
@@ -78,7 +84,7 @@ export interface Store {
 
 export interface Aggregate {
   bucket: string;
-  dimension: "TOTAL" | "TRACK" | "ARTIST" | "ALBUM";
+  dimension: "TOTAL" | "DAY" | "TRACK" | "ARTIST" | "ALBUM";
   id: string;
   plays: number;
   skips: number;
@@ -90,8 +96,8 @@ export interface Aggregate {
   /** TRACK/ALBUM: the album art. */
   image_url?: string | null;
   /**
-   * D-bucket TOTAL: counted plays and listened ms per UTC quarter hour ("1430" = 14:30–14:45),
-   * stored as top-level `p1430` / `ms1430` attributes.
+   * DAY rows (`AGG#Y#2026` / `DAY#2026-11-21`): counted plays and listened ms per UTC quarter
+   * hour ("1430" = 14:30–14:45), stored as top-level `p1430` / `ms1430` attributes.
    */
   slots?: Record<string, { plays: number; ms: number }>;
 }

@@ -12,7 +12,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
-import { type AggregateDelta, playDeltas, slotsOf } from "../stats/aggregates.ts";
+import { type AggregateDelta, isSlotAttribute, playDeltas, slotsOf } from "../stats/aggregates.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type {
   Aggregate,
@@ -32,14 +32,27 @@ function doc<T>(item: Record<string, unknown>): T {
   return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRS.has(k))) as T;
 }
 
-/** Aggregate items come back with their quarter-hour counters gathered under `slots`. */
+/**
+ * Aggregate items come back with bucket, dimension and id read from their keys (they are not
+ * stored twice), counters defaulting to 0, and quarter-hour counters gathered under `slots`.
+ */
 function aggregateDoc(item: Record<string, unknown>): Aggregate {
-  const out: Record<string, unknown> = {};
+  const pk = String(item.pk);
+  const sk = String(item.sk);
+  const cut = sk.indexOf("#");
+  const out: Record<string, unknown> = {
+    bucket: pk.slice("AGG#".length),
+    dimension: sk.slice(0, cut),
+    id: sk.slice(cut + 1),
+    plays: 0,
+    skips: 0,
+    listened_ms: 0,
+  };
   let hasSlots = false;
-  for (const [k, v] of Object.entries(item)) {
+  for (const k in item) {
     if (KEY_ATTRS.has(k)) continue;
-    if (/^(p|ms)\d{4}$/.test(k)) hasSlots = true;
-    else out[k] = v;
+    if (isSlotAttribute(k)) hasSlots = true;
+    else out[k] = item[k];
   }
   if (hasSlots) out.slots = slotsOf(item);
   return out as unknown as Aggregate;
@@ -114,10 +127,10 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
 
   /** One aggregate delta (shared/stats/aggregates.ts) as a transaction Update. */
   function deltaUpdate(d: AggregateDelta) {
-    // bucket, dimension and id are DynamoDB reserved words; everything goes through names.
-    const names: Record<string, string> = { "#bucket": "bucket", "#dimension": "dimension", "#id": "id" };
-    const values: Record<string, unknown> = { ":b": d.bucket, ":d": d.dimension, ":id": d.id };
-    const sets = ["#bucket = :b", "#dimension = :d", "#id = :id"];
+    // Attribute names go through placeholders: `name` is a DynamoDB reserved word.
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
     Object.entries(d.set).forEach(([k, v], i) => {
       names[`#s${i}`] = k;
       values[`:s${i}`] = v;
@@ -132,7 +145,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       Update: {
         TableName,
         Key: keys.aggregate(d.bucket, d.dimension, d.id),
-        UpdateExpression: `SET ${sets.join(", ")} ADD ${adds.join(", ")}`,
+        UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(", ")} ` : ""}ADD ${adds.join(", ")}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       },
@@ -489,6 +502,26 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       const items = await queryAll({
         KeyConditionExpression: dimension ? "pk = :p AND begins_with(sk, :d)" : "pk = :p",
         ExpressionAttributeValues: { ":p": `AGG#${bucket}`, ...(dimension ? { ":d": `${dimension}#` } : {}) },
+      });
+      return items.map(aggregateDoc);
+    },
+
+    async queryAggregateIds(bucket, dimension) {
+      // Same read capacity as the whole items (DynamoDB bills what it reads), but a fraction of
+      // the attributes to transfer and parse.
+      const items = await queryAll({
+        KeyConditionExpression: "pk = :p AND begins_with(sk, :d)",
+        FilterExpression: "plays > :zero",
+        ProjectionExpression: "sk",
+        ExpressionAttributeValues: { ":p": `AGG#${bucket}`, ":d": `${dimension}#`, ":zero": 0 },
+      });
+      return items.map((i) => String(i.sk).slice(dimension.length + 1));
+    },
+
+    async queryDays(year, fromDay, toDay) {
+      const items = await queryAll({
+        KeyConditionExpression: "pk = :p AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues: { ":p": `AGG#Y#${year}`, ":a": `DAY#${fromDay}`, ":b": `DAY#${toDay}` },
       });
       return items.map(aggregateDoc);
     },

@@ -9,6 +9,8 @@
  *   artist        ARTIST#<artist_id>     META                       gsi1: UNSYNCED#ARTIST / artist_id (sparse)
  *   album         ALBUM#<album_id>       META                       gsi1: UNSYNCED#ALBUM / album_id (sparse)
  *   aggregate     AGG#<bucket>           <dimension>#<id>           bucket = D#2026-11-21 | M#2026-11 | Y#2026
+ *                                                                   dimension TOTAL|TRACK|ARTIST|ALBUM, and
+ *                                                                   DAY (Y buckets: per-day quarter hours)
  *                                                                   (fields: shared/stats/aggregates.ts)
  *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
  *   play overflow PLAYX                  <play sk>#<n>              marker: artists beyond one transaction
@@ -22,7 +24,8 @@
  *   listPlays(from, to, limit, cursor) — newest first · newestPlay() · oldestPlay(from)
  *   putArtistIfAbsent / getArtist / batchGetArtists / listUnsyncedArtists / saveArtistMetadata
  *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata   (both count new items)
- *   getDailyAggregates(day) · queryAggregates(bucket, dimension?) · batchGetAggregates(keys)
+ *   getDailyAggregates(day) · queryAggregates(bucket, dimension?) · queryDays(year, from, to)
+ *   batchGetAggregates(keys)
  *   getCounts() · describeTable() · rebuild: scanForRebuild / putAggregateRecords /
  *   deleteAggregateRecords / putCounts
  *   getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth

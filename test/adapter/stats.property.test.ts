@@ -30,6 +30,8 @@ const EDGE_PLAYS = [
   // 23:30 on 4 Oct in Adelaide, the hour before the local day that starts DST: naive
   // "UTC midnight − offset" day starts put it into 5 Oct.
   "2025-10-04T14:00:00.000Z",
+  "2025-10-05T12:00:00.000Z",
+  "2025-10-06T03:00:00.000Z",
 ];
 const base = generatePlays({ count: 320, seed: 11, now: NOW, spanDays: 800 });
 const generated: GeneratedPlay[] = [
@@ -49,7 +51,9 @@ before(async () => {
   await ensureTable(client, tableName);
   const store = createDynamoStore({ client, tableName });
   // In shuffled order, as backfill and imports deliver them.
-  const shuffled = [...generated].sort((a, b) => (a.play.ended_at.slice(-7) < b.play.ended_at.slice(-7) ? -1 : 1));
+  const shuffled = [...generated].sort((a, b) =>
+    a.play.ended_at.slice(-7) < b.play.ended_at.slice(-7) ? -1 : 1,
+  );
   for (const g of shuffled) await recordListen(store, g.play, g.track);
   for (let i = 0; i < 12; i++) {
     const genres = artistGenres(`ar${i}`);
@@ -180,7 +184,10 @@ const CASES: Case[] = [
 
 type Row = { id: string; plays: number; listened_ms: number; name: string | null };
 
-function rankRows<T extends { id: string; plays: number; listened_ms: number }>(rows: T[], by: "plays" | "time") {
+function rankRows<T extends { id: string; plays: number; listened_ms: number }>(
+  rows: T[],
+  by: "plays" | "time",
+) {
   const [a, b] = by === "plays" ? (["plays", "listened_ms"] as const) : (["listened_ms", "plays"] as const);
   return [...rows].sort((x, y) => y[a] - x[a] || y[b] - x[b] || (x.id < y.id ? -1 : 1));
 }
@@ -245,7 +252,13 @@ function startOf(date: string, bucket: "day" | "week" | "month") {
   return day(date, -((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7));
 }
 
-function expectedTimeline(inRange: Play[], tz: string, bucket: "day" | "week" | "month", first: string, last: string) {
+function expectedTimeline(
+  inRange: Play[],
+  tz: string,
+  bucket: "day" | "week" | "month",
+  first: string,
+  last: string,
+) {
   const points = new Map<string, { start: string; plays: number; listened_ms: number }>();
   for (let d = first; d <= last; d = day(d, 1)) {
     const s = startOf(d, bucket);
@@ -321,7 +334,12 @@ for (const tz of ZONES) {
 
         const genres = await reader.topGenres(spec, "plays", 100, NOW);
         assert.deepEqual(
-          genres.items.map(({ genre, plays: n, listened_ms, artists }) => ({ id: genre, plays: n, listened_ms, artists })),
+          genres.items.map(({ genre, plays: n, listened_ms, artists }) => ({
+            id: genre,
+            plays: n,
+            listened_ms,
+            artists,
+          })),
           rankRows(expectedGenres(inRange), "plays"),
           `${label} genres`,
         );
@@ -347,7 +365,8 @@ for (const tz of ZONES) {
             skip_rate: skips / inRange.length,
             listened_ms: counted.reduce((n, p) => n + p.listened_ms, 0),
             distinct_tracks: new Set(counted.map((p) => p.track_id)).size,
-            distinct_artists: new Set(counted.flatMap((p) => p.artists.flatMap((a) => (a.id ? [a.id] : [])))).size,
+            distinct_artists: new Set(counted.flatMap((p) => p.artists.flatMap((a) => (a.id ? [a.id] : []))))
+              .size,
             longest_streak: expectedStreak(inRange, tz),
             first: earliest?.listened_at,
           },
@@ -361,7 +380,8 @@ for (const tz of ZONES) {
         for (const p of counted) {
           const l = local(tz, at(p));
           (wantPlays[l.weekday] as number[])[l.hour] = ((wantPlays[l.weekday] as number[])[l.hour] ?? 0) + 1;
-          (wantMs[l.weekday] as number[])[l.hour] = ((wantMs[l.weekday] as number[])[l.hour] ?? 0) + p.listened_ms;
+          (wantMs[l.weekday] as number[])[l.hour] =
+            ((wantMs[l.weekday] as number[])[l.hour] ?? 0) + p.listened_ms;
         }
         assert.deepEqual(clock.plays, wantPlays, `${label} clock plays`);
         assert.deepEqual(clock.listened_ms, wantMs, `${label} clock listened`);
@@ -380,9 +400,16 @@ for (const tz of ZONES) {
 }
 
 test("a range with no plays answers empty, not an error", async () => {
-  const spec = { tz: "Europe/Paris", from: Date.parse("2019-01-01T00:00:00Z"), to: Date.parse("2019-02-01T00:00:00Z") };
+  const spec = {
+    tz: "Europe/Paris",
+    from: Date.parse("2019-01-01T00:00:00Z"),
+    to: Date.parse("2019-02-01T00:00:00Z"),
+  };
   assert.deepEqual((await reader.top("tracks", spec, "plays", 10, NOW)).items, []);
   const s = await reader.summary(spec, NOW);
   assert.deepEqual([s.plays, s.skip_rate, s.longest_streak, s.first_listen], [0, 0, null, null]);
-  assert.equal((await reader.timeline(spec, "week", NOW)).points.every((p) => p.plays === 0), true);
+  assert.equal(
+    (await reader.timeline(spec, "week", NOW)).points.every((p) => p.plays === 0),
+    true,
+  );
 });

@@ -41,7 +41,10 @@ function catalog(random: () => number): TrackInfo[] {
       name: `Song ${i}`,
       uri: kind === "local" ? `spotify:local:x:y:song${i}:200` : `spotify:track:tr${i}`,
       artists,
-      album: albumNo === 9 ? null : { id: `al${albumNo}`, name: `Album ${albumNo}`, image_url: `https://i/al${albumNo}` },
+      album:
+        albumNo === 9
+          ? null
+          : { id: `al${albumNo}`, name: `Album ${albumNo}`, image_url: `https://i/al${albumNo}` },
       duration_ms: 120_000 + Math.floor(random() * 200_000),
     } satisfies TrackInfo;
   });
@@ -61,7 +64,12 @@ export const EDGE_INSTANTS = [
   "2026-02-28T23:50:00Z",
 ];
 
-export function generatePlays(opts: { count: number; seed: number; now: number; spanDays: number }): GeneratedPlay[] {
+export function generatePlays(opts: {
+  count: number;
+  seed: number;
+  now: number;
+  spanDays: number;
+}): GeneratedPlay[] {
   const random = rng(opts.seed);
   const tracks = catalog(random);
   const used = new Set<string>();

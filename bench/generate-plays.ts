@@ -1,0 +1,281 @@
+/**
+ * A listening history for the statistics bench: one person's habits (a library of a few
+ * thousand tracks whose popularity falls off like Zipf's law, more music in the evening, a few
+ * quiet days, ~10% skips), N plays a day over D days ending at `endMs`.
+ *
+ * `loadHistory` is a LOADER, not the capture path: instead of 100,000 recordPlay transactions
+ * (minutes on DynamoDB Local) it folds every play through the same `playDeltas` the play
+ * transaction applies (shared/stats/aggregates.ts), builds the track, artist, album and counts
+ * items in memory, and BatchWrites everything. The result is what recordPlay would have left:
+ * test/adapter/stats-rebuild.test.ts proves that fold = the play transactions, item for item.
+ */
+import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Play } from "#shared/domain/entities.ts";
+import { createAggregateFold } from "#shared/stats/aggregates.ts";
+import type { StoreCounts, TrackInfo } from "#shared/store/port.ts";
+import { keys } from "#shared/store/table.ts";
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Index drawn with weight 1 / (rank + 1)^s: few favourites, a long tail. */
+function zipf(n: number, s: number, random: () => number): () => number {
+  const cumulative: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += 1 / (i + 1) ** s;
+    cumulative.push(sum);
+  }
+  return () => {
+    const x = random() * sum;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((cumulative[mid] as number) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+const GENRES = ["indie rock", "shoegaze", "dream pop", "techno", "jazz", "hip hop", "folk", "ambient"];
+// Evening-heavy day: relative weight of each local (UTC here) hour.
+const HOUR_WEIGHTS = [2, 1, 1, 0, 0, 0, 1, 3, 5, 5, 4, 4, 5, 5, 4, 4, 5, 6, 8, 9, 9, 8, 6, 4];
+
+export interface HistoryOptions {
+  playsPerDay: number;
+  days: number;
+  endMs: number;
+  seed?: number;
+  artists?: number;
+}
+
+export interface CatalogArtist {
+  id: string;
+  name: string;
+  genres: string[] | null;
+}
+
+export interface History {
+  plays: { play: Play; track: TrackInfo }[];
+  artists: CatalogArtist[];
+}
+
+export function generateHistory(opts: HistoryOptions): History {
+  const random = rng(opts.seed ?? 42);
+  const artistCount = opts.artists ?? 400;
+  const artists: CatalogArtist[] = Array.from({ length: artistCount }, (_, i) => ({
+    id: `artist${i}`,
+    name: `Artist ${i}`,
+    // Most synced with genres, some with none, some not synced yet.
+    genres:
+      i % 10 === 9
+        ? null
+        : i % 10 === 8
+          ? []
+          : [GENRES[i % GENRES.length] as string, GENRES[(i * 7) % GENRES.length] as string],
+  }));
+  const tracks: TrackInfo[] = [];
+  for (const [i, a] of artists.entries()) {
+    for (let al = 0; al < 2; al++) {
+      const album = {
+        id: `album${i}-${al}`,
+        name: `Album ${i}.${al}`,
+        image_url: `https://i.scdn.co/image/${i}${al}`,
+      };
+      for (let t = 0; t < 4; t++) {
+        const feat = random() < 0.15 ? [artists[Math.floor(random() * artists.length)] as CatalogArtist] : [];
+        tracks.push({
+          track_id: `track${i}-${al}-${t}`,
+          kind: "track",
+          name: `Track ${i}.${al}.${t}`,
+          uri: `spotify:track:track${i}-${al}-${t}`,
+          artists: [a, ...feat].map(({ id, name }) => ({ id, name })),
+          album,
+          duration_ms: 150_000 + Math.floor(random() * 150_000),
+        });
+      }
+    }
+  }
+  // Shuffle so that popularity is not ordered by artist.
+  for (let i = tracks.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [tracks[i], tracks[j]] = [tracks[j] as TrackInfo, tracks[i] as TrackInfo];
+  }
+  const pickTrack = zipf(tracks.length, 1.05, random);
+  const pickHour = (() => {
+    const total = HOUR_WEIGHTS.reduce((a, b) => a + b, 0);
+    return () => {
+      let x = random() * total;
+      for (const [h, w] of HOUR_WEIGHTS.entries()) {
+        x -= w;
+        if (x < 0) return h;
+      }
+      return 23;
+    };
+  })();
+
+  const plays: History["plays"] = [];
+  const firstDay = Math.floor(opts.endMs / 86_400_000) - opts.days + 1;
+  for (let d = 0; d < opts.days; d++) {
+    const dayStart = (firstDay + d) * 86_400_000;
+    if (random() < 0.05) continue; // a day without music
+    const n = Math.max(0, Math.round(opts.playsPerDay * (0.5 + random())));
+    const used = new Set<string>();
+    for (let k = 0; k < n; k++) {
+      const track = tracks[pickTrack()] as TrackInfo;
+      const at = dayStart + pickHour() * 3_600_000 + Math.floor(random() * 3_600_000);
+      if (at >= opts.endMs) continue;
+      const listenedAt = new Date(at).toISOString();
+      if (used.has(`${listenedAt}#${track.track_id}`)) continue;
+      used.add(`${listenedAt}#${track.track_id}`);
+      const counted = random() >= 0.1;
+      const listened = counted
+        ? track.duration_ms - Math.floor(random() * 20_000)
+        : Math.floor(random() * 25_000);
+      plays.push({
+        track,
+        play: {
+          track_id: track.track_id,
+          kind: "track",
+          name: track.name,
+          artists: track.artists,
+          album_id: track.album?.id ?? null,
+          listened_at: listenedAt,
+          ended_at: new Date(at + listened).toISOString(),
+          listened_ms: listened,
+          duration_ms: track.duration_ms,
+          counted,
+          estimated: false,
+          source: "poll",
+          device_name: "Laptop",
+          device_type: "Computer",
+          context_type: "playlist",
+          context_uri: "spotify:playlist:bench",
+          shuffle_state: true,
+        },
+      });
+    }
+  }
+  plays.sort((a, b) => (a.play.listened_at < b.play.listened_at ? -1 : 1));
+  return { plays, artists };
+}
+
+async function batchWrite(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: Record<string, unknown>[],
+) {
+  const chunks: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < chunks.length; i = next++) {
+      let pending = (chunks[i] as Record<string, unknown>[]).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+        pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+        if (pending.length > 0) await new Promise((ok) => setTimeout(ok, 20 * 2 ** Math.min(attempt, 6)));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 12 }, worker));
+}
+
+/** Writes the history as recordPlay + the metadata sync would have left it. */
+export async function loadHistory(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  history: History,
+): Promise<{ plays: number; aggregates: number; items: number; seconds: number }> {
+  const t0 = performance.now();
+  const fold = createAggregateFold();
+  const tracks = new Map<string, Record<string, unknown>>();
+  const albums = new Map<string, Record<string, unknown>>();
+  const counts: StoreCounts = { plays: 0, counted_plays: 0, tracks: 0, artists: 0, albums: 0 };
+  const items: Record<string, unknown>[] = [];
+  for (const { play, track } of history.plays) {
+    fold.add(play, track.album);
+    counts.plays += 1;
+    if (play.counted) counts.counted_plays += 1;
+    items.push({ ...keys.play(play.listened_at, play.track_id), entity: "play", ...play });
+    const t = tracks.get(track.track_id) ?? {
+      ...keys.track(track.track_id),
+      entity: "track",
+      ...track,
+      explicit: null,
+      first_listened: play.listened_at,
+      gsi1pk: keys.tracksIndexPk,
+      gsi2pk: keys.tracksIndexPk,
+      listen_count: 0,
+      skip_count: 0,
+      listened_ms_total: 0,
+      version: 0,
+    };
+    t.last_listened = play.listened_at;
+    t.gsi1sk = play.listened_at;
+    t.version = Number(t.version) + 1;
+    if (play.counted) {
+      t.listen_count = Number(t.listen_count) + 1;
+      t.listened_ms_total = Number(t.listened_ms_total) + play.listened_ms;
+    } else t.skip_count = Number(t.skip_count) + 1;
+    tracks.set(track.track_id, t);
+    if (track.album?.id && !albums.has(track.album.id)) {
+      albums.set(track.album.id, {
+        ...keys.album(track.album.id),
+        entity: "album",
+        album_id: track.album.id,
+        name: track.album.name,
+        artists: track.artists,
+        image_url: track.album.image_url,
+        label: null,
+        release_date: null,
+        album_type: null,
+        total_tracks: null,
+        synced_at: null,
+        gsi1pk: keys.unsyncedAlbums,
+        gsi1sk: track.album.id,
+      });
+    }
+  }
+  const artistItems = history.artists.map((a) => ({
+    ...keys.artist(a.id),
+    entity: "artist",
+    artist_id: a.id,
+    name: a.name,
+    genres: a.genres,
+    popularity: a.genres ? 50 : null,
+    image_url: a.genres ? `https://i.scdn.co/image/${a.id}` : null,
+    synced_at: a.genres ? "2026-01-01T00:00:00.000Z" : null,
+    ...(a.genres ? {} : { gsi1pk: keys.unsyncedArtists, gsi1sk: a.id }),
+  }));
+  counts.tracks = tracks.size;
+  counts.albums = albums.size;
+  counts.artists = artistItems.length;
+  const aggregates = fold.items();
+  for (const group of [
+    tracks.values(),
+    albums.values(),
+    artistItems,
+    aggregates,
+    [{ ...keys.counts, ...counts }],
+  ]) {
+    for (const item of group) items.push(item);
+  }
+  await batchWrite(client, tableName, items);
+  return {
+    plays: counts.plays,
+    aggregates: aggregates.length,
+    items: items.length,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

@@ -1,0 +1,53 @@
+import type { Cache } from "../cache/port.ts";
+import { CACHE_KEYS } from "../capture/loop.ts";
+import type { Clock } from "../clock.ts";
+import type { NowPlayingSnapshot } from "../domain/tracker.ts";
+import { logger } from "../logger.ts";
+import type { Store } from "../store/port.ts";
+import type { RangeSpec } from "./plan.ts";
+import { createStatsReader } from "./reader.ts";
+
+/**
+ * Everything a dashboard page shows, in one call: the linked profile, the playback loop's
+ * now-playing snapshot, and over one range the summary, top artists/tracks/genres and the
+ * clock (sharing their reads), plus the latest listens.
+ */
+export async function loadDashboard(
+  deps: { store: Store; cache: Cache; clock: Clock },
+  query: RangeSpec & { limit: number },
+) {
+  const now = deps.clock().getTime();
+  const [overview, link, snapshot, recent] = await Promise.all([
+    createStatsReader(deps.store).overview(query, query.limit, now),
+    deps.store.getSpotifyLink(),
+    deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot).catch((err: unknown) => {
+      // Hot state only: the dashboard still answers without it.
+      logger.warn("dashboard: now-playing snapshot unreadable", { error: (err as Error).message });
+      return null;
+    }),
+    deps.store.listPlays({ limit: query.limit }),
+  ]);
+  const item = snapshot?.item;
+  return {
+    profile: link
+      ? { user_id: link.user_id, display_name: link.display_name, linked_at: link.linked_at }
+      : null,
+    now_playing:
+      snapshot && item
+        ? {
+            is_playing: snapshot.is_playing,
+            kind: item.kind,
+            track_id: item.key,
+            title: item.name,
+            artists: item.artists.map((a) => a.name),
+            album: item.album?.name ?? null,
+            album_art: item.album?.image_url ?? null,
+            progress_ms: snapshot.progress_ms,
+            duration_ms: item.duration_ms,
+            observed_at: snapshot.observed_at,
+          }
+        : null,
+    ...overview,
+    recent_plays: recent.items,
+  };
+}

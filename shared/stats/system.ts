@@ -1,0 +1,55 @@
+import type { Cache } from "../cache/port.ts";
+import { JOB_BACKFILL } from "../capture/backfill.ts";
+import { CACHE_KEYS, QUOTA_LEASE } from "../capture/loop.ts";
+import { JOB_METADATA_SYNC } from "../capture/metadata-sync.ts";
+import type { Config } from "../config.ts";
+import type { Store } from "../store/port.ts";
+import { JOB_REBUILD } from "./rebuild.ts";
+
+/** The job runs /admin/system-stats reports (their history is kept with a TTL). */
+export const REPORTED_JOBS = [JOB_BACKFILL, JOB_METADATA_SYNC, JOB_REBUILD] as const;
+
+/**
+ * What an operator wants to see at a glance, without scanning anything: the counts the writes
+ * maintain, DynamoDB's own table figures, the cache, the playback loop's lease and status, and
+ * the latest job runs. An unreadable cache degrades to nulls rather than failing the page.
+ */
+export async function systemStats(deps: { store: Store; cache: Cache; config: Config; clock: () => Date }) {
+  const { store, cache } = deps;
+  const fromCache = <T>(key: string) => cache.get<T>(key).catch(() => null);
+  const [counts, table, keys, lease, status, quotaUntil, link, ...runs] = await Promise.all([
+    store.getCounts(),
+    store.describeTable().catch(() => null),
+    cache.size().catch(() => null),
+    fromCache<string>(CACHE_KEYS.lease),
+    fromCache<unknown>(CACHE_KEYS.status),
+    fromCache<number>(CACHE_KEYS.quotaUntil),
+    store.getSpotifyLink(),
+    ...REPORTED_JOBS.map((job) => store.listJobRuns(job, 5)),
+  ]);
+  const now = deps.clock().getTime();
+  const quota =
+    typeof quotaUntil === "number" && quotaUntil > now
+      ? new Date(quotaUntil).toISOString()
+      : link?.quota_until && Date.parse(link.quota_until) > now
+        ? link.quota_until
+        : null;
+  return {
+    counts,
+    table: {
+      name: deps.config.TABLE_NAME,
+      size_bytes: table?.size_bytes ?? null,
+      item_count: table?.item_count ?? null,
+    },
+    cache: { kind: cache.kind, keys },
+    loop: {
+      alive: typeof lease === "string" && lease !== QUOTA_LEASE,
+      lease_holder: typeof lease === "string" ? lease : null,
+      quota_until: quota,
+      status: status ?? null,
+    },
+    jobs: Object.fromEntries(
+      REPORTED_JOBS.map((job, i) => [job, { last: runs[i]?.[0] ?? null, recent: runs[i] ?? [] }]),
+    ),
+  };
+}

@@ -14,17 +14,7 @@ import type { Play } from "#shared/domain/entities.ts";
 import { createAggregateFold } from "#shared/stats/aggregates.ts";
 import type { StoreCounts, TrackInfo } from "#shared/store/port.ts";
 import { keys } from "#shared/store/table.ts";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "#test/support/rng.ts";
 
 /** Index drawn with weight 1 / (rank + 1)^s: few favourites, a long tail. */
 function zipf(n: number, s: number, random: () => number): () => number {

@@ -18,6 +18,7 @@ import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { linkSpotify } from "#test/support/capture.ts";
 import { type FakeSpotify, type SpotifyTrack, startFakeSpotify, track } from "#test/support/fake-spotify.ts";
+import { rng } from "#test/support/rng.ts";
 import { monthlyCost, SOURCES, type UsagePerDay } from "./prices.ts";
 
 const S = 1000;
@@ -26,17 +27,6 @@ const DAY = 86_400 * S;
 // us-east-1) plus cache/DynamoDB; the local tick time is printed beside it. Memory as in the stack.
 const LAMBDA_MS = 120;
 const LAMBDA_MB = 128;
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Action = { at: number; run: (fake: FakeSpotify) => void };
 

@@ -1,5 +1,8 @@
 import type { Play } from "#shared/domain/entities.ts";
 import type { TrackInfo } from "#shared/store/port.ts";
+import { rng } from "./rng.ts";
+
+export { rng };
 
 /**
  * Generated listening histories for the statistics tests: a small catalog (multi-artist
@@ -7,17 +10,6 @@ import type { TrackInfo } from "#shared/store/port.ts";
  * files and episodes) and plays that crowd around the instants where statistics go wrong —
  * UTC and local midnights, month and year ends, DST switches — plus a uniform spread.
  */
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GeneratedPlay {
   play: Play;

@@ -9,6 +9,7 @@ import {
   step,
 } from "#shared/domain/tracker.ts";
 import type { Observation, PlayableItem } from "#shared/spotify/types.ts";
+import { seeded } from "#test/support/rng.ts";
 
 /**
  * Property-style: random listening sessions (skips, pauses, seeks, repeats, gaps, kinds) are
@@ -18,19 +19,6 @@ import type { Observation, PlayableItem } from "#shared/spotify/types.ts";
  */
 
 const S = 1000;
-
-/** Small deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)) };
-}
 
 interface Piece {
   t0: number;
@@ -49,7 +37,7 @@ interface Truth {
   seeked: boolean;
 }
 
-function catalog(r: ReturnType<typeof rng>): PlayableItem[] {
+function catalog(r: ReturnType<typeof seeded>): PlayableItem[] {
   return Array.from({ length: 6 }, (_, i) => {
     const kind = i === 4 ? "episode" : i === 5 ? "local" : "track";
     const key = kind === "local" ? `spotify:local:a:b:t${i}:1` : `k${i}`;
@@ -66,7 +54,7 @@ function catalog(r: ReturnType<typeof rng>): PlayableItem[] {
 }
 
 function generate(seed: number) {
-  const r = rng(seed);
+  const r = seeded(seed);
   const items = catalog(r);
   const pieces: Piece[] = [];
   const truths: Truth[] = [];
@@ -153,7 +141,7 @@ test("generated sessions: every observed listen recorded once, close to the trut
   const runs = Number(process.env.PROPERTY_RUNS ?? 300);
   for (let seed = 1; seed <= runs; seed++) {
     const { pieces, truths, end } = generate(seed);
-    const r = rng(seed * 7919);
+    const r = seeded(seed * 7919);
     let state = initialTrackerState();
     const finished: FinishedListen[] = [];
     const observedListens = new Set<number>();

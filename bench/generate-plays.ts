@@ -14,6 +14,7 @@ import type { Play } from "#shared/domain/entities.ts";
 import { createAggregateFold } from "#shared/stats/aggregates.ts";
 import type { StoreCounts, TrackInfo } from "#shared/store/port.ts";
 import { keys } from "#shared/store/table.ts";
+import { playOf } from "#test/support/plays.ts";
 import { rng } from "#test/support/rng.ts";
 
 /** Index drawn with weight 1 / (rank + 1)^s: few favourites, a long tail. */
@@ -134,25 +135,14 @@ export function generateHistory(opts: HistoryOptions): History {
         : Math.floor(random() * 25_000);
       plays.push({
         track,
-        play: {
-          track_id: track.track_id,
+        play: playOf(track, at, listened, counted, {
           kind: "track",
-          name: track.name,
-          artists: track.artists,
-          album_id: track.album?.id ?? null,
-          listened_at: listenedAt,
-          ended_at: new Date(at + listened).toISOString(),
-          listened_ms: listened,
-          duration_ms: track.duration_ms,
-          counted,
-          estimated: false,
-          source: "poll",
           device_name: "Laptop",
           device_type: "Computer",
           context_type: "playlist",
           context_uri: "spotify:playlist:bench",
           shuffle_state: true,
-        },
+        }),
       });
     }
   }

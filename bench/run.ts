@@ -26,11 +26,12 @@ import { createMemoryCache } from "#shared/cache/memory.ts";
 import { CACHE_KEYS } from "#shared/capture/loop.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
-import type { Play } from "#shared/domain/entities.ts";
 import type { NowPlayingSnapshot } from "#shared/domain/tracker.ts";
 import { notFoundHandler, routeList, routes } from "#shared/http/routes.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import type { TrackInfo } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
+import { playOf } from "#test/support/plays.ts";
 import { importBench } from "./import.ts";
 import { simulatedDayBench } from "./simulated-day.ts";
 import { statisticsBench } from "./statistics.ts";
@@ -154,37 +155,18 @@ async function recordPlays(endpoint: string) {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const id = `t${i % 30}`;
-    const at = new Date(Date.UTC(2026, 0, 1) + i * 200_000).toISOString();
-    const artists = [{ id: `a${i % 7}`, name: "A" }];
-    const play: Play = {
-      track_id: id,
-      kind: "track",
-      name: id,
-      artists,
-      album_id: `al${i % 11}`,
-      listened_at: at,
-      ended_at: at,
-      listened_ms: 180_000,
-      duration_ms: 200_000,
-      counted: i % 5 !== 0,
-      estimated: false,
-      source: "poll",
-      device_name: null,
-      device_type: null,
-      context_type: null,
-      context_uri: null,
-      shuffle_state: null,
-    };
-    const s = performance.now();
-    await store.recordPlay(play, {
+    const track: TrackInfo = {
       track_id: id,
       kind: "track",
       name: id,
       uri: `spotify:track:${id}`,
-      artists,
-      album: null,
+      artists: [{ id: `a${i % 7}`, name: "A" }],
+      album: { id: `al${i % 11}`, name: "Album", image_url: null },
       duration_ms: 200_000,
-    });
+    };
+    const play = playOf(track, Date.UTC(2026, 0, 1) + i * 200_000, 180_000, i % 5 !== 0);
+    const s = performance.now();
+    await store.recordPlay(play, track);
     latencies.push(performance.now() - s);
   }
   const total = (performance.now() - t0) / 1000;

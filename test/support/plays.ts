@@ -88,30 +88,39 @@ export function generatePlays(opts: {
     const listened = counted
       ? 30_000 + Math.floor(random() * (track.duration_ms - 30_000))
       : Math.floor(random() * 20_000);
-    out.push({
-      track,
-      play: {
-        track_id: track.track_id,
-        kind: track.kind,
-        name: track.name,
-        artists: track.artists,
-        album_id: track.album?.id ?? null,
-        listened_at: listenedAt,
-        ended_at: new Date(at + listened).toISOString(),
-        listened_ms: listened,
-        duration_ms: track.duration_ms,
-        counted,
-        estimated: false,
-        source: "poll",
-        device_name: null,
-        device_type: null,
-        context_type: null,
-        context_uri: null,
-        shuffle_state: null,
-      },
-    });
+    out.push({ track, play: playOf(track, at, listened, counted) });
   }
   return out;
+}
+
+/** A poll-recorded play of `track` started at `startMs`: the one Play builder for tests and benches. */
+export function playOf(
+  track: TrackInfo,
+  startMs: number,
+  listenedMs: number,
+  counted: boolean,
+  extra: Partial<Play> = {},
+): Play {
+  return {
+    track_id: track.track_id,
+    kind: track.kind,
+    name: track.name,
+    artists: track.artists,
+    album_id: track.album?.id ?? null,
+    listened_at: new Date(startMs).toISOString(),
+    ended_at: new Date(startMs + listenedMs).toISOString(),
+    listened_ms: listenedMs,
+    duration_ms: track.duration_ms,
+    counted,
+    estimated: false,
+    source: "poll",
+    device_name: null,
+    device_type: null,
+    context_type: null,
+    context_uri: null,
+    shuffle_state: null,
+    ...extra,
+  };
 }
 
 /** Genres for the catalog's artists: several, none at all, or never synced (null). */

@@ -36,24 +36,20 @@ export function mergeDimension(
   fragmentPlays: readonly Play[],
 ): Map<string, ItemTotals> {
   const out = new Map<string, ItemTotals>();
+  const tally = (id: string): ItemTotals => {
+    let t = out.get(id);
+    if (!t) {
+      t = { id, plays: 0, listened_ms: 0, name: null, artists: [], image_url: null, detailsBucket: null };
+      out.set(id, t);
+    }
+    return t;
+  };
   const detailsFrom = new Map<string, string>();
   // Bucket names sort chronologically by their start once the "X#" prefix is dropped.
   const order = (bucket: string) => bucket.slice(2);
   for (const a of bucketItems) {
     if (a.dimension !== dimension) continue;
-    let t = out.get(a.id);
-    if (!t) {
-      t = {
-        id: a.id,
-        plays: 0,
-        listened_ms: 0,
-        name: null,
-        artists: [],
-        image_url: null,
-        detailsBucket: null,
-      };
-      out.set(a.id, t);
-    }
+    const t = tally(a.id);
     t.plays += a.plays;
     t.listened_ms += a.listened_ms;
     const seen = detailsFrom.get(a.id);
@@ -68,19 +64,7 @@ export function mergeDimension(
   for (const p of fragmentPlays) {
     for (const d of playDeltas(p, null)) {
       if (d.dimension !== dimension || !d.bucket.startsWith("D#")) continue;
-      let t = out.get(d.id);
-      if (!t) {
-        t = {
-          id: d.id,
-          plays: 0,
-          listened_ms: 0,
-          name: null,
-          artists: [],
-          image_url: null,
-          detailsBucket: null,
-        };
-        out.set(d.id, t);
-      }
+      const t = tally(d.id);
       t.plays += d.add.plays ?? 0;
       t.listened_ms += d.add.listened_ms ?? 0;
       if (!detailsFrom.has(d.id) && (latestPlay.get(d.id) ?? "") <= p.listened_at) {

@@ -17,7 +17,13 @@ import { createSpotifyClient } from "#shared/spotify/client.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { linkSpotify } from "#test/support/capture.ts";
-import { type FakeSpotify, type SpotifyTrack, startFakeSpotify, track } from "#test/support/fake-spotify.ts";
+import {
+  appEnvFor,
+  type FakeSpotify,
+  type SpotifyTrack,
+  startFakeSpotify,
+  track,
+} from "#test/support/fake-spotify.ts";
 import { rng } from "#test/support/rng.ts";
 import { monthlyCost, SOURCES, type UsagePerDay } from "./prices.ts";
 
@@ -126,11 +132,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
   const config = loadConfig({
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: endpoint,
-    SPOTIFY_CLIENT_ID: "fake-client-id",
-    SPOTIFY_CLIENT_SECRET: "fake-client-secret",
-    SPOTIFY_REDIRECT_URI: "http://127.0.0.1/cb",
-    SPOTIFY_ACCOUNTS_URL: fake.accountsUrl,
-    SPOTIFY_API_URL: fake.apiUrl,
+    ...appEnvFor(fake),
   });
   const deps: Deps = await buildDeps(config, {
     store,

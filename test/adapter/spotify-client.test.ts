@@ -11,6 +11,7 @@ import type { Store } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import {
   album,
+  appEnvFor,
   artist,
   episode,
   type FakeSpotify,
@@ -68,11 +69,7 @@ async function world(
   const tableName = uniqueTableName("spotify");
   const config = loadConfig({
     TABLE_NAME: tableName,
-    SPOTIFY_CLIENT_ID: "fake-client-id",
-    SPOTIFY_CLIENT_SECRET: "fake-client-secret",
-    SPOTIFY_REDIRECT_URI: "http://127.0.0.1:8000/spotify/callback",
-    SPOTIFY_ACCOUNTS_URL: f.accountsUrl,
-    SPOTIFY_API_URL: f.apiUrl,
+    ...appEnvFor(f),
     ...opts.env,
   });
   const doc = createDocumentClient({ region: "us-east-1", endpoint });

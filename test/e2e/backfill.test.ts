@@ -8,6 +8,7 @@ import type { ErrorBody } from "#shared/http/errors.ts";
 import { bearer, startTestApp, type TestApp } from "#test/support/app.ts";
 import {
   album,
+  appEnvFor,
   artist,
   type FakeSpotify,
   type SpotifyTrack,
@@ -36,11 +37,7 @@ const now = () => the().deps.clock().getTime();
 before(async () => {
   fake = await startFakeSpotify({ now: () => app?.deps.clock().getTime() ?? T0 });
   app = await startTestApp({
-    SPOTIFY_CLIENT_ID: "fake-client-id",
-    SPOTIFY_CLIENT_SECRET: "fake-client-secret",
-    SPOTIFY_REDIRECT_URI: "http://127.0.0.1:8000/spotify/callback",
-    SPOTIFY_ACCOUNTS_URL: fake.accountsUrl,
-    SPOTIFY_API_URL: fake.apiUrl,
+    ...appEnvFor(fake),
   });
   const tokens = fake.issueTokens();
   await app.deps.store.saveSpotifyLink({

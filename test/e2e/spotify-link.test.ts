@@ -4,7 +4,7 @@ import { logger } from "#shared/logger.ts";
 import { createSpotifyClient, SPOTIFY_SCOPES } from "#shared/spotify/client.ts";
 import { SpotifyError } from "#shared/spotify/types.ts";
 import { bearer, startTestApp, type TestApp } from "#test/support/app.ts";
-import { type FakeSpotify, startFakeSpotify } from "#test/support/fake-spotify.ts";
+import { appEnvFor, type FakeSpotify, startFakeSpotify } from "#test/support/fake-spotify.ts";
 
 /**
  * Linking Spotify through the local HTTP server: GET /spotify/authorize, the fake's consent
@@ -58,11 +58,7 @@ describe("linking Spotify", () => {
   before(async () => {
     fake = await startFakeSpotify({ now: () => app?.deps.clock().getTime() ?? started });
     app = await startTestApp({
-      SPOTIFY_CLIENT_ID: "fake-client-id",
-      SPOTIFY_CLIENT_SECRET: "fake-client-secret",
-      SPOTIFY_REDIRECT_URI: REDIRECT_URI,
-      SPOTIFY_ACCOUNTS_URL: fake.accountsUrl,
-      SPOTIFY_API_URL: fake.apiUrl,
+      ...appEnvFor(fake, REDIRECT_URI),
     });
     token = await bearer(app);
   });

@@ -4,7 +4,14 @@ import { spotifyTop, TOP_CACHE_TTL_MS } from "#shared/spotify/top.ts";
 import { type SpotifyApi, SpotifyError } from "#shared/spotify/types.ts";
 import { bearer, startTestApp, type TestApp } from "#test/support/app.ts";
 import { linkSpotify } from "#test/support/capture.ts";
-import { album, artist, type FakeSpotify, startFakeSpotify, track } from "#test/support/fake-spotify.ts";
+import {
+  album,
+  appEnvFor,
+  artist,
+  type FakeSpotify,
+  startFakeSpotify,
+  track,
+} from "#test/support/fake-spotify.ts";
 
 /**
  * GET /spotify/top through the local server against the fake Spotify over HTTP: Spotify's list
@@ -31,11 +38,7 @@ const loops = track({ name: "Loop 1", album: album({ name: "Loops", artists: [te
 before(async () => {
   fake = await startFakeSpotify({ now: () => app?.deps.clock().getTime() ?? T0 });
   app = await startTestApp({
-    SPOTIFY_CLIENT_ID: "fake-client-id",
-    SPOTIFY_CLIENT_SECRET: "fake-client-secret",
-    SPOTIFY_REDIRECT_URI: "http://127.0.0.1:8000/spotify/callback",
-    SPOTIFY_ACCOUNTS_URL: fake.accountsUrl,
-    SPOTIFY_API_URL: fake.apiUrl,
+    ...appEnvFor(fake),
   });
   fake.catalog.add(slowdive, techno, alison, loops);
   token = await bearer(app);

@@ -25,6 +25,7 @@ import type { Play } from "#shared/domain/entities.ts";
 import { DEFAULT_TRACKER_OPTIONS } from "#shared/domain/tracker.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import {
+  appEnvFor,
   DEFAULT_SCOPE,
   type FakeSpotify,
   type PlayerDebugState,
@@ -98,11 +99,7 @@ async function world(): Promise<World> {
   const config = loadConfig({
     TABLE_NAME: uniqueTableName("sfn"),
     DYNAMODB_ENDPOINT: endpoint,
-    SPOTIFY_CLIENT_ID: "fake-client-id",
-    SPOTIFY_CLIENT_SECRET: "fake-client-secret",
-    SPOTIFY_REDIRECT_URI: "http://127.0.0.1:8000/spotify/callback",
-    SPOTIFY_ACCOUNTS_URL: fake.accountsUrl,
-    SPOTIFY_API_URL: fake.apiUrl,
+    ...appEnvFor(fake),
   });
   await ensureTable(createDocumentClient({ region: config.AWS_REGION, endpoint }), config.TABLE_NAME);
   const deps = await buildDeps(config, { cache: createMemoryCache({ now }), clock: () => new Date(nowMs) });

@@ -1,7 +1,7 @@
 import { type LocalLoop, startLocalLoop } from "#infra/local/loop.ts";
 import type { Store } from "#shared/store/port.ts";
 import { startTestApp, type TestApp } from "./app.ts";
-import { type FakeSpotify, startFakeSpotify } from "./fake-spotify.ts";
+import { appEnvFor, type FakeSpotify, startFakeSpotify } from "./fake-spotify.ts";
 
 /**
  * The local runtime (HTTP server + playback loop) on a virtual clock shared with a fake
@@ -36,11 +36,7 @@ export async function startCaptureRig(): Promise<CaptureRig> {
   let clockRef: (() => number) | undefined;
   const fake = await startFakeSpotify({ now: () => (clockRef ? clockRef() : Date.now()) });
   const app = await startTestApp({
-    SPOTIFY_CLIENT_ID: "fake-client-id",
-    SPOTIFY_CLIENT_SECRET: "fake-client-secret",
-    SPOTIFY_REDIRECT_URI: "http://127.0.0.1/spotify/callback",
-    SPOTIFY_ACCOUNTS_URL: fake.accountsUrl,
-    SPOTIFY_API_URL: fake.apiUrl,
+    ...appEnvFor(fake),
   });
   clockRef = () => app.deps.clock().getTime();
   await linkSpotify(app.deps.store, fake, app.deps.clock());

@@ -1520,3 +1520,17 @@ export async function startFakeSpotify(opts: FakeSpotifyOpts = {}): Promise<Fake
       }),
   };
 }
+
+/** The SPOTIFY_* settings that point the app at this fake (the fake's default client). */
+export function appEnvFor(
+  fake: Pick<FakeSpotify, "accountsUrl" | "apiUrl">,
+  redirectUri = "http://127.0.0.1:8000/spotify/callback",
+): Record<string, string> {
+  return {
+    SPOTIFY_CLIENT_ID: "fake-client-id",
+    SPOTIFY_CLIENT_SECRET: "fake-client-secret",
+    SPOTIFY_REDIRECT_URI: redirectUri,
+    SPOTIFY_ACCOUNTS_URL: fake.accountsUrl,
+    SPOTIFY_API_URL: fake.apiUrl,
+  };
+}

@@ -2,16 +2,15 @@ import type { Cache } from "../cache/port.ts";
 import { CACHE_KEYS } from "../capture/loop.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
-import type { Aggregate, Store } from "../store/port.ts";
+import type { StatsRange } from "../stats/plan.ts";
+import { createStatsReader } from "../stats/reader.ts";
+import type { Store } from "../store/port.ts";
 import { type ArtOptions, getArt } from "./art.ts";
 import {
   emptyNowPlaying,
   type NowPlayingView,
   type RecentRow,
-  rangeDays,
-  rankArtists,
   type TopArtistRow,
-  type TopRange,
   viewFromPlay,
   viewFromSnapshot,
 } from "./model.ts";
@@ -81,51 +80,8 @@ export async function loadRecentRows(
   );
 }
 
-/** Spotify launched in October 2008: nothing was played before. */
-const EPOCH_DAY = Date.UTC(2008, 9, 1);
-const DAY_MS = 86_400_000;
-
-/**
- * The UTC day of the oldest play, by binary search over "is there a play before day d?"
- * (the store pages newest first): about 13 small queries, cached for a day.
- */
-async function firstPlayDay(src: CardSources, nowMs: number): Promise<string | null> {
-  const key = "card:first-play-day";
-  const cached = await src.cache.get<string>(key).catch(() => null);
-  if (cached) return cached;
-  const before = async (dayIndex: number) => {
-    const to = new Date(EPOCH_DAY + (dayIndex + 1) * DAY_MS).toISOString();
-    return (await src.store.listPlays({ to, limit: 1 })).items.length > 0;
-  };
-  let hi = Math.floor((nowMs - EPOCH_DAY) / DAY_MS) + 1;
-  if (!(await before(hi))) return null;
-  let lo = 0;
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (await before(mid)) hi = mid;
-    else lo = mid + 1;
-  }
-  const day = new Date(EPOCH_DAY + lo * DAY_MS).toISOString().slice(0, 10);
-  await src.cache.set(key, day, { ttlMs: DAY_MS }).catch(() => undefined);
-  return day;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** Longer ranges move slowly and cost more reads: keep their ranking longer. */
-const TOP_TTL_MS: Record<TopRange, number> = {
+const TOP_TTL_MS: Record<StatsRange, number> = {
   "7d": 10 * 60_000,
   "4w": 10 * 60_000,
   "6m": 60 * 60_000,
@@ -142,13 +98,13 @@ interface RankedArtist {
 }
 
 /**
- * The top artists of a range from the daily aggregates that exist (the statistics work adds
- * coarser buckets; until then a long range reads one small partition per day, in parallel,
- * and the ranking is cached). Names and pictures come from the artist items.
+ * The top artists of a range, read by the statistics reader (year, month and day buckets, so
+ * `all` costs a handful of Queries, not one per day) with UTC days as the card has no time
+ * zone to ask for. The ranking is cached; pictures come from the artist items.
  */
 export async function loadTopArtistRows(
   src: CardSources,
-  range: TopRange,
+  range: StatsRange,
   limit: number,
   nowMs: number,
   withArt: boolean,
@@ -158,21 +114,19 @@ export async function loadTopArtistRows(
   const key = `card:top-artists:${range}:${today}`;
   let ranked = await src.cache.get<RankedArtist[]>(key).catch(() => null);
   if (!Array.isArray(ranked)) {
-    const first = range === "all" ? await firstPlayDay(src, nowMs) : null;
-    const days = rangeDays(range, nowMs, first);
-    const perDay: Aggregate[][] = await mapLimit(days, 16, (d) => src.store.getDailyAggregates(d));
-    const top = rankArtists(perDay, TOP_ARTISTS_MAX);
-    ranked = await Promise.all(
-      top.map(async (t) => {
-        const artist = await src.store.getArtist(t.id);
-        return {
-          id: t.id,
-          name: artist?.name ?? "Unknown artist",
-          plays: t.plays,
-          image_url: artist?.image_url ?? null,
-        };
-      }),
+    const top = await createStatsReader(src.store).top(
+      "artists",
+      { tz: "UTC", range },
+      "plays",
+      TOP_ARTISTS_MAX,
+      nowMs,
     );
+    ranked = top.items.map((a) => ({
+      id: a.artist_id,
+      name: a.name ?? "Unknown artist",
+      plays: a.plays,
+      image_url: a.image_url,
+    }));
     await src.cache.set(key, ranked, { ttlMs: TOP_TTL_MS[range] }).catch(() => undefined);
   }
   return Promise.all(

@@ -1,5 +1,6 @@
 import type { ItemKind, Play, Track } from "../domain/entities.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
+import type { StatsRange } from "../stats/plan.ts";
 
 /**
  * What the now-playing JSON and cards show, derived purely from the poll loop's snapshot (or
@@ -160,65 +161,10 @@ export interface TopArtistRow {
 
 export const CARD_WIDTH = { min: 300, max: 800, default: 480 } as const;
 
-export const TOP_RANGES = ["7d", "4w", "6m", "1y", "all"] as const;
-export type TopRange = (typeof TOP_RANGES)[number];
-
-export const RANGE_LABELS: Record<TopRange, string> = {
+export const RANGE_LABELS: Record<StatsRange, string> = {
   "7d": "last 7 days",
   "4w": "last 4 weeks",
   "6m": "last 6 months",
   "1y": "last year",
   all: "all time",
 };
-
-const DAY_MS = 86_400_000;
-
-/**
- * The UTC days (YYYY-MM-DD, newest first) a range covers, today included. `all` starts at
- * `firstDay` (the oldest play), capped by `maxDays` so one request's work stays bounded.
- */
-export function rangeDays(range: TopRange, nowMs: number, firstDay: string | null, maxDays = 3660): string[] {
-  const today = Date.UTC(
-    new Date(nowMs).getUTCFullYear(),
-    new Date(nowMs).getUTCMonth(),
-    new Date(nowMs).getUTCDate(),
-  );
-  let count: number;
-  if (range === "all") {
-    const first = firstDay ? Date.parse(`${firstDay}T00:00:00.000Z`) : Number.NaN;
-    count = Number.isFinite(first) ? Math.floor((today - first) / DAY_MS) + 1 : 0;
-  } else if (range === "6m" || range === "1y") {
-    const d = new Date(today);
-    if (range === "6m") d.setUTCMonth(d.getUTCMonth() - 6);
-    else d.setUTCFullYear(d.getUTCFullYear() - 1);
-    count = Math.round((today - d.getTime()) / DAY_MS);
-  } else {
-    count = range === "7d" ? 7 : 28;
-  }
-  const out: string[] = [];
-  for (let i = 0; i < Math.min(Math.max(0, count), maxDays); i++) {
-    out.push(new Date(today - i * DAY_MS).toISOString().slice(0, 10));
-  }
-  return out;
-}
-
-/** Sums ARTIST aggregates over days and ranks them (plays, then listened time, then id). */
-export function rankArtists(
-  days: readonly { dimension: string; id: string; plays: number; listened_ms: number }[][],
-  limit: number,
-): { id: string; plays: number; listened_ms: number }[] {
-  const totals = new Map<string, { plays: number; listened_ms: number }>();
-  for (const day of days) {
-    for (const a of day) {
-      if (a.dimension !== "ARTIST" || a.plays <= 0) continue;
-      const t = totals.get(a.id) ?? { plays: 0, listened_ms: 0 };
-      t.plays += a.plays;
-      t.listened_ms += a.listened_ms;
-      totals.set(a.id, t);
-    }
-  }
-  return [...totals]
-    .map(([id, t]) => ({ id, ...t }))
-    .sort((a, b) => b.plays - a.plays || b.listened_ms - a.listened_ms || (a.id < b.id ? -1 : 1))
-    .slice(0, limit);
-}

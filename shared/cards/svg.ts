@@ -1,4 +1,5 @@
-import type { NowPlayingView, RecentRow, TopArtistRow, TopRange } from "./model.ts";
+import type { StatsRange } from "../stats/plan.ts";
+import type { NowPlayingView, RecentRow, TopArtistRow } from "./model.ts";
 import { CARD_WIDTH, RANGE_LABELS } from "./model.ts";
 import { escapeXml, type FontSpec, fitText, formatAgo, formatDuration, measureText } from "./text.ts";
 import { type Theme, type ThemeName, themes } from "./themes.ts";
@@ -240,7 +241,7 @@ export function renderRecentlyPlayedCard(rows: readonly RecentRow[], o: ListCard
 }
 
 export interface TopArtistsCardOptions extends ListCardOptions {
-  range: TopRange;
+  range: StatsRange;
 }
 
 export function renderTopArtistsCard(rows: readonly TopArtistRow[], o: TopArtistsCardOptions): string {

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { CARD_WIDTH, TOP_RANGES } from "../cards/model.ts";
+import { CARD_WIDTH } from "../cards/model.ts";
 import { THEME_NAMES } from "../cards/themes.ts";
 import { jobRunSchema, playSchema } from "../domain/entities.ts";
 import { STATS_RANGES, type StatsRange } from "../stats/plan.ts";
@@ -194,14 +194,14 @@ export const nowPlayingCardQuerySchema = z.object({
   show_progress: flagSchema(true).describe("`false` hides the progress bar."),
 });
 
+/** The named periods, shared by the statistics routes and the top-artists card. */
+const rangeNameSchema = z.enum(STATS_RANGES, { error: `must be one of: ${STATS_RANGES.join(", ")}` });
+
 export const recentlyPlayedCardQuerySchema = z.object({ ...cardOptions, limit: cardLimitSchema });
 
 export const topArtistsCardQuerySchema = z.object({
   ...cardOptions,
-  range: z
-    .enum(TOP_RANGES, { error: `must be one of: ${TOP_RANGES.join(", ")}` })
-    .default("4w")
-    .describe("Period: 7d, 4w, 6m, 1y or all."),
+  range: rangeNameSchema.default("4w").describe("Period: 7d, 4w, 6m, 1y or all."),
   limit: cardLimitSchema,
 });
 
@@ -380,8 +380,7 @@ const rangeBoundSchema = z.string().refine((v) => isDate(v) || isInstant(v), {
  * Parses to the RangeSpec of shared/stats/plan.ts (bounds in epoch ms).
  */
 const statsRangeShape = (defaultRange: StatsRange) => ({
-  range: z
-    .enum(STATS_RANGES, { error: `must be one of: ${STATS_RANGES.join(", ")}` })
+  range: rangeNameSchema
     .optional()
     .describe(
       `Period ending now, in whole local days: 7d, 4w (28 days), 6m, 1y, or all. Default ${defaultRange} unless from/to is given.`,

@@ -402,7 +402,7 @@ describe("more cards", () => {
     );
   });
 
-  test("top-artists: ranked from the daily aggregates, names from the artist items", async () => {
+  test("top-artists: ranked by the statistics reader (day, month and year buckets), names from the aggregates", async () => {
     const t = now();
     const abba = [{ id: "artAbba000000000000001", name: "ABBA" }];
     const bjork = [{ id: "artBjork00000000000001", name: "Björk" }];

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { NowPlayingState, NowPlayingView, TopRange } from "#shared/cards/model.ts";
+import type { NowPlayingState, NowPlayingView } from "#shared/cards/model.ts";
 import { renderNowPlayingCard, renderRecentlyPlayedCard, renderTopArtistsCard } from "#shared/cards/svg.ts";
+import { STATS_RANGES } from "#shared/stats/plan.ts";
 import { seeded } from "#test/support/rng.ts";
 import { checkSvg } from "#test/support/svg-check.ts";
 
@@ -90,7 +91,7 @@ const HOSTILE_ART = [
   "data:text/html,<script>alert(1)</script>",
 ];
 const STATES: NowPlayingState[] = ["playing", "paused", "last_played", "empty"];
-const RANGES: TopRange[] = ["7d", "4w", "6m", "1y", "all"];
+const RANGES = STATS_RANGES;
 
 test("every card stays a safe, well-formed SVG whatever the names", () => {
   const runs = Number(process.env.PROPERTY_RUNS ?? 300);

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  extrapolateProgress,
-  rangeDays,
-  rankArtists,
-  STALE_PAUSE_MS,
-  viewFromPlay,
-  viewFromSnapshot,
-} from "#shared/cards/model.ts";
+import { extrapolateProgress, STALE_PAUSE_MS, viewFromPlay, viewFromSnapshot } from "#shared/cards/model.ts";
 import {
   cleanText,
   ELLIPSIS,
@@ -234,49 +227,5 @@ describe("progress and the now-playing view", () => {
     assert.equal(v.played_at, play.ended_at);
     assert.equal(v.url, `https://open.spotify.com/track/${item.key}`);
     assert.equal(viewFromPlay({ ...play, kind: "local", track_id: "spotify:local:a:b:c:1" }, null).url, null);
-  });
-});
-
-describe("top artists: ranges and ranking", () => {
-  const now = Date.parse("2026-11-21T12:00:00Z");
-  test("ranges cover whole UTC days, today included", () => {
-    assert.deepEqual(rangeDays("7d", now, null), [
-      "2026-11-21",
-      "2026-11-20",
-      "2026-11-19",
-      "2026-11-18",
-      "2026-11-17",
-      "2026-11-16",
-      "2026-11-15",
-    ]);
-    assert.equal(rangeDays("4w", now, null).length, 28);
-    assert.equal(rangeDays("6m", now, null).at(-1), "2026-05-22");
-    assert.equal(rangeDays("1y", now, null).at(-1), "2025-11-22");
-    assert.deepEqual(rangeDays("all", now, "2026-11-19"), ["2026-11-21", "2026-11-20", "2026-11-19"]);
-    assert.deepEqual(rangeDays("all", now, null), []);
-    assert.equal(rangeDays("all", now, "2000-01-01", 100).length, 100);
-  });
-
-  test("ranking sums artist plays across days and ignores other dimensions", () => {
-    const agg = (dimension: string, id: string, plays: number) => ({
-      dimension,
-      id,
-      plays,
-      listened_ms: plays,
-    });
-    const ranked = rankArtists(
-      [
-        [agg("ARTIST", "a", 2), agg("ARTIST", "b", 3), agg("TRACK", "t", 50)],
-        [agg("ARTIST", "a", 2), agg("TOTAL", "all", 9), agg("ARTIST", "c", 0)],
-      ],
-      10,
-    );
-    assert.deepEqual(
-      ranked.map((r) => [r.id, r.plays]),
-      [
-        ["a", 4],
-        ["b", 3],
-      ],
-    );
   });
 });

@@ -8,7 +8,8 @@ import { keys } from "../store/table.ts";
  * the store test checks it against DynamoDB.
  *
  * Items: `AGG#<bucket>` / `<dimension>#<id>`, buckets D#yyyy-mm-dd, M#yyyy-mm, Y#yyyy (UTC,
- * of `listened_at`: a play and its listened time belong to the moment it started).
+ * of `listened_at`: a play and its listened time belong to the moment it started) and ALL
+ * (every play: range=all reads one bucket whatever the hoard's age).
  *   TOTAL#all  plays, skips, listened_ms
  *   DAY#yyyy-mm-dd  (Y buckets only) the day's plays, skips, listened_ms and p<hhmm> / ms<hhmm>:
  *              counted plays and listened ms per UTC quarter hour, so clock, timeline, streaks
@@ -42,10 +43,16 @@ export interface AlbumDetails {
   image_url: string | null;
 }
 
-export const bucketsOf = (listenedAt: string): [day: string, month: string, year: string] => [
+/** The bucket holding every play: all-time statistics read it alone. */
+export const ALL_BUCKET = "ALL";
+
+export const bucketsOf = (
+  listenedAt: string,
+): [day: string, month: string, year: string, all: typeof ALL_BUCKET] => [
   `D#${listenedAt.slice(0, 10)}`,
   `M#${listenedAt.slice(0, 7)}`,
   `Y#${listenedAt.slice(0, 4)}`,
+  ALL_BUCKET,
 ];
 
 /** "1430" for 14:37:12Z: the UTC quarter hour an instant falls in. */

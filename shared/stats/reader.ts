@@ -1,6 +1,6 @@
 import type { Play } from "../domain/entities.ts";
 import type { Aggregate, Store } from "../store/port.ts";
-import { type Dimension, TOTAL_ID } from "./aggregates.ts";
+import { ALL_BUCKET, type Dimension, TOTAL_ID } from "./aggregates.ts";
 import {
   type Clock,
   genreTotals,
@@ -19,6 +19,7 @@ import {
   timeline,
 } from "./compute.ts";
 import {
+  type BucketPlan,
   planBuckets,
   type RangeSpec,
   type ResolvedRange,
@@ -149,9 +150,29 @@ export function createStatsReader(store: Store) {
     };
   }
 
-  async function loadAggregates(w: Window | null, dims: readonly Dimension[]): Promise<AggregateData> {
-    if (!w) return { totals: [], items: [], fragmentPlays: [] };
-    const plan = planBuckets(w);
+  /**
+   * The buckets that answer the range's aggregates. All-time reads the ALL bucket alone when its
+   * totals equal the years' (a hoard recorded before ALL existed, or mid-rebuild, falls back to
+   * the year buckets).
+   */
+  async function planFor(r: ResolvedRange): Promise<BucketPlan | null> {
+    if (!r.aggregateWindow) return null;
+    const plan = planBuckets(r.aggregateWindow);
+    if (r.range !== "all") return plan;
+    const totals = await store.batchGetAggregates(
+      [ALL_BUCKET, ...plan.buckets].map((bucket) => ({ bucket, dimension: "TOTAL", id: TOTAL_ID })),
+    );
+    const sum = (rows: Aggregate[]) => {
+      const t = mergeTotals(rows, []);
+      return `${t.plays}/${t.skips}/${t.listened_ms}`;
+    };
+    const all = totals.filter((t) => t.bucket === ALL_BUCKET);
+    const years = totals.filter((t) => t.bucket !== ALL_BUCKET);
+    return all.length === 1 && sum(all) === sum(years) ? { buckets: [ALL_BUCKET], fragments: [] } : plan;
+  }
+
+  async function loadAggregates(plan: BucketPlan | null, dims: readonly Dimension[]): Promise<AggregateData> {
+    if (!plan) return { totals: [], items: [], fragmentPlays: [] };
     const listed = dims.filter((d) => d !== "TOTAL");
     const [totals, items, fragmentPlays] = await Promise.all([
       dims.includes("TOTAL")
@@ -270,10 +291,10 @@ export function createStatsReader(store: Store) {
   }
 
   /** Ids with a counted play in the window's whole buckets (edge plays are added by the caller). */
-  async function bucketIds(w: Window | null, dimension: "TRACK" | "ARTIST"): Promise<Set<string>> {
+  async function bucketIds(plan: BucketPlan | null, dimension: "TRACK" | "ARTIST"): Promise<Set<string>> {
     const ids = new Set<string>();
-    if (!w) return ids;
-    const lists = await mapLimit(planBuckets(w).buckets, 16, (b) => store.queryAggregateIds(b, dimension));
+    if (!plan) return ids;
+    const lists = await mapLimit(plan.buckets, 16, (b) => store.queryAggregateIds(b, dimension));
     for (const list of lists) for (const id of list) ids.add(id);
     return ids;
   }
@@ -320,7 +341,7 @@ export function createStatsReader(store: Store) {
     ): Promise<{ range: RangeInfo; by: RankBy; items: TopItem[K][] }> {
       const r = await resolve(spec, nowMs);
       const dimension = DIMENSION_OF[kind];
-      const data = await loadAggregates(r.aggregateWindow, [dimension]);
+      const data = await loadAggregates(await planFor(r), [dimension]);
       const merged = mergeDimension(dimension, data.items, data.fragmentPlays);
       let items: TopItem[TopKind][];
       if (kind === "artists") items = await topArtistsFrom(merged, by, limit);
@@ -334,7 +355,7 @@ export function createStatsReader(store: Store) {
 
     async topGenres(spec: RangeSpec, by: RankBy, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const data = await loadAggregates(r.aggregateWindow, ["ARTIST"]);
+      const data = await loadAggregates(await planFor(r), ["ARTIST"]);
       const { genres } = await genresFrom(
         mergeDimension("ARTIST", data.items, data.fragmentPlays),
         by,
@@ -345,11 +366,11 @@ export function createStatsReader(store: Store) {
 
     async summary(spec: RangeSpec, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const [data, slots, tracks, artists] = await Promise.all([
-        loadAggregates(r.aggregateWindow, ["TOTAL"]),
-        loadSlots(r.window),
-        bucketIds(r.aggregateWindow, "TRACK"),
-        bucketIds(r.aggregateWindow, "ARTIST"),
+      const [plan, slots] = await Promise.all([planFor(r), loadSlots(r.window)]);
+      const [data, tracks, artists] = await Promise.all([
+        loadAggregates(plan, ["TOTAL"]),
+        bucketIds(plan, "TRACK"),
+        bucketIds(plan, "ARTIST"),
       ]);
       for (const id of mergeDimension("TRACK", [], data.fragmentPlays).keys()) tracks.add(id);
       for (const id of mergeDimension("ARTIST", [], data.fragmentPlays).keys()) artists.add(id);
@@ -377,7 +398,7 @@ export function createStatsReader(store: Store) {
     async overview(spec: RangeSpec, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
       const [data, slots] = await Promise.all([
-        loadAggregates(r.aggregateWindow, ["TOTAL", "TRACK", "ARTIST"]),
+        planFor(r).then((plan) => loadAggregates(plan, ["TOTAL", "TRACK", "ARTIST"])),
         loadSlots(r.window),
       ]);
       const artists = mergeDimension("ARTIST", data.items, data.fragmentPlays);

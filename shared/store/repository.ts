@@ -12,7 +12,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
-import { type AggregateDelta, isSlotAttribute, playDeltas, slotsOf } from "../stats/aggregates.ts";
+import { type AggregateDelta, bucketsOf, isSlotAttribute, playDeltas, slotsOf } from "../stats/aggregates.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type {
   Aggregate,
@@ -299,7 +299,8 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       const artistDeltas = deltas.filter((d) => d.dimension === "ARTIST");
       const fixed = 3 + deltas.length - artistDeltas.length; // play, track, counts + the rest
       // Whole artists (one delta per bucket each) up to the 100-item transaction limit.
-      const room = Math.floor((MAX_TRANSACTION_ITEMS - fixed) / 3) * 3;
+      const perArtist = bucketsOf(play.listened_at).length;
+      const room = Math.floor((MAX_TRANSACTION_ITEMS - fixed) / perArtist) * perArtist;
       const inline = [...deltas.filter((d) => d.dimension !== "ARTIST"), ...artistDeltas.slice(0, room)];
       const overflow = artistDeltas.slice(room);
       for (let attempt = 0; attempt < MAX_TRACK_RETRIES; attempt++) {

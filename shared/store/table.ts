@@ -8,7 +8,7 @@
  *   play          PLAYS                  <listened_at>#<track_id>   (sk is the deterministic play key)
  *   artist        ARTIST#<artist_id>     META                       gsi1: UNSYNCED#ARTIST / artist_id (sparse)
  *   album         ALBUM#<album_id>       META                       gsi1: UNSYNCED#ALBUM / album_id (sparse)
- *   aggregate     AGG#<bucket>           <dimension>#<id>           bucket = D#2026-11-21 | M#2026-11 | Y#2026
+ *   aggregate     AGG#<bucket>           <dimension>#<id>           bucket = D#2026-11-21 | M#2026-11 | Y#2026 | ALL
  *                                                                   dimension TOTAL|TRACK|ARTIST|ALBUM, and
  *                                                                   DAY (Y buckets: per-day quarter hours)
  *                                                                   (fields: shared/stats/aggregates.ts)

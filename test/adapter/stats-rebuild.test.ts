@@ -71,10 +71,10 @@ const crowdPlay: Play = {
 describe("rebuild-aggregates", () => {
   let incremental: Record<string, unknown>[];
 
-  test("a play credited to 35 artists counts every artist once in D, M and Y, and twice recorded still once", async () => {
+  test("a play credited to 35 artists counts every artist once in D, M, Y and ALL, and twice recorded still once", async () => {
     assert.equal(await recordListen(store, crowdPlay, crowd), "recorded");
     assert.equal(await recordListen(store, crowdPlay, crowd), "duplicate");
-    for (const bucket of ["D#2026-01-10", "M#2026-01", "Y#2026"]) {
+    for (const bucket of ["D#2026-01-10", "M#2026-01", "Y#2026", "ALL"]) {
       const artists = await store.queryAggregates(bucket, "ARTIST");
       assert.equal(artists.length, 35, bucket);
       assert.ok(

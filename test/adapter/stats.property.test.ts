@@ -7,6 +7,7 @@ import type { RangeSpec } from "#shared/stats/plan.ts";
 import { createStatsReader, type StatsReader } from "#shared/stats/reader.ts";
 import { localDayStart } from "#shared/stats/zones.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import type { Store } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { artistGenres, type GeneratedPlay, generatePlays } from "#test/support/plays.ts";
 import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
@@ -44,12 +45,13 @@ const generated: GeneratedPlay[] = [
 const plays = generated.map((g) => g.play);
 const byTrack = new Map(generated.map((g) => [g.track.track_id, g.track]));
 let reader: StatsReader;
+let store: Store;
 
 before(async () => {
   const client = createDocumentClient({ region: "us-east-1", endpoint: await dynamoEndpoint() });
   const tableName = uniqueTableName("stats");
   await ensureTable(client, tableName);
-  const store = createDynamoStore({ client, tableName });
+  store = createDynamoStore({ client, tableName });
   // In shuffled order, as backfill and imports deliver them.
   const shuffled = [...generated].sort((a, b) =>
     a.play.ended_at.slice(-7) < b.play.ended_at.slice(-7) ? -1 : 1,
@@ -412,4 +414,36 @@ test("a range with no plays answers empty, not an error", async () => {
     (await reader.timeline(spec, "week", NOW)).points.every((p) => p.plays === 0),
     true,
   );
+});
+
+test("all-time statistics read the ALL bucket, and the year buckets when ALL disagrees with them", async () => {
+  const buckets: string[] = [];
+  const watched: Store = {
+    ...store,
+    queryAggregates: (bucket, dimension) => {
+      buckets.push(bucket);
+      return store.queryAggregates(bucket, dimension);
+    },
+  };
+  const spy = createStatsReader(watched);
+  const spec: RangeSpec = { tz: "Europe/Paris", range: "all" };
+  const fromAll = await spy.top("tracks", spec, "time", 100, NOW);
+  assert.deepEqual(buckets, ["ALL"]);
+
+  // A hoard recorded before ALL existed (or a rebuild half done): ALL's totals lag the years'.
+  const [total] = await store.batchGetAggregates([{ bucket: "ALL", dimension: "TOTAL", id: "all" }]);
+  assert.ok(total);
+  await store.deleteAggregateRecords([{ pk: "AGG#ALL", sk: "TOTAL#all" }]);
+  try {
+    buckets.length = 0;
+    const fromYears = await spy.top("tracks", spec, "time", 100, NOW);
+    assert.deepEqual(buckets.sort(), ["Y#2024", "Y#2025", "Y#2026"]);
+    assert.deepEqual(fromYears.items, fromAll.items);
+  } finally {
+    const { bucket: _b, dimension: _d, id: _i, ...fields } = total;
+    await store.putAggregateRecords([{ pk: "AGG#ALL", sk: "TOTAL#all", ...fields }]);
+  }
+  buckets.length = 0;
+  await spy.top("tracks", spec, "time", 100, NOW);
+  assert.deepEqual(buckets, ["ALL"]);
 });

@@ -206,20 +206,25 @@ describe("resolveRange", () => {
 });
 
 describe("aggregate deltas", () => {
-  test("a counted play moves TOTAL, its DAY quarter hour, TRACK, ALBUM and each artist once, in D, M and Y", () => {
+  test("a counted play moves TOTAL, its DAY quarter hour, TRACK, ALBUM and each artist once, in D, M, Y and ALL", () => {
     const deltas = playDeltas(play("2025-12-31T23:59:59.999Z"), { name: "Album", image_url: "u" });
     const keys = deltas.map((d) => `${d.bucket} ${d.dimension}#${d.id}`);
-    assert.deepEqual(keys.slice(0, 4), [
+    assert.deepEqual(keys.slice(0, 5), [
       "D#2025-12-31 TOTAL#all",
       "M#2025-12 TOTAL#all",
       "Y#2025 TOTAL#all",
+      "ALL TOTAL#all",
       "Y#2025 DAY#2025-12-31",
     ]);
-    assert.equal(keys.filter((k) => k.includes("ARTIST#a1")).length, 3);
-    assert.equal(keys.filter((k) => k.includes("ARTIST")).length, 6);
+    assert.deepEqual(
+      keys.filter((k) => k.includes("ARTIST#a1")),
+      ["D#2025-12-31 ARTIST#a1", "M#2025-12 ARTIST#a1", "Y#2025 ARTIST#a1", "ALL ARTIST#a1"],
+    );
+    assert.equal(keys.filter((k) => k.includes("ARTIST")).length, 8);
+    assert.equal(keys.filter((k) => k.startsWith("ALL ")).length, 5);
     assert.deepEqual(deltas[0]?.add, { plays: 1, skips: 0, listened_ms: 100_000 });
     assert.deepEqual(deltas.find((d) => d.dimension === "TRACK")?.add, { plays: 1, listened_ms: 100_000 });
-    assert.deepEqual(deltas[3]?.add, { plays: 1, skips: 0, listened_ms: 100_000, p2345: 1, ms2345: 100_000 });
+    assert.deepEqual(deltas[4]?.add, { plays: 1, skips: 0, listened_ms: 100_000, p2345: 1, ms2345: 100_000 });
     assert.deepEqual(deltas.find((d) => d.dimension === "ALBUM")?.set, { name: "Album", image_url: "u" });
     assert.equal(slotOf("2025-01-01T14:44:59.000Z"), "1430");
     assert.equal(slotOf("2025-01-01T00:00:00.000Z"), "0000");
@@ -230,6 +235,7 @@ describe("aggregate deltas", () => {
     assert.deepEqual(
       deltas.map((d) => [d.dimension, d.add]),
       [
+        ["TOTAL", { plays: 0, skips: 1, listened_ms: 0 }],
         ["TOTAL", { plays: 0, skips: 1, listened_ms: 0 }],
         ["TOTAL", { plays: 0, skips: 1, listened_ms: 0 }],
         ["TOTAL", { plays: 0, skips: 1, listened_ms: 0 }],

@@ -268,15 +268,20 @@ async function nowPlayingLatency(endpoint: string, bundles: Map<string, number>)
   images.close();
 }
 
+// BENCH_ONLY=statistics,import runs those sections alone (names: the keys below).
+const only = process.env.BENCH_ONLY?.split(",").map((x) => x.trim());
 const dynamo = await startDynamoDbLocal();
 try {
   const bundles = await bundleSizes();
-  await httpLatency(dynamo.endpoint);
-  await nowPlayingLatency(dynamo.endpoint, bundles);
-  await recordPlays(dynamo.endpoint);
-  await simulatedDayBench(dynamo.endpoint);
-  await importBench(dynamo.endpoint);
-  await statisticsBench(dynamo.endpoint);
+  const sections: Record<string, () => Promise<void>> = {
+    http: () => httpLatency(dynamo.endpoint),
+    "now-playing": () => nowPlayingLatency(dynamo.endpoint, bundles),
+    "record-play": () => recordPlays(dynamo.endpoint),
+    day: () => simulatedDayBench(dynamo.endpoint),
+    import: () => importBench(dynamo.endpoint),
+    statistics: () => statisticsBench(dynamo.endpoint),
+  };
+  for (const [name, run] of Object.entries(sections)) if (!only || only.includes(name)) await run();
 } finally {
   await dynamo.stop();
 }

@@ -15,6 +15,7 @@ import { issueToken } from "#shared/auth/jwt.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
+import { packClosedMonths } from "#shared/stats/packs.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { generateHistory, type HistoryOptions, loadHistory } from "./generate-plays.ts";
@@ -91,7 +92,27 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const results = new Map<string, Measure>();
+  const clockAll = async () => {
+    const latencies: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/stats/clock?range=all&tz=Europe/Paris`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await res.arrayBuffer();
+      latencies.push(performance.now() - t0);
+    }
+    return summarize(latencies).p50;
+  };
   try {
+    // The hourly job packs closed months (shared/stats/packs.ts); a fresh load has none yet.
+    const unpacked = await clockAll();
+    const t0 = performance.now();
+    const packed = await packClosedMonths(createDynamoStore({ client: loader, tableName }), NOW);
+    const packMs = performance.now() - t0;
+    console.log(
+      `  ${"".padEnd(22)} /stats/clock range=all before the month packs: ${unpacked.toFixed(0)} ms; packing ${packed.packed} months took ${(packMs / 1000).toFixed(1)} s (the hourly job's work)`,
+    );
     for (const route of ROUTES) {
       for (const range of RANGES) {
         const url = `${base}${route}${route.includes("?") ? "&" : "?"}range=${range}&tz=Europe/Paris`;
@@ -146,6 +167,7 @@ export async function statisticsBench(endpoint: string): Promise<void> {
   console.log(
     "  RCU as DynamoDB Local reports it (item sizes; AWS also bills a 0.5 RCU minimum per request/key).\n" +
       "  Cost follows distinct items × buckets: the same habits over 10× the days cost the same for 7d;\n" +
-      "  all-time top lists read one bucket per year (and clock/timeline one counter item per day).",
+      "  all-time top lists read the ALL bucket; clock/timeline read one packed item per closed month\n" +
+      "  and a DAY row per day of the current (and a partial first) month.",
   );
 }

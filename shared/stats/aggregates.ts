@@ -66,20 +66,31 @@ export const SLOT_PLAYS = "p";
 export const SLOT_MS = "ms";
 const SLOT_ATTR = /^(p|ms)(\d{4})$/;
 
-/** Reads the slot counters back from a stored DAY row: "1430" → counts. */
-export function slotsOf(item: Record<string, unknown>): Record<string, { plays: number; ms: number }> {
-  const out: Record<string, { plays: number; ms: number }> = {};
+/** The quarter hour of the day, 0 (00:00) … 95 (23:45), of a slot name such as "1430". */
+export const quarterOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 4 + Number(hhmm.slice(2)) / 15;
+
+/**
+ * Quarter-hour counters as flat triples `[quarter, plays, ms, quarter, plays, ms, …]` in quarter
+ * order: clock, timeline and streak walk tens of thousands of them, without an object each.
+ */
+export type SlotTriples = number[];
+
+/** Reads the slot counters back from a stored DAY row (`p1430`, `ms1430` → [58, plays, ms]). */
+export function slotsOf(item: Record<string, unknown>): SlotTriples {
+  const byQuarter = new Map<number, [number, number]>();
   for (const k in item) {
     const v = item[k];
     if (typeof v !== "number" || !isSlotAttribute(k)) continue;
     const plays = k.length === 5;
-    const hhmm = k.slice(plays ? 1 : 2);
-    out[hhmm] ??= { plays: 0, ms: 0 };
-    const slot = out[hhmm] as { plays: number; ms: number };
-    if (plays) slot.plays += v;
-    else slot.ms += v;
+    const q = quarterOf(k.slice(plays ? 1 : 2));
+    let slot = byQuarter.get(q);
+    if (!slot) {
+      slot = [0, 0];
+      byQuarter.set(q, slot);
+    }
+    slot[plays ? 0 : 1] += v;
   }
-  return out;
+  return [...byQuarter].sort((a, b) => a[0] - b[0]).flatMap(([q, [p, ms]]) => [q, p, ms]);
 }
 
 /** "p1430" or "ms1430" (cheaper than a regex over thousands of attributes). */

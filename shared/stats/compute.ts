@@ -1,6 +1,6 @@
 import type { Play } from "../domain/entities.ts";
 import type { Aggregate } from "../store/port.ts";
-import { type Dimension, playDeltas } from "./aggregates.ts";
+import { type Dimension, playDeltas, type SlotTriples } from "./aggregates.ts";
 import type { Window } from "./plan.ts";
 import { addDays, DAY_MS, dayOffsets, localParts, offsetAt, QUARTER_MS } from "./zones.ts";
 
@@ -19,9 +19,9 @@ export interface ItemTotals {
   artists: string[];
   image_url: string | null;
   /**
-   * Where complete display fields can be read when only edge plays named this item (plays do
-   * not carry album names or art): the D bucket of its latest play. null once a bucket item
-   * supplied them.
+   * Where complete display fields can be read: the latest bucket holding the item when it was
+   * read without them, or the D bucket of its latest play when only edge plays named it (plays
+   * do not carry album names or art). null once a bucket item supplied them.
    */
   detailsBucket: string | null;
 }
@@ -55,6 +55,8 @@ export function mergeDimension(
     const seen = detailsFrom.get(a.id);
     if (seen === undefined || order(a.bucket) > seen) {
       detailsFrom.set(a.id, order(a.bucket));
+      // An item read without its display fields names the bucket to read them from.
+      t.detailsBucket = a.name === undefined ? a.bucket : null;
       t.name = a.name ?? null;
       t.artists = a.artists ?? [];
       t.image_url = a.image_url ?? null;
@@ -152,10 +154,10 @@ export function genreTotals(
 
 // ------------------------------------------------------------- quarter-hour counters
 
-/** A DAY row's counters: its UTC day and slots ("1430" → counts). */
+/** A DAY row's counters: its UTC day and its quarter hours as [quarter, plays, ms] triples. */
 export interface DaySlots {
   day: string;
-  slots: Readonly<Record<string, { plays: number; ms: number }>>;
+  slots: Readonly<SlotTriples>;
 }
 
 interface LocalSlot {
@@ -192,12 +194,32 @@ export function splitOnGrid(w: Window): { grid: Window; edges: Window[] } {
   return { grid: { from, to }, edges };
 }
 
-/** Every non-empty quarter hour (and edge play) inside the window, in local time. */
-function* localSlots(src: SlotSource, tz: string): Generator<LocalSlot> {
+const localized = new WeakMap<SlotSource, Map<string, LocalSlot[]>>();
+
+/**
+ * Every non-empty quarter hour (and edge play) inside the window, in local time; computed once
+ * per source and zone (the dashboard's clock and streak read the same source).
+ */
+function localSlots(src: SlotSource, tz: string): LocalSlot[] {
+  let byZone = localized.get(src);
+  if (!byZone) {
+    byZone = new Map();
+    localized.set(src, byZone);
+  }
+  let out = byZone.get(tz);
+  if (!out) {
+    out = localize(src, tz);
+    byZone.set(tz, out);
+  }
+  return out;
+}
+
+function localize(src: SlotSource, tz: string): LocalSlot[] {
   const w = src.grid;
+  const out: LocalSlot[] = [];
   // Thousands of days × dozens of quarter hours: plain arithmetic, one date string per day.
   const dates = new Map<number, string>();
-  const local = (shifted: number, plays: number, ms: number): LocalSlot => {
+  const push = (shifted: number, plays: number, ms: number) => {
     const dayIndex = Math.floor(shifted / DAY_MS);
     let date = dates.get(dayIndex);
     if (date === undefined) {
@@ -205,33 +227,36 @@ function* localSlots(src: SlotSource, tz: string): Generator<LocalSlot> {
       dates.set(dayIndex, date);
     }
     // 1 January 1970 was a Thursday (weekday 3 when Monday is 0).
-    return {
+    out.push({
       date,
       weekday: (((dayIndex + 3) % 7) + 7) % 7,
       hour: Math.floor((shifted - dayIndex * DAY_MS) / 3_600_000),
       plays,
       ms,
-    };
+    });
   };
   for (const d of src.days) {
     const dayStart = Date.parse(`${d.day}T00:00:00.000Z`);
     if (dayStart >= w.to || dayStart + DAY_MS <= w.from) continue;
     const offset = dayOffsets(tz, dayStart);
-    for (const hhmm in d.slots) {
-      const c = d.slots[hhmm] as { plays: number; ms: number };
-      if (c.plays === 0 && c.ms === 0) continue;
-      const start = dayStart + Number(hhmm.slice(0, 2)) * 3_600_000 + Number(hhmm.slice(2)) * 60_000;
+    const s = d.slots;
+    for (let i = 0; i + 2 < s.length; i += 3) {
+      const plays = s[i + 1] as number;
+      const ms = s[i + 2] as number;
+      if (plays === 0 && ms === 0) continue;
+      const start = dayStart + (s[i] as number) * QUARTER_MS;
       // The grid's edges are quarter hours and local midnights are too (zones.ts): a slot that
       // starts inside it lies wholly inside it, and in one local hour.
       if (start < w.from || start >= w.to) continue;
-      yield local(start + offset(start), c.plays, c.ms);
+      push(start + offset(start), plays, ms);
     }
   }
   for (const p of src.edgePlays) {
     if (!p.counted) continue;
     const at = Date.parse(p.listened_at);
-    yield local(at + offsetAt(tz, at), 1, p.listened_ms);
+    push(at + offsetAt(tz, at), 1, p.listened_ms);
   }
+  return out;
 }
 
 export interface Clock {
@@ -290,8 +315,14 @@ export function timeline(
   for (let b = bucketStart(firstDate, bucket); b <= last; b = nextBucket(b, bucket)) {
     points.set(b, { start: b, plays: 0, listened_ms: 0 });
   }
+  // Tens of thousands of quarter hours fall on a few hundred dates: one bucket lookup per date.
+  const pointOf = new Map<string, TimelinePoint | undefined>();
   for (const s of localSlots(src, tz)) {
-    const p = points.get(bucketStart(s.date, bucket));
+    let p = pointOf.get(s.date);
+    if (p === undefined && !pointOf.has(s.date)) {
+      p = points.get(bucketStart(s.date, bucket));
+      pointOf.set(s.date, p);
+    }
     if (!p) continue;
     p.plays += s.plays;
     p.listened_ms += s.ms;

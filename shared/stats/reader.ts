@@ -16,8 +16,10 @@ import {
   splitOnGrid,
   type TimelineBucket,
   type TimelinePoint,
+  type Totals,
   timeline,
 } from "./compute.ts";
+import { readDaySlots, totalsFingerprint } from "./packs.ts";
 import {
   type BucketPlan,
   planBuckets,
@@ -115,12 +117,10 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
   return out;
 }
 
-/** What one window's aggregate reads produced, for any number of statistics. */
-export interface AggregateData {
-  totals: Aggregate[];
-  items: Aggregate[];
-  fragmentPlays: Play[];
-}
+/** A bucket plan, with its TOTAL items when checking the plan already fetched them. */
+type Plan = BucketPlan & { totals?: Promise<Aggregate[]> };
+
+const totalRef = (bucket: string) => ({ bucket, dimension: "TOTAL" as const, id: TOTAL_ID });
 
 export function createStatsReader(store: Store) {
   /** Plays in [from, to), every page (bounded by a day: fragments and edges are shorter). */
@@ -151,65 +151,63 @@ export function createStatsReader(store: Store) {
   }
 
   /**
-   * The buckets that answer the range's aggregates. All-time reads the ALL bucket alone when its
-   * totals equal the years' (a hoard recorded before ALL existed, or mid-rebuild, falls back to
-   * the year buckets).
+   * Runs `read` over the buckets that answer the range's aggregates. All-time reads the ALL
+   * bucket, speculatively, while checking that ALL's totals equal the years' (a hoard recorded
+   * before ALL existed, or mid-rebuild, fails the check and is read from the year buckets).
    */
-  async function planFor(r: ResolvedRange): Promise<BucketPlan | null> {
-    if (!r.aggregateWindow) return null;
+  async function withPlan<T>(r: ResolvedRange, read: (plan: Plan | null) => Promise<T>): Promise<T> {
+    if (!r.aggregateWindow) return read(null);
     const plan = planBuckets(r.aggregateWindow);
-    if (r.range !== "all") return plan;
-    const totals = await store.batchGetAggregates(
-      [ALL_BUCKET, ...plan.buckets].map((bucket) => ({ bucket, dimension: "TOTAL", id: TOTAL_ID })),
-    );
-    const sum = (rows: Aggregate[]) => {
-      const t = mergeTotals(rows, []);
-      return `${t.plays}/${t.skips}/${t.listened_ms}`;
-    };
-    const all = totals.filter((t) => t.bucket === ALL_BUCKET);
-    const years = totals.filter((t) => t.bucket !== ALL_BUCKET);
-    return all.length === 1 && sum(all) === sum(years) ? { buckets: [ALL_BUCKET], fragments: [] } : plan;
+    if (r.range !== "all") return read(plan);
+    const check = store.batchGetAggregates([ALL_BUCKET, ...plan.buckets].map(totalRef));
+    const all = check.then((t) => t.filter((x) => x.bucket === ALL_BUCKET));
+    const [totals, fromAll] = await Promise.all([
+      check,
+      read({ buckets: [ALL_BUCKET], fragments: [], totals: all }),
+    ]);
+    const years = totals.filter((x) => x.bucket !== ALL_BUCKET);
+    const allRows = totals.filter((x) => x.bucket === ALL_BUCKET);
+    if (allRows.length === 1 && totalsFingerprint(allRows) === totalsFingerprint(years)) return fromAll;
+    return read({ ...plan, totals: Promise.resolve(years) });
   }
 
-  async function loadAggregates(plan: BucketPlan | null, dims: readonly Dimension[]): Promise<AggregateData> {
-    if (!plan) return { totals: [], items: [], fragmentPlays: [] };
-    const listed = dims.filter((d) => d !== "TOTAL");
-    const [totals, items, fragmentPlays] = await Promise.all([
-      dims.includes("TOTAL")
-        ? store.batchGetAggregates(
-            plan.buckets.map((bucket) => ({ bucket, dimension: "TOTAL", id: TOTAL_ID })),
-          )
-        : Promise.resolve([]),
-      mapLimit(
-        plan.buckets.flatMap((b) => listed.map((d) => [b, d] as const)),
-        16,
-        ([b, d]) => store.queryAggregates(b, d),
-      ),
-      Promise.all(plan.fragments.map(playsIn)),
+  /** The plays of the plan's edge fragments (each shorter than a day). */
+  async function fragmentsOf(plan: Plan | null): Promise<Play[]> {
+    return plan ? (await Promise.all(plan.fragments.map(playsIn))).flat() : [];
+  }
+
+  async function totalsOf(plan: Plan | null, fragments: Promise<Play[]>): Promise<Totals> {
+    if (!plan) return mergeTotals([], []);
+    const [rows, plays] = await Promise.all([
+      plan.totals ?? store.batchGetAggregates(plan.buckets.map(totalRef)),
+      fragments,
     ]);
-    return { totals, items: items.flat(), fragmentPlays: fragmentPlays.flat() };
+    return mergeTotals(rows, plays);
+  }
+
+  /** One dimension summed over the plan (numbers only: fillDetails names the ranked few). */
+  async function itemsOf(
+    plan: Plan | null,
+    dimension: Exclude<Dimension, "TOTAL" | "DAY">,
+    fragments: Promise<Play[]>,
+  ): Promise<Map<string, ItemTotals>> {
+    if (!plan) return new Map();
+    const [lists, plays] = await Promise.all([
+      mapLimit(plan.buckets, 16, (b) => store.queryAggregates(b, dimension, { numbersOnly: true })),
+      fragments,
+    ]);
+    return mergeDimension(dimension, lists.flat(), plays);
   }
 
   async function loadSlots(w: Window | null): Promise<SlotSource> {
     if (!w) return { days: [], grid: { from: 0, to: 0 }, edgePlays: [] };
     const { grid, edges } = splitOnGrid(w);
     const days = grid.from < grid.to ? utcDaysTouching(grid) : [];
-    // One Query per UTC year over the DAY rows between the first and the last day.
-    const byYear = new Map<string, [string, string]>();
-    for (const d of days) {
-      const y = d.slice(0, 4);
-      const span = byYear.get(y);
-      byYear.set(y, span ? [span[0], d] : [d, d]);
-    }
-    const [rows, edgePlays] = await Promise.all([
-      Promise.all([...byYear].map(([y, [a, b]]) => store.queryDays(y, a, b))),
+    const [slots, edgePlays] = await Promise.all([
+      readDaySlots(store, days),
       Promise.all(edges.map(playsIn)),
     ]);
-    return {
-      days: rows.flat().map((r) => ({ day: r.id, slots: r.slots ?? {} })),
-      grid,
-      edgePlays: edgePlays.flat(),
-    };
+    return { days: slots, grid, edgePlays: edgePlays.flat() };
   }
 
   /** Display fields for rows only edge plays named (a play has no album name or art). */
@@ -291,23 +289,50 @@ export function createStatsReader(store: Store) {
   }
 
   /** Ids with a counted play in the window's whole buckets (edge plays are added by the caller). */
-  async function bucketIds(plan: BucketPlan | null, dimension: "TRACK" | "ARTIST"): Promise<Set<string>> {
+  /**
+   * How many tracks or artists have a counted play in the range: a COUNT of one bucket's items
+   * when one bucket answers the whole range (all-time), else the union of the buckets' ids and
+   * the edge plays'.
+   */
+  async function distinctCount(
+    plan: Plan | null,
+    dimension: "TRACK" | "ARTIST",
+    fragments: Promise<Play[]>,
+  ): Promise<number> {
+    if (!plan) return 0;
+    const [only] = plan.buckets;
+    if (only !== undefined && plan.buckets.length === 1 && plan.fragments.length === 0) {
+      return store.countAggregates(only, dimension);
+    }
+    const [lists, plays] = await Promise.all([
+      mapLimit(plan.buckets, 16, (b) => store.queryAggregateIds(b, dimension)),
+      fragments,
+    ]);
     const ids = new Set<string>();
-    if (!plan) return ids;
-    const lists = await mapLimit(plan.buckets, 16, (b) => store.queryAggregateIds(b, dimension));
     for (const list of lists) for (const id of list) ids.add(id);
-    return ids;
+    for (const id of mergeDimension(dimension, [], plays).keys()) ids.add(id);
+    return ids.size;
   }
 
-  async function summaryFrom(
+  /** The range's first listen (its own Query, so it runs alongside the aggregate reads). */
+  async function firstListen(r: ResolvedRange): Promise<Summary["first_listen"]> {
+    const first = r.window ? await store.oldestPlay(iso(r.window.from)) : null;
+    if (!first || !r.window || Date.parse(first.listened_at) >= r.window.to) return null;
+    return {
+      listened_at: first.listened_at,
+      track_id: first.track_id,
+      name: first.name,
+      artists: first.artists.map((a) => a.name),
+    };
+  }
+
+  function summaryOf(
     r: ResolvedRange,
-    data: AggregateData,
+    totals: Totals,
     slots: SlotSource,
     distinct: { tracks: number; artists: number },
-  ): Promise<Summary> {
-    const totals = mergeTotals(data.totals, data.fragmentPlays);
-    const first = r.window ? await store.oldestPlay(iso(r.window.from)) : null;
-    const inRange = first && r.window && Date.parse(first.listened_at) < r.window.to ? first : null;
+    first: Summary["first_listen"],
+  ): Summary {
     const listens = totals.plays + totals.skips;
     return {
       plays: totals.plays,
@@ -317,14 +342,7 @@ export function createStatsReader(store: Store) {
       distinct_tracks: distinct.tracks,
       distinct_artists: distinct.artists,
       longest_streak: longestStreak(slots, r.tz),
-      first_listen: inRange
-        ? {
-            listened_at: inRange.listened_at,
-            track_id: inRange.track_id,
-            name: inRange.name,
-            artists: inRange.artists.map((a) => a.name),
-          }
-        : null,
+      first_listen: first,
     };
   }
 
@@ -341,43 +359,39 @@ export function createStatsReader(store: Store) {
     ): Promise<{ range: RangeInfo; by: RankBy; items: TopItem[K][] }> {
       const r = await resolve(spec, nowMs);
       const dimension = DIMENSION_OF[kind];
-      const data = await loadAggregates(await planFor(r), [dimension]);
-      const merged = mergeDimension(dimension, data.items, data.fragmentPlays);
-      let items: TopItem[TopKind][];
-      if (kind === "artists") items = await topArtistsFrom(merged, by, limit);
-      else {
+      const items = await withPlan(r, async (plan): Promise<TopItem[TopKind][]> => {
+        const merged = await itemsOf(plan, dimension, fragmentsOf(plan));
+        if (kind === "artists") return topArtistsFrom(merged, by, limit);
         const rows = rank(merged.values(), by, limit);
         await fillDetails(dimension, rows);
-        items = shapeTop(kind, rows);
-      }
+        return shapeTop(kind, rows);
+      });
       return { range: info(r), by, items: items as TopItem[K][] };
     },
 
     async topGenres(spec: RangeSpec, by: RankBy, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const data = await loadAggregates(await planFor(r), ["ARTIST"]);
-      const { genres } = await genresFrom(
-        mergeDimension("ARTIST", data.items, data.fragmentPlays),
-        by,
-        limit,
+      const { genres } = await withPlan(r, async (plan) =>
+        genresFrom(await itemsOf(plan, "ARTIST", fragmentsOf(plan)), by, limit),
       );
       return { range: info(r), by, items: genres };
     },
 
     async summary(spec: RangeSpec, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const [plan, slots] = await Promise.all([planFor(r), loadSlots(r.window)]);
-      const [data, tracks, artists] = await Promise.all([
-        loadAggregates(plan, ["TOTAL"]),
-        bucketIds(plan, "TRACK"),
-        bucketIds(plan, "ARTIST"),
+      const [[totals, tracks, artists], slots, first] = await Promise.all([
+        withPlan(r, (plan) => {
+          const fragments = fragmentsOf(plan);
+          return Promise.all([
+            totalsOf(plan, fragments),
+            distinctCount(plan, "TRACK", fragments),
+            distinctCount(plan, "ARTIST", fragments),
+          ]);
+        }),
+        loadSlots(r.window),
+        firstListen(r),
       ]);
-      for (const id of mergeDimension("TRACK", [], data.fragmentPlays).keys()) tracks.add(id);
-      for (const id of mergeDimension("ARTIST", [], data.fragmentPlays).keys()) artists.add(id);
-      return {
-        range: info(r),
-        ...(await summaryFrom(r, data, slots, { tracks: tracks.size, artists: artists.size })),
-      };
+      return { range: info(r), ...summaryOf(r, totals, slots, { tracks, artists }, first) };
     },
 
     async clock(spec: RangeSpec, nowMs: number): Promise<{ range: RangeInfo } & Clock> {
@@ -394,29 +408,41 @@ export function createStatsReader(store: Store) {
       return { range: info(r), bucket, points };
     },
 
-    /** Everything the dashboard shows over one range, sharing the reads between the parts. */
+    /**
+     * Everything the dashboard shows over one range: the artist side (genres, top artists) and
+     * the track side (top tracks) run side by side, over one read of each dimension.
+     */
     async overview(spec: RangeSpec, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const [data, slots] = await Promise.all([
-        planFor(r).then((plan) => loadAggregates(plan, ["TOTAL", "TRACK", "ARTIST"])),
-        loadSlots(r.window),
-      ]);
-      const artists = mergeDimension("ARTIST", data.items, data.fragmentPlays);
-      const allTracks = mergeDimension("TRACK", data.items, data.fragmentPlays);
-      const tracks = rank(allTracks.values(), "plays", limit);
       const played = (m: Map<string, ItemTotals>) => [...m.values()].filter((t) => t.plays > 0).length;
-      const distinct = { tracks: played(allTracks), artists: played(artists) };
-      const [summary, genres] = await Promise.all([
-        summaryFrom(r, data, slots, distinct),
-        genresFrom(artists, "plays", limit),
-        fillDetails("TRACK", tracks),
+      const [parts, slots, first] = await Promise.all([
+        withPlan(r, async (plan) => {
+          const fragments = fragmentsOf(plan);
+          const [totals, artistSide, trackSide] = await Promise.all([
+            totalsOf(plan, fragments),
+            itemsOf(plan, "ARTIST", fragments).then(async (artists) => {
+              const genres = await genresFrom(artists, "plays", limit);
+              const top = await topArtistsFrom(artists, "plays", limit, genres.meta);
+              return { distinct: played(artists), genres: genres.genres, top };
+            }),
+            itemsOf(plan, "TRACK", fragments).then(async (tracks) => {
+              const rows = rank(tracks.values(), "plays", limit);
+              await fillDetails("TRACK", rows);
+              return { distinct: played(tracks), top: shapeTop("tracks", rows) as TopTrack[] };
+            }),
+          ]);
+          return { totals, artistSide, trackSide };
+        }),
+        loadSlots(r.window),
+        firstListen(r),
       ]);
+      const distinct = { tracks: parts.trackSide.distinct, artists: parts.artistSide.distinct };
       return {
         range: info(r),
-        summary,
-        top_artists: await topArtistsFrom(artists, "plays", limit, genres.meta),
-        top_tracks: shapeTop("tracks", tracks) as TopTrack[],
-        top_genres: genres.genres,
+        summary: summaryOf(r, parts.totals, slots, distinct, first),
+        top_artists: parts.artistSide.top,
+        top_tracks: parts.trackSide.top,
+        top_genres: parts.artistSide.genres,
         clock: listeningClock(slots, r.tz),
       };
     },

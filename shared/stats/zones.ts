@@ -111,6 +111,21 @@ export function localDayStart(tz: string, key: string): number {
  * of a transition. Clock and timeline map every quarter-hour counter through this.
  */
 export function dayOffsets(tz: string, utcDayStart: number): (ms: number) => number {
+  const key = `${tz} ${utcDayStart}`;
+  let f = dayOffsetCache.get(key);
+  if (!f) {
+    // Past days' offsets never change: a warm process maps a year of days without Intl.
+    if (dayOffsetCache.size >= DAY_OFFSET_CACHE_MAX) dayOffsetCache.clear();
+    f = computeDayOffsets(tz, utcDayStart);
+    dayOffsetCache.set(key, f);
+  }
+  return f;
+}
+
+const DAY_OFFSET_CACHE_MAX = 50_000;
+const dayOffsetCache = new Map<string, (ms: number) => number>();
+
+function computeDayOffsets(tz: string, utcDayStart: number): (ms: number) => number {
   const first = offsetAt(tz, utcDayStart);
   const last = offsetAt(tz, utcDayStart + DAY_MS - 1);
   if (first === last) return () => first;

@@ -1,4 +1,5 @@
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
+import type { SlotTriples } from "../stats/aggregates.ts";
 
 export interface Page<T> {
   items: T[];
@@ -19,6 +20,19 @@ export type RecordPlayResult = "recorded" | "duplicate";
  * The storage port: one named function per access pattern (see table.ts for the keys).
  * The DynamoDB implementation is the only one; tests run it against DynamoDB Local.
  */
+export interface ReadOptions {
+  /** Strongly consistent (twice the read cost): sees every write that completed before. */
+  consistent?: boolean;
+}
+
+/** One UTC month's DAY-row counters in one item (encoding: shared/stats/packs.ts). */
+export interface DayPackRecord {
+  month: string;
+  /** The month's TOTAL (plays/skips/listened_ms) when packed: equal today means still true. */
+  of: string;
+  days: string;
+}
+
 export interface Store {
   ping(): Promise<void>;
 
@@ -44,14 +58,27 @@ export interface Store {
   saveAlbumMetadata(album: Album): Promise<void>;
 
   getDailyAggregates(day: string): Promise<Aggregate[]>;
-  /** Every item of one bucket (`D#2026-11-21`, `M#2026-11`, `Y#2026`), or of one dimension in it. */
-  queryAggregates(bucket: string, dimension?: Aggregate["dimension"]): Promise<Aggregate[]>;
+  /**
+   * Every item of one bucket (`D#2026-11-21`, `M#2026-11`, `Y#2026`, `ALL`), or of one dimension
+   * in it. `numbersOnly`: plays, skips and listened_ms without the display fields (rankings read
+   * thousands of items and name a handful).
+   */
+  queryAggregates(
+    bucket: string,
+    dimension?: Aggregate["dimension"],
+    opts?: { numbersOnly?: boolean },
+  ): Promise<Aggregate[]>;
+  /** How many items of one dimension in a bucket have a counted play (a distinct count). */
+  countAggregates(bucket: string, dimension: Aggregate["dimension"]): Promise<number>;
   /** The ids of one dimension's items in a bucket with a counted play (distinct counts). */
   queryAggregateIds(bucket: string, dimension: Aggregate["dimension"]): Promise<string[]>;
   /** The DAY rows of one UTC year from `fromDay` to `toDay` ("YYYY-MM-DD", both included). */
-  queryDays(year: string, fromDay: string, toDay: string): Promise<Aggregate[]>;
+  queryDays(year: string, fromDay: string, toDay: string, opts?: ReadOptions): Promise<Aggregate[]>;
   /** The named aggregate items that exist (absent ones are left out). */
-  batchGetAggregates(keys: readonly AggregateRef[]): Promise<Aggregate[]>;
+  batchGetAggregates(keys: readonly AggregateRef[], opts?: ReadOptions): Promise<Aggregate[]>;
+  /** The month packs of one UTC year (shared/stats/packs.ts), in month order. */
+  queryDayPacks(year: string): Promise<DayPackRecord[]>;
+  putDayPack(pack: DayPackRecord): Promise<void>;
   /** The artist items that exist among `ids` (genres for the genre statistics). */
   batchGetArtists(ids: readonly string[]): Promise<Artist[]>;
   /** The earliest listen at or after `from` (any listen when absent). */
@@ -97,9 +124,10 @@ export interface Aggregate {
   image_url?: string | null;
   /**
    * DAY rows (`AGG#Y#2026` / `DAY#2026-11-21`): counted plays and listened ms per UTC quarter
-   * hour ("1430" = 14:30–14:45), stored as top-level `p1430` / `ms1430` attributes.
+   * hour ("1430" = 14:30–14:45), stored as top-level `p1430` / `ms1430` attributes and read back
+   * as triples (shared/stats/aggregates.ts `SlotTriples`).
    */
-  slots?: Record<string, { plays: number; ms: number }>;
+  slots?: SlotTriples;
 }
 
 export interface AggregateRef {

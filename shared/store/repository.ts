@@ -202,13 +202,16 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
   /** BatchGetItem over any number of keys, retrying what DynamoDB leaves unprocessed. */
   async function batchGet(
     keyList: readonly { pk: string; sk: string }[],
+    consistent = false,
   ): Promise<Record<string, unknown>[]> {
     const parts = await mapLimit(chunks(keyList, MAX_BATCH_GET), 8, async (part) => {
       const found: Record<string, unknown>[] = [];
       let pending: Record<string, unknown>[] = part;
       for (let attempt = 0; pending.length > 0; attempt++) {
         const out = await client.send(
-          new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
+          new BatchGetCommand({
+            RequestItems: { [TableName]: { Keys: pending, ConsistentRead: consistent } },
+          }),
         );
         found.push(...(out.Responses?.[TableName] ?? []));
         pending = out.UnprocessedKeys?.[TableName]?.Keys ?? [];
@@ -499,12 +502,33 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       return this.queryAggregates(`D#${day}`);
     },
 
-    async queryAggregates(bucket, dimension) {
+    async queryAggregates(bucket, dimension, opts) {
       const items = await queryAll({
         KeyConditionExpression: dimension ? "pk = :p AND begins_with(sk, :d)" : "pk = :p",
         ExpressionAttributeValues: { ":p": `AGG#${bucket}`, ...(dimension ? { ":d": `${dimension}#` } : {}) },
+        ...(opts?.numbersOnly ? { ProjectionExpression: "pk, sk, plays, skips, listened_ms" } : {}),
       });
       return items.map(aggregateDoc);
+    },
+
+    async countAggregates(bucket, dimension) {
+      let count = 0;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: "pk = :p AND begins_with(sk, :d)",
+            FilterExpression: "plays > :zero",
+            ExpressionAttributeValues: { ":p": `AGG#${bucket}`, ":d": `${dimension}#`, ":zero": 0 },
+            Select: "COUNT",
+            ExclusiveStartKey: start,
+          }),
+        );
+        count += res.Count ?? 0;
+        start = res.LastEvaluatedKey;
+      } while (start);
+      return count;
     },
 
     async queryAggregateIds(bucket, dimension) {
@@ -519,17 +543,38 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       return items.map((i) => String(i.sk).slice(dimension.length + 1));
     },
 
-    async queryDays(year, fromDay, toDay) {
+    async queryDays(year, fromDay, toDay, opts) {
       const items = await queryAll({
         KeyConditionExpression: "pk = :p AND sk BETWEEN :a AND :b",
         ExpressionAttributeValues: { ":p": `AGG#Y#${year}`, ":a": `DAY#${fromDay}`, ":b": `DAY#${toDay}` },
+        ConsistentRead: opts?.consistent ?? false,
       });
       return items.map(aggregateDoc);
     },
 
-    async batchGetAggregates(refs) {
-      const items = await batchGet(refs.map((r) => keys.aggregate(r.bucket, r.dimension, r.id)));
+    async batchGetAggregates(refs, opts) {
+      const items = await batchGet(
+        refs.map((r) => keys.aggregate(r.bucket, r.dimension, r.id)),
+        opts?.consistent ?? false,
+      );
       return items.map(aggregateDoc);
+    },
+
+    async queryDayPacks(year) {
+      const items = await queryAll({
+        KeyConditionExpression: "pk = :p",
+        ExpressionAttributeValues: { ":p": keys.dayPacks(year) },
+      });
+      return items.map((i) => ({ month: String(i.sk), of: String(i.of), days: String(i.days) }));
+    },
+
+    async putDayPack(pack) {
+      await client.send(
+        new PutCommand({
+          TableName,
+          Item: { ...keys.dayPack(pack.month), of: pack.of, days: pack.days },
+        }),
+      );
     },
 
     async getCounts() {

@@ -12,6 +12,8 @@
  *                                                                   dimension TOTAL|TRACK|ARTIST|ALBUM, and
  *                                                                   DAY (Y buckets: per-day quarter hours)
  *                                                                   (fields: shared/stats/aggregates.ts)
+ *   day pack      PACK#<yyyy>            <yyyy-mm>                  a closed month's DAY rows in one item
+ *                                                                   (shared/stats/packs.ts; derived, rebuilt)
  *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
  *   play overflow PLAYX                  <play sk>#<n>              marker: artists beyond one transaction
  *   spotify link  LINK#SPOTIFY           META
@@ -24,8 +26,8 @@
  *   listPlays(from, to, limit, cursor) — newest first · newestPlay() · oldestPlay(from)
  *   putArtistIfAbsent / getArtist / batchGetArtists / listUnsyncedArtists / saveArtistMetadata
  *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata   (both count new items)
- *   getDailyAggregates(day) · queryAggregates(bucket, dimension?) · queryDays(year, from, to)
- *   batchGetAggregates(keys)
+ *   getDailyAggregates(day) · queryAggregates(bucket, dimension?) · countAggregates(bucket, dimension) · queryDays(year, from, to)
+ *   batchGetAggregates(keys) · queryDayPacks(year) · putDayPack(pack)
  *   getCounts() · describeTable() · rebuild: scanForRebuild / putAggregateRecords /
  *   deleteAggregateRecords / putCounts
  *   getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
@@ -46,6 +48,8 @@ export const keys = {
     pk: `AGG#${bucket}`,
     sk: `${dimension}#${id}`,
   }),
+  dayPacks: (year: string) => `PACK#${year}`,
+  dayPack: (month: string) => ({ pk: `PACK#${month.slice(0, 4)}`, sk: month }),
   counts: { pk: "META#COUNTS", sk: "META" },
   playOverflow: (playSk: string, n: number) => ({ pk: "PLAYX", sk: `${playSk}#${n}` }),
   spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },

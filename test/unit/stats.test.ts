@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Play } from "#shared/domain/entities.ts";
-import { createAggregateFold, playDeltas, slotOf, slotsOf } from "#shared/stats/aggregates.ts";
+import { createAggregateFold, playDeltas, quarterOf, slotOf, slotsOf } from "#shared/stats/aggregates.ts";
 import {
   bucketStart,
   type DaySlots,
@@ -228,6 +228,7 @@ describe("aggregate deltas", () => {
     assert.deepEqual(deltas.find((d) => d.dimension === "ALBUM")?.set, { name: "Album", image_url: "u" });
     assert.equal(slotOf("2025-01-01T14:44:59.000Z"), "1430");
     assert.equal(slotOf("2025-01-01T00:00:00.000Z"), "0000");
+    assert.deepEqual([quarterOf("0000"), quarterOf("1430"), quarterOf("2345")], [0, 58, 95]);
   });
 
   test("a skip only counts as a skip on TOTAL and DAY, with no quarter hour", () => {
@@ -252,7 +253,7 @@ describe("aggregate deltas", () => {
     assert.equal(track?.plays, 2);
     assert.equal(track?.name, "New name");
     const day = fold.items().find((i) => i.pk === "AGG#Y#2025" && i.sk === "DAY#2025-06-02");
-    assert.deepEqual(slotsOf(day ?? { pk: "", sk: "" }), { "1000": { plays: 1, ms: 100_000 } });
+    assert.deepEqual(slotsOf(day ?? { pk: "", sk: "" }), [40, 1, 100_000]); // 10:00 is quarter 40
   });
 });
 
@@ -345,9 +346,10 @@ describe("merging and ranking", () => {
 });
 
 describe("quarter-hour counters in local time", () => {
+  const slot = (hhmm: string, plays: number, ms: number) => [quarterOf(hhmm), plays, ms];
   const days: DaySlots[] = [
-    { day: "2025-03-09", slots: { "0645": { plays: 1, ms: 10 }, "0700": { plays: 2, ms: 20 } } },
-    { day: "2025-03-10", slots: { "0330": { plays: 1, ms: 5 } } },
+    { day: "2025-03-09", slots: [...slot("0645", 1, 10), ...slot("0700", 2, 20)] },
+    { day: "2025-03-10", slots: slot("0330", 1, 5) },
   ];
   const src = { days, grid: w("2025-03-01T00:00:00Z", "2025-04-01T00:00:00Z"), edgePlays: [] };
 
@@ -408,13 +410,13 @@ describe("quarter-hour counters in local time", () => {
     const streakDays: DaySlots[] = ["2025-01-01", "2025-01-02", "2025-01-04", "2025-01-05", "2025-01-07"].map(
       (day) => ({
         day,
-        slots: { "1200": { plays: 1, ms: 1 } },
+        slots: slot("1200", 1, 1),
       }),
     );
     const s = { days: streakDays, grid: w("2024-12-01T00:00:00Z", "2025-02-01T00:00:00Z"), edgePlays: [] };
     assert.deepEqual(longestStreak(s, "UTC"), { days: 2, from: "2025-01-01", to: "2025-01-02" });
     // In Kolkata noon UTC is evening: same days. In Pago Pago (−11) 01:00Z falls on the day before.
-    const late = streakDays.map((d) => ({ ...d, slots: { "0100": { plays: 1, ms: 1 } } }));
+    const late = streakDays.map((d) => ({ ...d, slots: slot("0100", 1, 1) }));
     assert.deepEqual(longestStreak({ ...s, days: late }, "Pacific/Pago_Pago"), {
       days: 2,
       from: "2024-12-31",

@@ -2,12 +2,14 @@ import { runBackfillJob } from "#shared/capture/backfill.ts";
 import { runMetadataSyncJob } from "#shared/capture/metadata-sync.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
+import { packClosedMonths } from "#shared/stats/packs.ts";
 
 /** Artists and albums per hour: a few dozen requests, even one id at a time. */
 const SYNC_LIMIT = 100;
 
 /**
- * EventBridge, hourly: the recently-played backfill, then the metadata sync. Each run is
+ * EventBridge, hourly: the recently-played backfill, then the metadata sync, then the month
+ * packs of the statistics (shared/stats/packs.ts). Each Spotify job run is
  * recorded as a job run. A Spotify fault never fails the invocation (EventBridge would only
  * retry into the same fault): a 429, a missing or revoked link stop here and wait for the
  * next hour. Any other error (storage) is thrown after both ran, so the failure shows in the
@@ -18,6 +20,8 @@ export const handler = async () => {
   const backfill = await runBackfillJob(deps, "schedule");
   const stop = !backfill.ok && backfill.fault !== null && backfill.fault.type !== "unavailable";
   const sync = stop ? null : await runMetadataSyncJob(deps, "schedule", { limit: SYNC_LIMIT });
+  // Needs no Spotify: closed months whose listens changed (backfill, imports) are packed again.
+  const packs = await packClosedMonths(deps.store, deps.clock().getTime()).catch((err: unknown) => err);
   const summary = {
     backfill: backfill.ok ? backfill.result : { error: backfill.fault?.type ?? "error" },
     sync:
@@ -26,9 +30,11 @@ export const handler = async () => {
         : sync.ok
           ? sync.result
           : { error: sync.fault?.type ?? "error", result: sync.result },
+    packs: packs instanceof Error ? { error: packs.message } : packs,
   };
   logger.info("hourly jobs", summary);
   const crashed = [backfill, sync].find((o) => o !== null && !o.ok && o.fault === null && o.error !== null);
   if (crashed && !crashed.ok) throw crashed.error;
+  if (packs instanceof Error) throw packs;
   return summary;
 };

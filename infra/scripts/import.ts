@@ -31,6 +31,7 @@ import {
 } from "#shared/import/importer.ts";
 import { ImportFileError, parseImportFile, STREAMING_HISTORY_NAME } from "#shared/import/parse.ts";
 import { looksLikeZip, readZip, ZipError } from "#shared/import/zip.ts";
+import { packClosedMonths } from "#shared/stats/packs.ts";
 import { openScriptStore } from "./store-deps.ts";
 
 interface Source {
@@ -282,6 +283,11 @@ async function main(): Promise<number> {
           );
       progress.endFile(summary);
       summaries.push(summary);
+    }
+    if (summaries.some((s) => s.imported > 0) && store) {
+      // Months the import filled are packed now rather than at the next hourly run.
+      const packed = await packClosedMonths(store.deps.store, Date.now());
+      err(`Packed ${packed.packed} of ${packed.months} closed months for the statistics.`);
     }
     if (args.values.json) out(JSON.stringify(summaries, null, 2));
     else printTable(summaries);

@@ -46,17 +46,21 @@ export function toTrackInfo(f: Pick<FinishedListen, "item"> | RecentPlay): Track
  */
 export async function recordListen(store: Store, play: Play, track: TrackInfo): Promise<RecordPlayResult> {
   const result = await store.recordPlay(play, track);
-  if (result === "recorded" && track.kind === "track") {
-    for (const a of track.artists) if (a.id) await store.putArtistIfAbsent({ artist_id: a.id, name: a.name });
-    const album = track.album;
-    if (album?.id) {
-      await store.putAlbumIfAbsent({
-        album_id: album.id,
-        name: album.name,
-        artists: track.artists,
-        image_url: album.image_url,
-      });
-    }
-  }
+  if (result === "recorded") await registerCatalog(store, track);
   return result;
+}
+
+/** Registers a track's artists and album for the metadata sync (conditional puts: idempotent). */
+export async function registerCatalog(store: Store, track: TrackInfo): Promise<void> {
+  if (track.kind !== "track") return;
+  for (const a of track.artists) if (a.id) await store.putArtistIfAbsent({ artist_id: a.id, name: a.name });
+  const album = track.album;
+  if (album?.id) {
+    await store.putAlbumIfAbsent({
+      album_id: album.id,
+      name: album.name,
+      artists: track.artists,
+      image_url: album.image_url,
+    });
+  }
 }

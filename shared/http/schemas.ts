@@ -625,6 +625,7 @@ export const rebuildResultSchema = z
     tracks: z.number().int(),
     artists: z.number().int(),
     albums: z.number().int(),
+    months_packed: z.number().int().describe("Closed months whose day counters were packed again."),
     took_ms: z.number().int(),
   })
   .meta({ id: "RebuildResult" });

@@ -156,38 +156,50 @@ export function playDeltas(play: Play, album: AlbumDetails | null): AggregateDel
 /** A stored aggregate item exactly as DynamoDB holds it (keys included). */
 export type AggregateRecord = Record<string, unknown> & { pk: string; sk: string };
 
+/** One item's deltas merged: numbers summed, display fields of the play that started last. */
+export interface MergedDelta extends AggregateDelta {
+  /** `listened_at` of the play the SET fields came from. */
+  setAt: string;
+}
+
 /**
  * Applies deltas in memory with DynamoDB's semantics (ADD to a missing number starts at 0;
  * SET overwrites). SET fields keep the values of the play that started last, which equals
  * what the play transactions leave when plays are recorded in the order they happened.
+ * `items()` are the records the rebuild writes whole; `deltas()` the merged updates a bulk
+ * import applies on top of what the table holds.
  */
 export function createAggregateFold() {
-  const items = new Map<string, AggregateRecord>();
-  const setAt = new Map<string, string>();
+  const merged = new Map<string, MergedDelta>();
   return {
     add(play: Play, album: AlbumDetails | null): void {
       for (const d of playDeltas(play, album)) this.apply(d, play.listened_at);
     },
     apply(d: AggregateDelta, at: string): void {
-      const key = keys.aggregate(d.bucket, d.dimension, d.id);
-      const k = `${key.pk}|${key.sk}`;
-      let item = items.get(k);
-      if (!item) {
-        item = { ...key };
-        items.set(k, item);
+      const k = `${d.bucket}|${d.dimension}|${d.id}`;
+      const m = merged.get(k);
+      if (!m) {
+        merged.set(k, { ...d, add: { ...d.add }, set: { ...d.set }, setAt: at });
+        return;
       }
-      for (const [name, v] of Object.entries(d.add))
-        item[name] = ((item[name] as number | undefined) ?? 0) + v;
-      if (Object.keys(d.set).length > 0 && (setAt.get(k) ?? "") <= at) {
-        Object.assign(item, d.set);
-        setAt.set(k, at);
+      for (const [name, v] of Object.entries(d.add)) m.add[name] = (m.add[name] ?? 0) + v;
+      if (Object.keys(d.set).length > 0 && m.setAt <= at) {
+        Object.assign(m.set, d.set);
+        m.setAt = at;
       }
+    },
+    deltas(): MergedDelta[] {
+      return [...merged.values()];
     },
     items(): AggregateRecord[] {
-      return [...items.values()];
+      return [...merged.values()].map((m) => ({
+        ...keys.aggregate(m.bucket, m.dimension, m.id),
+        ...m.add,
+        ...m.set,
+      }));
     },
     get size() {
-      return items.size;
+      return merged.size;
     },
   };
 }

@@ -1,13 +1,15 @@
 import type { Track } from "../domain/entities.ts";
 import type { Store, StoreCounts } from "../store/port.ts";
 import { type AlbumDetails, createAggregateFold } from "./aggregates.ts";
+import { packClosedMonths } from "./packs.ts";
 
 /**
  * Recomputes every aggregate item and the counts item from what the table holds: the tracks
  * (album names and art, which plays do not carry), then one parallel Scan that folds every
  * play through the same `playDeltas` the play transaction applies, counts the track, artist
  * and album items, and notes the aggregate items that exist. Then it writes the computed items
- * whole and deletes the ones no play accounts for. Running it twice changes nothing.
+ * whole, deletes the ones no play accounts for, and packs every closed month again. Running it
+ * twice changes nothing.
  *
  * Plays recorded while it runs may be missed by the items it writes: run it while the loop is
  * idle (or run it again). Memory holds the tracks and the aggregate items, not the plays.
@@ -21,6 +23,8 @@ export interface RebuildResult {
   tracks: number;
   artists: number;
   albums: number;
+  /** Closed months whose DAY rows were packed again (shared/stats/packs.ts). */
+  months_packed: number;
   took_ms: number;
 }
 
@@ -79,6 +83,8 @@ export async function rebuildAggregates(
   await store.putAggregateRecords(records);
   await store.deleteAggregateRecords(stale);
   await store.putCounts(counts);
+  // Repack every month: the rebuild may have repaired DAY rows behind an unchanged TOTAL.
+  const packed = await packClosedMonths(store, now(), { force: true });
   return {
     plays: counts.plays,
     counted_plays: counts.counted_plays,
@@ -87,6 +93,7 @@ export async function rebuildAggregates(
     tracks: counts.tracks,
     artists: counts.artists,
     albums: counts.albums,
+    months_packed: packed.packed,
     took_ms: Math.round(now() - started),
   };
 }

@@ -45,6 +45,17 @@ export interface Store {
    * the daily aggregates. Conditioned on the deterministic play key: a repeat is a no-op.
    */
   recordPlay(play: Play, track: TrackInfo): Promise<RecordPlayResult>;
+  /**
+   * Records plays known to be absent (an import chunk, after matching) with the same counters
+   * and aggregates as recordPlay, merged per item: a chunk of a thousand plays touches a few
+   * thousand items instead of fifteen thousand. Each touched item keeps `batchId` and refuses it
+   * a second time, and the plays are written last, so running a batch again after a crash
+   * completes it without counting anything twice. Not atomic: run one batch at a time per id.
+   */
+  recordPlayBatch(
+    batchId: string,
+    entries: readonly { play: Play; track: TrackInfo }[],
+  ): Promise<{ plays: number; new_tracks: number }>;
   listPlays(q: { from?: string; to?: string; limit: number; cursor?: string }): Promise<Page<Play>>;
   newestPlay(): Promise<Play | null>;
 

@@ -10,9 +10,17 @@ import {
   ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
-import { type AggregateDelta, bucketsOf, isSlotAttribute, playDeltas, slotsOf } from "../stats/aggregates.ts";
+import {
+  type AggregateDelta,
+  bucketsOf,
+  createAggregateFold,
+  isSlotAttribute,
+  playDeltas,
+  slotsOf,
+} from "../stats/aggregates.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type {
   Aggregate,
@@ -25,7 +33,21 @@ import type {
 } from "./port.ts";
 import { indexes, keys, TTL_ATTRIBUTE } from "./table.ts";
 
-const KEY_ATTRS = new Set(["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "entity", "version", TTL_ATTRIBUTE]);
+/** The batch id recordPlayBatch leaves on every item it updates (its idempotence marker). */
+const IMPORT_MARK = "imp";
+
+const KEY_ATTRS = new Set([
+  "pk",
+  "sk",
+  "gsi1pk",
+  "gsi1sk",
+  "gsi2pk",
+  "entity",
+  "version",
+  TTL_ATTRIBUTE,
+  IMPORT_MARK,
+  "created_by",
+]);
 
 /** Drops the storage keys so callers see only the document. */
 function doc<T>(item: Record<string, unknown>): T {
@@ -125,8 +147,22 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     return (out.Items ?? []).map((i) => String(i.gsi1sk));
   };
 
+  /**
+   * A bulk write's idempotence marker (recordPlayBatch): the update sets `imp` to its batch id
+   * and applies only if the item does not hold that id already.
+   */
+  function mark(batchId: string | undefined, names: Record<string, string>, values: Record<string, unknown>) {
+    if (batchId === undefined) return { set: [] as string[], condition: {} };
+    names["#imp"] = IMPORT_MARK;
+    values[":imp"] = batchId;
+    return {
+      set: ["#imp = :imp"],
+      condition: { ConditionExpression: "attribute_not_exists(#imp) OR #imp <> :imp" },
+    };
+  }
+
   /** One aggregate delta (shared/stats/aggregates.ts) as a transaction Update. */
-  function deltaUpdate(d: AggregateDelta) {
+  function deltaUpdate(d: AggregateDelta, batchId?: string) {
     // Attribute names go through placeholders: `name` is a DynamoDB reserved word.
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -141,6 +177,8 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       values[`:a${i}`] = v;
       return `#a${i} :a${i}`;
     });
+    const marked = mark(batchId, names, values);
+    sets.push(...marked.set);
     return {
       Update: {
         TableName,
@@ -148,28 +186,134 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
         UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(", ")} ` : ""}ADD ${adds.join(", ")}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
-      },
-    };
-  }
-
-  function countsUpdate(add: Partial<StoreCounts>) {
-    const entries = Object.entries(add);
-    return {
-      Update: {
-        TableName,
-        Key: keys.counts,
-        UpdateExpression: `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(", ")}`,
-        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k])),
-        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v])),
+        ...marked.condition,
       },
     };
   }
 
   /**
-   * Artist updates that did not fit in the play transaction (a track credited to 30+ artists),
-   * in follow-up transactions each guarded by a marker item: exactly once even when retried,
-   * and a retried recordPlay ("duplicate") finishes what a crash left undone.
+   * The track item's update: display fields, first/last listened, counters, and the optimistic
+   * lock (`version`): out-of-order plays make first/last a min/max no update expression has.
    */
+  function trackUpdate(
+    track: TrackInfo,
+    version: number,
+    span: { first: string; last: string },
+    add: { listen_count: number; skip_count: number; listened_ms_total: number },
+    batchId?: string,
+  ) {
+    const names: Record<string, string> = { "#name": "name" };
+    const values: Record<string, unknown> = {
+      ...(version === 0 ? {} : { ":v": version }),
+      ":e": "track",
+      ":id": track.track_id,
+      ":kind": track.kind,
+      ":name": track.name,
+      ":uri": track.uri,
+      ":artists": track.artists,
+      ":album": track.album,
+      ":dur": track.duration_ms,
+      ":explicit": track.explicit ?? null,
+      ":first": span.first,
+      ":last": span.last,
+      ":tracks": keys.tracksIndexPk,
+      ":nv": version + 1,
+      ":c": add.listen_count,
+      ":s": add.skip_count,
+      ":ms": add.listened_ms_total,
+    };
+    const marked = mark(batchId, names, values);
+    // A track a batch creates remembers it: a rerun of that batch still counts it as new.
+    if (batchId !== undefined && version === 0) marked.set.push("created_by = :imp");
+    return {
+      Update: {
+        TableName,
+        Key: keys.track(track.track_id),
+        ConditionExpression: version === 0 ? "attribute_not_exists(pk)" : "version = :v",
+        UpdateExpression:
+          "SET entity = :e, track_id = :id, kind = :kind, #name = :name, uri = :uri, artists = :artists, " +
+          "album = :album, duration_ms = :dur, explicit = :explicit, first_listened = :first, " +
+          "last_listened = :last, gsi1pk = :tracks, gsi1sk = :last, gsi2pk = :tracks, version = :nv" +
+          marked.set.map((x) => `, ${x}`).join("") +
+          " ADD listen_count :c, skip_count :s, listened_ms_total :ms",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  function countsUpdate(add: Partial<StoreCounts>, batchId?: string) {
+    const entries = Object.entries(add);
+    const names = Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k]));
+    const values: Record<string, unknown> = Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v]));
+    const marked = mark(batchId, names, values);
+    return {
+      Update: {
+        TableName,
+        Key: keys.counts,
+        UpdateExpression:
+          (marked.set.length > 0 ? `SET ${marked.set.join(", ")} ` : "") +
+          `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(", ")}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...marked.condition,
+      },
+    };
+  }
+
+  /** Sends a marked update; a refused condition means this batch already applied it. */
+  async function sendMarked(input: {
+    Update: Omit<UpdateCommandInput, "TableName"> & { TableName: string };
+  }) {
+    try {
+      await client.send(new UpdateCommand(input.Update));
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
+  }
+
+  /** One track's share of a batch, under the optimistic lock; true when the batch created it. */
+  async function applyTrackBatch(
+    batchId: string,
+    track: TrackInfo,
+    plays: readonly Play[],
+  ): Promise<boolean> {
+    const counted = plays.filter((p) => p.counted);
+    const add = {
+      listen_count: counted.length,
+      skip_count: plays.length - counted.length,
+      listened_ms_total: counted.reduce((n, p) => n + p.listened_ms, 0),
+    };
+    const starts = plays.map((p) => p.listened_at).sort();
+    for (let attempt = 0; attempt < MAX_TRACK_RETRIES; attempt++) {
+      const current = await client.send(
+        new GetCommand({ TableName, Key: keys.track(track.track_id), ConsistentRead: true }),
+      );
+      const item = current.Item as
+        | (Track & { version?: number; imp?: string; created_by?: string })
+        | undefined;
+      if (item?.imp === batchId) return item.created_by === batchId;
+      const version = item?.version ?? 0;
+      const first = [item?.first_listened, starts[0]].filter((x): x is string => !!x).sort()[0] as string;
+      const last = [item?.last_listened, starts.at(-1)]
+        .filter((x): x is string => !!x)
+        .sort()
+        .at(-1) as string;
+      try {
+        await client.send(
+          new UpdateCommand(trackUpdate(track, version, { first, last }, add, batchId).Update),
+        );
+        return version === 0;
+      } catch (err) {
+        if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+        await backoff(attempt);
+      }
+    }
+    throw new Error(
+      `recordPlayBatch: track ${track.track_id} kept changing under us; giving up after ${MAX_TRACK_RETRIES} tries`,
+    );
+  }
+
   async function writeOverflow(playSk: string, deltas: AggregateDelta[]): Promise<void> {
     const parts = chunks(deltas, 96);
     for (const [n, part] of parts.entries()) {
@@ -185,7 +329,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
                     ConditionExpression: "attribute_not_exists(pk)",
                   },
                 },
-                ...part.map(deltaUpdate),
+                ...part.map((d) => deltaUpdate(d)),
               ],
             }),
           );
@@ -334,44 +478,22 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
                     ConditionExpression: "attribute_not_exists(pk)",
                   },
                 },
-                {
-                  Update: {
-                    TableName,
-                    Key: keys.track(track.track_id),
-                    ConditionExpression: version === 0 ? "attribute_not_exists(pk)" : "version = :v",
-                    UpdateExpression:
-                      "SET entity = :e, track_id = :id, kind = :kind, #name = :name, uri = :uri, artists = :artists, " +
-                      "album = :album, duration_ms = :dur, explicit = :explicit, first_listened = :first, " +
-                      "last_listened = :last, gsi1pk = :tracks, gsi1sk = :last, gsi2pk = :tracks, version = :nv " +
-                      "ADD listen_count :c, skip_count :s, listened_ms_total :ms",
-                    ExpressionAttributeNames: { "#name": "name" },
-                    ExpressionAttributeValues: {
-                      ...(version === 0 ? {} : { ":v": version }),
-                      ":e": "track",
-                      ":id": track.track_id,
-                      ":kind": track.kind,
-                      ":name": track.name,
-                      ":uri": track.uri,
-                      ":artists": track.artists,
-                      ":album": track.album,
-                      ":dur": track.duration_ms,
-                      ":explicit": track.explicit ?? null,
-                      ":first": first,
-                      ":last": last,
-                      ":tracks": keys.tracksIndexPk,
-                      ":nv": version + 1,
-                      ":c": play.counted ? 1 : 0,
-                      ":s": play.counted ? 0 : 1,
-                      ":ms": play.counted ? play.listened_ms : 0,
-                    },
+                trackUpdate(
+                  track,
+                  version,
+                  { first, last },
+                  {
+                    listen_count: play.counted ? 1 : 0,
+                    skip_count: play.counted ? 0 : 1,
+                    listened_ms_total: play.counted ? play.listened_ms : 0,
                   },
-                },
+                ),
                 countsUpdate({
                   plays: 1,
                   counted_plays: play.counted ? 1 : 0,
                   tracks: version === 0 ? 1 : 0,
                 }),
-                ...inline.map(deltaUpdate),
+                ...inline.map((d) => deltaUpdate(d)),
               ],
             }),
           );
@@ -394,6 +516,41 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       throw new Error(
         `recordPlay: track ${track.track_id} kept changing under us; giving up after ${MAX_TRACK_RETRIES} tries`,
       );
+    },
+
+    async recordPlayBatch(batchId, entries) {
+      if (entries.length === 0) return { plays: 0, new_tracks: 0 };
+      const fold = createAggregateFold();
+      const byTrack = new Map<string, { track: TrackInfo; plays: Play[] }>();
+      for (const { play, track } of entries) {
+        fold.add(play, track.album);
+        const group = byTrack.get(track.track_id);
+        if (group) group.plays.push(play);
+        else byTrack.set(track.track_id, { track, plays: [play] });
+      }
+      // Counters first, each item once per batch; the plays last, so a rerun after a crash finds
+      // the same plays unwritten (or, past this point, already matched) and completes the rest.
+      const created = await mapLimit([...byTrack.values()], 16, (g) =>
+        applyTrackBatch(batchId, g.track, g.plays),
+      );
+      await mapLimit(fold.deltas(), 24, (d) => sendMarked(deltaUpdate(d, batchId)));
+      const newTracks = created.filter(Boolean).length;
+      await sendMarked(
+        countsUpdate(
+          {
+            plays: entries.length,
+            counted_plays: entries.filter((e) => e.play.counted).length,
+            tracks: newTracks,
+          },
+          batchId,
+        ),
+      );
+      await batchWrite(
+        entries.map(({ play }) => ({
+          PutRequest: { Item: { ...keys.play(play.listened_at, play.track_id), entity: "play", ...play } },
+        })),
+      );
+      return { plays: entries.length, new_tracks: newTracks };
     },
 
     listPlays({ from, to, limit, cursor }) {

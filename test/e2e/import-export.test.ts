@@ -11,6 +11,8 @@ import type { Play } from "#shared/domain/entities.ts";
 import type { ImportSummary } from "#shared/http/schemas.ts";
 import { contentHash, IMPORT_CURSOR_PREFIX, importContent } from "#shared/import/importer.ts";
 import { ImportFileError, parseImportFile } from "#shared/import/parse.ts";
+import { bucketsOf } from "#shared/stats/aggregates.ts";
+import { rebuildAggregates } from "#shared/stats/rebuild.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store, TrackInfo } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
@@ -326,6 +328,59 @@ describe("importing Spotify's Extended export", () => {
     const key = (p: Play) => `${p.listened_at}#${p.track_id}`;
     assert.deepEqual((await allPlays(store)).map(key), (await allPlays(reference)).map(key));
   });
+});
+
+describe("a crash in the middle of a chunk", () => {
+  /** A store on `tableName` whose client throws on the nth command of one kind, once. */
+  function crashingStore(tableName: string, endpoint: string, command: string, nth: number) {
+    const client = createDocumentClient({ region: "us-east-1", endpoint });
+    let seen = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === command && ++seen === nth) throw new Error("injected crash");
+        return next(args);
+      },
+      { step: "initialize", name: "injectCrash" },
+    );
+    return { store: createDynamoStore({ client, tableName }), crashed: () => seen >= nth };
+  }
+
+  /** The counts and every aggregate item of the plays' buckets (markers are not part of them). */
+  async function counters(store: Store) {
+    const buckets = new Set((await allPlays(store)).flatMap((p) => bucketsOf(p.listened_at)));
+    const out = [JSON.stringify(await store.getCounts())];
+    for (const b of buckets) for (const a of await store.queryAggregates(b)) out.push(JSON.stringify(a));
+    return out.sort();
+  }
+
+  for (const [where, command, nth] of [
+    ["while the counters are updated", "UpdateItemCommand", 40],
+    ["while the plays are written", "BatchWriteItemCommand", 2],
+  ] as const) {
+    test(`${where}: the rerun replays that chunk, and nothing is counted twice`, async () => {
+      const rows = generatedExport(90, { tracks: 12, start: T0 });
+      const text = JSON.stringify(rows);
+      const { store: reference } = await freshStore();
+      const whole = await importContent(reference, FILE, text, { chunkSize: 30 });
+
+      const endpoint = await dynamoEndpoint();
+      const { store, tableName } = await freshStore();
+      const flaky = crashingStore(tableName, endpoint, command, nth);
+      await assert.rejects(importContent(flaky.store, FILE, text, { chunkSize: 30 }), /injected crash/);
+      assert.ok(flaky.crashed());
+      const rest = await importContent(store, FILE, text, { chunkSize: 30 });
+      assert.equal(rest.status, "imported");
+      assert.deepEqual({ ...rest, resumed_from: null }, whole);
+
+      const key = (p: Play) => `${p.listened_at}#${p.track_id}`;
+      assert.deepEqual((await allPlays(store)).map(key), (await allPlays(reference)).map(key));
+      assert.deepEqual(await counters(store), await counters(reference));
+      // And the reference itself is what a rebuild from its plays computes.
+      const rebuilt = await rebuildAggregates(reference);
+      assert.equal(rebuilt.aggregates_deleted, 0);
+      assert.deepEqual(await counters(reference), await counters(store));
+    });
+  }
 });
 
 // ------------------------------------------------------------------------------ HTTP

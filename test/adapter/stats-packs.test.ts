@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { recordListen } from "#shared/capture/record.ts";
+import { decodeDays, encodeDays, monthsBetween, packClosedMonths } from "#shared/stats/packs.ts";
+import type { RangeSpec } from "#shared/stats/plan.ts";
+import { createStatsReader } from "#shared/stats/reader.ts";
+import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import type { Store } from "#shared/store/port.ts";
+import { createDynamoStore } from "#shared/store/repository.ts";
+import { generatePlays, playOf } from "#test/support/plays.ts";
+import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
+
+/**
+ * Month packs (shared/stats/packs.ts) against DynamoDB Local: the reader takes a closed month
+ * from its pack only while the pack matches the month's TOTAL, and answers the same either way.
+ */
+
+const NOW = Date.parse("2026-03-15T10:20:00.000Z");
+const generated = generatePlays({ count: 120, seed: 5, now: NOW, spanDays: 100 });
+let store: Store;
+
+/** The store, with the months of every DAY-row Query noted in `months`. */
+function watch(base: Store) {
+  const months: string[] = [];
+  const watched: Store = {
+    ...base,
+    queryDays: (year, from, to, opts) => {
+      for (const m of monthsBetween(from.slice(0, 7), to.slice(0, 7))) months.push(m);
+      return base.queryDays(year, from, to, opts);
+    },
+  };
+  return { watched, months };
+}
+
+/** The same store with no pack ever found: the DAY rows answer everything. */
+const packless = (base: Store): Store => ({ ...base, queryDayPacks: async () => [] });
+
+const spec: RangeSpec = { tz: "America/New_York", range: "all" };
+
+before(async () => {
+  const client = createDocumentClient({ region: "us-east-1", endpoint: await dynamoEndpoint() });
+  const tableName = uniqueTableName("packs");
+  await ensureTable(client, tableName);
+  store = createDynamoStore({ client, tableName });
+  for (const g of generated) await recordListen(store, g.play, g.track);
+});
+
+describe("month packs", () => {
+  test("encoding round-trips the DAY rows' triples", () => {
+    const rows = [
+      {
+        bucket: "Y#2026",
+        dimension: "DAY" as const,
+        id: "2026-01-02",
+        plays: 3,
+        skips: 0,
+        listened_ms: 9,
+        slots: [0, 1, 3, 95, 2, 6],
+      },
+      { bucket: "Y#2026", dimension: "DAY" as const, id: "2026-01-03", plays: 0, skips: 1, listened_ms: 0 },
+    ];
+    assert.deepEqual(decodeDays(encodeDays(rows)), [
+      { day: "2026-01-02", slots: [0, 1, 3, 95, 2, 6] },
+      { day: "2026-01-03", slots: [] },
+    ]);
+  });
+
+  test("closed months are packed once; the reader then reads DAY rows only for the open month", async () => {
+    const months = monthsBetween(
+      generated
+        .map((g) => g.play.listened_at)
+        .sort()[0]
+        ?.slice(0, 7) ?? "",
+      "2026-02",
+    );
+    const played = new Set(generated.map((g) => g.play.listened_at.slice(0, 7)).filter((m) => m < "2026-03"));
+    assert.ok(played.size >= 3, "the history spans several closed months");
+    // Months without a listen have nothing to pack.
+    assert.deepEqual(await packClosedMonths(store, NOW), { months: months.length, packed: played.size });
+    assert.deepEqual(await packClosedMonths(store, NOW), { months: months.length, packed: 0 });
+
+    const { watched, months: read } = watch(store);
+    const fromPacks = await createStatsReader(watched).clock(spec, NOW);
+    // The first month is partial in New York's days (it starts at the first listen's local
+    // midnight), so its days come from DAY rows too; every whole closed month came packed.
+    const wholeClosed = months.slice(1);
+    assert.ok(
+      read.every((m) => !wholeClosed.includes(m)),
+      `DAY rows read for ${read.join(", ")}`,
+    );
+    assert.ok(read.includes("2026-03"));
+
+    const fromRows = await createStatsReader(packless(store)).clock(spec, NOW);
+    assert.deepEqual(fromPacks, fromRows);
+    assert.ok(fromPacks.plays.flat().reduce((a, b) => a + b, 0) > 50);
+  });
+
+  test("a listen recorded later in a packed month makes its pack stale until it is packed again", async () => {
+    const g = generated.find((x) => x.play.listened_at.startsWith("2026-02")) ?? generated[0];
+    assert.ok(g);
+    // A late backfill: Sunday 8 February 2026, 23:10 in New York.
+    const late = playOf(g.track, Date.parse("2026-02-09T04:10:00.000Z"), 200_000, true);
+    const before = await createStatsReader(store).clock(spec, NOW);
+    assert.equal(await recordListen(store, late, g.track), "recorded");
+
+    const { watched, months: read } = watch(store);
+    const after = await createStatsReader(watched).clock(spec, NOW);
+    assert.ok(read.includes("2026-02"), "the stale February pack is not used");
+    assert.equal((after.plays[6]?.[23] ?? 0) - (before.plays[6]?.[23] ?? 0), 1);
+    assert.deepEqual(after, await createStatsReader(packless(store)).clock(spec, NOW));
+
+    assert.equal((await packClosedMonths(store, NOW)).packed, 1);
+    const again = watch(store);
+    assert.deepEqual(await createStatsReader(again.watched).clock(spec, NOW), after);
+    assert.ok(!again.months.includes("2026-02"), "February is packed again");
+  });
+
+  test("timeline and summary agree with and without packs", async () => {
+    const packed = createStatsReader(store);
+    const rows = createStatsReader(packless(store));
+    for (const bucket of ["day", "week", "month"] as const) {
+      assert.deepEqual(await packed.timeline(spec, bucket, NOW), await rows.timeline(spec, bucket, NOW));
+    }
+    assert.deepEqual(await packed.summary(spec, NOW), await rows.summary(spec, NOW));
+  });
+});

@@ -433,7 +433,10 @@ export const routes = {
     summary:
       "Recompute every aggregate and count from the plays (idempotent; large hoards: npm run rebuild-aggregates)",
     tags: ["admin"],
-    responses: { 200: { description: "What the rebuild wrote", schema: rebuildResultSchema } },
+    responses: {
+      200: { description: "What the rebuild wrote", schema: rebuildResultSchema },
+      409: error("An import was interrupted mid-chunk: run it again to finish it, then rebuild"),
+    },
     // One full-table scan and a rewrite of every aggregate: API Gateway's limit, and memory
     // (CPU) to fold the plays quickly.
     timeoutSeconds: 29,

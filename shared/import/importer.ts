@@ -4,7 +4,8 @@ import { registerCatalog } from "../capture/record.ts";
 import type { Play, Track } from "../domain/entities.ts";
 import { countsAsPlay, DEFAULT_TRACKER_OPTIONS } from "../domain/tracker.ts";
 import type { ImportFormat, ImportSummary, SkipReason } from "../http/schemas.ts";
-import type { Store, TrackInfo } from "../store/port.ts";
+import type { BatchEntry, Store, TrackInfo } from "../store/port.ts";
+import { IMPORT_CURSOR_PREFIX } from "../store/table.ts";
 import {
   emptySkips,
   type ImportEntry,
@@ -16,9 +17,8 @@ import {
 
 /**
  * Writes what the parser read, through the same matcher as the recently-played backfill
- * (DESIGN.md: never two records of one real play) and the same play transaction as live
- * capture (`recordListen` / `store.recordPlay`, so every counter and aggregate it maintains
- * moves here too, exactly once).
+ * (DESIGN.md: never two records of one real play), with the same counters and aggregates as
+ * live capture (store.recordPlayBatch applies what recordPlay does, merged per chunk).
  *
  * Matching. The listens are taken in end order, in chunks. For each chunk one Query reads every
  * stored listen that could be the same play (ending within the tolerance of an entry, or
@@ -28,21 +28,19 @@ import {
  * A matched entry writes nothing. Listens this file writes itself never stand in for another
  * entry of the file (a skip and a replay of one track a few seconds apart stay two plays).
  *
- * Idempotent without any bookkeeping: a listen's key is its start and item, both derived from
- * the file alone, so importing again matches (or, at worst, the conditional put refuses) every
- * entry. Resumable on top: a checkpoint (a cursor named `import:<sha256 of the content>`) records
- * after each chunk how far the file got, so a rerun skips finished files without parsing them
- * and resumes an interrupted one at its last chunk.
- *
- * Throughput. A chunk's new listens are written as one batch (`store.recordPlayBatch`): the
- * same counters and aggregates as the play transaction, merged per item, so a thousand listens
- * touch a few thousand items instead of fifteen thousand. A batch is not atomic; it is
- * idempotent instead (each item remembers the last batch applied to it, the plays go last),
- * and the checkpoint names the chunk in flight before it starts, so a rerun replays exactly
- * that chunk under the same batch id and completes it.
+ * Idempotent: a listen's key is its start and item, both derived from the file alone, so
+ * importing again matches (or, at worst, the conditional put refuses) every entry. Resumable: a
+ * checkpoint (a cursor named `import:<sha256 of the content>`) names the chunk in flight before
+ * it is written and records how far the file got after it, so a rerun skips finished files
+ * without parsing them and resumes an interrupted one. Crash-safe: the chunk a crash
+ * interrupted is replayed as it was cut, under the same batch id, with the listens its first
+ * attempt wrote taken as written (listBatchPlays); every part of the batch (each track, each
+ * group of aggregates, the counts) carries a marker item in its transaction, so the replay
+ * applies exactly the parts that were missing.
  */
 
-export const IMPORT_CURSOR_PREFIX = "import:";
+export { IMPORT_CURSOR_PREFIX };
+
 /** A stored listen may have started this long before its end (an item's length; long podcasts). */
 const LONGEST_ITEM_MS = 4 * 3_600_000;
 
@@ -209,7 +207,8 @@ export async function importParsed(
 
   while (done < entries.length) {
     if (opts.signal?.aborted || (opts.deadline !== undefined && performance.now() > opts.deadline)) {
-      await checkpointNow(false);
+      // A chunk still in flight from a crash stays named, to be replayed as it was cut.
+      await checkpointNow(false, pending);
       summary.status = "partial";
       return summary;
     }
@@ -277,9 +276,13 @@ async function importChunk(
   const from = new Date(ms(first.play.ended_at) - tol - longest - ctx.maxPauseMs).toISOString();
   const to = new Date(ms(last.play.ended_at) + tol + 1).toISOString();
   const chunkKeys = new Set(chunk.map((e) => playKey(e.play)));
+  // Replaying a chunk a crash interrupted: the listens its first attempt wrote are this chunk's
+  // own, as they were written (the batch completes them), not listens to match against.
+  const own = replay ? await ctx.store.listBatchPlays(batchId, from, to) : [];
+  const ownByKey = new Map(own.map((p) => [playKey(p), p]));
   const stored = (await playsBetween(ctx.store, from, to)).filter((p) => {
     const k = playKey(p);
-    return !ctx.claimed.has(k) && !(ctx.fileKeys.has(k) && !chunkKeys.has(k));
+    return !ownByKey.has(k) && !ctx.claimed.has(k) && !(ctx.fileKeys.has(k) && !chunkKeys.has(k));
   });
 
   let processed = 0;
@@ -288,7 +291,9 @@ async function importChunk(
 
   // Pass 1: the same item id.
   const byId = matchRecent(
-    chunk.map((e) => ({ track_id: e.play.track_id, played_at: e.play.ended_at, e })),
+    chunk
+      .filter((e) => !ownByKey.has(playKey(e.play)))
+      .map((e) => ({ track_id: e.play.track_id, played_at: e.play.ended_at, e })),
     stored,
     tol,
     opts,
@@ -297,10 +302,8 @@ async function importChunk(
   const left: ImportEntry[] = [];
   for (const m of byId) {
     if (m.stored) {
-      const key = playKey(m.stored);
-      taken.add(key);
-      // Replaying a chunk a crash interrupted: its own listens, already written, were imported.
-      settle(replay && key === playKey(m.entry.e.play) ? "recorded" : "matched", m.entry.e.play);
+      taken.add(playKey(m.stored));
+      settle("matched", m.entry.e.play);
     } else left.push(m.entry.e);
   }
   // Pass 2: what is left, by name.
@@ -326,7 +329,11 @@ async function importChunk(
   for (const k of taken) ctx.claimed.add(k);
 
   const toWrite = left.filter((e) => !nameMatched.has(e));
-  await writeBatch(ctx, batchId, toWrite, settle);
+  const written = chunk.flatMap((e) => {
+    const play = ownByKey.get(playKey(e.play));
+    return play ? [{ e, play }] : [];
+  });
+  await writeBatch(ctx, batchId, toWrite, written, settle);
 }
 
 // ------------------------------------------------------------------------------ writes
@@ -388,15 +395,21 @@ async function writeBatch(
   ctx: ChunkContext,
   batchId: string,
   entries: readonly ImportEntry[],
+  written: readonly { e: ImportEntry; play: Play }[],
   settle: (result: Outcome, play: Play) => void,
 ): Promise<void> {
-  const ids = [...new Set(entries.map((e) => e.play.track_id))];
+  const ids = [...new Set([...entries, ...written.map((w) => w.e)].map((e) => e.play.track_id))];
   const known = new Map<string, Track | null>();
   await pool(ids, ctx.concurrency, async (id) => {
     known.set(id, await knownTrack(ctx, id));
   });
-  const batch: { play: Play; track: TrackInfo }[] = [];
-  const keys = new Set<string>();
+  // The listens an earlier attempt wrote keep the fields they were written with.
+  const batch: BatchEntry[] = written.map(({ e, play }) => ({
+    play,
+    track: finalize(e, known.get(e.play.track_id) ?? null).track,
+    written: true,
+  }));
+  const keys = new Set(batch.map((b) => playKey(b.play)));
   const fresh = new Map<string, TrackInfo>();
   for (const e of entries) {
     const stored = known.get(e.play.track_id) ?? null;
@@ -413,8 +426,9 @@ async function writeBatch(
   }
   // A track new to the hoard registers its artists and album for the metadata sync.
   await pool([...fresh.values()], ctx.concurrency, (track) => registerCatalog(ctx.store, track));
-  await ctx.store.recordPlayBatch(batchId, batch);
+  const result = await ctx.store.recordPlayBatch(batchId, batch);
   // They exist now: the next chunk reads what the hoard holds of them.
   for (const id of fresh.keys()) ctx.session.tracks.delete(id);
-  for (const row of batch) settle("recorded", row.play);
+  for (const play of result.recorded) settle("recorded", play);
+  for (const play of result.duplicates) settle("duplicate", play);
 }

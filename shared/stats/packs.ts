@@ -13,8 +13,9 @@ import { addDays, addMonths } from "./zones.ts";
  * carries its month's TOTAL (plays/skips/listened_ms) as it was when packed, and the reader uses
  * it only while that TOTAL is unchanged — any listen recorded in the month since (backfill,
  * import, a late poll) changes the TOTAL, and the reader reads the month's DAY rows instead until
- * the month is packed again. Packing reads the TOTAL before the DAY rows, both strongly
- * consistent, so a pack never claims a TOTAL its rows do not include.
+ * the month is packed again. Packing reads the TOTAL and then the DAY rows, both strongly
+ * consistent, and packs only when the rows add up to the TOTAL (an import batch moves them in
+ * separate parts), so a pack never claims a TOTAL its rows do not match.
  *
  * Packed by the hourly job, after an import and after a rebuild (`packClosedMonths`).
  */
@@ -99,9 +100,9 @@ export async function readDaySlots(store: Store, days: readonly string[]): Promi
     const unpacked: string[] = [];
     for (const m of whole) {
       const total = totalOf.get(m);
-      if (total === undefined) continue; // nothing was played that month
       const pack = packOf.get(m);
-      if (pack && pack.of === total) slots.push(...decodeDays(pack.days));
+      if (total !== undefined && pack && pack.of === total) slots.push(...decodeDays(pack.days));
+      // No TOTAL: nothing was played, or an import batch wrote the DAY rows before it; the rows say.
       else unpacked.push(...(byMonth.get(m) ?? []));
     }
     return { slots, unpacked };
@@ -140,16 +141,24 @@ export async function packClosedMonths(
     .filter((t) => opts.force || packOf.get(t.bucket.slice(2)) !== totalsFingerprint([t]))
     .map((t) => t.bucket.slice(2));
   let next = 0;
+  let packed = 0;
   const worker = async () => {
-    for (let i = next++; i < stale.length; i = next++) await packMonth(store, stale[i] as string);
+    for (let i = next++; i < stale.length; i = next++)
+      if (await packMonth(store, stale[i] as string)) packed++;
   };
   await Promise.all(Array.from({ length: Math.min(4, stale.length) }, worker));
-  return { months: months.length, packed: stale.length };
+  return { months: months.length, packed };
 }
 
-async function packMonth(store: Store, month: string): Promise<void> {
+/** Packs one month; false when its DAY rows do not add up to its TOTAL right now. */
+async function packMonth(store: Store, month: string): Promise<boolean> {
   const [total] = await store.batchGetAggregates([monthTotalRef(month)], { consistent: true });
-  if (!total) return;
+  if (!total) return false;
   const rows = await store.queryDays(month.slice(0, 4), `${month}-01`, `${month}-31`, { consistent: true });
-  await store.putDayPack({ month, of: totalsFingerprint([total]), days: encodeDays(rows) });
+  // The play transaction moves TOTAL and DAY rows together, an import batch in separate parts:
+  // between two parts they disagree, and a pack taken then would be wrong for good.
+  const fingerprint = totalsFingerprint([total]);
+  if (totalsFingerprint(rows.map((r) => ({ ...r, dimension: "TOTAL" }))) !== fingerprint) return false;
+  await store.putDayPack({ month, of: fingerprint, days: encodeDays(rows) });
+  return true;
 }

@@ -118,7 +118,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 }
 
 /** A bucket plan, with its TOTAL items when checking the plan already fetched them. */
-type Plan = BucketPlan & { totals?: Promise<Aggregate[]> };
+type Plan = BucketPlan & { totals?: () => Promise<Aggregate[]> };
 
 const totalRef = (bucket: string) => ({ bucket, dimension: "TOTAL" as const, id: TOTAL_ID });
 
@@ -160,7 +160,8 @@ export function createStatsReader(store: Store) {
     const plan = planBuckets(r.aggregateWindow);
     if (r.range !== "all") return read(plan);
     const check = store.batchGetAggregates([ALL_BUCKET, ...plan.buckets].map(totalRef));
-    const all = check.then((t) => t.filter((x) => x.bucket === ALL_BUCKET));
+    // Derived only when a statistic asks (an unawaited derived promise would reject unhandled).
+    const all = () => check.then((t) => t.filter((x) => x.bucket === ALL_BUCKET));
     const [totals, fromAll] = await Promise.all([
       check,
       read({ buckets: [ALL_BUCKET], fragments: [], totals: all }),
@@ -168,7 +169,7 @@ export function createStatsReader(store: Store) {
     const years = totals.filter((x) => x.bucket !== ALL_BUCKET);
     const allRows = totals.filter((x) => x.bucket === ALL_BUCKET);
     if (allRows.length === 1 && totalsFingerprint(allRows) === totalsFingerprint(years)) return fromAll;
-    return read({ ...plan, totals: Promise.resolve(years) });
+    return read({ ...plan, totals: async () => years });
   }
 
   /** The plays of the plan's edge fragments (each shorter than a day). */
@@ -179,7 +180,7 @@ export function createStatsReader(store: Store) {
   async function totalsOf(plan: Plan | null, fragments: Promise<Play[]>): Promise<Totals> {
     if (!plan) return mergeTotals([], []);
     const [rows, plays] = await Promise.all([
-      plan.totals ?? store.batchGetAggregates(plan.buckets.map(totalRef)),
+      plan.totals ? plan.totals() : store.batchGetAggregates(plan.buckets.map(totalRef)),
       fragments,
     ]);
     return mergeTotals(rows, plays);

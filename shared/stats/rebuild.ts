@@ -1,5 +1,6 @@
 import type { Track } from "../domain/entities.ts";
 import type { Store, StoreCounts } from "../store/port.ts";
+import { IMPORT_CURSOR_PREFIX } from "../store/table.ts";
 import { type AlbumDetails, createAggregateFold } from "./aggregates.ts";
 import { packClosedMonths } from "./packs.ts";
 
@@ -50,6 +51,7 @@ export async function rebuildAggregates(
   const albums = await loadAlbumDetails(store);
   const fold = createAggregateFold();
   const existing = new Set<string>();
+  const interrupted: string[] = [];
   const counts: StoreCounts = { plays: 0, counted_plays: 0, tracks: 0, artists: 0, albums: 0 };
   await store.scanForRebuild((item) => {
     switch (item.type) {
@@ -70,10 +72,20 @@ export async function rebuildAggregates(
       case "album":
         counts.albums += 1;
         break;
+      case "cursor":
+        if (importInterrupted(item.name, item.value)) interrupted.push(item.name);
+        break;
       default:
         break;
     }
   }, opts.segments);
+  if (interrupted.length > 0) {
+    // Its plays are written but not all its counters: a rebuild now would count the plays, and
+    // the import's rerun would then add the missing parts a second time.
+    throw new RebuildRefused(
+      `an import was interrupted in the middle of a chunk (${interrupted.length} file${interrupted.length > 1 ? "s" : ""}); run the same import again to finish it, then rebuild`,
+    );
+  }
   const records = fold.items();
   for (const r of records) existing.delete(JSON.stringify([r.pk, r.sk]));
   const stale = [...existing].map((k) => {
@@ -96,6 +108,20 @@ export async function rebuildAggregates(
     months_packed: packed.packed,
     took_ms: Math.round(now() - started),
   };
+}
+
+export class RebuildRefused extends Error {
+  override name = "RebuildRefused";
+}
+
+/** An import checkpoint naming a chunk in flight (shared/import/importer.ts). */
+function importInterrupted(cursor: string, value: string): boolean {
+  if (!cursor.startsWith(IMPORT_CURSOR_PREFIX)) return false;
+  try {
+    return (JSON.parse(value) as { pending?: unknown }).pending !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 export const JOB_REBUILD = "rebuild-aggregates";

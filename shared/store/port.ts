@@ -33,6 +33,13 @@ export interface DayPackRecord {
   days: string;
 }
 
+/** One listen of an import batch; `written` when an earlier attempt of the batch stored it. */
+export interface BatchEntry {
+  play: Play;
+  track: TrackInfo;
+  written?: boolean;
+}
+
 export interface Store {
   ping(): Promise<void>;
 
@@ -46,16 +53,20 @@ export interface Store {
    */
   recordPlay(play: Play, track: TrackInfo): Promise<RecordPlayResult>;
   /**
-   * Records plays known to be absent (an import chunk, after matching) with the same counters
-   * and aggregates as recordPlay, merged per item: a chunk of a thousand plays touches a few
-   * thousand items instead of fifteen thousand. Each touched item keeps `batchId` and refuses it
-   * a second time, and the plays are written last, so running a batch again after a crash
-   * completes it without counting anything twice. Not atomic: run one batch at a time per id.
+   * Records an import chunk's new listens with the same counters and aggregates as recordPlay,
+   * merged per item (a thousand listens touch a few thousand items, not fifteen thousand). In
+   * four steps, each part of which is applied exactly once per `batchId` by a marker item in its
+   * transaction: the plays (each only if absent, noting the batch), each track, the aggregates in
+   * parts cut from the batch's plays alone, the counts. Running a batch again after a crash, with
+   * the plays an earlier attempt wrote passed as `written` (listBatchPlays), completes it and
+   * counts nothing twice. Plays someone else wrote meanwhile come back as `duplicates`.
    */
   recordPlayBatch(
     batchId: string,
-    entries: readonly { play: Play; track: TrackInfo }[],
-  ): Promise<{ plays: number; new_tracks: number }>;
+    entries: readonly BatchEntry[],
+  ): Promise<{ recorded: Play[]; duplicates: Play[]; new_tracks: number }>;
+  /** The plays a batch wrote with listened_at in [from, to]. */
+  listBatchPlays(batchId: string, from: string, to: string): Promise<Play[]>;
   listPlays(q: { from?: string; to?: string; limit: number; cursor?: string }): Promise<Page<Play>>;
   newestPlay(): Promise<Play | null>;
 
@@ -159,4 +170,5 @@ export interface StoreCounts {
 export type ScannedItem =
   | { type: "play"; play: Play }
   | { type: "aggregate"; key: { pk: string; sk: string } }
+  | { type: "cursor"; name: string; value: string }
   | { type: "track" | "artist" | "album" | "other"; key: { pk: string; sk: string } };

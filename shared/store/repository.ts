@@ -10,7 +10,6 @@ import {
   ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
-  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
 import {
@@ -33,8 +32,10 @@ import type {
 } from "./port.ts";
 import { indexes, keys, TTL_ATTRIBUTE } from "./table.ts";
 
-/** The batch id recordPlayBatch leaves on every item it updates (its idempotence marker). */
-const IMPORT_MARK = "imp";
+/** The batch a play was written by (recordPlayBatch): internal, never part of the document. */
+const BATCH_ATTR = "import_batch";
+/** Batch markers outlive any sensible rerun of an interrupted import, then expire. */
+const BATCH_MARKER_TTL_S = 30 * 86_400;
 
 const KEY_ATTRS = new Set([
   "pk",
@@ -45,8 +46,7 @@ const KEY_ATTRS = new Set([
   "entity",
   "version",
   TTL_ATTRIBUTE,
-  IMPORT_MARK,
-  "created_by",
+  BATCH_ATTR,
 ]);
 
 /** Drops the storage keys so callers see only the document. */
@@ -147,22 +147,8 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     return (out.Items ?? []).map((i) => String(i.gsi1sk));
   };
 
-  /**
-   * A bulk write's idempotence marker (recordPlayBatch): the update sets `imp` to its batch id
-   * and applies only if the item does not hold that id already.
-   */
-  function mark(batchId: string | undefined, names: Record<string, string>, values: Record<string, unknown>) {
-    if (batchId === undefined) return { set: [] as string[], condition: {} };
-    names["#imp"] = IMPORT_MARK;
-    values[":imp"] = batchId;
-    return {
-      set: ["#imp = :imp"],
-      condition: { ConditionExpression: "attribute_not_exists(#imp) OR #imp <> :imp" },
-    };
-  }
-
   /** One aggregate delta (shared/stats/aggregates.ts) as a transaction Update. */
-  function deltaUpdate(d: AggregateDelta, batchId?: string) {
+  function deltaUpdate(d: AggregateDelta) {
     // Attribute names go through placeholders: `name` is a DynamoDB reserved word.
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -177,8 +163,6 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       values[`:a${i}`] = v;
       return `#a${i} :a${i}`;
     });
-    const marked = mark(batchId, names, values);
-    sets.push(...marked.set);
     return {
       Update: {
         TableName,
@@ -186,7 +170,6 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
         UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(", ")} ` : ""}ADD ${adds.join(", ")}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
-        ...marked.condition,
       },
     };
   }
@@ -200,7 +183,6 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     version: number,
     span: { first: string; last: string },
     add: { listen_count: number; skip_count: number; listened_ms_total: number },
-    batchId?: string,
   ) {
     const names: Record<string, string> = { "#name": "name" };
     const values: Record<string, unknown> = {
@@ -222,9 +204,6 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       ":s": add.skip_count,
       ":ms": add.listened_ms_total,
     };
-    const marked = mark(batchId, names, values);
-    // A track a batch creates remembers it: a rerun of that batch still counts it as new.
-    if (batchId !== undefined && version === 0) marked.set.push("created_by = :imp");
     return {
       Update: {
         TableName,
@@ -233,51 +212,71 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
         UpdateExpression:
           "SET entity = :e, track_id = :id, kind = :kind, #name = :name, uri = :uri, artists = :artists, " +
           "album = :album, duration_ms = :dur, explicit = :explicit, first_listened = :first, " +
-          "last_listened = :last, gsi1pk = :tracks, gsi1sk = :last, gsi2pk = :tracks, version = :nv" +
-          marked.set.map((x) => `, ${x}`).join("") +
-          " ADD listen_count :c, skip_count :s, listened_ms_total :ms",
+          "last_listened = :last, gsi1pk = :tracks, gsi1sk = :last, gsi2pk = :tracks, version = :nv " +
+          "ADD listen_count :c, skip_count :s, listened_ms_total :ms",
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       },
     };
   }
 
-  function countsUpdate(add: Partial<StoreCounts>, batchId?: string) {
+  function countsUpdate(add: Partial<StoreCounts>) {
     const entries = Object.entries(add);
-    const names = Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k]));
-    const values: Record<string, unknown> = Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v]));
-    const marked = mark(batchId, names, values);
     return {
       Update: {
         TableName,
         Key: keys.counts,
-        UpdateExpression:
-          (marked.set.length > 0 ? `SET ${marked.set.join(", ")} ` : "") +
-          `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(", ")}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ...marked.condition,
+        UpdateExpression: `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(", ")}`,
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v])),
       },
     };
   }
 
-  /** Sends a marked update; a refused condition means this batch already applied it. */
-  async function sendMarked(input: {
-    Update: Omit<UpdateCommandInput, "TableName"> & { TableName: string };
-  }) {
-    try {
-      await client.send(new UpdateCommand(input.Update));
-    } catch (err) {
-      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+  // --------------------------------------------------------------- batches (imports)
+
+  /** The marker of one part of a batch: its Put refuses a second application of that part. */
+  function markerPut(batchId: string, part: string, extra: Record<string, unknown> = {}) {
+    return {
+      Put: {
+        TableName,
+        Item: {
+          ...keys.batchMarker(batchId, part),
+          entity: "batch-marker",
+          ...extra,
+          [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + BATCH_MARKER_TTL_S,
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    };
+  }
+
+  /**
+   * Runs one part of a batch once: its marker and its writes in one transaction. False when the
+   * marker was there already (an earlier attempt applied the part).
+   */
+  async function applyPart(batchId: string, part: string, writes: readonly object[]): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.send(
+          new TransactWriteCommand({ TransactItems: [markerPut(batchId, part), ...writes] as never }),
+        );
+        return true;
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        const reasons = err.CancellationReasons ?? [];
+        if (reasons[0]?.Code === "ConditionalCheckFailed") return false;
+        if (attempt >= MAX_TRACK_RETRIES || !reasons.some((r) => r.Code === "TransactionConflict")) throw err;
+        await backoff(attempt);
+      }
     }
   }
 
-  /** One track's share of a batch, under the optimistic lock; true when the batch created it. */
-  async function applyTrackBatch(
-    batchId: string,
-    track: TrackInfo,
-    plays: readonly Play[],
-  ): Promise<boolean> {
+  /**
+   * One track's share of a batch: its marker (noting whether the batch created the track) and
+   * its update under the optimistic lock, in one transaction. True when this batch created it.
+   */
+  async function applyTrackPart(batchId: string, track: TrackInfo, plays: readonly Play[]): Promise<boolean> {
     const counted = plays.filter((p) => p.counted);
     const add = {
       listen_count: counted.length,
@@ -285,14 +284,12 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       listened_ms_total: counted.reduce((n, p) => n + p.listened_ms, 0),
     };
     const starts = plays.map((p) => p.listened_at).sort();
+    const part = `T#${track.track_id}`;
     for (let attempt = 0; attempt < MAX_TRACK_RETRIES; attempt++) {
       const current = await client.send(
         new GetCommand({ TableName, Key: keys.track(track.track_id), ConsistentRead: true }),
       );
-      const item = current.Item as
-        | (Track & { version?: number; imp?: string; created_by?: string })
-        | undefined;
-      if (item?.imp === batchId) return item.created_by === batchId;
+      const item = current.Item as (Track & { version?: number }) | undefined;
       const version = item?.version ?? 0;
       const first = [item?.first_listened, starts[0]].filter((x): x is string => !!x).sort()[0] as string;
       const last = [item?.last_listened, starts.at(-1)]
@@ -301,11 +298,25 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
         .at(-1) as string;
       try {
         await client.send(
-          new UpdateCommand(trackUpdate(track, version, { first, last }, add, batchId).Update),
+          new TransactWriteCommand({
+            TransactItems: [
+              markerPut(batchId, part, { created: version === 0 }),
+              trackUpdate(track, version, { first, last }, add),
+            ],
+          }),
         );
         return version === 0;
       } catch (err) {
-        if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        const reasons = err.CancellationReasons ?? [];
+        if (reasons[0]?.Code === "ConditionalCheckFailed") {
+          // Applied by an earlier attempt, which noted whether it created the track.
+          const marker = await get<{ created?: boolean }>(keys.batchMarker(batchId, part), true);
+          return marker?.created === true;
+        }
+        if (!reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")) {
+          throw err;
+        }
         await backoff(attempt);
       }
     }
@@ -519,38 +530,111 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     },
 
     async recordPlayBatch(batchId, entries) {
-      if (entries.length === 0) return { plays: 0, new_tracks: 0 };
-      const fold = createAggregateFold();
+      // 1. The plays, each only if absent, each noting its batch: what a rerun finds written.
+      const refusedKeys = new Set<string>();
+      const fresh = entries.filter((e) => !e.written);
+      await mapLimit(chunks(fresh, MAX_TRANSACTION_ITEMS), 4, async (group) => {
+        let pending = group;
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          try {
+            await client.send(
+              new TransactWriteCommand({
+                TransactItems: pending.map(({ play }) => ({
+                  Put: {
+                    TableName,
+                    Item: {
+                      ...keys.play(play.listened_at, play.track_id),
+                      entity: "play",
+                      ...play,
+                      [BATCH_ATTR]: batchId,
+                    },
+                    ConditionExpression: "attribute_not_exists(pk)",
+                  },
+                })),
+              }),
+            );
+            return;
+          } catch (err) {
+            if (!(err instanceof TransactionCanceledException)) throw err;
+            const reasons = err.CancellationReasons ?? [];
+            const taken = new Set(
+              reasons.flatMap((r, i) => (r.Code === "ConditionalCheckFailed" ? [i] : [])),
+            );
+            if (taken.size > 0) {
+              // Written meanwhile by someone else (another import, live capture): theirs.
+              for (const i of taken) {
+                const e = pending[i];
+                if (e) refusedKeys.add(keys.play(e.play.listened_at, e.play.track_id).sk);
+              }
+              pending = pending.filter((_, i) => !taken.has(i));
+              continue;
+            }
+            if (attempt >= MAX_TRACK_RETRIES || !reasons.some((r) => r.Code === "TransactionConflict"))
+              throw err;
+            await backoff(attempt);
+          }
+        }
+      });
+      const keyOf = (p: Play) => keys.play(p.listened_at, p.track_id).sk;
+      const batch = entries.filter((e) => !refusedKeys.has(keyOf(e.play)));
+      const duplicates = entries.filter((e) => refusedKeys.has(keyOf(e.play))).map((e) => e.play);
+
+      // 2. Each track once per batch.
       const byTrack = new Map<string, { track: TrackInfo; plays: Play[] }>();
-      for (const { play, track } of entries) {
+      const fold = createAggregateFold();
+      for (const { play, track } of batch) {
         fold.add(play, track.album);
         const group = byTrack.get(track.track_id);
         if (group) group.plays.push(play);
         else byTrack.set(track.track_id, { track, plays: [play] });
       }
-      // Counters first, each item once per batch; the plays last, so a rerun after a crash finds
-      // the same plays unwritten (or, past this point, already matched) and completes the rest.
-      const created = await mapLimit([...byTrack.values()], 16, (g) =>
-        applyTrackBatch(batchId, g.track, g.plays),
+      const created = await mapLimit([...byTrack.values()], 8, (g) =>
+        applyTrackPart(batchId, g.track, g.plays),
       );
-      await mapLimit(fold.deltas(), 24, (d) => sendMarked(deltaUpdate(d, batchId)));
-      const newTracks = created.filter(Boolean).length;
-      await sendMarked(
-        countsUpdate(
-          {
-            plays: entries.length,
-            counted_plays: entries.filter((e) => e.play.counted).length,
-            tracks: newTracks,
-          },
+
+      // 3. The aggregates, merged per item, in parts that depend only on the batch's plays (so a
+      //    rerun cuts the same parts and skips the ones already applied).
+      const deltas = fold.deltas().sort((x, y) => {
+        const kx = `${x.bucket}|${x.dimension}|${x.id}`;
+        const ky = `${y.bucket}|${y.dimension}|${y.id}`;
+        return kx < ky ? -1 : kx > ky ? 1 : 0;
+      });
+      const parts = chunks(deltas, MAX_TRANSACTION_ITEMS - 1);
+      await mapLimit([...parts.entries()], 4, ([n, part]) =>
+        applyPart(
           batchId,
+          `A#${n}`,
+          part.map((d) => deltaUpdate(d)),
         ),
       );
-      await batchWrite(
-        entries.map(({ play }) => ({
-          PutRequest: { Item: { ...keys.play(play.listened_at, play.track_id), entity: "play", ...play } },
-        })),
-      );
-      return { plays: entries.length, new_tracks: newTracks };
+
+      // 4. The counts.
+      const newTracks = created.filter(Boolean).length;
+      if (batch.length > 0) {
+        await applyPart(batchId, "COUNTS", [
+          countsUpdate({
+            plays: batch.length,
+            counted_plays: batch.filter((e) => e.play.counted).length,
+            tracks: newTracks,
+          }),
+        ]);
+      }
+      return { recorded: batch.map((e) => e.play), duplicates, new_tracks: newTracks };
+    },
+
+    async listBatchPlays(batchId, from, to) {
+      const items = await queryAll({
+        KeyConditionExpression: "pk = :p AND sk BETWEEN :a AND :b",
+        FilterExpression: "#batch = :batch",
+        ExpressionAttributeNames: { "#batch": BATCH_ATTR },
+        ExpressionAttributeValues: {
+          ":p": keys.playsPartition,
+          ":a": from,
+          ":b": `${to}\uffff`,
+          ":batch": batchId,
+        },
+      });
+      return items.map((i) => doc<Play>(i));
     },
 
     listPlays({ from, to, limit, cursor }) {
@@ -777,6 +861,8 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
               let scanned: ScannedItem;
               if (key.pk === keys.playsPartition) scanned = { type: "play", play: doc<Play>(item) };
               else if (key.pk.startsWith("AGG#")) scanned = { type: "aggregate", key };
+              else if (item.entity === "cursor")
+                scanned = { type: "cursor", name: key.pk.slice("CURSOR#".length), value: String(item.value) };
               else if (item.entity === "track" || item.entity === "artist" || item.entity === "album")
                 scanned = { type: item.entity, key };
               else scanned = { type: "other", key };

@@ -15,6 +15,8 @@
  *   day pack      PACK#<yyyy>            <yyyy-mm>                  a closed month's DAY rows in one item
  *                                                                   (shared/stats/packs.ts; derived, rebuilt)
  *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
+ *   batch marker  BATCH#<batch id>       T#<track> | A#<n> | COUNTS   a part of an import batch applied once
+ *                                                                   (recordPlayBatch); TTL 30 days
  *   play overflow PLAYX                  <play sk>#<n>              marker: artists beyond one transaction
  *   spotify link  LINK#SPOTIFY           META
  *   job run       JOB#<job>              <started_at>               TTL: expires_at (epoch seconds)
@@ -22,7 +24,8 @@
  *
  * Access patterns (one named function each in repository.ts):
  *   getTrack(id) · listTracksByCount(limit, cursor) · listTracksByLastListened(limit, cursor)
- *   recordPlay(play) — play + track counters + D/M/Y aggregates + counts in one transaction
+ *   recordPlay(play) — play + track counters + D/M/Y/ALL aggregates + counts in one transaction
+ *   recordPlayBatch(id, plays) · listBatchPlays(id, from, to) — imports, idempotent per part
  *   listPlays(from, to, limit, cursor) — newest first · newestPlay() · oldestPlay(from)
  *   putArtistIfAbsent / getArtist / batchGetArtists / listUnsyncedArtists / saveArtistMetadata
  *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata   (both count new items)
@@ -51,6 +54,7 @@ export const keys = {
   dayPacks: (year: string) => `PACK#${year}`,
   dayPack: (month: string) => ({ pk: `PACK#${month.slice(0, 4)}`, sk: month }),
   counts: { pk: "META#COUNTS", sk: "META" },
+  batchMarker: (batchId: string, part: string) => ({ pk: `BATCH#${batchId}`, sk: part }),
   playOverflow: (playSk: string, n: number) => ({ pk: "PLAYX", sk: `${playSk}#${n}` }),
   spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },
   jobRun: (job: string, startedAt: string) => ({ pk: `JOB#${job}`, sk: startedAt }),
@@ -66,6 +70,9 @@ export const indexes = {
 } as const;
 
 export const TTL_ATTRIBUTE = "expires_at";
+
+/** Cursor names of import checkpoints: `import:<sha256 of the file>` (shared/import/importer.ts). */
+export const IMPORT_CURSOR_PREFIX = "import:";
 
 /** The table definition both the CDK stack and the local runtime create. */
 export const tableDefinition = {

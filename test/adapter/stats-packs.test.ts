@@ -83,7 +83,8 @@ describe("month packs", () => {
     const fromPacks = await createStatsReader(watched).clock(spec, NOW);
     // The first month is partial in New York's days (it starts at the first listen's local
     // midnight), so its days come from DAY rows too; every whole closed month came packed.
-    const wholeClosed = months.slice(1);
+    // (Months without a listen have no TOTAL to vouch for a pack: their rows are asked, and are none.)
+    const wholeClosed = months.slice(1).filter((m) => played.has(m));
     assert.ok(
       read.every((m) => !wholeClosed.includes(m)),
       `DAY rows read for ${read.join(", ")}`,
@@ -113,6 +114,47 @@ describe("month packs", () => {
     const again = watch(store);
     assert.deepEqual(await createStatsReader(again.watched).clock(spec, NOW), after);
     assert.ok(!again.months.includes("2026-02"), "February is packed again");
+  });
+
+  test("a month whose DAY rows do not add up to its TOTAL is not packed (an import batch between parts)", async () => {
+    const [total] = await store.batchGetAggregates([{ bucket: "M#2026-01", dimension: "TOTAL", id: "all" }]);
+    assert.ok(total);
+    const { bucket: _b, dimension: _d, id: _i, ...fields } = total;
+    const put = (plays: number) =>
+      store.putAggregateRecords([{ pk: "AGG#M#2026-01", sk: "TOTAL#all", ...fields, plays }]);
+    await put(total.plays + 1);
+    try {
+      assert.equal((await packClosedMonths(store, NOW)).packed, 0);
+      const { watched, months: read } = watch(store);
+      await createStatsReader(watched).clock(spec, NOW);
+      assert.ok(read.includes("2026-01"), "January is read from its DAY rows");
+    } finally {
+      await put(total.plays);
+    }
+    const { watched, months: read } = watch(store);
+    await createStatsReader(watched).clock(spec, NOW);
+    assert.ok(!read.includes("2026-01"), "the old pack holds again");
+  });
+
+  test("a failed read fails the statistic, and leaves no rejection unhandled", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const failing: Store = {
+        ...store,
+        batchGetAggregates: async () => {
+          throw new Error("throttled");
+        },
+      };
+      const reader = createStatsReader(failing);
+      await assert.rejects(reader.top("artists", spec, "plays", 5, NOW), /throttled/);
+      await assert.rejects(reader.topGenres(spec, "plays", 5, NOW), /throttled/);
+      await new Promise((ok) => setTimeout(ok, 50));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
   });
 
   test("timeline and summary agree with and without packs", async () => {

@@ -423,9 +423,9 @@ test("all-time statistics read the ALL bucket, and the year buckets when ALL dis
   const buckets: string[] = [];
   const watched: Store = {
     ...store,
-    queryAggregates: (bucket, dimension) => {
+    queryAggregates: (bucket, dimension, opts) => {
       buckets.push(bucket);
-      return store.queryAggregates(bucket, dimension);
+      return store.queryAggregates(bucket, dimension, opts);
     },
   };
   const spy = createStatsReader(watched);

@@ -12,7 +12,7 @@ import type { ImportSummary } from "#shared/http/schemas.ts";
 import { contentHash, IMPORT_CURSOR_PREFIX, importContent } from "#shared/import/importer.ts";
 import { ImportFileError, parseImportFile } from "#shared/import/parse.ts";
 import { bucketsOf } from "#shared/stats/aggregates.ts";
-import { rebuildAggregates } from "#shared/stats/rebuild.ts";
+import { RebuildRefused, rebuildAggregates } from "#shared/stats/rebuild.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store, TrackInfo } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
@@ -331,43 +331,82 @@ describe("importing Spotify's Extended export", () => {
 });
 
 describe("a crash in the middle of a chunk", () => {
-  /** A store on `tableName` whose client throws on the nth command of one kind, once. */
-  function crashingStore(tableName: string, endpoint: string, command: string, nth: number) {
+  /**
+   * A store on `tableName` whose client throws on its nth transaction, once, and names every
+   * transaction it sends: "plays", or the batch part its marker names ("T#<track>", "A#<n>",
+   * "COUNTS"), with the batch ("<hash>:<from>-<to>").
+   */
+  function crashingStore(tableName: string, endpoint: string, nth: number) {
     const client = createDocumentClient({ region: "us-east-1", endpoint });
-    let seen = 0;
+    const sent: { part: string; batch: string }[] = [];
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === command && ++seen === nth) throw new Error("injected crash");
+        if (context.commandName === "TransactWriteItemsCommand") {
+          const first = (args.input as { TransactItems: { Put?: { Item: Record<string, unknown> } }[] })
+            .TransactItems[0]?.Put?.Item;
+          const marker = String(first?.pk ?? "").startsWith("BATCH#");
+          sent.push({
+            part: marker ? String(first?.sk) : "plays",
+            batch: marker ? String(first?.pk).slice(6) : String(first?.import_batch ?? ""),
+          });
+          if (sent.length === nth) throw new Error("injected crash");
+        }
         return next(args);
       },
       { step: "initialize", name: "injectCrash" },
     );
-    return { store: createDynamoStore({ client, tableName }), crashed: () => seen >= nth };
+    return { store: createDynamoStore({ client, tableName }), crashed: () => sent.length >= nth, sent };
   }
 
-  /** The counts and every aggregate item of the plays' buckets (markers are not part of them). */
+  /** The counts, the track counters and every aggregate item of the plays' buckets. */
   async function counters(store: Store) {
     const buckets = new Set((await allPlays(store)).flatMap((p) => bucketsOf(p.listened_at)));
     const out = [JSON.stringify(await store.getCounts())];
     for (const b of buckets) for (const a of await store.queryAggregates(b)) out.push(JSON.stringify(a));
+    for (const t of (await store.listTracksByCount(1000)).items) {
+      const { track_id, listen_count, skip_count, listened_ms_total, first_listened, last_listened } = t;
+      out.push(
+        JSON.stringify({
+          track_id,
+          listen_count,
+          skip_count,
+          listened_ms_total,
+          first_listened,
+          last_listened,
+        }),
+      );
+    }
     return out.sort();
   }
 
-  for (const [where, command, nth] of [
-    ["while the counters are updated", "UpdateItemCommand", 40],
-    ["while the plays are written", "BatchWriteItemCommand", 2],
-  ] as const) {
-    test(`${where}: the rerun replays that chunk, and nothing is counted twice`, async () => {
+  // A chunk is a few dozen transactions: its plays, each track, the aggregate parts, the counts.
+  // Each case crashes the second chunk at one of them (found in an uninterrupted run).
+  const CRASH_AT: [string, (part: string) => boolean][] = [
+    ["its plays", (part) => part === "plays"],
+    ["its second track", (part) => part.startsWith("T#")],
+    ["its second aggregate part", (part) => part.startsWith("A#")],
+    ["its counts", (part) => part === "COUNTS"],
+  ];
+  for (const [where, isPart] of CRASH_AT) {
+    test(`a crash at ${where}: the rerun replays that chunk, and nothing is counted twice`, async () => {
       const rows = generatedExport(90, { tracks: 12, start: T0 });
       const text = JSON.stringify(rows);
-      const { store: reference } = await freshStore();
-      const whole = await importContent(reference, FILE, text, { chunkSize: 30 });
-
       const endpoint = await dynamoEndpoint();
+      const ref = await freshStore();
+      const recording = crashingStore(ref.tableName, endpoint, Number.POSITIVE_INFINITY);
+      const reference = recording.store;
+      const whole = await importContent(reference, FILE, text, { chunkSize: 30 });
+      const second = recording.sent.filter((x) => x.batch.endsWith(":30-60"));
+      const hits = second.filter((x) => isPart(x.part));
+      const target = hits[Math.min(1, hits.length - 1)];
+      assert.ok(target, `the second chunk sent ${where}`);
+      const nth = recording.sent.indexOf(target) + 1;
+
       const { store, tableName } = await freshStore();
-      const flaky = crashingStore(tableName, endpoint, command, nth);
+      const flaky = crashingStore(tableName, endpoint, nth);
       await assert.rejects(importContent(flaky.store, FILE, text, { chunkSize: 30 }), /injected crash/);
       assert.ok(flaky.crashed());
+      await assert.rejects(rebuildAggregates(store), RebuildRefused, "no rebuild over a half-written chunk");
       const rest = await importContent(store, FILE, text, { chunkSize: 30 });
       assert.equal(rest.status, "imported");
       assert.deepEqual({ ...rest, resumed_from: null }, whole);
@@ -381,6 +420,35 @@ describe("a crash in the middle of a chunk", () => {
       assert.deepEqual(await counters(reference), await counters(store));
     });
   }
+
+  test("another import between the crash and the rerun: still nothing counted twice", async () => {
+    const a = JSON.stringify(generatedExport(60, { tracks: 8, start: T0, seed: 1 }));
+    const b = JSON.stringify(generatedExport(60, { tracks: 8, start: T0 + 40 * 60_000, seed: 2 }));
+    const { store: reference } = await freshStore();
+    await importContent(reference, "Streaming_History_Audio_a.json", a, { chunkSize: 30 });
+    await importContent(reference, "Streaming_History_Audio_b.json", b, { chunkSize: 30 });
+
+    const endpoint = await dynamoEndpoint();
+    const { store, tableName } = await freshStore();
+    const flaky = crashingStore(tableName, endpoint, 13);
+    await assert.rejects(importContent(flaky.store, "Streaming_History_Audio_a.json", a, { chunkSize: 30 }));
+    await importContent(store, "Streaming_History_Audio_b.json", b, { chunkSize: 30 });
+    await importContent(store, "Streaming_History_Audio_a.json", a, { chunkSize: 30 });
+
+    const key = (p: Play) => `${p.listened_at}#${p.track_id}`;
+    assert.deepEqual((await allPlays(store)).map(key).sort(), (await allPlays(reference)).map(key).sort());
+    // Aggregates hold sums only (display fields may come from either file's last write).
+    const sums = async (st: Store) =>
+      (await counters(st)).map((line) => {
+        const { plays, skips, listened_ms, bucket, dimension, id } = JSON.parse(line) as Record<
+          string,
+          unknown
+        >;
+        return JSON.stringify({ bucket, dimension, id, plays, skips, listened_ms });
+      });
+    assert.deepEqual((await sums(store)).sort(), (await sums(reference)).sort());
+    assert.deepEqual(await store.getCounts(), await reference.getCounts());
+  });
 });
 
 // ------------------------------------------------------------------------------ HTTP

@@ -34,7 +34,7 @@ import {
  * it is written and records how far the file got after it, so a rerun skips finished files
  * without parsing them and resumes an interrupted one. Crash-safe: the chunk a crash
  * interrupted is replayed as it was cut, under the same batch id, with the listens its first
- * attempt wrote taken as written (listBatchPlays); every part of the batch (each track, each
+ * attempt wrote taken as written (listBatchPlays); every part of the batch (each group of tracks, each
  * group of aggregates, the counts) carries a marker item in its transaction, so the replay
  * applies exactly the parts that were missing.
  */

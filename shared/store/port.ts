@@ -56,7 +56,7 @@ export interface Store {
    * Records an import chunk's new listens with the same counters and aggregates as recordPlay,
    * merged per item (a thousand listens touch a few thousand items, not fifteen thousand). In
    * four steps, each part of which is applied exactly once per `batchId` by a marker item in its
-   * transaction: the plays (each only if absent, noting the batch), each track, the aggregates in
+   * transaction: the plays (each only if absent, noting the batch), the tracks in groups, the aggregates in
    * parts cut from the batch's plays alone, the counts. Running a batch again after a crash, with
    * the plays an earlier attempt wrote passed as `written` (listBatchPlays), completes it and
    * counts nothing twice. Plays someone else wrote meanwhile come back as `duplicates`.

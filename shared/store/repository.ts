@@ -273,47 +273,57 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
   }
 
   /**
-   * One track's share of a batch: its marker (noting whether the batch created the track) and
-   * its update under the optimistic lock, in one transaction. True when this batch created it.
+   * A group of tracks' shares of a batch: their updates under the optimistic lock and the group's
+   * marker (listing the tracks the batch created) in one transaction. Returns the ids created.
    */
-  async function applyTrackPart(batchId: string, track: TrackInfo, plays: readonly Play[]): Promise<boolean> {
-    const counted = plays.filter((p) => p.counted);
-    const add = {
-      listen_count: counted.length,
-      skip_count: plays.length - counted.length,
-      listened_ms_total: counted.reduce((n, p) => n + p.listened_ms, 0),
-    };
-    const starts = plays.map((p) => p.listened_at).sort();
-    const part = `T#${track.track_id}`;
+  async function applyTrackGroup(
+    batchId: string,
+    part: string,
+    group: readonly { track: TrackInfo; plays: readonly Play[] }[],
+  ): Promise<string[]> {
     for (let attempt = 0; attempt < MAX_TRACK_RETRIES; attempt++) {
-      const current = await client.send(
-        new GetCommand({ TableName, Key: keys.track(track.track_id), ConsistentRead: true }),
+      const current = new Map(
+        (
+          await batchGet(
+            group.map((g) => keys.track(g.track.track_id)),
+            true,
+          )
+        ).map((i) => [String(i.track_id), i as Track & { version?: number }]),
       );
-      const item = current.Item as (Track & { version?: number }) | undefined;
-      const version = item?.version ?? 0;
-      const first = [item?.first_listened, starts[0]].filter((x): x is string => !!x).sort()[0] as string;
-      const last = [item?.last_listened, starts.at(-1)]
-        .filter((x): x is string => !!x)
-        .sort()
-        .at(-1) as string;
+      const created: string[] = [];
+      const updates = group.map(({ track, plays }) => {
+        const item = current.get(track.track_id);
+        const version = item?.version ?? 0;
+        if (version === 0) created.push(track.track_id);
+        const counted = plays.filter((p) => p.counted);
+        const starts = plays.map((p) => p.listened_at).sort();
+        const span = {
+          first: [item?.first_listened, starts[0]].filter((x): x is string => !!x).sort()[0] as string,
+          last: [item?.last_listened, starts.at(-1)]
+            .filter((x): x is string => !!x)
+            .sort()
+            .at(-1) as string,
+        };
+        return trackUpdate(track, version, span, {
+          listen_count: counted.length,
+          skip_count: plays.length - counted.length,
+          listened_ms_total: counted.reduce((n, p) => n + p.listened_ms, 0),
+        });
+      });
       try {
         await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              markerPut(batchId, part, { created: version === 0 }),
-              trackUpdate(track, version, { first, last }, add),
-            ],
-          }),
+          new TransactWriteCommand({ TransactItems: [markerPut(batchId, part, { created }), ...updates] }),
         );
-        return version === 0;
+        return created;
       } catch (err) {
         if (!(err instanceof TransactionCanceledException)) throw err;
         const reasons = err.CancellationReasons ?? [];
         if (reasons[0]?.Code === "ConditionalCheckFailed") {
-          // Applied by an earlier attempt, which noted whether it created the track.
-          const marker = await get<{ created?: boolean }>(keys.batchMarker(batchId, part), true);
-          return marker?.created === true;
+          // Applied by an earlier attempt, which noted the tracks it created.
+          const marker = await get<{ created?: string[] }>(keys.batchMarker(batchId, part), true);
+          return marker?.created ?? [];
         }
+        // A track changed under us (live capture): read the group again.
         if (!reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")) {
           throw err;
         }
@@ -321,7 +331,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       }
     }
     throw new Error(
-      `recordPlayBatch: track ${track.track_id} kept changing under us; giving up after ${MAX_TRACK_RETRIES} tries`,
+      `recordPlayBatch: tracks of ${part} kept changing under us; giving up after ${MAX_TRACK_RETRIES} tries`,
     );
   }
 
@@ -579,7 +589,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       const batch = entries.filter((e) => !refusedKeys.has(keyOf(e.play)));
       const duplicates = entries.filter((e) => refusedKeys.has(keyOf(e.play))).map((e) => e.play);
 
-      // 2. Each track once per batch.
+      // 2. The tracks, in groups cut from the batch's plays alone.
       const byTrack = new Map<string, { track: TrackInfo; plays: Play[] }>();
       const fold = createAggregateFold();
       for (const { play, track } of batch) {
@@ -588,9 +598,15 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
         if (group) group.plays.push(play);
         else byTrack.set(track.track_id, { track, plays: [play] });
       }
-      const created = await mapLimit([...byTrack.values()], 8, (g) =>
-        applyTrackPart(batchId, g.track, g.plays),
+      const trackGroups = chunks(
+        [...byTrack.values()].sort((x, y) => (x.track.track_id < y.track.track_id ? -1 : 1)),
+        MAX_TRANSACTION_ITEMS - 1,
       );
+      const created = (
+        await mapLimit([...trackGroups.entries()], 4, ([n, group]) =>
+          applyTrackGroup(batchId, `T#${n}`, group),
+        )
+      ).flat();
 
       // 3. The aggregates, merged per item, in parts that depend only on the batch's plays (so a
       //    rerun cuts the same parts and skips the ones already applied).
@@ -609,7 +625,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       );
 
       // 4. The counts.
-      const newTracks = created.filter(Boolean).length;
+      const newTracks = created.length;
       if (batch.length > 0) {
         await applyPart(batchId, "COUNTS", [
           countsUpdate({

@@ -15,7 +15,7 @@
  *   day pack      PACK#<yyyy>            <yyyy-mm>                  a closed month's DAY rows in one item
  *                                                                   (shared/stats/packs.ts; derived, rebuilt)
  *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
- *   batch marker  BATCH#<batch id>       T#<track> | A#<n> | COUNTS   a part of an import batch applied once
+ *   batch marker  BATCH#<batch id>       T#<n> | A#<n> | COUNTS       a part of an import batch applied once
  *                                                                   (recordPlayBatch); TTL 30 days
  *   play overflow PLAYX                  <play sk>#<n>              marker: artists beyond one transaction
  *   spotify link  LINK#SPOTIFY           META

@@ -205,6 +205,7 @@ export async function importParsed(
       matched: summary.matched,
     });
 
+  let finished = false;
   while (done < entries.length) {
     if (opts.signal?.aborted || (opts.deadline !== undefined && performance.now() > opts.deadline)) {
       // A chunk still in flight from a crash stays named, to be replayed as it was cut.
@@ -225,9 +226,12 @@ export async function importParsed(
     });
     pending = undefined;
     done = span.to;
-    if (done < entries.length) await checkpointNow(false);
+    finished = done >= entries.length;
+    await checkpointNow(finished);
+    // No checkpoint names the chunk now: its markers have nothing left to guard.
+    await store.forgetBatch(batchId);
   }
-  await checkpointNow(true);
+  if (!finished) await checkpointNow(true);
   report(0);
   return summary;
 }

@@ -34,7 +34,7 @@ import { indexes, keys, TTL_ATTRIBUTE } from "./table.ts";
 
 /** The batch a play was written by (recordPlayBatch): internal, never part of the document. */
 const BATCH_ATTR = "import_batch";
-/** Batch markers outlive any sensible rerun of an interrupted import, then expire. */
+/** Batch markers are deleted when their chunk is done; one a crash left behind expires. */
 const BATCH_MARKER_TTL_S = 30 * 86_400;
 
 const KEY_ATTRS = new Set([
@@ -636,6 +636,15 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
         ]);
       }
       return { recorded: batch.map((e) => e.play), duplicates, new_tracks: newTracks };
+    },
+
+    async forgetBatch(batchId) {
+      const markers = await queryAll({
+        KeyConditionExpression: "pk = :p",
+        ExpressionAttributeValues: { ":p": keys.batchMarker(batchId, "").pk },
+        ProjectionExpression: "pk, sk",
+      });
+      await batchWrite(markers.map((m) => ({ DeleteRequest: { Key: { pk: m.pk, sk: m.sk } } })));
     },
 
     async listBatchPlays(batchId, from, to) {

@@ -410,6 +410,11 @@ describe("a crash in the middle of a chunk", () => {
       const rest = await importContent(store, FILE, text, { chunkSize: 30 });
       assert.equal(rest.status, "imported");
       assert.deepEqual({ ...rest, resumed_from: null }, whole);
+      const markers: string[] = [];
+      await store.scanForRebuild((item) => {
+        if (item.type === "other" && item.key.pk.startsWith("BATCH#")) markers.push(item.key.pk);
+      });
+      assert.deepEqual(markers, [], "finished chunks leave no batch markers");
 
       const key = (p: Play) => `${p.listened_at}#${p.track_id}`;
       assert.deepEqual((await allPlays(store)).map(key), (await allPlays(reference)).map(key));

@@ -65,7 +65,7 @@ export interface Store {
     batchId: string,
     entries: readonly BatchEntry[],
   ): Promise<{ recorded: Play[]; duplicates: Play[]; new_tracks: number }>;
-  /** Deletes a finished batch's markers (once no checkpoint names it; else they expire). */
+  /** Deletes a finished batch's markers (once no checkpoint names it). */
   forgetBatch(batchId: string): Promise<void>;
   /** The plays a batch wrote with listened_at in [from, to]. */
   listBatchPlays(batchId: string, from: string, to: string): Promise<Play[]>;

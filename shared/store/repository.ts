@@ -34,8 +34,6 @@ import { indexes, keys, TTL_ATTRIBUTE } from "./table.ts";
 
 /** The batch a play was written by (recordPlayBatch): internal, never part of the document. */
 const BATCH_ATTR = "import_batch";
-/** Batch markers are deleted when their chunk is done; one a crash left behind expires. */
-const BATCH_MARKER_TTL_S = 30 * 86_400;
 
 const KEY_ATTRS = new Set([
   "pk",
@@ -235,7 +233,11 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
 
   // --------------------------------------------------------------- batches (imports)
 
-  /** The marker of one part of a batch: its Put refuses a second application of that part. */
+  /**
+   * The marker of one part of a batch: its Put refuses a second application of that part. No TTL:
+   * a rerun of a crashed chunk may come any time later; the importer deletes the markers once
+   * the chunk is done (forgetBatch).
+   */
   function markerPut(batchId: string, part: string, extra: Record<string, unknown> = {}) {
     return {
       Put: {
@@ -244,7 +246,6 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
           ...keys.batchMarker(batchId, part),
           entity: "batch-marker",
           ...extra,
-          [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + BATCH_MARKER_TTL_S,
         },
         ConditionExpression: "attribute_not_exists(pk)",
       },

@@ -16,7 +16,7 @@
  *                                                                   (shared/stats/packs.ts; derived, rebuilt)
  *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
  *   batch marker  BATCH#<batch id>       T#<n> | A#<n> | COUNTS       a part of an import batch applied once
- *                                                                   (recordPlayBatch); TTL 30 days
+ *                                                                   (recordPlayBatch); deleted when done
  *   play overflow PLAYX                  <play sk>#<n>              marker: artists beyond one transaction
  *   spotify link  LINK#SPOTIFY           META
  *   job run       JOB#<job>              <started_at>               TTL: expires_at (epoch seconds)

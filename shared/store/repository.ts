@@ -104,6 +104,17 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
   return out;
 }
 
+/** The same import batch is being written by another process (the same file imported twice at once). */
+export class ConcurrentBatchError extends Error {
+  override name = "ConcurrentBatchError";
+  constructor(batchId: string) {
+    super(
+      `import batch ${batchId} is being written by another import of the same file right now; ` +
+        "run this one again once that one has finished (it will complete the chunk)",
+    );
+  }
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -586,6 +597,15 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
           }
         }
       });
+      if (refusedKeys.size > 0) {
+        // A refused play this very batch wrote means a twin is writing it right now (the same
+        // file imported twice at once): both would cut different parts under one batch id.
+        const refused = await batchGet(
+          [...refusedKeys].map((sk) => ({ pk: keys.playsPartition, sk })),
+          true,
+        );
+        if (refused.some((item) => item[BATCH_ATTR] === batchId)) throw new ConcurrentBatchError(batchId);
+      }
       const keyOf = (p: Play) => keys.play(p.listened_at, p.track_id).sk;
       const batch = entries.filter((e) => !refusedKeys.has(keyOf(e.play)));
       const duplicates = entries.filter((e) => refusedKeys.has(keyOf(e.play))).map((e) => e.play);

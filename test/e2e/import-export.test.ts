@@ -426,6 +426,45 @@ describe("a crash in the middle of a chunk", () => {
     });
   }
 
+  test("the same file imported twice at once: counted once (a clash stops one, a rerun finishes)", async () => {
+    const rows = generatedExport(120, { tracks: 12, start: T0, seed: 9 });
+    const text = JSON.stringify(rows);
+    const { store: reference } = await freshStore();
+    await importContent(reference, FILE, text, { chunkSize: 30 });
+    const endpoint = await dynamoEndpoint();
+    const { store, tableName } = await freshStore();
+    const twin = createDynamoStore({
+      client: createDocumentClient({ region: "us-east-1", endpoint }),
+      tableName,
+    });
+    const runs = await Promise.allSettled([
+      importContent(store, FILE, text, { chunkSize: 30 }),
+      importContent(twin, FILE, text, { chunkSize: 30 }),
+    ]);
+    for (const r of runs)
+      if (r.status === "rejected") assert.match(String(r.reason), /another import of the same file/);
+    await importContent(store, FILE, text, { chunkSize: 30, resume: true });
+    const key = (p: Play) => `${p.listened_at}#${p.track_id}`;
+    assert.deepEqual((await allPlays(store)).map(key), (await allPlays(reference)).map(key));
+    assert.deepEqual(await counters(store), await counters(reference));
+  });
+
+  test("a batch meeting plays it wrote itself (but was not told so) stops instead of cutting other parts", async () => {
+    const { store } = await freshStore();
+    const entries = parseImportFile(
+      FILE,
+      JSON.stringify(generatedExport(5, { tracks: 3, start: T0 })),
+    ).entries.map((e) => ({ play: e.play, track: e.track }));
+    const first = await store.recordPlayBatch("twin:0-5", entries);
+    assert.equal(first.recorded.length, 5);
+    const counts = await store.getCounts();
+    await assert.rejects(store.recordPlayBatch("twin:0-5", entries), /another import of the same file/);
+    // Someone else's batch meeting the same plays takes them as duplicates.
+    const other = await store.recordPlayBatch("other:0-5", entries);
+    assert.deepEqual([other.recorded.length, other.duplicates.length], [0, 5]);
+    assert.deepEqual(await store.getCounts(), counts);
+  });
+
   test("another import between the crash and the rerun: still nothing counted twice", async () => {
     const a = JSON.stringify(generatedExport(60, { tracks: 8, start: T0, seed: 1 }));
     const b = JSON.stringify(generatedExport(60, { tracks: 8, start: T0 + 40 * 60_000, seed: 2 }));

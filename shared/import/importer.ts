@@ -217,7 +217,7 @@ export async function importParsed(
     const chunk = entries.slice(span.from, span.to);
     await checkpointNow(false, span);
     const batchId = `${sha256.slice(0, 16)}:${span.from}-${span.to}`;
-    await importChunk(ctx, chunk, batchId, pending !== undefined, (result, play, inChunk) => {
+    const wrote = await importChunk(ctx, chunk, batchId, pending !== undefined, (result, play, inChunk) => {
       if (result === "recorded") {
         summary.imported++;
         if (play.counted) summary.counted++;
@@ -228,8 +228,9 @@ export async function importParsed(
     done = span.to;
     finished = done >= entries.length;
     await checkpointNow(finished);
-    // No checkpoint names the chunk now: its markers have nothing left to guard.
-    await store.forgetBatch(batchId);
+    // No checkpoint names the chunk now: its markers have nothing left to guard. (A chunk that
+    // wrote nothing made none, and must not remove those of a twin import still writing it.)
+    if (wrote) await store.forgetBatch(batchId);
   }
   if (!finished) await checkpointNow(true);
   report(0);
@@ -271,10 +272,10 @@ async function importChunk(
   batchId: string,
   replay: boolean,
   onResult: (result: Outcome, play: Play, inChunk: number) => void,
-): Promise<void> {
+): Promise<boolean> {
   const first = chunk[0];
   const last = chunk.at(-1);
-  if (!first || !last) return;
+  if (!first || !last) return false;
   const tol = ctx.toleranceMs;
   const longest = chunk.reduce((m, e) => Math.max(m, e.play.listened_ms), LONGEST_ITEM_MS);
   const from = new Date(ms(first.play.ended_at) - tol - longest - ctx.maxPauseMs).toISOString();
@@ -337,7 +338,9 @@ async function importChunk(
     const play = ownByKey.get(playKey(e.play));
     return play ? [{ e, play }] : [];
   });
+  if (toWrite.length === 0 && written.length === 0) return false;
   await writeBatch(ctx, batchId, toWrite, written, settle);
+  return true;
 }
 
 // ------------------------------------------------------------------------------ writes

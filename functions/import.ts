@@ -1,8 +1,9 @@
-import { unprocessable } from "#shared/http/errors.ts";
+import { conflict, unprocessable } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
-import { importContent } from "#shared/import/importer.ts";
+import { ImportBusyError, importContent } from "#shared/import/importer.ts";
 import { ImportFileError } from "#shared/import/parse.ts";
+import { ConcurrentBatchError } from "#shared/store/repository.ts";
 
 /**
  * POST /import: one file in the body, as it came from Spotify (or from our export). Sizes:
@@ -26,6 +27,9 @@ export const handler = httpHandler(routes.importPlays, async ({ query, deps, eve
       await importContent(deps.store, file, content, { deadline: started + BUDGET_MS, chunkSize: CHUNK }),
     );
   } catch (err) {
+    // The same file being imported by another run right now: that run (or sending it again
+    // later, which replays its chunk in flight) finishes what this one may have started.
+    if (err instanceof ImportBusyError || err instanceof ConcurrentBatchError) throw conflict(err.message);
     if (!(err instanceof ImportFileError)) throw err;
     throw unprocessable(
       err.message,

@@ -223,9 +223,9 @@ async function main(): Promise<number> {
       try {
         const content = src.load();
         const sha256 = contentHash(content);
-        const checkpoint =
-          store && !args.values.force ? await readCheckpoint(store.deps.store, sha256) : null;
-        if (checkpoint?.finished) {
+        // --force checks finished files again (a chunk a crash left half-written is finished first anyway).
+        const checkpoint = store ? await readCheckpoint(store.deps.store, sha256) : null;
+        if (checkpoint?.finished && !args.values.force) {
           plan.push({ src, sha256, checkpoint, total: checkpoint.entries });
           continue;
         }
@@ -261,26 +261,33 @@ async function main(): Promise<number> {
     for (const { src, sha256, checkpoint, total } of plan) {
       if (abort.signal.aborted) break;
       progress.startFile(src.name);
-      const summary: ImportSummary = checkpoint?.finished
-        ? {
-            file: src.name,
-            format: checkpoint.format,
-            sha256,
-            status: "already_imported",
-            entries: total,
-            imported: 0,
-            counted: 0,
-            matched: 0,
-            skipped: { incognito: 0, zero_ms: 0, no_item: 0, duplicate_row: 0 },
-            resumed_from: null,
-          }
-        : await importParsed(
-            store.deps.store,
-            parseImportFile(src.name, src.load()),
-            sha256,
-            { concurrency, session, signal: abort.signal, onProgress: (p) => progress.update(p) },
-            checkpoint,
-          );
+      const summary: ImportSummary =
+        checkpoint?.finished && !args.values.force
+          ? {
+              file: src.name,
+              format: checkpoint.format,
+              sha256,
+              status: "already_imported",
+              entries: total,
+              imported: 0,
+              counted: 0,
+              matched: 0,
+              skipped: { incognito: 0, zero_ms: 0, no_item: 0, duplicate_row: 0 },
+              resumed_from: null,
+            }
+          : await importParsed(
+              store.deps.store,
+              parseImportFile(src.name, src.load()),
+              sha256,
+              {
+                concurrency,
+                session,
+                resume: !args.values.force,
+                signal: abort.signal,
+                onProgress: (p) => progress.update(p),
+              },
+              checkpoint,
+            );
       progress.endFile(summary);
       summaries.push(summary);
     }

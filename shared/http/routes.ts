@@ -310,6 +310,7 @@ export const routes = {
       200: { description: "What the import did", schema: importSummarySchema },
       400: error("Bad query parameters"),
       413: error("The body is larger than the 6 MB Lambda accepts"),
+      409: error("The same file is being imported by another run right now; send it again later"),
       422: error("The file is malformed or not a streaming history: names the entry (body[i].field)"),
     },
     timeoutSeconds: 29,

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { DEFAULT_MATCH_TOLERANCE_MS, DEFAULT_MAX_PAUSE_MS, matchRecent } from "../capture/backfill.ts";
 import { registerCatalog } from "../capture/record.ts";
 import type { Play, Track } from "../domain/entities.ts";
@@ -106,8 +106,19 @@ export async function readCheckpoint(store: Store, sha256: string): Promise<Chec
   }
 }
 
-const saveCheckpoint = (store: Store, sha256: string, cp: Checkpoint) =>
-  store.setCursor(`${IMPORT_CURSOR_PREFIX}${sha256}`, JSON.stringify(cp));
+/** How long an import holds its file's checkpoint without writing it (each chunk renews it). */
+export const IMPORT_LEASE_MS = 120_000;
+
+/** Another import of the same file holds its checkpoint (running, or killed less than a lease ago). */
+export class ImportBusyError extends Error {
+  override name = "ImportBusyError";
+  constructor(file: string) {
+    super(
+      `${file} is being imported by another run right now (or one was killed less than ` +
+        `${IMPORT_LEASE_MS / 1000} s ago); run this again when it has finished`,
+    );
+  }
+}
 
 /**
  * Imports one file's content (parse, validate, match, write). Throws ImportFileError when the
@@ -120,8 +131,8 @@ export async function importContent(
   opts: ImportOptions = {},
 ): Promise<ImportSummary> {
   const sha256 = contentHash(content);
-  const cp = opts.resume === false ? null : await readCheckpoint(store, sha256);
-  if (cp?.finished) {
+  const cp = await readCheckpoint(store, sha256);
+  if (cp?.finished && opts.resume !== false) {
     return {
       file,
       format: cp.format,
@@ -135,10 +146,14 @@ export async function importContent(
       resumed_from: null,
     };
   }
-  return importParsed(store, parseImportFile(file, content), sha256, { ...opts, resume: false }, cp);
+  return importParsed(store, parseImportFile(file, content), sha256, opts, cp);
 }
 
-/** Imports an already parsed (so already validated) file. */
+/**
+ * Imports an already parsed (so already validated) file. `resume: false` starts over (matching
+ * everything again) but still first finishes a chunk a crash left half-written: that one is
+ * never skipped. One run at a time per file: the checkpoint is held under a lease.
+ */
 export async function importParsed(
   store: Store,
   parsed: ParsedFile,
@@ -146,8 +161,8 @@ export async function importParsed(
   opts: ImportOptions = {},
   checkpoint?: Checkpoint | null,
 ): Promise<ImportSummary> {
-  const cp =
-    checkpoint === undefined && opts.resume !== false ? await readCheckpoint(store, sha256) : checkpoint;
+  const cp = checkpoint === undefined ? await readCheckpoint(store, sha256) : checkpoint;
+  const resume = opts.resume !== false;
   const chunkSize = Math.max(1, opts.chunkSize ?? 1000);
   const session = opts.session ?? newImportSession();
   const entries = parsed.entries;
@@ -165,76 +180,109 @@ export async function importParsed(
   };
   let done = 0;
   let pending: Checkpoint["pending"];
+  /** Where to go on after the pending chunk: `done`, or 0 when starting over. */
+  let afterPending: number | null = null;
   if (cp && !cp.finished && cp.entries === parsed.total && cp.format === parsed.format) {
-    done = Math.min(cp.done, entries.length);
-    if (cp.pending?.from === done && cp.pending.to <= entries.length) pending = cp.pending;
-    summary.imported = cp.imported;
-    summary.counted = cp.counted;
-    summary.matched = cp.matched;
-    summary.resumed_from = done > 0 ? done : null;
-  }
-  const checkpointNow = (finished: boolean, inFlight?: Checkpoint["pending"]) =>
-    saveCheckpoint(store, sha256, {
-      v: 1,
-      file: parsed.file,
-      format: parsed.format,
-      entries: parsed.total,
-      done,
-      ...(inFlight ? { pending: inFlight } : {}),
-      imported: summary.imported,
-      counted: summary.counted,
-      matched: summary.matched,
-      finished,
-    });
-
-  const ctx: ChunkContext = {
-    store,
-    session,
-    toleranceMs: opts.toleranceMs ?? DEFAULT_MATCH_TOLERANCE_MS,
-    maxPauseMs: opts.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS,
-    concurrency: Math.max(1, opts.concurrency ?? 8),
-    fileKeys: new Set(entries.map((e) => playKey(e.play))),
-    claimed: new Set(),
-  };
-  const report = (inChunk: number) =>
-    opts.onProgress?.({
-      file: parsed.file,
-      done: done + inChunk,
-      of: entries.length,
-      imported: summary.imported,
-      matched: summary.matched,
-    });
-
-  let finished = false;
-  while (done < entries.length) {
-    if (opts.signal?.aborted || (opts.deadline !== undefined && performance.now() > opts.deadline)) {
-      // A chunk still in flight from a crash stays named, to be replayed as it was cut.
-      await checkpointNow(false, pending);
-      summary.status = "partial";
-      return summary;
+    if (cp.pending && cp.pending.from === cp.done && cp.pending.to <= entries.length) pending = cp.pending;
+    if (resume) {
+      done = Math.min(cp.done, entries.length);
+      summary.imported = cp.imported;
+      summary.counted = cp.counted;
+      summary.matched = cp.matched;
+      summary.resumed_from = done > 0 ? done : null;
+    } else if (pending) {
+      done = pending.from;
+      afterPending = 0;
     }
-    const span = pending ?? { from: done, to: Math.min(done + chunkSize, entries.length) };
-    const chunk = entries.slice(span.from, span.to);
-    await checkpointNow(false, span);
-    const batchId = `${sha256.slice(0, 16)}:${span.from}-${span.to}`;
-    const wrote = await importChunk(ctx, chunk, batchId, pending !== undefined, (result, play, inChunk) => {
-      if (result === "recorded") {
-        summary.imported++;
-        if (play.counted) summary.counted++;
-      } else summary.matched++;
-      report(inChunk);
-    });
-    pending = undefined;
-    done = span.to;
-    finished = done >= entries.length;
-    await checkpointNow(finished);
-    // No checkpoint names the chunk now: its markers have nothing left to guard. (A chunk that
-    // wrote nothing made none, and must not remove those of a twin import still writing it.)
-    if (wrote) await store.forgetBatch(batchId);
   }
-  if (!finished) await checkpointNow(true);
-  report(0);
-  return summary;
+  const owner = randomUUID();
+  let last: Checkpoint | null = null;
+  const write = async (value: Checkpoint, leaseMs: number) => {
+    const held = await store.setLeasedCursor(`${IMPORT_CURSOR_PREFIX}${sha256}`, JSON.stringify(value), {
+      owner,
+      until: leaseMs > 0 ? Date.now() + leaseMs : 0,
+      now: Date.now(),
+    });
+    if (!held) throw new ImportBusyError(parsed.file);
+    last = value;
+  };
+  const checkpointNow = (finished: boolean, inFlight?: Checkpoint["pending"]) =>
+    write(
+      {
+        v: 1,
+        file: parsed.file,
+        format: parsed.format,
+        entries: parsed.total,
+        done,
+        ...(inFlight ? { pending: inFlight } : {}),
+        imported: summary.imported,
+        counted: summary.counted,
+        matched: summary.matched,
+        finished,
+      },
+      finished ? 0 : IMPORT_LEASE_MS,
+    );
+  // Take the file: refused while another run holds it.
+  await checkpointNow(false, pending);
+  try {
+    return await runChunks();
+  } finally {
+    // Let go of the file (the checkpoint stays as last written, a pending chunk included).
+    const held = last as Checkpoint | null;
+    if (held && !held.finished) await write(held, 0).catch(() => undefined);
+  }
+
+  async function runChunks(): Promise<ImportSummary> {
+    const ctx: ChunkContext = {
+      store,
+      session,
+      toleranceMs: opts.toleranceMs ?? DEFAULT_MATCH_TOLERANCE_MS,
+      maxPauseMs: opts.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS,
+      concurrency: Math.max(1, opts.concurrency ?? 8),
+      fileKeys: new Set(entries.map((e) => playKey(e.play))),
+      claimed: new Set(),
+    };
+    const report = (inChunk: number) =>
+      opts.onProgress?.({
+        file: parsed.file,
+        done: done + inChunk,
+        of: entries.length,
+        imported: summary.imported,
+        matched: summary.matched,
+      });
+
+    let finished = false;
+    while (done < entries.length) {
+      if (opts.signal?.aborted || (opts.deadline !== undefined && performance.now() > opts.deadline)) {
+        // A chunk still in flight from a crash stays named, to be replayed as it was cut.
+        await checkpointNow(false, pending);
+        summary.status = "partial";
+        return summary;
+      }
+      const span = pending ?? { from: done, to: Math.min(done + chunkSize, entries.length) };
+      const chunk = entries.slice(span.from, span.to);
+      await checkpointNow(false, span);
+      const batchId = `${sha256.slice(0, 16)}:${span.from}-${span.to}`;
+      const wrote = await importChunk(ctx, chunk, batchId, pending !== undefined, (result, play, inChunk) => {
+        if (result === "recorded") {
+          summary.imported++;
+          if (play.counted) summary.counted++;
+        } else summary.matched++;
+        report(inChunk);
+      });
+      pending = undefined;
+      done = afterPending ?? span.to;
+      afterPending = null;
+      finished = done >= entries.length;
+      await checkpointNow(finished);
+      // No checkpoint names the chunk now: its markers have nothing left to guard. (A chunk that
+      // wrote nothing made none, and must not remove those of a twin import still writing it.)
+      if (wrote) await store.forgetBatch(batchId);
+    }
+    if (!finished) await checkpointNow(true);
+    report(0);
+    return summary;
+  }
 }
 
 // ------------------------------------------------------------------------------ one chunk
@@ -283,7 +331,12 @@ async function importChunk(
   const chunkKeys = new Set(chunk.map((e) => playKey(e.play)));
   // Replaying a chunk a crash interrupted: the listens its first attempt wrote are this chunk's
   // own, as they were written (the batch completes them), not listens to match against.
-  const own = replay ? await ctx.store.listBatchPlays(batchId, from, to) : [];
+  const own = replay
+    ? await ctx.store.listBatchPlays(
+        batchId,
+        chunk.map((e) => e.play),
+      )
+    : [];
   const ownByKey = new Map(own.map((p) => [playKey(p), p]));
   const stored = (await playsBetween(ctx.store, from, to)).filter((p) => {
     const k = playKey(p);
@@ -334,10 +387,17 @@ async function importChunk(
   for (const k of taken) ctx.claimed.add(k);
 
   const toWrite = left.filter((e) => !nameMatched.has(e));
-  const written = chunk.flatMap((e) => {
-    const play = ownByKey.get(playKey(e.play));
-    return play ? [{ e, play }] : [];
-  });
+  // Each own play once, for the first row with its key (a second such row was a duplicate then).
+  const written: { e: ImportEntry; play: Play }[] = [];
+  const seen = new Set<string>();
+  for (const e of chunk) {
+    const key = playKey(e.play);
+    const play = ownByKey.get(key);
+    if (!play) continue;
+    if (seen.has(key)) settle("duplicate", e.play);
+    else written.push({ e, play });
+    seen.add(key);
+  }
   if (toWrite.length === 0 && written.length === 0) return false;
   await writeBatch(ctx, batchId, toWrite, written, settle);
   return true;

@@ -67,8 +67,8 @@ export interface Store {
   ): Promise<{ recorded: Play[]; duplicates: Play[]; new_tracks: number }>;
   /** Deletes a finished batch's markers (once no checkpoint names it). */
   forgetBatch(batchId: string): Promise<void>;
-  /** The plays a batch wrote with listened_at in [from, to]. */
-  listBatchPlays(batchId: string, from: string, to: string): Promise<Play[]>;
+  /** Which of these plays (by key) the batch wrote, as written (strongly consistent). */
+  listBatchPlays(batchId: string, plays: readonly Pick<Play, "listened_at" | "track_id">[]): Promise<Play[]>;
   listPlays(q: { from?: string; to?: string; limit: number; cursor?: string }): Promise<Page<Play>>;
   newestPlay(): Promise<Play | null>;
 
@@ -131,6 +131,15 @@ export interface Store {
   listJobRuns(job: string, limit: number): Promise<JobRun[]>;
   getCursor(name: string): Promise<string | null>;
   setCursor(name: string, value: string): Promise<void>;
+  /**
+   * Writes a cursor under a lease: only when no other owner holds it past `now`. False when
+   * someone else does (an import of the same file running elsewhere).
+   */
+  setLeasedCursor(
+    name: string,
+    value: string,
+    lease: { owner: string; until: number; now: number },
+  ): Promise<boolean>;
 }
 
 export interface Aggregate {

@@ -94,13 +94,28 @@ const isCancelled = (err: unknown, code: string, index?: number): boolean =>
     ? (err.CancellationReasons ?? []).some((r) => r.Code === code)
     : err.CancellationReasons?.[index]?.Code === code);
 
+/**
+ * Runs `fn` over `items`, at most `limit` at a time. After a failure no new item starts, and the
+ * ones in flight are waited for before the first error is thrown: nothing keeps writing after
+ * the caller has been told it failed (a batch's retry must not race its own leftovers).
+ */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
+    for (let i = next++; i < items.length && !failed; i = next++) {
+      try {
+        out[i] = await fn(items[i] as T);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const rejected = settled.find((r) => r.status === "rejected");
+  if (rejected) throw rejected.reason;
   return out;
 }
 
@@ -668,19 +683,13 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       await batchWrite(markers.map((m) => ({ DeleteRequest: { Key: { pk: m.pk, sk: m.sk } } })));
     },
 
-    async listBatchPlays(batchId, from, to) {
-      const items = await queryAll({
-        KeyConditionExpression: "pk = :p AND sk BETWEEN :a AND :b",
-        FilterExpression: "#batch = :batch",
-        ExpressionAttributeNames: { "#batch": BATCH_ATTR },
-        ExpressionAttributeValues: {
-          ":p": keys.playsPartition,
-          ":a": from,
-          ":b": `${to}\uffff`,
-          ":batch": batchId,
-        },
-      });
-      return items.map((i) => doc<Play>(i));
+    async listBatchPlays(batchId, playKeys) {
+      const unique = new Map(playKeys.map((k) => [keys.play(k.listened_at, k.track_id).sk, k]));
+      const items = await batchGet(
+        [...unique.values()].map((k) => keys.play(k.listened_at, k.track_id)),
+        true,
+      );
+      return items.filter((i) => i[BATCH_ATTR] === batchId).map((i) => doc<Play>(i));
     },
 
     listPlays({ from, to, limit, cursor }) {
@@ -1001,6 +1010,29 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       await client.send(
         new PutCommand({ TableName, Item: { ...keys.cursor(name), entity: "cursor", value } }),
       );
+    },
+    async setLeasedCursor(name, value, lease) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...keys.cursor(name),
+              entity: "cursor",
+              value,
+              lease_owner: lease.owner,
+              lease_until: lease.until,
+            },
+            ConditionExpression:
+              "attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :me",
+            ExpressionAttributeValues: { ":now": lease.now, ":me": lease.owner },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if ((err as Error).name === "ConditionalCheckFailedException") return false;
+        throw err;
+      }
     },
   };
 }

@@ -9,7 +9,12 @@ import { promisify } from "node:util";
 import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import type { ImportSummary } from "#shared/http/schemas.ts";
-import { contentHash, IMPORT_CURSOR_PREFIX, importContent } from "#shared/import/importer.ts";
+import {
+  contentHash,
+  IMPORT_CURSOR_PREFIX,
+  ImportBusyError,
+  importContent,
+} from "#shared/import/importer.ts";
 import { ImportFileError, parseImportFile } from "#shared/import/parse.ts";
 import { bucketsOf } from "#shared/stats/aggregates.ts";
 import { RebuildRefused, rebuildAggregates } from "#shared/stats/rebuild.ts";
@@ -441,12 +446,35 @@ describe("a crash in the middle of a chunk", () => {
       importContent(store, FILE, text, { chunkSize: 30 }),
       importContent(twin, FILE, text, { chunkSize: 30 }),
     ]);
-    for (const r of runs)
-      if (r.status === "rejected") assert.match(String(r.reason), /another import of the same file/);
+    for (const r of runs) if (r.status === "rejected") assert.match(String(r.reason), /by another run/);
     await importContent(store, FILE, text, { chunkSize: 30, resume: true });
     const key = (p: Play) => `${p.listened_at}#${p.track_id}`;
     assert.deepEqual((await allPlays(store)).map(key), (await allPlays(reference)).map(key));
     assert.deepEqual(await counters(store), await counters(reference));
+  });
+
+  test("while one run imports a file, another run of it (CLI or POST /import) is refused", async () => {
+    const text = JSON.stringify(generatedExport(90, { tracks: 12, start: T0, seed: 4 }));
+    const endpoint = await dynamoEndpoint();
+    const { store, tableName } = await freshStore();
+    const twin = createDynamoStore({
+      client: createDocumentClient({ region: "us-east-1", endpoint }),
+      tableName,
+    });
+    let second: Promise<unknown> | null = null;
+    const first = await importContent(store, FILE, text, {
+      chunkSize: 30,
+      onProgress: () => {
+        second ??= importContent(twin, FILE, text, { chunkSize: 30 }).then(
+          () => "imported",
+          (err: unknown) => err,
+        );
+      },
+    });
+    assert.equal(first.status, "imported");
+    assert.ok(((await second) as unknown) instanceof ImportBusyError);
+    // Let go once finished: a later run is told the file is done.
+    assert.equal((await importContent(twin, FILE, text)).status, "already_imported");
   });
 
   test("a batch meeting plays it wrote itself (but was not told so) stops instead of cutting other parts", async () => {
@@ -463,6 +491,48 @@ describe("a crash in the middle of a chunk", () => {
     const other = await store.recordPlayBatch("other:0-5", entries);
     assert.deepEqual([other.recorded.length, other.duplicates.length], [0, 5]);
     assert.deepEqual(await store.getCounts(), counts);
+  });
+
+  test("a crash, then a run told to start over (--force): the half-written chunk is still finished first", async () => {
+    const text = JSON.stringify(generatedExport(90, { tracks: 12, start: T0, seed: 6 }));
+    const endpoint = await dynamoEndpoint();
+    const ref = await freshStore();
+    const recording = crashingStore(ref.tableName, endpoint, Number.POSITIVE_INFINITY);
+    await importContent(recording.store, FILE, text, { chunkSize: 30 });
+    const nth = recording.sent.findIndex((x) => x.part === "COUNTS" && x.batch.endsWith(":30-60")) + 1;
+    assert.ok(nth > 0);
+    const { store, tableName } = await freshStore();
+    await assert.rejects(
+      importContent(crashingStore(tableName, endpoint, nth).store, FILE, text, { chunkSize: 30 }),
+    );
+    const again = await importContent(store, FILE, text, { chunkSize: 30, resume: false });
+    assert.equal(again.status, "imported");
+    assert.deepEqual(await counters(store), await counters(recording.store));
+  });
+
+  test("two rows of one track starting at the same instant, replayed after a crash: one play", async () => {
+    const rows = generatedExport(40, { tracks: 12, start: T0, seed: 8 });
+    const [a] = rows;
+    assert.ok(a);
+    // Same start, a later end: the parser keeps both rows, the batch writes one play.
+    rows.splice(1, 0, {
+      ...a,
+      ts: new Date(Date.parse(a.ts) + 60_000).toISOString().replace(".000", ""),
+      ms_played: a.ms_played + 60_000,
+    });
+    const text = JSON.stringify(rows);
+    const endpoint = await dynamoEndpoint();
+    const ref = await freshStore();
+    const recording = crashingStore(ref.tableName, endpoint, Number.POSITIVE_INFINITY);
+    const whole = await importContent(recording.store, FILE, text, { chunkSize: 30 });
+    const nth = recording.sent.findIndex((x) => x.part.startsWith("T#")) + 1;
+    const { store, tableName } = await freshStore();
+    await assert.rejects(
+      importContent(crashingStore(tableName, endpoint, nth).store, FILE, text, { chunkSize: 30 }),
+    );
+    const rest = await importContent(store, FILE, text, { chunkSize: 30 });
+    assert.deepEqual({ ...rest, resumed_from: null }, whole);
+    assert.deepEqual(await counters(store), await counters(recording.store));
   });
 
   test("another import between the crash and the rerun: still nothing counted twice", async () => {

@@ -3,7 +3,7 @@ import { httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
 import { ImportBusyError, importContent } from "#shared/import/importer.ts";
 import { ImportFileError } from "#shared/import/parse.ts";
-import { ConcurrentBatchError } from "#shared/store/repository.ts";
+import { ConcurrentBatchError } from "#shared/store/import-batch.ts";
 
 /**
  * POST /import: one file in the body, as it came from Spotify (or from our export). Sizes:

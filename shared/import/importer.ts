@@ -4,7 +4,8 @@ import { registerCatalog } from "../capture/record.ts";
 import type { Play, Track } from "../domain/entities.ts";
 import { countsAsPlay, DEFAULT_TRACKER_OPTIONS } from "../domain/tracker.ts";
 import type { ImportFormat, ImportSummary, SkipReason } from "../http/schemas.ts";
-import type { BatchEntry, Store, TrackInfo } from "../store/port.ts";
+import { type BatchEntry, type ImportStore, importStoreOf } from "../store/import-batch.ts";
+import type { Store, TrackInfo } from "../store/port.ts";
 import { IMPORT_CURSOR_PREFIX } from "../store/table.ts";
 import {
   emptySkips,
@@ -18,7 +19,7 @@ import {
 /**
  * Writes what the parser read, through the same matcher as the recently-played backfill
  * (DESIGN.md: never two records of one real play), with the same counters and aggregates as
- * live capture (store.recordPlayBatch applies what recordPlay does, merged per chunk).
+ * live capture (recordPlayBatch in shared/store/import-batch.ts applies what recordPlay does, merged per chunk).
  *
  * Matching. The listens are taken in end order, in chunks. For each chunk one Query reads every
  * stored listen that could be the same play (ending within the tolerance of an entry, or
@@ -163,6 +164,7 @@ export async function importParsed(
 ): Promise<ImportSummary> {
   const cp = checkpoint === undefined ? await readCheckpoint(store, sha256) : checkpoint;
   const resume = opts.resume !== false;
+  const batches = importStoreOf(store);
   const chunkSize = Math.max(1, opts.chunkSize ?? 1000);
   const session = opts.session ?? newImportSession();
   const entries = parsed.entries;
@@ -198,7 +200,7 @@ export async function importParsed(
   const owner = randomUUID();
   let last: Checkpoint | null = null;
   const write = async (value: Checkpoint, leaseMs: number) => {
-    const held = await store.setLeasedCursor(`${IMPORT_CURSOR_PREFIX}${sha256}`, JSON.stringify(value), {
+    const held = await batches.setLeasedCursor(`${IMPORT_CURSOR_PREFIX}${sha256}`, JSON.stringify(value), {
       owner,
       until: leaseMs > 0 ? Date.now() + leaseMs : 0,
       now: Date.now(),
@@ -234,7 +236,7 @@ export async function importParsed(
 
   async function runChunks(): Promise<ImportSummary> {
     const ctx: ChunkContext = {
-      store,
+      store: batches,
       session,
       toleranceMs: opts.toleranceMs ?? DEFAULT_MATCH_TOLERANCE_MS,
       maxPauseMs: opts.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS,
@@ -277,7 +279,7 @@ export async function importParsed(
       await checkpointNow(finished);
       // No checkpoint names the chunk now: its markers have nothing left to guard. (A chunk that
       // wrote nothing made none, and must not remove those of a twin import still writing it.)
-      if (wrote) await store.forgetBatch(batchId);
+      if (wrote) await batches.forgetBatch(batchId);
     }
     if (!finished) await checkpointNow(true);
     report(0);
@@ -288,7 +290,7 @@ export async function importParsed(
 // ------------------------------------------------------------------------------ one chunk
 
 interface ChunkContext {
-  store: Store;
+  store: ImportStore;
   session: ImportSession;
   toleranceMs: number;
   maxPauseMs: number;

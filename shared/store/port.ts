@@ -33,13 +33,6 @@ export interface DayPackRecord {
   days: string;
 }
 
-/** One listen of an import batch; `written` when an earlier attempt of the batch stored it. */
-export interface BatchEntry {
-  play: Play;
-  track: TrackInfo;
-  written?: boolean;
-}
-
 export interface Store {
   ping(): Promise<void>;
 
@@ -52,23 +45,6 @@ export interface Store {
    * the daily aggregates. Conditioned on the deterministic play key: a repeat is a no-op.
    */
   recordPlay(play: Play, track: TrackInfo): Promise<RecordPlayResult>;
-  /**
-   * Records an import chunk's new listens with the same counters and aggregates as recordPlay,
-   * merged per item (a thousand listens touch a few thousand items, not fifteen thousand). In
-   * four steps, each part of which is applied exactly once per `batchId` by a marker item in its
-   * transaction: the plays (each only if absent, noting the batch), the tracks in groups, the aggregates in
-   * parts cut from the batch's plays alone, the counts. Running a batch again after a crash, with
-   * the plays an earlier attempt wrote passed as `written` (listBatchPlays), completes it and
-   * counts nothing twice. Plays someone else wrote meanwhile come back as `duplicates`.
-   */
-  recordPlayBatch(
-    batchId: string,
-    entries: readonly BatchEntry[],
-  ): Promise<{ recorded: Play[]; duplicates: Play[]; new_tracks: number }>;
-  /** Deletes a finished batch's markers (once no checkpoint names it). */
-  forgetBatch(batchId: string): Promise<void>;
-  /** Which of these plays (by key) the batch wrote, as written (strongly consistent). */
-  listBatchPlays(batchId: string, plays: readonly Pick<Play, "listened_at" | "track_id">[]): Promise<Play[]>;
   listPlays(q: { from?: string; to?: string; limit: number; cursor?: string }): Promise<Page<Play>>;
   newestPlay(): Promise<Play | null>;
 
@@ -131,15 +107,6 @@ export interface Store {
   listJobRuns(job: string, limit: number): Promise<JobRun[]>;
   getCursor(name: string): Promise<string | null>;
   setCursor(name: string, value: string): Promise<void>;
-  /**
-   * Writes a cursor under a lease: only when no other owner holds it past `now`. False when
-   * someone else does (an import of the same file running elsewhere).
-   */
-  setLeasedCursor(
-    name: string,
-    value: string,
-    lease: { owner: string; until: number; now: number },
-  ): Promise<boolean>;
 }
 
 export interface Aggregate {

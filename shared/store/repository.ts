@@ -12,14 +12,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
-import {
-  type AggregateDelta,
-  bucketsOf,
-  createAggregateFold,
-  isSlotAttribute,
-  playDeltas,
-  slotsOf,
-} from "../stats/aggregates.ts";
+import { type AggregateDelta, bucketsOf, isSlotAttribute, playDeltas, slotsOf } from "../stats/aggregates.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type {
   Aggregate,
@@ -33,7 +26,7 @@ import type {
 import { indexes, keys, TTL_ATTRIBUTE } from "./table.ts";
 
 /** The batch a play was written by (recordPlayBatch): internal, never part of the document. */
-const BATCH_ATTR = "import_batch";
+export const BATCH_ATTR = "import_batch";
 
 const KEY_ATTRS = new Set([
   "pk",
@@ -48,7 +41,7 @@ const KEY_ATTRS = new Set([
 ]);
 
 /** Drops the storage keys so callers see only the document. */
-function doc<T>(item: Record<string, unknown>): T {
+export function doc<T>(item: Record<string, unknown>): T {
   return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRS.has(k))) as T;
 }
 
@@ -79,12 +72,12 @@ function aggregateDoc(item: Record<string, unknown>): Aggregate {
 }
 
 // Optimistic-lock retries on one track item; jittered backoff so racing writers spread out.
-const MAX_TRACK_RETRIES = 12;
-const backoff = (attempt: number) =>
+export const MAX_TRACK_RETRIES = 12;
+export const backoff = (attempt: number) =>
   new Promise((ok) => setTimeout(ok, Math.random() * Math.min(250, 10 * 2 ** attempt)));
 
 /** DynamoDB's limit on the items of one TransactWriteItems call. */
-const MAX_TRANSACTION_ITEMS = 100;
+export const MAX_TRANSACTION_ITEMS = 100;
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_WRITE = 25;
 
@@ -99,7 +92,11 @@ const isCancelled = (err: unknown, code: string, index?: number): boolean =>
  * ones in flight are waited for before the first error is thrown: nothing keeps writing after
  * the caller has been told it failed (a batch's retry must not race its own leftovers).
  */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (t: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   let failed = false;
@@ -119,18 +116,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
   return out;
 }
 
-/** The same import batch is being written by another process (the same file imported twice at once). */
-export class ConcurrentBatchError extends Error {
-  override name = "ConcurrentBatchError";
-  constructor(batchId: string) {
-    super(
-      `import batch ${batchId} is being written by another import of the same file right now; ` +
-        "run this one again once that one has finished (it will complete the chunk)",
-    );
-  }
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
+export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
@@ -257,111 +243,6 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     };
   }
 
-  // --------------------------------------------------------------- batches (imports)
-
-  /**
-   * The marker of one part of a batch: its Put refuses a second application of that part. No TTL:
-   * a rerun of a crashed chunk may come any time later; the importer deletes the markers once
-   * the chunk is done (forgetBatch).
-   */
-  function markerPut(batchId: string, part: string, extra: Record<string, unknown> = {}) {
-    return {
-      Put: {
-        TableName,
-        Item: {
-          ...keys.batchMarker(batchId, part),
-          entity: "batch-marker",
-          ...extra,
-        },
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
-    };
-  }
-
-  /**
-   * Runs one part of a batch once: its marker and its writes in one transaction. False when the
-   * marker was there already (an earlier attempt applied the part).
-   */
-  async function applyPart(batchId: string, part: string, writes: readonly object[]): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.send(
-          new TransactWriteCommand({ TransactItems: [markerPut(batchId, part), ...writes] as never }),
-        );
-        return true;
-      } catch (err) {
-        if (!(err instanceof TransactionCanceledException)) throw err;
-        const reasons = err.CancellationReasons ?? [];
-        if (reasons[0]?.Code === "ConditionalCheckFailed") return false;
-        if (attempt >= MAX_TRACK_RETRIES || !reasons.some((r) => r.Code === "TransactionConflict")) throw err;
-        await backoff(attempt);
-      }
-    }
-  }
-
-  /**
-   * A group of tracks' shares of a batch: their updates under the optimistic lock and the group's
-   * marker (listing the tracks the batch created) in one transaction. Returns the ids created.
-   */
-  async function applyTrackGroup(
-    batchId: string,
-    part: string,
-    group: readonly { track: TrackInfo; plays: readonly Play[] }[],
-  ): Promise<string[]> {
-    for (let attempt = 0; attempt < MAX_TRACK_RETRIES; attempt++) {
-      const current = new Map(
-        (
-          await batchGet(
-            group.map((g) => keys.track(g.track.track_id)),
-            true,
-          )
-        ).map((i) => [String(i.track_id), i as Track & { version?: number }]),
-      );
-      const created: string[] = [];
-      const updates = group.map(({ track, plays }) => {
-        const item = current.get(track.track_id);
-        const version = item?.version ?? 0;
-        if (version === 0) created.push(track.track_id);
-        const counted = plays.filter((p) => p.counted);
-        const starts = plays.map((p) => p.listened_at).sort();
-        const span = {
-          first: [item?.first_listened, starts[0]].filter((x): x is string => !!x).sort()[0] as string,
-          last: [item?.last_listened, starts.at(-1)]
-            .filter((x): x is string => !!x)
-            .sort()
-            .at(-1) as string,
-        };
-        return trackUpdate(track, version, span, {
-          listen_count: counted.length,
-          skip_count: plays.length - counted.length,
-          listened_ms_total: counted.reduce((n, p) => n + p.listened_ms, 0),
-        });
-      });
-      try {
-        await client.send(
-          new TransactWriteCommand({ TransactItems: [markerPut(batchId, part, { created }), ...updates] }),
-        );
-        return created;
-      } catch (err) {
-        if (!(err instanceof TransactionCanceledException)) throw err;
-        const reasons = err.CancellationReasons ?? [];
-        if (reasons[0]?.Code === "ConditionalCheckFailed") {
-          // Applied by an earlier attempt, which noted the tracks it created.
-          const marker = await get<{ created?: string[] }>(keys.batchMarker(batchId, part), true);
-          return marker?.created ?? [];
-        }
-        // A track changed under us (live capture): read the group again.
-        if (!reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")) {
-          throw err;
-        }
-        await backoff(attempt);
-      }
-    }
-    throw new Error(
-      `recordPlayBatch: tracks of ${part} kept changing under us; giving up after ${MAX_TRACK_RETRIES} tries`,
-    );
-  }
-
   async function writeOverflow(playSk: string, deltas: AggregateDelta[]): Promise<void> {
     const parts = chunks(deltas, 96);
     for (const [n, part] of parts.entries()) {
@@ -455,7 +336,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     return true;
   }
 
-  return {
+  const store: Store = {
     async ping() {
       await client.send(new GetCommand({ TableName, Key: keys.spotifyLink }));
     },
@@ -564,132 +445,6 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
       throw new Error(
         `recordPlay: track ${track.track_id} kept changing under us; giving up after ${MAX_TRACK_RETRIES} tries`,
       );
-    },
-
-    async recordPlayBatch(batchId, entries) {
-      // 1. The plays, each only if absent, each noting its batch: what a rerun finds written.
-      const refusedKeys = new Set<string>();
-      const fresh = entries.filter((e) => !e.written);
-      await mapLimit(chunks(fresh, MAX_TRANSACTION_ITEMS), 4, async (group) => {
-        let pending = group;
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          try {
-            await client.send(
-              new TransactWriteCommand({
-                TransactItems: pending.map(({ play }) => ({
-                  Put: {
-                    TableName,
-                    Item: {
-                      ...keys.play(play.listened_at, play.track_id),
-                      entity: "play",
-                      ...play,
-                      [BATCH_ATTR]: batchId,
-                    },
-                    ConditionExpression: "attribute_not_exists(pk)",
-                  },
-                })),
-              }),
-            );
-            return;
-          } catch (err) {
-            if (!(err instanceof TransactionCanceledException)) throw err;
-            const reasons = err.CancellationReasons ?? [];
-            const taken = new Set(
-              reasons.flatMap((r, i) => (r.Code === "ConditionalCheckFailed" ? [i] : [])),
-            );
-            if (taken.size > 0) {
-              // Written meanwhile by someone else (another import, live capture): theirs.
-              for (const i of taken) {
-                const e = pending[i];
-                if (e) refusedKeys.add(keys.play(e.play.listened_at, e.play.track_id).sk);
-              }
-              pending = pending.filter((_, i) => !taken.has(i));
-              continue;
-            }
-            if (attempt >= MAX_TRACK_RETRIES || !reasons.some((r) => r.Code === "TransactionConflict"))
-              throw err;
-            await backoff(attempt);
-          }
-        }
-      });
-      if (refusedKeys.size > 0) {
-        // A refused play this very batch wrote means a twin is writing it right now (the same
-        // file imported twice at once): both would cut different parts under one batch id.
-        const refused = await batchGet(
-          [...refusedKeys].map((sk) => ({ pk: keys.playsPartition, sk })),
-          true,
-        );
-        if (refused.some((item) => item[BATCH_ATTR] === batchId)) throw new ConcurrentBatchError(batchId);
-      }
-      const keyOf = (p: Play) => keys.play(p.listened_at, p.track_id).sk;
-      const batch = entries.filter((e) => !refusedKeys.has(keyOf(e.play)));
-      const duplicates = entries.filter((e) => refusedKeys.has(keyOf(e.play))).map((e) => e.play);
-
-      // 2. The tracks, in groups cut from the batch's plays alone.
-      const byTrack = new Map<string, { track: TrackInfo; plays: Play[] }>();
-      const fold = createAggregateFold();
-      for (const { play, track } of batch) {
-        fold.add(play, track.album);
-        const group = byTrack.get(track.track_id);
-        if (group) group.plays.push(play);
-        else byTrack.set(track.track_id, { track, plays: [play] });
-      }
-      const trackGroups = chunks(
-        [...byTrack.values()].sort((x, y) => (x.track.track_id < y.track.track_id ? -1 : 1)),
-        MAX_TRANSACTION_ITEMS - 1,
-      );
-      const created = (
-        await mapLimit([...trackGroups.entries()], 4, ([n, group]) =>
-          applyTrackGroup(batchId, `T#${n}`, group),
-        )
-      ).flat();
-
-      // 3. The aggregates, merged per item, in parts that depend only on the batch's plays (so a
-      //    rerun cuts the same parts and skips the ones already applied).
-      const deltas = fold.deltas().sort((x, y) => {
-        const kx = `${x.bucket}|${x.dimension}|${x.id}`;
-        const ky = `${y.bucket}|${y.dimension}|${y.id}`;
-        return kx < ky ? -1 : kx > ky ? 1 : 0;
-      });
-      const parts = chunks(deltas, MAX_TRANSACTION_ITEMS - 1);
-      await mapLimit([...parts.entries()], 4, ([n, part]) =>
-        applyPart(
-          batchId,
-          `A#${n}`,
-          part.map((d) => deltaUpdate(d)),
-        ),
-      );
-
-      // 4. The counts.
-      const newTracks = created.length;
-      if (batch.length > 0) {
-        await applyPart(batchId, "COUNTS", [
-          countsUpdate({
-            plays: batch.length,
-            counted_plays: batch.filter((e) => e.play.counted).length,
-            tracks: newTracks,
-          }),
-        ]);
-      }
-      return { recorded: batch.map((e) => e.play), duplicates, new_tracks: newTracks };
-    },
-
-    async forgetBatch(batchId) {
-      const markers = await queryAll({
-        KeyConditionExpression: "pk = :p",
-        ExpressionAttributeValues: { ":p": keys.batchMarker(batchId, "").pk },
-        ProjectionExpression: "pk, sk",
-      });
-      await batchWrite(markers.map((m) => ({ DeleteRequest: { Key: { pk: m.pk, sk: m.sk } } })));
-    },
-
-    async listBatchPlays(batchId, playKeys) {
-      const unique = new Map(playKeys.map((k) => [keys.play(k.listened_at, k.track_id).sk, k]));
-      const items = await batchGet(
-        [...unique.values()].map((k) => keys.play(k.listened_at, k.track_id)),
-        true,
-      );
-      return items.filter((i) => i[BATCH_ATTR] === batchId).map((i) => doc<Play>(i));
     },
 
     listPlays({ from, to, limit, cursor }) {
@@ -1011,28 +766,54 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
         new PutCommand({ TableName, Item: { ...keys.cursor(name), entity: "cursor", value } }),
       );
     },
-    async setLeasedCursor(name, value, lease) {
-      try {
-        await client.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...keys.cursor(name),
-              entity: "cursor",
-              value,
-              lease_owner: lease.owner,
-              lease_until: lease.until,
-            },
-            ConditionExpression:
-              "attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :me",
-            ExpressionAttributeValues: { ":now": lease.now, ":me": lease.owner },
-          }),
-        );
-        return true;
-      } catch (err) {
-        if ((err as Error).name === "ConditionalCheckFailedException") return false;
-        throw err;
-      }
-    },
   };
+  const internals: DynamoInternals = {
+    client,
+    TableName,
+    get,
+    batchGet,
+    batchWrite,
+    queryAll,
+    trackUpdate,
+    deltaUpdate,
+    countsUpdate,
+  };
+  Object.defineProperty(store, DYNAMO_INTERNALS, { value: internals });
+  return store;
+}
+
+/**
+ * What the import batch writer (shared/store/import-batch.ts) shares with this store: kept out
+ * of the Store port, so the handlers that never import do not bundle the batch code.
+ */
+export const DYNAMO_INTERNALS = Symbol("dynamo-store-internals");
+/** An Update as a TransactWriteItems element (or an UpdateCommand's input). */
+export interface UpdateOp {
+  Update: {
+    TableName: string;
+    Key: Record<string, unknown>;
+    UpdateExpression: string;
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: Record<string, unknown>;
+  };
+}
+export interface DynamoInternals {
+  client: DynamoDBDocumentClient;
+  TableName: string;
+  get<T>(key: { pk: string; sk: string }, consistent?: boolean): Promise<T | null>;
+  batchGet(
+    keyList: readonly { pk: string; sk: string }[],
+    consistent?: boolean,
+  ): Promise<Record<string, unknown>[]>;
+  batchWrite(requests: readonly Record<string, unknown>[]): Promise<void>;
+  queryAll(input: Omit<QueryCommandInput, "TableName">): Promise<Record<string, unknown>[]>;
+  trackUpdate(
+    track: TrackInfo,
+    version: number,
+    span: { first: string; last: string },
+    add: { listen_count: number; skip_count: number; listened_ms_total: number },
+  ): UpdateOp;
+  deltaUpdate(d: AggregateDelta): UpdateOp;
+  countsUpdate(add: Partial<StoreCounts>): UpdateOp;
 }

@@ -25,7 +25,8 @@
  * Access patterns (one named function each in repository.ts):
  *   getTrack(id) · listTracksByCount(limit, cursor) · listTracksByLastListened(limit, cursor)
  *   recordPlay(play) — play + track counters + D/M/Y/ALL aggregates + counts in one transaction
- *   recordPlayBatch(id, plays) · listBatchPlays(id, from, to) — imports, idempotent per part
+ *   imports (shared/store/import-batch.ts): recordPlayBatch(id, plays) · listBatchPlays(id, keys) ·
+ *   forgetBatch(id) · setLeasedCursor(name, value, lease) — idempotent per part, one run per file
  *   listPlays(from, to, limit, cursor) — newest first · newestPlay() · oldestPlay(from)
  *   putArtistIfAbsent / getArtist / batchGetArtists / listUnsyncedArtists / saveArtistMetadata
  *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata   (both count new items)

@@ -19,6 +19,7 @@ import { ImportFileError, parseImportFile } from "#shared/import/parse.ts";
 import { bucketsOf } from "#shared/stats/aggregates.ts";
 import { RebuildRefused, rebuildAggregates } from "#shared/stats/rebuild.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import { importStoreOf } from "#shared/store/import-batch.ts";
 import type { Store, TrackInfo } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { bearer, startTestApp, type TestApp } from "#test/support/app.ts";
@@ -483,12 +484,13 @@ describe("a crash in the middle of a chunk", () => {
       FILE,
       JSON.stringify(generatedExport(5, { tracks: 3, start: T0 })),
     ).entries.map((e) => ({ play: e.play, track: e.track }));
-    const first = await store.recordPlayBatch("twin:0-5", entries);
+    const batches = importStoreOf(store);
+    const first = await batches.recordPlayBatch("twin:0-5", entries);
     assert.equal(first.recorded.length, 5);
     const counts = await store.getCounts();
-    await assert.rejects(store.recordPlayBatch("twin:0-5", entries), /another import of the same file/);
+    await assert.rejects(batches.recordPlayBatch("twin:0-5", entries), /another import of the same file/);
     // Someone else's batch meeting the same plays takes them as duplicates.
-    const other = await store.recordPlayBatch("other:0-5", entries);
+    const other = await batches.recordPlayBatch("other:0-5", entries);
     assert.deepEqual([other.recorded.length, other.duplicates.length], [0, 5]);
     assert.deepEqual(await store.getCounts(), counts);
   });

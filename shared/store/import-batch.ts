@@ -1,0 +1,340 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import type { Play, Track } from "../domain/entities.ts";
+import { createAggregateFold } from "../stats/aggregates.ts";
+import type { Store, TrackInfo } from "./port.ts";
+import {
+  BATCH_ATTR,
+  backoff,
+  chunks,
+  DYNAMO_INTERNALS,
+  type DynamoInternals,
+  doc,
+  MAX_TRACK_RETRIES,
+  MAX_TRANSACTION_ITEMS,
+  mapLimit,
+} from "./repository.ts";
+import { keys } from "./table.ts";
+
+/**
+ * The store's import-only writes (shared/import/importer.ts): batches of plays applied exactly
+ * once per part, and the leased checkpoint. A module of its own so that only the import
+ * handlers bundle it (the public cards stay under their size budget).
+ */
+
+/** One listen of an import batch; `written` when an earlier attempt of the batch stored it. */
+export interface BatchEntry {
+  play: Play;
+  track: TrackInfo;
+  written?: boolean;
+}
+
+export interface ImportStore extends Store {
+  /**
+   * Records an import chunk's new listens with the same counters and aggregates as recordPlay,
+   * merged per item (a thousand listens touch a few thousand items, not fifteen thousand). In
+   * four steps, each part of which is applied exactly once per `batchId` by a marker item in its
+   * transaction: the plays (each only if absent, noting the batch), the tracks in groups, the
+   * aggregates in parts cut from the batch's plays alone, the counts. Running a batch again after
+   * a crash, with the plays an earlier attempt wrote passed as `written` (listBatchPlays),
+   * completes it and counts nothing twice. Plays someone else wrote meanwhile come back as
+   * `duplicates`.
+   */
+  recordPlayBatch(
+    batchId: string,
+    entries: readonly BatchEntry[],
+  ): Promise<{ recorded: Play[]; duplicates: Play[]; new_tracks: number }>;
+  /** Deletes a finished batch's markers (once no checkpoint names it). */
+  forgetBatch(batchId: string): Promise<void>;
+  /** Which of these plays (by key) the batch wrote, as written (strongly consistent). */
+  listBatchPlays(batchId: string, plays: readonly Pick<Play, "listened_at" | "track_id">[]): Promise<Play[]>;
+  /**
+   * Writes a cursor under a lease: only when no other owner holds it past `now`. False when
+   * someone else does (an import of the same file running elsewhere).
+   */
+  setLeasedCursor(
+    name: string,
+    value: string,
+    lease: { owner: string; until: number; now: number },
+  ): Promise<boolean>;
+}
+
+/** The same import batch is being written by another process (the same file imported twice at once). */
+export class ConcurrentBatchError extends Error {
+  override name = "ConcurrentBatchError";
+  constructor(batchId: string) {
+    super(
+      `import batch ${batchId} is being written by another import of the same file right now; ` +
+        "run this one again once that one has finished (it will complete the chunk)",
+    );
+  }
+}
+
+/** The store with its import-only writes (the DynamoDB store of repository.ts). */
+export function importStoreOf(store: Store): ImportStore {
+  const internals = (store as { [DYNAMO_INTERNALS]?: DynamoInternals })[DYNAMO_INTERNALS];
+  if (!internals) throw new Error("imports need the DynamoDB store (createDynamoStore)");
+  return { ...store, ...batchWrites(internals) };
+}
+
+function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
+  const { client, TableName, get, batchGet, batchWrite, queryAll, trackUpdate, deltaUpdate, countsUpdate } =
+    i;
+
+  // --------------------------------------------------------------- batches (imports)
+
+  /**
+   * The marker of one part of a batch: its Put refuses a second application of that part. No TTL:
+   * a rerun of a crashed chunk may come any time later; the importer deletes the markers once
+   * the chunk is done (forgetBatch).
+   */
+  function markerPut(batchId: string, part: string, extra: Record<string, unknown> = {}) {
+    return {
+      Put: {
+        TableName,
+        Item: {
+          ...keys.batchMarker(batchId, part),
+          entity: "batch-marker",
+          ...extra,
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    };
+  }
+
+  /**
+   * Runs one part of a batch once: its marker and its writes in one transaction. False when the
+   * marker was there already (an earlier attempt applied the part).
+   */
+  async function applyPart(batchId: string, part: string, writes: readonly object[]): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.send(
+          new TransactWriteCommand({ TransactItems: [markerPut(batchId, part), ...writes] as never }),
+        );
+        return true;
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        const reasons = err.CancellationReasons ?? [];
+        if (reasons[0]?.Code === "ConditionalCheckFailed") return false;
+        if (attempt >= MAX_TRACK_RETRIES || !reasons.some((r) => r.Code === "TransactionConflict")) throw err;
+        await backoff(attempt);
+      }
+    }
+  }
+
+  /**
+   * A group of tracks' shares of a batch: their updates under the optimistic lock and the group's
+   * marker (listing the tracks the batch created) in one transaction. Returns the ids created.
+   */
+  async function applyTrackGroup(
+    batchId: string,
+    part: string,
+    group: readonly { track: TrackInfo; plays: readonly Play[] }[],
+  ): Promise<string[]> {
+    for (let attempt = 0; attempt < MAX_TRACK_RETRIES; attempt++) {
+      const current = new Map(
+        (
+          await batchGet(
+            group.map((g) => keys.track(g.track.track_id)),
+            true,
+          )
+        ).map((i) => [String(i.track_id), i as Track & { version?: number }]),
+      );
+      const created: string[] = [];
+      const updates = group.map(({ track, plays }) => {
+        const item = current.get(track.track_id);
+        const version = item?.version ?? 0;
+        if (version === 0) created.push(track.track_id);
+        const counted = plays.filter((p) => p.counted);
+        const starts = plays.map((p) => p.listened_at).sort();
+        const span = {
+          first: [item?.first_listened, starts[0]].filter((x): x is string => !!x).sort()[0] as string,
+          last: [item?.last_listened, starts.at(-1)]
+            .filter((x): x is string => !!x)
+            .sort()
+            .at(-1) as string,
+        };
+        return trackUpdate(track, version, span, {
+          listen_count: counted.length,
+          skip_count: plays.length - counted.length,
+          listened_ms_total: counted.reduce((n, p) => n + p.listened_ms, 0),
+        });
+      });
+      try {
+        await client.send(
+          new TransactWriteCommand({ TransactItems: [markerPut(batchId, part, { created }), ...updates] }),
+        );
+        return created;
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        const reasons = err.CancellationReasons ?? [];
+        if (reasons[0]?.Code === "ConditionalCheckFailed") {
+          // Applied by an earlier attempt, which noted the tracks it created.
+          const marker = await get<{ created?: string[] }>(keys.batchMarker(batchId, part), true);
+          return marker?.created ?? [];
+        }
+        // A track changed under us (live capture): read the group again.
+        if (!reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")) {
+          throw err;
+        }
+        await backoff(attempt);
+      }
+    }
+    throw new Error(
+      `recordPlayBatch: tracks of ${part} kept changing under us; giving up after ${MAX_TRACK_RETRIES} tries`,
+    );
+  }
+
+  return {
+    async recordPlayBatch(batchId, entries) {
+      // 1. The plays, each only if absent, each noting its batch: what a rerun finds written.
+      const refusedKeys = new Set<string>();
+      const fresh = entries.filter((e) => !e.written);
+      await mapLimit(chunks(fresh, MAX_TRANSACTION_ITEMS), 4, async (group) => {
+        let pending = group;
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          try {
+            await client.send(
+              new TransactWriteCommand({
+                TransactItems: pending.map(({ play }) => ({
+                  Put: {
+                    TableName,
+                    Item: {
+                      ...keys.play(play.listened_at, play.track_id),
+                      entity: "play",
+                      ...play,
+                      [BATCH_ATTR]: batchId,
+                    },
+                    ConditionExpression: "attribute_not_exists(pk)",
+                  },
+                })),
+              }),
+            );
+            return;
+          } catch (err) {
+            if (!(err instanceof TransactionCanceledException)) throw err;
+            const reasons = err.CancellationReasons ?? [];
+            const taken = new Set(
+              reasons.flatMap((r, i) => (r.Code === "ConditionalCheckFailed" ? [i] : [])),
+            );
+            if (taken.size > 0) {
+              // Written meanwhile by someone else (another import, live capture): theirs.
+              for (const i of taken) {
+                const e = pending[i];
+                if (e) refusedKeys.add(keys.play(e.play.listened_at, e.play.track_id).sk);
+              }
+              pending = pending.filter((_, i) => !taken.has(i));
+              continue;
+            }
+            if (attempt >= MAX_TRACK_RETRIES || !reasons.some((r) => r.Code === "TransactionConflict"))
+              throw err;
+            await backoff(attempt);
+          }
+        }
+      });
+      if (refusedKeys.size > 0) {
+        // A refused play this very batch wrote means a twin is writing it right now (the same
+        // file imported twice at once): both would cut different parts under one batch id.
+        const refused = await batchGet(
+          [...refusedKeys].map((sk) => ({ pk: keys.playsPartition, sk })),
+          true,
+        );
+        if (refused.some((item) => item[BATCH_ATTR] === batchId)) throw new ConcurrentBatchError(batchId);
+      }
+      const keyOf = (p: Play) => keys.play(p.listened_at, p.track_id).sk;
+      const batch = entries.filter((e) => !refusedKeys.has(keyOf(e.play)));
+      const duplicates = entries.filter((e) => refusedKeys.has(keyOf(e.play))).map((e) => e.play);
+
+      // 2. The tracks, in groups cut from the batch's plays alone.
+      const byTrack = new Map<string, { track: TrackInfo; plays: Play[] }>();
+      const fold = createAggregateFold();
+      for (const { play, track } of batch) {
+        fold.add(play, track.album);
+        const group = byTrack.get(track.track_id);
+        if (group) group.plays.push(play);
+        else byTrack.set(track.track_id, { track, plays: [play] });
+      }
+      const trackGroups = chunks(
+        [...byTrack.values()].sort((x, y) => (x.track.track_id < y.track.track_id ? -1 : 1)),
+        MAX_TRANSACTION_ITEMS - 1,
+      );
+      const created = (
+        await mapLimit([...trackGroups.entries()], 4, ([n, group]) =>
+          applyTrackGroup(batchId, `T#${n}`, group),
+        )
+      ).flat();
+
+      // 3. The aggregates, merged per item, in parts that depend only on the batch's plays (so a
+      //    rerun cuts the same parts and skips the ones already applied).
+      const deltas = fold.deltas().sort((x, y) => {
+        const kx = `${x.bucket}|${x.dimension}|${x.id}`;
+        const ky = `${y.bucket}|${y.dimension}|${y.id}`;
+        return kx < ky ? -1 : kx > ky ? 1 : 0;
+      });
+      const parts = chunks(deltas, MAX_TRANSACTION_ITEMS - 1);
+      await mapLimit([...parts.entries()], 4, ([n, part]) =>
+        applyPart(
+          batchId,
+          `A#${n}`,
+          part.map((d) => deltaUpdate(d)),
+        ),
+      );
+
+      // 4. The counts.
+      const newTracks = created.length;
+      if (batch.length > 0) {
+        await applyPart(batchId, "COUNTS", [
+          countsUpdate({
+            plays: batch.length,
+            counted_plays: batch.filter((e) => e.play.counted).length,
+            tracks: newTracks,
+          }),
+        ]);
+      }
+      return { recorded: batch.map((e) => e.play), duplicates, new_tracks: newTracks };
+    },
+
+    async forgetBatch(batchId) {
+      const markers = await queryAll({
+        KeyConditionExpression: "pk = :p",
+        ExpressionAttributeValues: { ":p": keys.batchMarker(batchId, "").pk },
+        ProjectionExpression: "pk, sk",
+      });
+      await batchWrite(markers.map((m) => ({ DeleteRequest: { Key: { pk: m.pk, sk: m.sk } } })));
+    },
+
+    async listBatchPlays(batchId, playKeys) {
+      const unique = new Map(playKeys.map((k) => [keys.play(k.listened_at, k.track_id).sk, k]));
+      const items = await batchGet(
+        [...unique.values()].map((k) => keys.play(k.listened_at, k.track_id)),
+        true,
+      );
+      return items.filter((i) => i[BATCH_ATTR] === batchId).map((i) => doc<Play>(i));
+    },
+
+    async setLeasedCursor(name, value, lease) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...keys.cursor(name),
+              entity: "cursor",
+              value,
+              lease_owner: lease.owner,
+              lease_until: lease.until,
+            },
+            ConditionExpression:
+              "attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :me",
+            ExpressionAttributeValues: { ":now": lease.now, ":me": lease.owner },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if ((err as Error).name === "ConditionalCheckFailedException") return false;
+        throw err;
+      }
+    },
+  };
+}

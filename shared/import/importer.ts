@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { DEFAULT_MATCH_TOLERANCE_MS, DEFAULT_MAX_PAUSE_MS, matchRecent } from "../capture/backfill.ts";
 import { registerCatalog } from "../capture/record.ts";
+import { mapLimit } from "../concurrency.ts";
 import type { Play, Track } from "../domain/entities.ts";
 import { countsAsPlay, DEFAULT_TRACKER_OPTIONS } from "../domain/tracker.ts";
 import type { ImportFormat, ImportSummary, SkipReason } from "../http/schemas.ts";
@@ -445,21 +446,6 @@ export function finalize(e: ImportEntry, known: Track | null): { play: Play; tra
   return { play, track };
 }
 
-/** Runs `work` over `items` with at most `n` in flight. */
-async function pool<T>(items: readonly T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (item !== undefined) await work(item);
-    }
-  });
-  // Every worker stops taking work once one fails; the first error is the one reported.
-  const results = await Promise.allSettled(workers);
-  const failed = results.find((r) => r.status === "rejected");
-  if (failed) throw failed.reason;
-}
-
 async function writeBatch(
   ctx: ChunkContext,
   batchId: string,
@@ -469,7 +455,7 @@ async function writeBatch(
 ): Promise<void> {
   const ids = [...new Set([...entries, ...written.map((w) => w.e)].map((e) => e.play.track_id))];
   const known = new Map<string, Track | null>();
-  await pool(ids, ctx.concurrency, async (id) => {
+  await mapLimit(ids, ctx.concurrency, async (id) => {
     known.set(id, await knownTrack(ctx, id));
   });
   // The listens an earlier attempt wrote keep the fields they were written with.
@@ -494,7 +480,7 @@ async function writeBatch(
     if (!stored) fresh.set(row.track.track_id, row.track);
   }
   // A track new to the hoard registers its artists and album for the metadata sync.
-  await pool([...fresh.values()], ctx.concurrency, (track) => registerCatalog(ctx.store, track));
+  await mapLimit([...fresh.values()], ctx.concurrency, (track) => registerCatalog(ctx.store, track));
   const result = await ctx.store.recordPlayBatch(batchId, batch);
   // They exist now: the next chunk reads what the hoard holds of them.
   for (const id of fresh.keys()) ctx.session.tracks.delete(id);

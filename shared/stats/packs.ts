@@ -1,3 +1,4 @@
+import { mapLimit } from "../concurrency.ts";
 import type { Aggregate, Store } from "../store/port.ts";
 import { type SlotTriples, TOTAL_ID } from "./aggregates.ts";
 import { type DaySlots, mergeTotals } from "./compute.ts";
@@ -140,14 +141,8 @@ export async function packClosedMonths(
   const stale = totals
     .filter((t) => opts.force || packOf.get(t.bucket.slice(2)) !== totalsFingerprint([t]))
     .map((t) => t.bucket.slice(2));
-  let next = 0;
-  let packed = 0;
-  const worker = async () => {
-    for (let i = next++; i < stale.length; i = next++)
-      if (await packMonth(store, stale[i] as string)) packed++;
-  };
-  await Promise.all(Array.from({ length: Math.min(4, stale.length) }, worker));
-  return { months: months.length, packed };
+  const done = await mapLimit(stale, 4, (month) => packMonth(store, month));
+  return { months: months.length, packed: done.filter(Boolean).length };
 }
 
 /** Packs one month; false when its DAY rows do not add up to its TOTAL right now. */

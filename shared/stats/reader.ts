@@ -1,3 +1,4 @@
+import { mapLimit } from "../concurrency.ts";
 import type { Play } from "../domain/entities.ts";
 import type { Aggregate, Store } from "../store/port.ts";
 import { ALL_BUCKET, type Dimension, TOTAL_ID } from "./aggregates.ts";
@@ -106,16 +107,6 @@ const DIMENSION_OF: Record<TopKind, Exclude<Dimension, "TOTAL" | "DAY">> = {
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** A bucket plan, with its TOTAL items when checking the plan already fetched them. */
 type Plan = BucketPlan & { totals?: () => Promise<Aggregate[]> };

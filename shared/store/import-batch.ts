@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { mapLimit } from "../concurrency.ts";
 import type { Play, Track } from "../domain/entities.ts";
 import { createAggregateFold } from "../stats/aggregates.ts";
 import type { Store, TrackInfo } from "./port.ts";
@@ -12,7 +13,6 @@ import {
   doc,
   MAX_TRACK_RETRIES,
   MAX_TRANSACTION_ITEMS,
-  mapLimit,
 } from "./repository.ts";
 import { keys } from "./table.ts";
 

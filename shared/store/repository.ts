@@ -11,6 +11,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { mapLimit } from "../concurrency.ts";
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
 import { type AggregateDelta, bucketsOf, isSlotAttribute, playDeltas, slotsOf } from "../stats/aggregates.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
@@ -86,35 +87,6 @@ const isCancelled = (err: unknown, code: string, index?: number): boolean =>
   (index === undefined
     ? (err.CancellationReasons ?? []).some((r) => r.Code === code)
     : err.CancellationReasons?.[index]?.Code === code);
-
-/**
- * Runs `fn` over `items`, at most `limit` at a time. After a failure no new item starts, and the
- * ones in flight are waited for before the first error is thrown: nothing keeps writing after
- * the caller has been told it failed (a batch's retry must not race its own leftovers).
- */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (t: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    for (let i = next++; i < items.length && !failed; i = next++) {
-      try {
-        out[i] = await fn(items[i] as T);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const rejected = settled.find((r) => r.status === "rejected");
-  if (rejected) throw rejected.reason;
-  return out;
-}
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

@@ -27,7 +27,12 @@ export interface TrackerOptions {
   toleranceMs: number;
   /** Poll cadence while something plays (whole seconds: Step Functions Wait). */
   playingDelaySeconds: number;
-  /** Back-off while paused or idle: one step per inactive poll, then the last one. */
+  /**
+   * Cadence while the loop lives but nothing plays (paused, idle): one step per inactive poll,
+   * then the last one. Kept at a few seconds: Express bills the execution's duration, not its
+   * polls, so a slow poll inside a live loop saves almost nothing and misses short listens and
+   * resumes. The saving comes from ending the loop (idleEndMs, pausedEndMs).
+   */
   inactiveDelaysSeconds: readonly number[];
   /** After this long with nothing in the player (stopped, no device), end the loop. */
   idleEndMs: number;
@@ -44,11 +49,14 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   restartMinJumpMs: 1_000,
   toleranceMs: 1_500,
   playingDelaySeconds: 2,
-  inactiveDelaysSeconds: [5, 15, 60],
+  // A change while paused or idle is seen within 3 s (a resume, a new listen after a break);
+  // `npm run bench:day` prices it (a poll costs ~$0.0000004; an idle tail of 2 minutes is ~40).
+  inactiveDelaysSeconds: [3],
   // Each idle minute of a live Express execution costs money; the watchdog looks every minute.
   idleEndMs: 2 * 60_000,
   pausedEndMs: 10 * 60_000,
-  errorDelaysSeconds: [2, 5, 15, 30, 60],
+  // Transient faults (5xx, timeouts, a hung connection) retry within seconds while the loop lives.
+  errorDelaysSeconds: [2, 5, 10],
 };
 
 export interface OpenListen {
@@ -77,6 +85,12 @@ export interface TrackerState {
   quota_until: number | null;
   /** Identifies the last snapshot written, so it is written only when it changes. */
   snapshot_sig: string | null;
+  /**
+   * When Spotify last answered a look at the player (epoch ms); null before the first one.
+   * An item first seen now played at most since then (that look saw something else).
+   * Optional: states handed over by an older version lack it.
+   */
+  last_seen_at?: number | null;
 }
 
 export const initialTrackerState = (): TrackerState => ({
@@ -87,6 +101,7 @@ export const initialTrackerState = (): TrackerState => ({
   consecutive_errors: 0,
   quota_until: null,
   snapshot_sig: null,
+  last_seen_at: null,
 });
 
 export interface FinishedListen {
@@ -165,10 +180,40 @@ function finishNow(open: OpenListen, opts: TrackerOptions): FinishedListen {
   );
 }
 
+/**
+ * How much of the progress an item first seen now was heard by this listener: only what the
+ * evidence supports. If the previous look (at `prevSeenAt`) saw something else, it played at
+ * most since then; Spotify's `timestamp` (its last state change: a start, resume, seek) bounds
+ * it too. An item resumed at 90 s and heard for 20 s is a 20 s listen, not 110 s. Seen paused
+ * with no earlier look to bound it, nothing of it is known to have been heard.
+ */
+export function firstSightCreditMs(
+  obs: Extract<Observation, { type: "item" }>,
+  progressMs: number,
+  now: number,
+  prevSeenAt: number | null,
+): number {
+  // A timestamp ahead of our clock (skew) bounds nothing.
+  const ts = obs.timestamp !== null && obs.timestamp <= now ? obs.timestamp : null;
+  if (!obs.is_playing) {
+    if (prevSeenAt === null) return 0;
+    // Paused since `ts`: it played at most between the previous look and the pause.
+    return clamp((ts ?? now) - prevSeenAt, 0, progressMs);
+  }
+  let credit = progressMs;
+  if (prevSeenAt !== null) credit = Math.min(credit, now - prevSeenAt);
+  if (ts !== null) credit = Math.min(credit, now - ts);
+  return Math.max(0, credit);
+}
+
 function startListen(
   obs: Extract<Observation, { type: "item" }>,
   now: number,
   opts: TrackerOptions,
+  /** The previous look saw another item or nothing, at this time (null: no earlier look). */
+  prevSeenAt: number | null = null,
+  /** A restart seen by this loop: the whole (short) progress was heard. */
+  restart = false,
 ): OpenListen {
   const progress = clamp(obs.progress_ms, 0, obs.item.duration_ms || obs.progress_ms);
   // Spotify's timestamp is the instant the item started when nothing changed since: exact and
@@ -180,8 +225,8 @@ function startListen(
   return {
     item: obs.item,
     started_at: fromSpotify && obs.timestamp !== null ? obs.timestamp : backdated,
-    // Backdating the start assumes it played from there: credit the same span.
-    listened_ms: progress,
+    // The start stays backdated by the progress; the listened time is only what was heard.
+    listened_ms: restart ? progress : firstSightCreditMs(obs, progress, now, prevSeenAt),
     last_progress_ms: progress,
     last_observed_at: now,
     last_is_playing: obs.is_playing,
@@ -322,7 +367,7 @@ export function step(
       if (isRestart(open, obs, now, opts)) {
         const restartAt = now - obs.progress_ms;
         finished.push(finishAt(open, restartAt, opts));
-        open = startListen(obs, now, opts);
+        open = startListen(obs, now, opts, null, true);
         discontinuity = true;
       } else {
         const played = playedSince(open, obs, now, opts);
@@ -346,7 +391,7 @@ export function step(
       }
     } else {
       if (open) finished.push(finishAt(open, now - obs.progress_ms, opts));
-      open = startListen(obs, now, opts);
+      open = startListen(obs, now, opts, prev.last_seen_at ?? null);
     }
   } else if (open) {
     // An ad or unknown item ends the listen where it started; stopping ends it where it was.
@@ -389,6 +434,7 @@ export function step(
     consecutive_errors: 0,
     quota_until: prev.quota_until !== null && prev.quota_until > now ? prev.quota_until : null,
     snapshot_sig: sig,
+    last_seen_at: now,
   };
   return {
     state,

@@ -1,3 +1,4 @@
+import { kickLoop } from "#shared/capture/kick.ts";
 import type { SpotifyLink } from "#shared/domain/entities.ts";
 import { type HttpReply, httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
@@ -90,6 +91,8 @@ export const handler = httpHandler(routes.spotifyCallback, async ({ query, heade
     return refuse(503, "spotify_unavailable", `Spotify could not be reached: ${f.message}.`);
   }
 
+  // Start recording now: the first song after linking is followed live, not left to the watchdog.
+  const loop = await kickLoop(deps);
   const name = link.display_name ?? link.user_id ?? "your Spotify account";
   if (!asJson) {
     return page(200, `Linked as ${name}`, "Listening history is now recorded. You can close this tab.");
@@ -98,6 +101,7 @@ export const handler = httpHandler(routes.spotifyCallback, async ({ query, heade
     linked: true,
     user_id: link.user_id,
     display_name: link.display_name,
+    loop,
   };
   return json(reply);
 });

@@ -61,6 +61,13 @@ export const configSchema = z.object({
   TABLE_NAME: z.string().trim().min(3).max(255).default("hoardify"),
   DYNAMODB_ENDPOINT: optionalUrl,
   AWS_REGION: z.string().trim().min(1).default("us-east-1"),
+  /** AWS only (set by the stack): the playback loop's state machine, started by the watchdog and by kicks. */
+  STATE_MACHINE_ARN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^arn:[\w-]+:states:[\w-]+:\d{12}:stateMachine:[\w-]{1,80}$/, "must be a state machine ARN")
+      .optional(),
+  ),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   /** true: the /stats/* routes answer without a bearer token (a public listening profile). */

@@ -1,4 +1,5 @@
 import type { Cache } from "./cache/port.ts";
+import { type LoopStarter, stepFunctionsStarter } from "./capture/starter.ts";
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
@@ -14,6 +15,8 @@ export interface Deps {
   cache: Cache;
   store: Store;
   clock: Clock;
+  /** Starts the playback loop now (shared/capture/kick.ts); absent where there is no loop. */
+  startLoop?: LoopStarter | undefined;
 }
 
 let current: Promise<Deps> | undefined;
@@ -68,7 +71,10 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
       cache = createMemoryCache();
     }
   }
-  return { config, cache, store, clock: overrides.clock ?? systemClock };
+  const startLoop =
+    overrides.startLoop ??
+    (config.STATE_MACHINE_ARN ? stepFunctionsStarter(config.STATE_MACHINE_ARN) : undefined);
+  return { config, cache, store, clock: overrides.clock ?? systemClock, startLoop };
 }
 
 export { ConfigError };

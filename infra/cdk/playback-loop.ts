@@ -146,8 +146,7 @@ export class PlaybackLoop extends Construct {
       new PolicyStatement({ actions: ["states:StartExecution"], resources: [this.selfArn] }),
     );
 
-    props.watchdogFunction.addEnvironment("STATE_MACHINE_ARN", this.stateMachine.stateMachineArn);
-    this.stateMachine.grantStartExecution(props.watchdogFunction);
+    this.allowStart(props.watchdogFunction);
     this.watchdogRule = scheduleFunction(this, "WatchdogSchedule", {
       fn: props.watchdogFunction,
       schedule: Schedule.rate(Duration.minutes(1)),
@@ -177,6 +176,12 @@ export class PlaybackLoop extends Construct {
           "Added by the CDK LambdaInvoke task: invoke the poll function and its versions/aliases; the wildcard is the qualifier of that one function.",
       },
     );
+  }
+
+  /** Lets `fn` start this machine (the watchdog, and routes with `startsLoop`: shared/capture/kick.ts). */
+  allowStart(fn: NodejsFunction): void {
+    fn.addEnvironment("STATE_MACHINE_ARN", this.stateMachine.stateMachineArn);
+    this.stateMachine.grantStartExecution(fn);
   }
 }
 

@@ -349,6 +349,10 @@ export class HoardifyStack extends Stack {
       watchdogFunction: this.watchdogFunction,
       stateMachineName: props.playbackStateMachineName ?? `${this.stackName}-PlaybackLoop`,
     });
+    for (const route of routes) {
+      const fn = functions.get(route.id);
+      if (route.startsLoop && fn) this.playbackLoop.allowStart(fn);
+    }
 
     const scheduledFunctions = new Map<string, NodejsFunction>();
     for (const job of props.scheduledJobs ?? SCHEDULED_JOBS) {

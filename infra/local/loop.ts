@@ -3,6 +3,7 @@ import { setTimeout as sleepFor } from "node:timers/promises";
 import { CACHE_KEYS, type LoopState, startLoopState, tick } from "#shared/capture/loop.ts";
 import { recordListen, toPlay, toTrackInfo } from "#shared/capture/record.ts";
 import { loopDepsOf } from "#shared/capture/runner.ts";
+import type { LoopStarter } from "#shared/capture/starter.ts";
 import { watchdog } from "#shared/capture/watchdog.ts";
 import type { Deps } from "#shared/deps.ts";
 import { flush } from "#shared/domain/tracker.ts";
@@ -11,12 +12,16 @@ import { logger } from "#shared/logger.ts";
 /**
  * The playback loop on one machine: the same tick as the Step Functions task, honouring the
  * same nextDelaySeconds, and the same watchdog decision every minute while nothing plays.
- * One process has no 5-minute limit, so a "handover" just carries on.
+ * One process has no 5-minute limit, so a "handover" just carries on. It is also the process's
+ * loop starter (`deps.startLoop`): linking Spotify or a manual poll wakes it at once instead of
+ * waiting for the next watchdog minute.
  */
 export interface LocalLoop {
   stop(): Promise<void>;
   /** How many ticks or watchdog checks the loop has made (tests, logs). */
   readonly ticks: () => number;
+  /** Starts the loop now unless it runs (from `handover` when given). */
+  readonly kick: LoopStarter;
 }
 
 export interface LocalLoopOptions {
@@ -36,17 +41,31 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
   const owner = `local-${randomUUID()}`;
   let state: LoopState | null = null;
   let count = 0;
+  // A kick waiting to be taken up: the state to continue from, or null to start fresh.
+  let kicked: { handover: LoopState | null } | null = null;
+  let wake = new AbortController();
+  const nap = async (ms: number) => {
+    wake = new AbortController();
+    await sleep(ms, AbortSignal.any([abort.signal, wake.signal]));
+  };
+  const startChain = async () => {
+    state = await startLoopState(deps.cache, owner, deps.clock().getTime());
+  };
 
   const run = async () => {
     while (!abort.signal.aborted) {
       count++;
+      if (!state && kicked) {
+        const { handover } = kicked;
+        kicked = null;
+        if (handover) state = handover;
+        else await startChain();
+      }
       if (!state) {
-        const outcome = await watchdog(deps, async () => {
-          state = await startLoopState(deps.cache, owner, deps.clock().getTime());
-        });
+        const outcome = await watchdog(deps, startChain);
         if (!state) {
           logger.debug("local watchdog", { outcome });
-          await sleep(watchdogMs, abort.signal);
+          await nap(watchdogMs);
           continue;
         }
       }
@@ -59,17 +78,25 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
       state = r.action === "stop" ? null : r.state;
       if (r.action === "stop") {
         logger.info("playback loop paused; the watchdog looks again every minute", { reason: r.stopReason });
-        await sleep(watchdogMs, abort.signal);
+        await nap(watchdogMs);
       } else {
-        await sleep(r.nextDelaySeconds * 1000, abort.signal);
+        await nap(r.nextDelaySeconds * 1000);
       }
     }
   };
 
   const done = run().catch((err: unknown) => logger.error("local loop crashed", err as Error));
+  const kick: LoopStarter = async (handover) => {
+    if (state || abort.signal.aborted) return;
+    kicked = { handover: handover ?? null };
+    wake.abort();
+  };
+  deps.startLoop = kick;
   return {
     ticks: () => count,
+    kick,
     async stop() {
+      if (deps.startLoop === kick) deps.startLoop = undefined;
       abort.abort();
       await done;
       // Shutting down must not lose the listen in progress.

@@ -289,7 +289,19 @@ export async function backfill(deps: BackfillDeps, opts: BackfillOptions = {}): 
 
 // ------------------------------------------------------------------------------ jobs
 
-export type JobTrigger = "schedule" | "http";
+/** What started a job: its schedule, an HTTP call, or a playback loop starting (catch-up). */
+export type JobTrigger = "schedule" | "http" | "loop";
+
+export interface RunJobOptions<R> {
+  /** Whether a finished run did all it should (default: it did). */
+  okOf?: (result: R) => boolean;
+  /**
+   * Whether a 429 parks every caller of Spotify (default true). The loop's own catch-up does
+   * not: parking takes the lease, and the loop holding it would stop and drop its open listen;
+   * the loop waits out Retry-After itself.
+   */
+  parkOnQuota?: boolean;
+}
 
 export type JobOutcome<R> =
   | { ok: true; result: R }
@@ -322,7 +334,7 @@ export async function runJob<R extends object>(
   job: string,
   trigger: JobTrigger,
   fn: () => Promise<R>,
-  okOf: (result: R) => boolean = () => true,
+  { okOf = () => true, parkOnQuota = true }: RunJobOptions<R> = {},
 ): Promise<JobOutcome<R>> {
   const started = deps.clock();
   let outcome: JobOutcome<R>;
@@ -341,7 +353,7 @@ export async function runJob<R extends object>(
     } catch (err) {
       const fault = err instanceof SpotifyError ? err.fault : null;
       outcome = { ok: false, result: null, fault, error: err };
-      if (fault?.type === "rate_limited") {
+      if (fault?.type === "rate_limited" && parkOnQuota) {
         await parkForQuota(deps, started.getTime(), fault.retryAfterSeconds);
       }
     }
@@ -377,6 +389,9 @@ export async function loopIsLive(cache: Cache): Promise<boolean> {
     return true;
   }
 }
+
+/** The job name of the catch-up a playback loop runs when it starts (runner.ts). */
+export const JOB_CATCH_UP = "catch-up";
 
 /** One backfill with the app's deps, recorded as a job run (the hourly job and the route). */
 export async function runBackfillJob(

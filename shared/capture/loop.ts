@@ -42,6 +42,12 @@ export interface LoopState {
   /** When the current Express execution started (continue-as-new before 5 minutes). */
   chain_started_at: number;
   polls: number;
+  /**
+   * Tries left to catch up from recently-played: set when a chain starts and after a 429, so
+   * listens that ended while no loop ran (or while Spotify refused to answer) are stored now,
+   * not by the hourly job. Optional: states handed over by an older version lack it.
+   */
+  catch_up?: number;
 }
 
 export type LoopAction = "wait" | "handover" | "stop";
@@ -54,7 +60,12 @@ export interface TickResult {
   recorded: { track_id: string; listened_at: string; counted: boolean; result: "recorded" | "duplicate" }[];
   snapshotWritten: boolean;
   fault?: SpotifyFault;
+  /** Listens the catch-up stored this tick (estimated ones the loop never saw). */
+  caughtUp?: number;
 }
+
+/** What a catch-up did: the recently-played backfill run at a loop start (runner.ts wires it). */
+export type CatchUpOutcome = { ok: true; inserted: number } | { ok: false; fault: SpotifyFault | null };
 
 export interface LoopDeps {
   spotify: SpotifyApi;
@@ -62,6 +73,8 @@ export interface LoopDeps {
   cache: Cache;
   clock: Clock;
   tracker?: TrackerOptions;
+  /** Stores what recently-played lists and nothing stored matches; none: no catch-up. */
+  catchUp?: () => Promise<CatchUpOutcome>;
 }
 
 export interface LoopOptions {
@@ -84,6 +97,9 @@ export const DEFAULT_LOOP_OPTIONS: LoopOptions = {
   maxWaitSeconds: 90,
 };
 
+/** A failing catch-up (Spotify down) is retried on this many ticks, then left to the hourly job. */
+export const CATCH_UP_TRIES = 3;
+
 export function newLoopState(owner: string, now: number): LoopState {
   return {
     v: 1,
@@ -93,6 +109,7 @@ export function newLoopState(owner: string, now: number): LoopState {
     lease_until: 0,
     chain_started_at: now,
     polls: 0,
+    catch_up: CATCH_UP_TRIES,
   };
 }
 
@@ -190,6 +207,7 @@ export async function tick(
   let finished: FinishedListen[] = [];
   let snapshot: NowPlayingSnapshot | undefined;
 
+  let looked = false;
   const quotaUntil = state.tracker.quota_until;
   if (quotaUntil !== null && quotaUntil > now) {
     nextDelaySeconds = Math.ceil((quotaUntil - now) / 1000);
@@ -198,6 +216,10 @@ export async function tick(
     if ("fault" in input) {
       fault = input.fault;
       logger.warn("Spotify fault", { fault: input.fault });
+      // What plays while Spotify refuses to answer is recovered by the first poll after it.
+      if (fault?.type === "rate_limited") state.catch_up = CATCH_UP_TRIES;
+    } else {
+      looked = true;
     }
     const r = step(state.tracker, input, now, trackerOpts);
     state.tracker = r.state;
@@ -220,6 +242,27 @@ export async function tick(
 
   const { recorded, failed } = await store(deps, [...state.pending, ...finished]);
   state.pending = failed;
+
+  // After the look and the store: whatever this loop finished is stored, so the matcher finds
+  // it instead of estimating it again, and what is open now is not listed by Spotify yet.
+  let caughtUp: number | undefined;
+  if (looked && (state.catch_up ?? 0) > 0 && state.pending.length === 0 && deps.catchUp) {
+    const c = await deps.catchUp();
+    if (c.ok) {
+      state.catch_up = 0;
+      caughtUp = c.inserted;
+    } else if (c.fault?.type === "rate_limited") {
+      fault = c.fault;
+      state.tracker = { ...state.tracker, quota_until: now + c.fault.retryAfterSeconds * 1000 };
+      // A long back-off is parked by the next tick (it sees quota_until), like any other 429.
+      nextDelaySeconds = Math.min(
+        opts.maxWaitSeconds,
+        Math.max(nextDelaySeconds, Math.ceil(c.fault.retryAfterSeconds)),
+      );
+    } else {
+      state.catch_up = (state.catch_up ?? 1) - 1;
+    }
+  }
 
   let snapshotWritten = false;
   if (snapshot) {
@@ -253,6 +296,7 @@ export async function tick(
     recorded,
     snapshotWritten,
     ...(fault ? { fault } : {}),
+    ...(caughtUp !== undefined ? { caughtUp } : {}),
   };
 }
 

@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { Deps } from "../deps.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
+import { kickLoop } from "./kick.ts";
 import {
   CACHE_KEYS,
   DEFAULT_LOOP_OPTIONS,
@@ -15,7 +17,7 @@ const MANUAL_STATE_KEY = "loop:manual-state";
 const MANUAL_OWNER = "manual";
 
 export interface ManualPollResult {
-  loop: "running" | "idle";
+  loop: "running" | "started" | "idle";
   recorded: TickResult["recorded"];
   now_playing: NowPlayingSnapshot | null;
   next_delay_seconds: number | null;
@@ -25,8 +27,9 @@ export interface ManualPollResult {
 /**
  * `POST /spotify/poll/current-playback`: one poll now. When the playback loop is alive it
  * already records everything, so this only reports (a second tracker would race it); when it
- * is not, this runs one tick with a tracker state kept in the cache between calls, and lets
- * go of the lease afterwards so the watchdog can still start a real loop.
+ * is not, this runs one tick (catching up from recently-played), lets go of the lease, and
+ * starts the loop from the tracker state it built, so what plays now is followed from here
+ * on. Where no loop can be started, the state is kept in the cache for the next call.
  */
 export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
   const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
@@ -58,10 +61,14 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
     { ...state, owner: MANUAL_OWNER, lease_until: 0, chain_started_at: now },
     DEFAULT_LOOP_OPTIONS,
   );
-  await deps.cache.set(MANUAL_STATE_KEY, r.state, { ttlMs: 6 * 3_600_000 });
   await deps.cache.del(CACHE_KEYS.lease);
+  // Handed over under a new owner that has not taken the lease: two kicks cannot both run.
+  const handover: LoopState = { ...r.state, owner: randomUUID(), lease_until: 0 };
+  const kicked = r.action === "stop" ? "no_starter" : await kickLoop(deps, handover);
+  if (kicked === "started") await deps.cache.del(MANUAL_STATE_KEY);
+  else await deps.cache.set(MANUAL_STATE_KEY, r.state, { ttlMs: 6 * 3_600_000 });
   return {
-    loop: "idle",
+    loop: kicked === "started" ? "started" : "idle",
     recorded: r.recorded,
     now_playing: await deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot),
     next_delay_seconds: r.nextDelaySeconds,

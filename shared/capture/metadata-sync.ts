@@ -175,6 +175,6 @@ export function runMetadataSyncJob(
         { spotify: opts.spotify ?? createSpotifyClient(deps), store: deps.store, clock: deps.clock },
         { limit: opts.limit },
       ),
-    (r) => r.artists.failed === 0 && r.albums.failed === 0,
+    { okOf: (r) => r.artists.failed === 0 && r.albums.failed === 0 },
   );
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Deps } from "../deps.ts";
 import { createSpotifyClient } from "../spotify/client.ts";
+import { backfill, JOB_CATCH_UP, runJob } from "./backfill.ts";
 import {
+  type CatchUpOutcome,
   DEFAULT_LOOP_OPTIONS,
   type LoopDeps,
   type LoopOptions,
@@ -13,7 +15,22 @@ import {
 
 /** What a tick needs, from the process's dependencies (the Spotify client over its config). */
 export function loopDepsOf(deps: Deps): LoopDeps {
-  return { spotify: createSpotifyClient(deps), store: deps.store, cache: deps.cache, clock: deps.clock };
+  const spotify = createSpotifyClient(deps);
+  const loopDeps: LoopDeps = { spotify, store: deps.store, cache: deps.cache, clock: deps.clock };
+  return { ...loopDeps, catchUp: () => catchUp(loopDeps) };
+}
+
+/**
+ * The catch-up a loop runs when it starts (and after a 429): the recently-played backfill,
+ * recorded as a job run. No entry is deferred: the loop runs it after storing what it finished,
+ * and what it has open is not listed yet.
+ */
+export async function catchUp(deps: LoopDeps): Promise<CatchUpOutcome> {
+  const outcome = await runJob(deps, JOB_CATCH_UP, "loop", () => backfill(deps, { loopLive: false }), {
+    parkOnQuota: false,
+  });
+  if (outcome.ok) return { ok: true, inserted: outcome.result.inserted };
+  return { ok: false, fault: outcome.fault };
 }
 
 /**

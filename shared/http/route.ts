@@ -45,6 +45,8 @@ export interface RouteDef<
   /** Seconds the function may run (CDK); the default suits request handlers. */
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;
+  /** The handler starts the playback loop (shared/capture/kick.ts): on AWS it gets the state machine's ARN and StartExecution on it. */
+  readonly startsLoop?: true;
 }
 
 export function defineRoute<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType>(

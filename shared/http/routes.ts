@@ -158,6 +158,8 @@ export const routes = {
     tableAccess: "readwrite",
     // Spotify's redirect carries no bearer: the single-use state is what authenticates it.
     auth: "none",
+    // Linking starts the loop at once, so the first song is recorded live.
+    startsLoop: true,
     exposure: "public",
     summary: "Spotify's OAuth redirect target: checks the state, trades the code, saves the link",
     tags: ["spotify"],
@@ -177,6 +179,7 @@ export const routes = {
     path: "/spotify/poll/current-playback",
     handler: "functions/spotify-poll-current-playback.ts",
     auth: "bearer",
+    startsLoop: true,
     exposure: "private",
     summary: "Poll the player once now and record what finished (reports only while the loop runs)",
     tags: ["spotify"],

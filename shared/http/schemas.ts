@@ -108,6 +108,9 @@ export const spotifyCallbackResponseSchema = z
     linked: z.literal(true),
     user_id: z.string().nullable(),
     display_name: z.string().nullable(),
+    loop: z
+      .enum(["started", "running", "quota", "no_starter", "error"])
+      .describe("Whether linking started the playback loop at once (else the watchdog does within a minute)"),
   })
   .meta({ id: "SpotifyLinked" });
 export type SpotifyCallbackResponse = z.infer<typeof spotifyCallbackResponseSchema>;
@@ -115,8 +118,10 @@ export type SpotifyCallbackResponse = z.infer<typeof spotifyCallbackResponseSche
 export const manualPollResponseSchema = z
   .object({
     loop: z
-      .enum(["running", "idle"])
-      .describe("running: the playback loop records everything; this only reports"),
+      .enum(["running", "started", "idle"])
+      .describe(
+        "running: the playback loop records everything, this only reports; started: this poll started the loop; idle: no loop could be started (the watchdog will)",
+      ),
     recorded: z.array(
       z.object({
         track_id: z.string(),

@@ -138,7 +138,13 @@ describe("linking Spotify", () => {
     assert.equal(params.get("state"), state);
     const res = await callback(params);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { linked: true, user_id: "fakeuser", display_name: "Fake User" });
+    assert.deepEqual(await res.json(), {
+      linked: true,
+      user_id: "fakeuser",
+      display_name: "Fake User",
+      // No loop in this test app; the capture-gap tests start one.
+      loop: "no_starter",
+    });
     assert.deepEqual(await health(), { configured: true, linked: true, needs_reauth: false });
     const link = await app?.deps.store.getSpotifyLink();
     assert.match(link?.refresh_token ?? "", /^AQ/);

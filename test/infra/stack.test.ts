@@ -362,6 +362,33 @@ describe("playback loop", () => {
     });
   });
 
+  test("routes that start the loop (link, manual poll) get the machine's ARN and may start only it; no other route may", () => {
+    const machineId = logicalIdOf(stack, stack.playbackLoop.stateMachine);
+    const starters = routeList.filter((r) => r.startsLoop).map((r) => r.id);
+    assert.deepEqual(starters.sort(), ["spotifyCallback", "spotifyPollCurrentPlayback"]);
+    for (const route of routeList) {
+      const fnId = logicalIdOf(stack, stack.functions.get(route.id) ?? assert.fail(route.id));
+      const fn = resources[fnId] ?? assert.fail(fnId);
+      const env = (fn.Properties.Environment as { Variables: Json }).Variables;
+      const roleId = getAttId(fn.Properties.Role);
+      const grants = ofType("AWS::IAM::Policy")
+        .filter(([, pol]) => (pol.Properties.Roles as unknown[]).some((x) => refId(x) === roleId))
+        .flatMap(([, pol]) => (pol.Properties.PolicyDocument as { Statement: Json[] }).Statement)
+        .filter((st) => JSON.stringify(st.Action).includes("states:"));
+      if (route.startsLoop) {
+        assert.equal(refId(env.STATE_MACHINE_ARN), machineId, route.id);
+        assert.deepEqual(
+          grants.map((g) => [g.Action, refId(g.Resource)]),
+          [["states:StartExecution", machineId]],
+          route.id,
+        );
+      } else {
+        assert.equal(env.STATE_MACHINE_ARN, undefined, route.id);
+        assert.equal(grants.length, 0, `${route.id} may not touch Step Functions`);
+      }
+    }
+  });
+
   test("each scheduled job (the hourly backfill + metadata sync) runs on its schedule", () => {
     assert.ok(SCHEDULED_JOBS.some((j) => j.schedule === "rate(1 hour)"));
     for (const job of SCHEDULED_JOBS) {

@@ -32,14 +32,19 @@ export async function linkSpotify(store: Store, fake: FakeSpotify, now: Date): P
   });
 }
 
-export async function startCaptureRig(): Promise<CaptureRig> {
+export interface CaptureRigOptions {
+  /** Store a Spotify link before the loop starts (default true); false to link through the routes. */
+  linked?: boolean;
+}
+
+export async function startCaptureRig(opts: CaptureRigOptions = {}): Promise<CaptureRig> {
   let clockRef: (() => number) | undefined;
   const fake = await startFakeSpotify({ now: () => (clockRef ? clockRef() : Date.now()) });
   const app = await startTestApp({
     ...appEnvFor(fake),
   });
   clockRef = () => app.deps.clock().getTime();
-  await linkSpotify(app.deps.store, fake, app.deps.clock());
+  if (opts.linked ?? true) await linkSpotify(app.deps.store, fake, app.deps.clock());
   const t0 = app.deps.clock().getTime();
   const script: { at: number; action: () => void }[] = [];
   let limit = t0;
@@ -66,9 +71,18 @@ export async function startCaptureRig(): Promise<CaptureRig> {
         const target = app.deps.clock().getTime() + ms;
         if (target > limit && !signal.aborted) {
           await new Promise<void>((wake) => {
-            parked = { target, wake };
+            const me = { target, wake };
+            parked = me;
             onParked?.();
-            signal.addEventListener("abort", () => wake(), { once: true });
+            // Woken early (a kick, or stop): this sleep no longer holds the loop.
+            signal.addEventListener(
+              "abort",
+              () => {
+                if (parked === me) parked = undefined;
+                wake();
+              },
+              { once: true },
+            );
           });
           if (signal.aborted) return;
         }

@@ -1,0 +1,21 @@
+import type { LoopState } from "./loop.ts";
+
+/**
+ * Starts a playback loop now: a Step Functions execution on AWS (stepFunctionsStarter), the
+ * local loop on one machine (infra/local/loop.ts). `handover` continues from a state a manual
+ * poll already built; without it the loop starts fresh (and catches up first).
+ * Kept apart from kick.ts so every handler's deps can carry it without bundling the loop.
+ */
+export type LoopStarter = (handover?: LoopState) => Promise<void>;
+
+/** The AWS starter: one StartExecution of the playback state machine with `{state}` as input. */
+export function stepFunctionsStarter(stateMachineArn: string): LoopStarter {
+  let client: import("@aws-sdk/client-sfn").SFNClient | undefined;
+  return async (handover) => {
+    const { SFNClient, StartExecutionCommand } = await import("@aws-sdk/client-sfn");
+    client ??= new SFNClient({});
+    await client.send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ state: handover ?? null }) }),
+    );
+  };
+}

@@ -31,6 +31,8 @@ export interface UsagePerDay {
   /** Lambda run time assumed per invocation (ms) and memory (MB). */
   lambdaMsPerInvocation: number;
   lambdaMemoryMb: number;
+  /** Billed Lambda time beyond lambdaMsPerInvocation (e.g. a watchdog's second Spotify call), ms per day. */
+  extraLambdaMs?: number;
   expressExecutions: number;
   expressSeconds: number;
   standardTransitions: number;
@@ -44,7 +46,9 @@ export function monthlyCost(u: UsagePerDay, days = 30) {
   const invocations = u.pollInvocations + u.watchdogInvocations;
   const lambda =
     invocations * p.lambdaPerRequest +
-    invocations * (u.lambdaMsPerInvocation / 1000) * (u.lambdaMemoryMb / 1024) * p.lambdaArmPerGbSecond;
+    ((invocations * u.lambdaMsPerInvocation + (u.extraLambdaMs ?? 0)) / 1000) *
+      (u.lambdaMemoryMb / 1024) *
+      p.lambdaArmPerGbSecond;
   const stepFunctions =
     u.expressExecutions * p.expressPerRequest +
     u.expressSeconds * p.expressBilledMemoryGb * p.expressPerGbSecond +

@@ -7,18 +7,26 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createMemoryCache } from "#shared/cache/memory.ts";
 import type { Cache } from "#shared/cache/port.ts";
-import { DEFAULT_LOOP_OPTIONS, type LoopState, newLoopState, tick } from "#shared/capture/loop.ts";
+import {
+  CACHE_KEYS,
+  DEFAULT_LOOP_OPTIONS,
+  type LoopState,
+  newLoopState,
+  tick,
+} from "#shared/capture/loop.ts";
 import { runPollTask } from "#shared/capture/runner.ts";
 import { watchdog } from "#shared/capture/watchdog.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, type Deps } from "#shared/deps.ts";
-import { DEFAULT_TRACKER_OPTIONS } from "#shared/domain/tracker.ts";
+import type { Play } from "#shared/domain/entities.ts";
+import { DEFAULT_TRACKER_OPTIONS, type NowPlayingSnapshot } from "#shared/domain/tracker.ts";
 import { createSpotifyClient } from "#shared/spotify/client.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { linkSpotify } from "#test/support/capture.ts";
 import {
   appEnvFor,
+  type FakePlay,
   type FakeSpotify,
   type SpotifyTrack,
   startFakeSpotify,
@@ -32,16 +40,24 @@ const DAY = 86_400 * S;
 // Assumed billed time of one poll or watchdog run on AWS: one Spotify round trip (~100 ms from
 // us-east-1) plus cache/DynamoDB; the local tick time is printed beside it. Memory as in the stack.
 const LAMBDA_MS = 120;
+/** One more Spotify round trip inside an invocation. */
+const SPOTIFY_MS = 100;
 const LAMBDA_MB = 128;
 
 type Action = { at: number; run: (fake: FakeSpotify) => void };
 
-/** Sessions at 08:00 (60 min), 13:00 (60 min), 19:30 (120 min); skips and pauses sprinkled in. */
+/**
+ * Sessions at about 08:00 (60 min), 13:00 (60 min), 19:30 (120 min), each starting some seconds
+ * after the minute (the watchdog looks on the minute); skips, pauses and short breaks (the
+ * player stopped for 15-45 s, then a new song) sprinkled in, and a few short listens (30-55 s)
+ * alone between two watchdog looks, which only the catch-up at the next start can recover.
+ */
 function profile(day0: number): { actions: Action[]; musicMs: number } {
   const r = rng(42);
   const tracks: SpotifyTrack[] = Array.from({ length: 60 }, (_, i) =>
     track({ name: `Track ${i}`, duration_ms: Math.floor(150 + r() * 130) * S }),
   );
+  const pick = () => tracks[Math.floor(r() * tracks.length)] as SpotifyTrack;
   const actions: Action[] = [];
   let musicMs = 0;
   for (const [startH, minutes] of [
@@ -49,10 +65,10 @@ function profile(day0: number): { actions: Action[]; musicMs: number } {
     [13, 60],
     [19.5, 120],
   ] as const) {
-    let t = day0 + startH * 3600 * S;
+    let t = day0 + startH * 3600 * S + Math.floor(5 + r() * 50) * S;
     const end = t + minutes * 60 * S;
     while (t < end) {
-      const tr = tracks[Math.floor(r() * tracks.length)] as SpotifyTrack;
+      const tr = pick();
       const played = r() < 0.15 ? Math.floor(5 + r() * 35) * S : tr.duration_ms;
       const at = t;
       actions.push({ at, run: (f) => f.player.play(tr) });
@@ -65,10 +81,81 @@ function profile(day0: number): { actions: Action[]; musicMs: number } {
       }
       t += played;
       musicMs += played;
+      if (r() < 0.08 && t < end) {
+        const stopAt = t;
+        actions.push({ at: stopAt, run: (f) => f.player.stop() });
+        t += Math.floor(15 + r() * 30) * S;
+      }
     }
     actions.push({ at: t, run: (f) => f.player.stop() });
   }
+  // Short listens long after any loop ended: started 2 s after a watchdog look, stopped before the next.
+  for (const h of [3, 10, 16, 23]) {
+    const tr = pick();
+    const at = day0 + h * 3600 * S + 2 * S;
+    const played = Math.floor(30 + r() * 25) * S;
+    actions.push({ at, run: (f) => f.player.play(tr) });
+    actions.push({ at: at + played, run: (f) => f.player.stop() });
+    musicMs += played;
+  }
   return { actions: actions.sort((a, b) => a.at - b.at), musicMs };
+}
+
+/** What the now-playing card shows, or what really plays, as one comparable string. */
+function cardSig(item: { uri?: string | null } | null | undefined, playing: boolean): string {
+  return item?.uri ? `${item.uri}|${playing ? "playing" : "paused"}` : "nothing";
+}
+
+/**
+ * Compares the recorded hoard with what the fake really played: which real listens the live
+ * loop stored, which the catch-up recovered (estimated), and which Spotify lists but nothing
+ * stored (left to the hourly job). A stored play is a real listen's when it is of the same
+ * track and their spans overlap.
+ */
+function captureReport(truth: readonly FakePlay[], stored: readonly Play[]) {
+  const real = truth.filter((p) => p.item && !p.private && p.kind !== "ad" && p.kind !== "unknown");
+  const taken = new Set<Play>();
+  const find = (p: FakePlay, estimated: boolean) =>
+    stored.find(
+      (s) =>
+        !taken.has(s) &&
+        s.estimated === estimated &&
+        s.track_id === p.item?.id &&
+        Date.parse(s.listened_at) < p.ended_at &&
+        Date.parse(s.ended_at) > p.started_at,
+    );
+  let live = 0;
+  let recovered = 0;
+  let leftToHourly = 0;
+  let missedUnlisted = 0;
+  const startErrors: number[] = [];
+  for (const p of real) {
+    const s = find(p, false);
+    if (s) {
+      taken.add(s);
+      live++;
+      startErrors.push(Math.abs(Date.parse(s.listened_at) - p.started_at));
+      continue;
+    }
+    const e = find(p, true);
+    if (e) {
+      taken.add(e);
+      recovered++;
+    } else if (p.listed) leftToHourly++;
+    else missedUnlisted++;
+  }
+  startErrors.sort((a, b) => a - b);
+  return {
+    real: real.length,
+    live,
+    missedByLoop: real.length - live,
+    recovered,
+    leftToHourly,
+    missedUnlisted,
+    extra: stored.length - taken.size,
+    startErrorMedianMs: startErrors[Math.floor(startErrors.length / 2)] ?? 0,
+    startErrorMaxMs: startErrors.at(-1) ?? 0,
+  };
 }
 
 function countingCache(inner: Cache, counter: { commands: number }): Cache {
@@ -117,6 +204,9 @@ interface Run {
   plays: number;
   counted: number;
   medianTickMs: number;
+  capture: ReturnType<typeof captureReport>;
+  /** Seconds sampled outside 3 s after a change, and how many of them the card was right. */
+  card: { sampled: number; right: number; sampledMusic: number; rightMusic: number };
 }
 
 async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<Run> {
@@ -128,6 +218,8 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
   await ensureTable(client, tableName);
   const store = createDynamoStore({ client, tableName });
   const cacheCounter = { commands: 0 };
+  // The card check below reads the cache directly, so it is not billed as the app's commands.
+  const memoryCache = createMemoryCache({ now: () => now });
   const meter = { wru: 0, rru: 0 };
   const config = loadConfig({
     TABLE_NAME: tableName,
@@ -136,7 +228,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
   });
   const deps: Deps = await buildDeps(config, {
     store,
-    cache: countingCache(createMemoryCache({ now: () => now }), cacheCounter),
+    cache: countingCache(memoryCache, cacheCounter),
     clock: () => new Date(now),
   });
   await linkSpotify(store, fake, new Date(now));
@@ -144,7 +236,40 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
   const callsBefore = fake.calls.length;
 
   const { actions } = profile(day0);
-  const advance = (to: number) => {
+  // Once a second: is the card (the cache's snapshot) right about what plays? Not counted for
+  // 3 s after each real change (the loop looks every 2-3 s).
+  const card = { sampled: 0, right: 0, sampledMusic: 0, rightMusic: 0 };
+  let truthSig = "nothing";
+  let changedAt = -Infinity;
+  let nextSample = day0;
+  const sampleUpTo = async (to: number) => {
+    for (; nextSample <= to; nextSample += S) {
+      while (actions.length > 0 && (actions[0]?.at ?? Infinity) <= nextSample) {
+        const a = actions.shift();
+        if (!a) break;
+        now = a.at;
+        a.run(fake);
+      }
+      now = nextSample;
+      const cur = fake.player.state().current;
+      const sig = cur && cur.type !== "ad" ? cardSig(cur, cur.is_playing) : "nothing";
+      if (sig !== truthSig) {
+        truthSig = sig;
+        changedAt = nextSample;
+      }
+      if (nextSample - changedAt < 3 * S) continue;
+      const snapshot = await memoryCache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot);
+      const right = cardSig(snapshot?.item, snapshot?.is_playing ?? false) === sig;
+      card.sampled++;
+      if (right) card.right++;
+      if (sig !== "nothing") {
+        card.sampledMusic++;
+        if (right) card.rightMusic++;
+      }
+    }
+  };
+  const advance = async (to: number) => {
+    await sampleUpTo(to);
     while (actions.length > 0 && (actions[0]?.at ?? Infinity) <= to) {
       const a = actions.shift();
       if (!a) break;
@@ -153,6 +278,8 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
     }
     now = to;
   };
+  // The watchdog runs on the minute (EventBridge rate(1 minute)).
+  const nextMinute = () => day0 + Math.ceil((now + 1 - day0) / (60 * S)) * 60 * S;
 
   const u: UsagePerDay = {
     spotifyCalls: 0,
@@ -176,9 +303,12 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
     while (now < end) {
       if (chainStart === null) {
         u.watchdogInvocations++;
+        const before = fake.calls.length;
         const outcome = await watchdog(deps, async () => undefined);
+        // Each Spotify call past the first adds a round trip to the billed time.
+        u.extraLambdaMs = (u.extraLambdaMs ?? 0) + Math.max(0, fake.calls.length - before - 1) * SPOTIFY_MS;
         if (outcome !== "started") {
-          advance(now + 60 * S);
+          await advance(nextMinute());
           continue;
         }
         chainStart = now;
@@ -196,8 +326,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
       if (out.action === "stop") {
         u.expressSeconds += (now - chainStart) / 1000 + LAMBDA_MS / 1000;
         chainStart = null;
-        // The watchdog runs on the minute; the next check is within 60 s.
-        advance(now + 60 * S);
+        await advance(nextMinute());
         continue;
       }
       state = out.state;
@@ -206,10 +335,10 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
         u.expressExecutions++;
         chainStart = now;
         // The successor polls at once, without a Wait.
-        advance(now + LAMBDA_MS);
+        await advance(now + LAMBDA_MS);
         continue;
       }
-      advance(now + out.nextDelaySeconds * S);
+      await advance(now + out.nextDelaySeconds * S);
     }
     if (chainStart !== null) u.expressSeconds += (now - chainStart) / 1000;
   } else {
@@ -233,7 +362,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
       state = out.state;
       u.pollInvocations++;
       u.standardTransitions += 3;
-      advance(now + S);
+      await advance(now + S);
     }
   }
 
@@ -242,6 +371,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
   u.wru = meter.wru;
   u.rru = meter.rru;
   const page = await store.listPlays({ limit: 500 });
+  const capture = captureReport(fake.plays, page.items);
   await fake.stop();
   tickMs.sort((a, b) => a - b);
   return {
@@ -249,6 +379,8 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
     plays: page.items.length,
     counted: page.items.filter((p) => p.counted).length,
     medianTickMs: tickMs[Math.floor(tickMs.length / 2)] ?? 0,
+    capture,
+    card,
   };
 }
 
@@ -286,6 +418,27 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
   );
   for (const [k, x, y] of rows)
     console.log(`  ${k.padEnd(28)} ${String(x).padStart(18)} ${String(y).padStart(20)}`);
+  const pct = (right: number, of: number) => `${((100 * right) / Math.max(1, of)).toFixed(2)} %`;
+  console.log(
+    "  capture, against what the fake really played (targets: 0 left to the hourly job, card ≥ 99 %)",
+  );
+  for (const [label, run] of [
+    ["adaptive Express", adaptive],
+    ["naive 1 s Standard", naive],
+  ] as const) {
+    const c = run.capture;
+    console.log(
+      `    ${label.padEnd(20)} real listens ${c.real}: live ${c.live}, missed by the live loop ${c.missedByLoop} ` +
+        `(recovered by catch-up ${c.recovered}, left to the hourly job ${c.leftToHourly}, ` +
+        `unlisted short listens lost ${c.missedUnlisted}), stored with no real listen ${c.extra}; ` +
+        `start error median ${c.startErrorMedianMs} ms, max ${c.startErrorMaxMs} ms`,
+    );
+    console.log(
+      `    ${"".padEnd(20)} card right ${pct(run.card.right, run.card.sampled)} of the day, ` +
+        `${pct(run.card.rightMusic, run.card.sampledMusic)} while something is in the player ` +
+        `(seconds sampled outside 3 s after each change: ${run.card.sampled}, ${run.card.sampledMusic})`,
+    );
+  }
   // Express bills duration, not transitions; the transitions are shown for the comparison.
   const ca = monthlyCost({ ...a, standardTransitions: 0 });
   const cn = monthlyCost({ ...n, expressExecutions: 0, expressSeconds: 0 });

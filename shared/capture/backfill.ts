@@ -289,8 +289,8 @@ export async function backfill(deps: BackfillDeps, opts: BackfillOptions = {}): 
 
 // ------------------------------------------------------------------------------ jobs
 
-/** What started a job: its schedule, an HTTP call, or a playback loop starting (catch-up). */
-export type JobTrigger = "schedule" | "http" | "loop";
+/** What started a job: its schedule, an HTTP call, a playback loop starting, or the watchdog. */
+export type JobTrigger = "schedule" | "http" | "loop" | "watchdog";
 
 export interface RunJobOptions<R> {
   /** Whether a finished run did all it should (default: it did). */

@@ -2,14 +2,16 @@ import type { Deps } from "../deps.ts";
 import { logger } from "../logger.ts";
 import { createSpotifyClient } from "../spotify/client.ts";
 import { SpotifyError } from "../spotify/types.ts";
+import { RECENTLY_PLAYED_CURSOR, runBackfillJob } from "./backfill.ts";
 import { CACHE_KEYS, parkForQuota, QUOTA_LEASE } from "./loop.ts";
 
-export type WatchdogOutcome = "quota" | "running" | "not_linked" | "idle" | "started" | "error";
+export type WatchdogOutcome = "quota" | "running" | "not_linked" | "idle" | "caught_up" | "started" | "error";
 
 /**
- * Runs every minute. While nothing plays it asks Spotify once (a Lambda, not a workflow: near
- * zero idle cost) and touches the cache only when something does play, to see whether a loop
- * already holds the lease; if none does, it starts one. The link item it reads from DynamoDB
+ * Runs every minute. While nothing plays it asks Spotify what plays and whether recently-played
+ * lists anything new (a Lambda, not a workflow: near zero idle cost), and touches the cache
+ * only when something does play, to see whether a loop already holds the lease; if none does,
+ * it starts one (the loop catches up first). The link item it reads from DynamoDB
  * anyway carries Spotify's quota back-off, so a 429 is honoured without a cache read.
  */
 export async function watchdog(deps: Deps, startChain: () => Promise<void>): Promise<WatchdogOutcome> {
@@ -18,9 +20,22 @@ export async function watchdog(deps: Deps, startChain: () => Promise<void>): Pro
     const link = await deps.store.getSpotifyLink();
     if (!link || link.needs_reauth) return "not_linked";
     if (link.quota_until && Date.parse(link.quota_until) > now) return "quota";
-    const obs = await createSpotifyClient(deps).currentPlayback();
+    const spotify = createSpotifyClient(deps);
+    const obs = await spotify.currentPlayback();
     const active = (obs.type === "item" && obs.is_playing) || obs.type === "unsupported";
-    if (!active) return "idle";
+    if (!active) {
+      // A short listen can start and end between two looks (or after the loop ended): Spotify
+      // lists it once it ends. One cheap question a minute; the full backfill (and its lease
+      // read) only when something new is listed, so it is stored now, not by the hourly job.
+      const cursor = Number(await deps.store.getCursor(RECENTLY_PLAYED_CURSOR));
+      const fresh = await spotify.recentlyPlayed({
+        ...(Number.isFinite(cursor) && cursor > 0 ? { afterMs: cursor } : {}),
+        limit: 1,
+      });
+      if (fresh.length === 0) return "idle";
+      const run = await runBackfillJob(deps, "watchdog", { spotify });
+      return run.ok && run.result.inserted > 0 ? "caught_up" : "idle";
+    }
     const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
     if (holder === QUOTA_LEASE) return "quota";
     if (holder) return "running";

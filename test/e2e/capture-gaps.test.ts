@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { JOB_CATCH_UP } from "#shared/capture/backfill.ts";
+import { JOB_BACKFILL, JOB_CATCH_UP } from "#shared/capture/backfill.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import type { NowPlayingResponse } from "#shared/http/schemas.ts";
 import { bearer } from "#test/support/app.ts";
@@ -204,6 +204,39 @@ test(
       assert.ok(
         runs.some((r) => r.ok && (r.result as { inserted?: number }).inserted === 1),
         "a catch-up run inserted B",
+      );
+    }),
+);
+
+test(
+  "a 40 s listen alone long after the loop ended: the watchdog's next look stores it",
+  {
+    timeout: 180_000,
+  },
+  () =>
+    withRig({}, async (rig) => {
+      const { app, fake } = rig;
+      const A = track({ name: "A", duration_ms: 60 * S });
+      const B = track({ name: "B", duration_ms: 200 * S });
+      rig.at(0, () => fake.player.play(A));
+      rig.at(60 * S, () => fake.player.stop());
+      await rig.runUntil(600 * S);
+      const looks = fake.calls.filter((c) => c.path === "/v1/me/player").map((c) => c.at);
+      const bAt = Math.max(...looks) - T0 + 2 * S;
+      rig.at(bAt, () => fake.player.play(B));
+      rig.at(bAt + 40 * S, () => fake.player.stop());
+      // The next look (58 s after B started) sees nothing playing, but recently-played lists B.
+      await rig.runUntil(bAt + 70 * S);
+      const got = await plays(rig);
+      assert.equal(got.length, 2, JSON.stringify(got));
+      assert.equal(got[1]?.name, "B");
+      assert.equal(got[1]?.estimated, true);
+      // Spotify says when it ended, not how much was heard: stored as a full play ending then.
+      assert.ok(Math.abs((got[1]?.start ?? 0) - (bAt + 40 * S - 200 * S) / S) <= 2);
+      const runs = await app.deps.store.listJobRuns(JOB_BACKFILL, 10);
+      assert.ok(
+        runs.some((r) => (r.result as { trigger?: string; inserted?: number }).trigger === "watchdog"),
+        "stored by the watchdog's backfill, not the hourly job",
       );
     }),
 );

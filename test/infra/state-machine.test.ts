@@ -283,16 +283,16 @@ describe("a listening session across handovers", () => {
     );
   });
 
-  test("(b) paused or idle it backs off 5, 15, 60 s, and the chain ends by itself after the idle spell", async () => {
+  test("(b) paused or idle it keeps looking every few seconds, and the chain ends by itself after the idle spell", async () => {
     const waits = chain.flatMap((r) => r.waits);
     const paused = waits.filter((x) => x.at >= T0 + 300 * S && x.at < T0 + 400 * S).map((x) => x.seconds);
-    assert.deepEqual(paused, [5, 15, 60, 60]);
     const idle = waits.filter((x) => x.at >= T0 + 620 * S).map((x) => x.seconds);
-    assert.deepEqual(idle.slice(0, 3), [5, 15, 60]);
-    assert.ok(
-      idle.slice(3).every((s) => s === 60),
-      `idle waits ${idle.join(",")}`,
-    );
+    // No slow polls inside a live execution (it bills duration, not polls): ≤ 5 s, as configured.
+    const inactive = DEFAULT_TRACKER_OPTIONS.inactiveDelaysSeconds;
+    assert.ok(paused.length > 0 && idle.length > 0);
+    for (const s of [...paused, ...idle]) {
+      assert.ok(s <= 5 && inactive.includes(s), `paused/idle waits ${[...paused, ...idle].join(",")}`);
+    }
 
     const lastRun = chain.at(-1) ?? assert.fail("no execution");
     const lastPoll = lastRun.polls.at(-1) ?? assert.fail("no poll");
@@ -305,7 +305,7 @@ describe("a listening session across handovers", () => {
     // rides in the state.
     const idleEndMs = DEFAULT_TRACKER_OPTIONS.idleEndMs;
     const idleFor = lastPoll.at - (T0 + 620 * S);
-    assert.ok(idleFor >= idleEndMs && idleFor <= idleEndMs + 62 * S, `stopped after ${idleFor / S} s idle`);
+    assert.ok(idleFor >= idleEndMs && idleFor <= idleEndMs + 7 * S, `stopped after ${idleFor / S} s idle`);
     assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), null, "the stopped chain let go of the lease");
   });
 

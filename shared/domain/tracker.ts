@@ -6,7 +6,7 @@ import type { Observation, PlayableItem, SpotifyFault } from "../spotify/types.t
  * The Step Functions poll task, the local loop and the benchmarks all call `step`; the state
  * is plain JSON so it can ride in a Step Functions execution payload.
  *
- * Semantics (DESIGN.md, "What a listen is"):
+ * Semantics (docs/ARCHITECTURE.md, "The playback loop"; README "How capture works"):
  * - a listen starts when its item starts: first seen at t with progress p ⇒ started at t − p;
  * - listened time comes from progress deltas, so pauses add nothing; bounded by the duration;
  * - a seek inside the item does not split the listen; a jump back to the very start does

@@ -187,7 +187,7 @@ function finishNow(open: OpenListen, opts: TrackerOptions): FinishedListen {
  * it too. An item resumed at 90 s and heard for 20 s is a 20 s listen, not 110 s. Seen paused
  * with no earlier look to bound it, nothing of it is known to have been heard.
  */
-export function firstSightCreditMs(
+function firstSightCreditMs(
   obs: Extract<Observation, { type: "item" }>,
   progressMs: number,
   now: number,

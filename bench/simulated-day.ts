@@ -4,7 +4,7 @@
  * client over HTTP, DynamoDB Local, cache) — and the same day under a naive loop (a poll every
  * second, 24/7, on a Standard workflow). Both are priced by one model (prices.ts).
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { LAMBDA_SYSTEM_LOG_LEVEL } from "#infra/cdk/logging.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
 import type { Cache } from "#shared/cache/port.ts";
 import {
@@ -33,13 +33,24 @@ import {
   track,
 } from "#test/support/fake-spotify.ts";
 import { rng } from "#test/support/rng.ts";
-import { monthlyCost, SOURCES, type UsagePerDay } from "./prices.ts";
+import { billWrites, type DynamoMeter, itemSizes, meterDynamo } from "./dynamo-bill.ts";
+import {
+  BILL_LINES,
+  type LambdaUsage,
+  LOG_EVENT_OVERHEAD_BYTES,
+  monthlyBill,
+  SOURCES,
+  type UsagePerDay,
+} from "./prices.ts";
 
 const S = 1000;
 const DAY = 86_400 * S;
 // Assumed billed time of one poll or watchdog run on AWS: one Spotify round trip (~100 ms from
 // us-east-1) plus cache/DynamoDB; the local tick time is printed beside it. Memory as in the stack.
 const LAMBDA_MS = 120;
+/** The hourly job: a backfill, a metadata sync and the month packs (mostly waiting on I/O). */
+const HOURLY_MS = 1500;
+const HOURLY_MB = 256;
 /** One more Spotify round trip inside an invocation. */
 const SPOTIFY_MS = 100;
 const LAMBDA_MB = 128;
@@ -47,12 +58,30 @@ const LAMBDA_MB = 128;
 type Action = { at: number; run: (fake: FakeSpotify) => void };
 
 /**
- * Sessions at about 08:00 (60 min), 13:00 (60 min), 19:30 (120 min), each starting some seconds
+ * Sessions (4 h/day: about 08:00 60 min, 13:00 60 min, 19:30 120 min), each starting some seconds
  * after the minute (the watchdog looks on the minute); skips, pauses and short breaks (the
  * player stopped for 15-45 s, then a new song) sprinkled in, and a few short listens (30-55 s)
  * alone between two watchdog looks, which only the catch-up at the next start can recover.
  */
-function profile(day0: number): { actions: Action[]; musicMs: number } {
+/** Listening sessions ([start hour, minutes]) of each daily profile the bench prices. */
+const SESSIONS: Record<number, readonly (readonly [number, number])[]> = {
+  1: [
+    [8, 20],
+    [19.5, 40],
+  ],
+  4: [
+    [8, 60],
+    [13, 60],
+    [19.5, 120],
+  ],
+  10: [
+    [8, 240],
+    [13, 120],
+    [17, 240],
+  ],
+};
+
+function profile(day0: number, hours = 4): { actions: Action[]; musicMs: number } {
   const r = rng(42);
   const tracks: SpotifyTrack[] = Array.from({ length: 60 }, (_, i) =>
     track({ name: `Track ${i}`, duration_ms: Math.floor(150 + r() * 130) * S }),
@@ -60,11 +89,7 @@ function profile(day0: number): { actions: Action[]; musicMs: number } {
   const pick = () => tracks[Math.floor(r() * tracks.length)] as SpotifyTrack;
   const actions: Action[] = [];
   let musicMs = 0;
-  for (const [startH, minutes] of [
-    [8, 60],
-    [13, 60],
-    [19.5, 120],
-  ] as const) {
+  for (const [startH, minutes] of SESSIONS[hours] ?? []) {
     let t = day0 + startH * 3600 * S + Math.floor(5 + r() * 50) * S;
     const end = t + minutes * 60 * S;
     while (t < end) {
@@ -90,7 +115,7 @@ function profile(day0: number): { actions: Action[]; musicMs: number } {
     actions.push({ at: t, run: (f) => f.player.stop() });
   }
   // Short listens long after any loop ended: started 2 s after a watchdog look, stopped before the next.
-  for (const h of [3, 10, 16, 23]) {
+  for (const h of [3, 6, 16, 23]) {
     const tr = pick();
     const at = day0 + h * 3600 * S + 2 * S;
     const played = Math.floor(30 + r() * 25) * S;
@@ -99,6 +124,27 @@ function profile(day0: number): { actions: Action[]; musicMs: number } {
     musicMs += played;
   }
   return { actions: actions.sort((a, b) => a.at - b.at), musicMs };
+}
+
+/** Whether Lambda's START/END/REPORT lines reach CloudWatch Logs (they are INFO). */
+const PLATFORM_LOGS = LAMBDA_SYSTEM_LOG_LEVEL !== "WARN";
+
+/** A function's day: `logLineBytes` is one application log line per invocation (0: none). */
+function lambda(
+  name: string,
+  invocations: number,
+  msEach: number,
+  memoryMb: number,
+  logLineBytes: number,
+): LambdaUsage {
+  return {
+    name,
+    invocations,
+    msEach,
+    memoryMb,
+    appLogBytes: logLineBytes > 0 ? invocations * (logLineBytes + LOG_EVENT_OVERHEAD_BYTES) : 0,
+    platformLogs: PLATFORM_LOGS,
+  };
 }
 
 /** What the now-playing card shows, or what really plays, as one comparable string. */
@@ -181,24 +227,6 @@ function countingCache(inner: Cache, counter: { commands: number }): Cache {
   };
 }
 
-/** Sums the capacity DynamoDB (Local) reports for every request. */
-function meterCapacity(client: DynamoDBDocumentClient, meter: { wru: number; rru: number }) {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as Record<string, unknown>;
-      input.ReturnConsumedCapacity = "TOTAL";
-      const out = await next(args);
-      const cc = (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-      const list = (Array.isArray(cc) ? cc : cc ? [cc] : []) as { CapacityUnits?: number }[];
-      const units = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-      if (/Get|Query|Scan/.test(context.commandName ?? "")) meter.rru += units;
-      else meter.wru += units;
-      return out;
-    },
-    { step: "initialize", name: "meterCapacity" },
-  );
-}
-
 interface Run {
   usage: UsagePerDay;
   plays: number;
@@ -209,18 +237,18 @@ interface Run {
   card: { sampled: number; right: number; sampledMusic: number; rightMusic: number };
 }
 
-async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<Run> {
+async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4): Promise<Run> {
   let now = Date.parse("2026-11-02T00:00:00.000Z");
   const day0 = now;
   const fake = await startFakeSpotify({ now: () => now });
   const client = createDocumentClient({ region: "us-east-1", endpoint });
-  const tableName = `bench-day-${policy}-${Date.now()}`;
+  const tableName = `bench-day-${policy}-${hours}h-${Date.now()}`;
   await ensureTable(client, tableName);
   const store = createDynamoStore({ client, tableName });
   const cacheCounter = { commands: 0 };
   // The card check below reads the cache directly, so it is not billed as the app's commands.
   const memoryCache = createMemoryCache({ now: () => now });
-  const meter = { wru: 0, rru: 0 };
+  const meter: DynamoMeter = { writes: [], rru: 0 };
   const config = loadConfig({
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: endpoint,
@@ -232,10 +260,10 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
     clock: () => new Date(now),
   });
   await linkSpotify(store, fake, new Date(now));
-  meterCapacity(client, meter);
+  meterDynamo(client, meter);
   const callsBefore = fake.calls.length;
 
-  const { actions } = profile(day0);
+  const { actions } = profile(day0, hours);
   // Once a second: is the card (the cache's snapshot) right about what plays? Not counted for
   // 3 s after each real change (the loop looks every 2-3 s).
   const card = { sampled: 0, right: 0, sampledMusic: 0, rightMusic: 0 };
@@ -281,19 +309,8 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
   // The watchdog runs on the minute (EventBridge rate(1 minute)).
   const nextMinute = () => day0 + Math.ceil((now + 1 - day0) / (60 * S)) * 60 * S;
 
-  const u: UsagePerDay = {
-    spotifyCalls: 0,
-    pollInvocations: 0,
-    watchdogInvocations: 0,
-    lambdaMsPerInvocation: LAMBDA_MS,
-    lambdaMemoryMb: LAMBDA_MB,
-    expressExecutions: 0,
-    expressSeconds: 0,
-    standardTransitions: 0,
-    wru: 0,
-    rru: 0,
-    cacheCommands: 0,
-  };
+  const counts = { polls: 0, watchdogs: 0, watchdogExtraMs: 0, transitions: 0 };
+  const express = { executions: 0, seconds: 0 };
   const tickMs: number[] = [];
   const end = day0 + DAY;
 
@@ -302,18 +319,18 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
     let chainStart: number | null = null;
     while (now < end) {
       if (chainStart === null) {
-        u.watchdogInvocations++;
+        counts.watchdogs++;
         const before = fake.calls.length;
         const outcome = await watchdog(deps, async () => undefined);
         // Each Spotify call past the first adds a round trip to the billed time.
-        u.extraLambdaMs = (u.extraLambdaMs ?? 0) + Math.max(0, fake.calls.length - before - 1) * SPOTIFY_MS;
+        counts.watchdogExtraMs += Math.max(0, fake.calls.length - before - 1) * SPOTIFY_MS;
         if (outcome !== "started") {
           await advance(nextMinute());
           continue;
         }
         chainStart = now;
         state = null;
-        u.expressExecutions++;
+        express.executions++;
       }
       const t = performance.now();
       const out = await runPollTask(deps, {
@@ -321,18 +338,17 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
         execution_started_at: new Date(chainStart).toISOString(),
       });
       tickMs.push(performance.now() - t);
-      u.pollInvocations++;
-      u.standardTransitions += 3; // Poll, Decide, Wait (not billed on Express; shown for comparison)
+      counts.polls++;
       if (out.action === "stop") {
-        u.expressSeconds += (now - chainStart) / 1000 + LAMBDA_MS / 1000;
+        express.seconds += (now - chainStart) / 1000 + LAMBDA_MS / 1000;
         chainStart = null;
         await advance(nextMinute());
         continue;
       }
       state = out.state;
       if (out.action === "handover") {
-        u.expressSeconds += (now - chainStart) / 1000 + LAMBDA_MS / 1000;
-        u.expressExecutions++;
+        express.seconds += (now - chainStart) / 1000 + LAMBDA_MS / 1000;
+        express.executions++;
         chainStart = now;
         // The successor polls at once, without a Wait.
         await advance(now + LAMBDA_MS);
@@ -340,7 +356,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
       }
       await advance(now + out.nextDelaySeconds * S);
     }
-    if (chainStart !== null) u.expressSeconds += (now - chainStart) / 1000;
+    if (chainStart !== null) express.seconds += (now - chainStart) / 1000;
   } else {
     // The naive loop: one poll a second, forever, never idle, on a Standard workflow.
     const spotify = createSpotifyClient(deps);
@@ -360,22 +376,37 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
       );
       tickMs.push(performance.now() - t);
       state = out.state;
-      u.pollInvocations++;
-      u.standardTransitions += 3;
+      counts.polls++;
+      // Poll, Decide, Wait: a Standard workflow bills each transition.
+      counts.transitions += 3;
       await advance(now + S);
     }
   }
 
-  u.spotifyCalls = fake.calls.length - callsBefore;
-  u.cacheCommands = cacheCounter.commands;
-  u.wru = meter.wru;
-  u.rru = meter.rru;
+  const { wru, bytes } = billWrites(meter.writes, await itemSizes(client, tableName));
+  const usage: UsagePerDay = {
+    spotifyCalls: fake.calls.length - callsBefore,
+    lambdas: [
+      // The poll logs at DEBUG only; the watchdog one INFO line a run; the hourly job one a run.
+      lambda("PollLoop", counts.polls, LAMBDA_MS, LAMBDA_MB, 0),
+      { ...lambda("Watchdog", counts.watchdogs, LAMBDA_MS, LAMBDA_MB, 300), extraMs: counts.watchdogExtraMs },
+      ...(policy === "adaptive" ? [lambda("Hourly", 24, HOURLY_MS, HOURLY_MB, 900)] : []),
+    ],
+    expressExecutions: express.executions,
+    expressSeconds: express.seconds,
+    standardTransitions: counts.transitions,
+    wru,
+    rru: meter.rru,
+    storageBytesPerDay: bytes,
+    cacheCommands: cacheCounter.commands,
+    httpRequests: 0,
+  };
   const page = await store.listPlays({ limit: 500 });
   const capture = captureReport(fake.plays, page.items);
   await fake.stop();
   tickMs.sort((a, b) => a - b);
   return {
-    usage: u,
+    usage,
     plays: page.items.length,
     counted: page.items.filter((p) => p.counted).length,
     medianTickMs: tickMs[Math.floor(tickMs.length / 2)] ?? 0,
@@ -384,77 +415,135 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive"): Promise<R
   };
 }
 
+/** Per 10,000 views of a card: API request, one Lambda run, its cache reads and log lines. */
+const CARD_VIEWS = 10_000;
+const CARD_MS = 25;
+const CARD_MB = 256;
+/** Cache commands one view of the now-playing card makes (the snapshot, then the art). */
+const CARD_CACHE_COMMANDS = 2;
+
+function cardViewsUsage(): UsagePerDay {
+  return {
+    spotifyCalls: 0,
+    lambdas: [lambda("NowPlayingSvg", CARD_VIEWS, CARD_MS, CARD_MB, 0)],
+    expressExecutions: 0,
+    expressSeconds: 0,
+    standardTransitions: 0,
+    wru: 0,
+    rru: 0,
+    storageBytesPerDay: 0,
+    cacheCommands: CARD_VIEWS * CARD_CACHE_COMMANDS,
+    httpRequests: CARD_VIEWS,
+  };
+}
+
+const usd = (v: number) => (v >= 10 ? `$${v.toFixed(2)}` : `$${v.toFixed(3)}`);
+const pct = (right: number, of: number) => `${((100 * right) / Math.max(1, of)).toFixed(2)} %`;
+
+function printCapture(label: string, run: Run) {
+  const c = run.capture;
+  console.log(
+    `    ${label.padEnd(22)} real listens ${c.real}: live ${c.live}, missed by the live loop ${c.missedByLoop} ` +
+      `(recovered by catch-up ${c.recovered}, left to the hourly job ${c.leftToHourly}, ` +
+      `unlisted short listens lost ${c.missedUnlisted}), stored with no real listen ${c.extra}; ` +
+      `start error median ${c.startErrorMedianMs} ms, max ${c.startErrorMaxMs} ms`,
+  );
+  console.log(
+    `    ${"".padEnd(22)} card right ${pct(run.card.right, run.card.sampled)} of the day, ` +
+      `${pct(run.card.rightMusic, run.card.sampledMusic)} while something is in the player ` +
+      `(seconds sampled outside 3 s after each change: ${run.card.sampled}, ${run.card.sampledMusic})`,
+  );
+}
+
 export async function simulatedDayBench(endpoint: string): Promise<void> {
-  const { musicMs } = profile(0);
+  const profiles = (process.env.BENCH_DAY_HOURS ?? "1,4,10").split(",").map(Number);
+  console.log(`\n## Simulated days (prices: ${SOURCES})`);
   console.log(
-    `\n## Simulated day: ${(musicMs / 3_600_000).toFixed(1)} h of music over 24 h (prices: ${SOURCES})`,
+    `  Lambda billed ${LAMBDA_MS} ms × ${LAMBDA_MB} MB per poll or watchdog run (+${SPOTIFY_MS} ms per extra Spotify call), ` +
+      `system logs ${LAMBDA_SYSTEM_LOG_LEVEL}; DynamoDB writes billed as AWS does (transactions ×2, index writes, failed conditions)`,
   );
-  const adaptive = await runDay(endpoint, "adaptive");
-  const naive = await runDay(endpoint, process.env.BENCH_SKIP_NAIVE ? "adaptive" : "naive");
-  const a = adaptive.usage;
-  const n = naive.usage;
-  const rows: [string, number | string, number | string][] = [
-    [
-      "plays recorded (counted)",
-      `${adaptive.plays} (${adaptive.counted})`,
-      `${naive.plays} (${naive.counted})`,
-    ],
-    ["Spotify calls", a.spotifyCalls, n.spotifyCalls],
-    ["poll invocations", a.pollInvocations, n.pollInvocations],
-    ["watchdog invocations", a.watchdogInvocations, n.watchdogInvocations],
-    ["Express executions", a.expressExecutions, "—"],
-    ["Express execution-seconds", a.expressSeconds.toFixed(0), "—"],
-    ["state transitions", a.standardTransitions, n.standardTransitions],
-    [
-      "DynamoDB WRU / RRU",
-      `${a.wru.toFixed(0)} / ${a.rru.toFixed(0)}`,
-      `${n.wru.toFixed(0)} / ${n.rru.toFixed(0)}`,
-    ],
-    ["cache commands", a.cacheCommands, n.cacheCommands],
-    ["median tick here (ms)", adaptive.medianTickMs.toFixed(1), naive.medianTickMs.toFixed(1)],
-  ];
+  const runs: [string, Run][] = [];
+  for (const h of profiles) {
+    const { musicMs } = profile(0, h);
+    runs.push([
+      `adaptive ${h} h/day (${(musicMs / 3_600_000).toFixed(1)} h)`,
+      await runDay(endpoint, "adaptive", h),
+    ]);
+  }
+  if (!process.env.BENCH_SKIP_NAIVE)
+    runs.push(["naive 1 s Standard, 4 h", await runDay(endpoint, "naive", 4)]);
+
+  const cols = runs.map(([label]) => label);
+  const row = (k: string, values: string[]) =>
+    console.log(
+      `  ${k.padEnd(40)} ${values.map((v, i) => v.padStart(Math.max(12, (cols[i] ?? "").length))).join("  ")}`,
+    );
+  row("per day", cols);
+  row(
+    "plays recorded (counted)",
+    runs.map(([, r]) => `${r.plays} (${r.counted})`),
+  );
+  row(
+    "Spotify calls",
+    runs.map(([, r]) => String(r.usage.spotifyCalls)),
+  );
+  for (const name of ["PollLoop", "Watchdog", "Hourly"]) {
+    row(
+      `${name} invocations`,
+      runs.map(([, r]) => String(r.usage.lambdas.find((l) => l.name === name)?.invocations ?? 0)),
+    );
+  }
+  row(
+    "Express executions / seconds",
+    runs.map(([, r]) => `${r.usage.expressExecutions} / ${r.usage.expressSeconds.toFixed(0)}`),
+  );
+  row(
+    "Standard transitions",
+    runs.map(([, r]) => String(r.usage.standardTransitions)),
+  );
+  row(
+    "DynamoDB WRU / RRU",
+    runs.map(([, r]) => `${r.usage.wru} / ${r.usage.rru.toFixed(0)}`),
+  );
+  row(
+    "table bytes added",
+    runs.map(([, r]) => String(r.usage.storageBytesPerDay)),
+  );
+  row(
+    "cache commands",
+    runs.map(([, r]) => String(r.usage.cacheCommands)),
+  );
+  row(
+    "median tick here (ms)",
+    runs.map(([, r]) => r.medianTickMs.toFixed(1)),
+  );
+
+  console.log("  cost per month at list price");
+  const bills = runs.map(([, r]) => monthlyBill(r.usage));
+  for (const line of BILL_LINES)
+    row(
+      `  ${line}`,
+      bills.map((b) => usd(b.lines[line])),
+    );
+  row(
+    "  total",
+    bills.map((b) => usd(b.total)),
+  );
+  row(
+    "  total within Upstash's free tier",
+    bills.map((b) => usd(b.total - b.lines["Upstash commands"])),
+  );
+  const cards = monthlyBill(cardViewsUsage(), 1);
   console.log(
-    `  ${"per day".padEnd(28)} ${"adaptive Express".padStart(18)} ${"naive 1 s Standard".padStart(20)}`,
+    `  per ${CARD_VIEWS.toLocaleString("en")} now-playing card views: ${usd(cards.total)} (` +
+      BILL_LINES.filter((l) => cards.lines[l] > 0)
+        .map((l) => `${l} ${usd(cards.lines[l])}`)
+        .join(", ") +
+      ")",
   );
-  for (const [k, x, y] of rows)
-    console.log(`  ${k.padEnd(28)} ${String(x).padStart(18)} ${String(y).padStart(20)}`);
-  const pct = (right: number, of: number) => `${((100 * right) / Math.max(1, of)).toFixed(2)} %`;
+
   console.log(
     "  capture, against what the fake really played (targets: 0 left to the hourly job, card ≥ 99 %)",
   );
-  for (const [label, run] of [
-    ["adaptive Express", adaptive],
-    ["naive 1 s Standard", naive],
-  ] as const) {
-    const c = run.capture;
-    console.log(
-      `    ${label.padEnd(20)} real listens ${c.real}: live ${c.live}, missed by the live loop ${c.missedByLoop} ` +
-        `(recovered by catch-up ${c.recovered}, left to the hourly job ${c.leftToHourly}, ` +
-        `unlisted short listens lost ${c.missedUnlisted}), stored with no real listen ${c.extra}; ` +
-        `start error median ${c.startErrorMedianMs} ms, max ${c.startErrorMaxMs} ms`,
-    );
-    console.log(
-      `    ${"".padEnd(20)} card right ${pct(run.card.right, run.card.sampled)} of the day, ` +
-        `${pct(run.card.rightMusic, run.card.sampledMusic)} while something is in the player ` +
-        `(seconds sampled outside 3 s after each change: ${run.card.sampled}, ${run.card.sampledMusic})`,
-    );
-  }
-  // Express bills duration, not transitions; the transitions are shown for the comparison.
-  const ca = monthlyCost({ ...a, standardTransitions: 0 });
-  const cn = monthlyCost({ ...n, expressExecutions: 0, expressSeconds: 0 });
-  console.log(`  cost per month (Lambda ${LAMBDA_MS} ms × ${LAMBDA_MB} MB per invocation assumed)`);
-  for (const k of ["lambda", "stepFunctions", "dynamo", "cache", "total"] as const) {
-    console.log(
-      `  ${`  ${k}`.padEnd(28)} ${`$${ca[k].toFixed(3)}`.padStart(18)} ${`$${cn[k].toFixed(2)}`.padStart(20)}`,
-    );
-  }
-  console.log(`  ratio naive / adaptive: ${(cn.total / ca.total).toFixed(0)}x`);
-  // The one assumption that moves the total: how long a poll runs on AWS (Spotify's latency).
-  const sensitivity = [80, 100, 150, 200].map((ms) => {
-    const t = monthlyCost({ ...a, standardTransitions: 0, lambdaMsPerInvocation: ms }).total;
-    return `${ms} ms → $${t.toFixed(3)}`;
-  });
-  console.log(`  adaptive total if a poll takes ${sensitivity.join(", ")}`);
-  const free = ca.total - ca.cache;
-  console.log(`  adaptive total within Upstash's free tier (500K commands a month): $${free.toFixed(3)}`);
+  for (const [label, run] of runs) printCapture(label, run);
 }

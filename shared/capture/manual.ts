@@ -64,7 +64,7 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
   await deps.cache.del(CACHE_KEYS.lease);
   // Handed over under a new owner that has not taken the lease: two kicks cannot both run.
   const handover: LoopState = { ...r.state, owner: randomUUID(), lease_until: 0 };
-  const kicked = r.action === "stop" ? "no_starter" : await kickLoop(deps, handover);
+  const kicked = r.action === "stop" ? null : await kickLoop(deps, handover);
   if (kicked === "started") await deps.cache.del(MANUAL_STATE_KEY);
   else await deps.cache.set(MANUAL_STATE_KEY, r.state, { ttlMs: 6 * 3_600_000 });
   return {

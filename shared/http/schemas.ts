@@ -3,7 +3,7 @@ import { CARD_WIDTH } from "../cards/model.ts";
 import { THEME_NAMES } from "../cards/themes.ts";
 import { jobRunSchema, playSchema } from "../domain/entities.ts";
 import { STATS_RANGES, type StatsRange } from "../stats/plan.ts";
-import { addDays, canonicalTimeZone, isTimeZone, localDayStart } from "../stats/zones.ts";
+import { addDays, canonicalTimeZone, dateKey, isTimeZone, localDayStart } from "../stats/zones.ts";
 
 /**
  * One zod schema per payload: the runtime validator, the TypeScript type (z.infer) and the
@@ -301,7 +301,14 @@ export const importFormatSchema = z.enum([
 ]);
 export type ImportFormat = z.infer<typeof importFormatSchema>;
 
-export const skipReasonSchema = z.enum(["incognito", "zero_ms", "no_item", "duplicate_row"]);
+export const skipReasonSchema = z.enum([
+  "incognito",
+  "zero_ms",
+  "no_item",
+  "duplicate_row",
+  "ms_played_too_long",
+  "time_out_of_range",
+]);
 export type SkipReason = z.infer<typeof skipReasonSchema>;
 
 export const importQuerySchema = z.object({
@@ -336,8 +343,16 @@ export const importSummarySchema = z
         zero_ms: z.number().int().describe("ms_played 0: nothing was heard."),
         no_item: z.number().int().describe("Rows naming no track or episode (audiobooks, missing metadata)."),
         duplicate_row: z.number().int().describe("The same item ending at the same instant again."),
+        ms_played_too_long: z
+          .number()
+          .int()
+          .describe("Rejected: played longer than the item lasts, or over 24 h when its length is unknown."),
+        time_out_of_range: z
+          .number()
+          .int()
+          .describe("Rejected: started before 2008 (before Spotify) or ends more than a day from now."),
       })
-      .describe("Rows not imported, by reason."),
+      .describe("Rows not imported, by reason (the last two are implausible rows, never stored)."),
     resumed_from: z
       .number()
       .int()
@@ -361,9 +376,26 @@ export const exportQuerySchema = z.object({
 // ------------------------------------------------------------------ statistics
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const isDate = (v: string) =>
-  DATE_ONLY.test(v) && new Date(`${v}T00:00:00.000Z`).toISOString().slice(0, 10) === v;
+/**
+ * A real calendar date: `2026-13-45`, month 00, day 00 or 32, Feb 30 are refused (Date would
+ * roll them over or give an Invalid Date, whose toISOString throws).
+ */
+const isDate = (v: string) => {
+  if (!DATE_ONLY.test(v)) return false;
+  const ms = Date.parse(`${v}T00:00:00.000Z`);
+  return Number.isFinite(ms) && dateKey(ms) === v;
+};
 const isInstant = (v: string) => z.iso.datetime({ offset: true }).safeParse(v).success;
+/**
+ * Bounds outside these years are refused rather than clamped: they mean nothing for a hoard
+ * (shared/stats/plan.ts keeps any window within Spotify's lifetime anyway), and a `to` date of
+ * 9999-12-31 would run the day arithmetic past the years Date can spell with four digits.
+ */
+const BOUND_YEARS = { min: 1970, max: 9998 } as const;
+const inBoundYears = (v: string) => {
+  const year = new Date(Date.parse(isDate(v) ? `${v}T00:00:00.000Z` : v)).getUTCFullYear();
+  return year >= BOUND_YEARS.min && year <= BOUND_YEARS.max;
+};
 
 /** A `from`/`to` bound in ms: a date is a local day in `tz` (`to` includes that day). */
 function boundMs(v: string, tz: string, which: "from" | "to"): number {
@@ -371,9 +403,13 @@ function boundMs(v: string, tz: string, which: "from" | "to"): number {
   return localDayStart(tz, which === "from" ? v : addDays(v, 1));
 }
 
-const rangeBoundSchema = z.string().refine((v) => isDate(v) || isInstant(v), {
-  message: "must be a date (YYYY-MM-DD, in tz) or an ISO-8601 date-time with a zone",
-});
+const rangeBoundSchema = z
+  .string()
+  .refine((v) => isDate(v) || isInstant(v), {
+    message: "must be a date (YYYY-MM-DD, in tz) or an ISO-8601 date-time with a zone",
+    abort: true,
+  })
+  .refine(inBoundYears, { message: `must lie between ${BOUND_YEARS.min} and ${BOUND_YEARS.max}` });
 
 /**
  * The period every statistic takes: `range`, or `from`/`to`, in the caller's IANA time zone.

@@ -14,7 +14,7 @@ import {
 import { mapLimit } from "../concurrency.ts";
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
 import { type AggregateDelta, bucketsOf, isSlotAttribute, playDeltas, slotsOf } from "../stats/aggregates.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { createCursorCodec } from "./cursor.ts";
 import type {
   Aggregate,
   Page,
@@ -94,25 +94,33 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableName: string }): Store {
+export function createDynamoStore(opts: {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** SECRET_KEY: the pagination cursors' MAC key is derived from it (shared/store/cursor.ts). */
+  cursorSecret?: string | undefined;
+}): Store {
   const { client, tableName: TableName } = opts;
+  const cursors = createCursorCodec(opts.cursorSecret);
 
   const get = async <T>(key: { pk: string; sk: string }, consistent = false): Promise<T | null> => {
     const out = await client.send(new GetCommand({ TableName, Key: key, ConsistentRead: consistent }));
     return out.Item ? doc<T>(out.Item) : null;
   };
 
+  /** One page of a listing; `scope` names the listing and its bounds, and binds its cursors. */
   const page = async <T>(
     input: Omit<QueryCommandInput, "TableName">,
+    scope: string,
     cursorKeys: string[],
     cursor?: string,
   ) => {
     const out = await client.send(
-      new QueryCommand({ TableName, ...input, ExclusiveStartKey: decodeCursor(cursor, cursorKeys) }),
+      new QueryCommand({ TableName, ...input, ExclusiveStartKey: cursors.decode(cursor, scope, cursorKeys) }),
     );
     return {
       items: (out.Items ?? []).map((i) => doc<T>(i)),
-      next_cursor: encodeCursor(out.LastEvaluatedKey),
+      next_cursor: cursors.encode(out.LastEvaluatedKey, scope),
     } satisfies Page<T>;
   };
 
@@ -244,12 +252,17 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     }
   }
 
-  /** BatchGetItem over any number of keys, retrying what DynamoDB leaves unprocessed. */
+  /**
+   * BatchGetItem over any number of keys, retrying what DynamoDB leaves unprocessed. Keys are
+   * deduplicated first: DynamoDB refuses a whole batch naming one key twice ("Provided list of
+   * item keys contains duplicates"), and callers may ask twice.
+   */
   async function batchGet(
     keyList: readonly { pk: string; sk: string }[],
     consistent = false,
   ): Promise<Record<string, unknown>[]> {
-    const parts = await mapLimit(chunks(keyList, MAX_BATCH_GET), 8, async (part) => {
+    const unique = [...new Map(keyList.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
+    const parts = await mapLimit(chunks(unique, MAX_BATCH_GET), 8, async (part) => {
       const found: Record<string, unknown>[] = [];
       let pending: Record<string, unknown>[] = part;
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -324,6 +337,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
           ScanIndexForward: false,
           Limit: limit,
         },
+        "tracks:by_count",
         ["pk", "sk", "gsi2pk", "listen_count"],
         cursor,
       ),
@@ -337,6 +351,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
           ScanIndexForward: false,
           Limit: limit,
         },
+        "tracks:by_last_listened",
         ["pk", "sk", "gsi1pk", "gsi1sk"],
         cursor,
       ),
@@ -441,6 +456,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
           ScanIndexForward: false,
           Limit: limit,
         },
+        `plays:${from ?? ""}:${to ?? ""}`,
         ["pk", "sk"],
         cursor,
       );

@@ -15,7 +15,7 @@ import {
   ImportBusyError,
   importContent,
 } from "#shared/import/importer.ts";
-import { ImportFileError, parseImportFile } from "#shared/import/parse.ts";
+import { emptySkips, ImportFileError, parseImportFile } from "#shared/import/parse.ts";
 import { bucketsOf } from "#shared/stats/aggregates.ts";
 import { RebuildRefused, rebuildAggregates } from "#shared/stats/rebuild.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
@@ -146,7 +146,7 @@ describe("importing Spotify's Extended export", () => {
       imported: 7,
       counted: 6,
       matched: 0,
-      skipped: { incognito: 1, zero_ms: 1, no_item: 1, duplicate_row: 2 },
+      skipped: { ...emptySkips(), incognito: 1, zero_ms: 1, no_item: 1, duplicate_row: 2 },
       resumed_from: null,
     } satisfies ImportSummary);
     assert.equal(progress.at(-1), 7);

@@ -70,6 +70,48 @@ export const playsQuerySchema = z
   })
   .refine((q) => !q.from || !q.to || q.from < q.to, { message: "must be later than from", path: ["to"] });
 
+/**
+ * A play's id is its storage key, `<listened_at>#<track_id>` (both fields are in every play of
+ * GET /plays); in a path the `#` is sent as `%23`.
+ */
+const PLAY_ID = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#(.{1,500})$/;
+export const playIdPathSchema = z.object({
+  id: z
+    .string({ error: "is required" })
+    .refine((v) => PLAY_ID.test(v) && z.iso.datetime().safeParse(v.slice(0, 24)).success, {
+      message:
+        "must be a play id, <listened_at>#<track_id>, e.g. 2026-11-21T10:00:00.000Z%234uLU6hMCjMI75M1A2tKUQC",
+    })
+    .transform((v) => ({ listened_at: v.slice(0, 24), track_id: v.slice(25) }))
+    .describe("The play's listened_at and track_id joined by `#` (sent as %23)."),
+});
+
+/** A range delete takes both bounds: "everything" is never one slip away. */
+export const deletePlaysQuerySchema = z
+  .object({
+    from: instantSchema.describe("Inclusive lower bound on listened_at (required)."),
+    to: instantSchema.describe("Exclusive upper bound on listened_at (required)."),
+    limit: z.coerce
+      .number({ error: "must be a whole number" })
+      .int("must be a whole number")
+      .min(1)
+      .max(500)
+      .default(100)
+      .describe("At most this many plays per call, newest first; call again while `more` is true."),
+  })
+  .refine((q) => q.from < q.to, { message: "must be later than from", path: ["to"] });
+
+export const deletePlaysResponseSchema = z
+  .object({
+    deleted: z.number().int().describe("Plays deleted now, their counters taken back."),
+    more: z.boolean().describe("The range still holds plays beyond `limit`: call again."),
+  })
+  .meta({ id: "DeletedPlays" });
+
+export const deletePlayResponseSchema = z
+  .object({ deleted: z.literal(true), play: playSchema })
+  .meta({ id: "DeletedPlay" });
+
 export const tracksQuerySchema = z.object({
   sort: z.enum(["listen_count", "last_listened"]).default("listen_count"),
   limit: limitSchema(50),

@@ -88,6 +88,20 @@ const isCancelled = (err: unknown, code: string, index?: number): boolean =>
     ? (err.CancellationReasons ?? []).some((r) => r.Code === code)
     : err.CancellationReasons?.[index]?.Code === code);
 
+/** Artist deltas per follow-up transaction (with its marker item). */
+const OVERFLOW_PART = 96;
+
+/**
+ * A play's deltas for one transaction beside `fixed` other items: whole artists (one delta per
+ * bucket each) up to the 100-item limit, the artists beyond it as `overflow`.
+ */
+function splitForTransaction(deltas: AggregateDelta[], fixed: number, perArtist: number) {
+  const artistDeltas = deltas.filter((d) => d.dimension === "ARTIST");
+  const others = deltas.filter((d) => d.dimension !== "ARTIST");
+  const room = Math.floor((MAX_TRANSACTION_ITEMS - fixed - others.length) / perArtist) * perArtist;
+  return { inline: [...others, ...artistDeltas.slice(0, room)], overflow: artistDeltas.slice(room) };
+}
+
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -224,7 +238,7 @@ export function createDynamoStore(opts: {
   }
 
   async function writeOverflow(playSk: string, deltas: AggregateDelta[]): Promise<void> {
-    const parts = chunks(deltas, 96);
+    const parts = chunks(deltas, OVERFLOW_PART);
     for (const [n, part] of parts.entries()) {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -359,13 +373,8 @@ export function createDynamoStore(opts: {
     async recordPlay(play: Play, track: TrackInfo): Promise<RecordPlayResult> {
       const playKey = keys.play(play.listened_at, play.track_id);
       const deltas = playDeltas(play, track.album);
-      const artistDeltas = deltas.filter((d) => d.dimension === "ARTIST");
-      const fixed = 3 + deltas.length - artistDeltas.length; // play, track, counts + the rest
-      // Whole artists (one delta per bucket each) up to the 100-item transaction limit.
-      const perArtist = bucketsOf(play.listened_at).length;
-      const room = Math.floor((MAX_TRANSACTION_ITEMS - fixed) / perArtist) * perArtist;
-      const inline = [...deltas.filter((d) => d.dimension !== "ARTIST"), ...artistDeltas.slice(0, room)];
-      const overflow = artistDeltas.slice(room);
+      // Play, track, counts + the deltas.
+      const { inline, overflow } = splitForTransaction(deltas, 3, bucketsOf(play.listened_at).length);
       for (let attempt = 0; attempt < MAX_TRACK_RETRIES; attempt++) {
         // Read-then-conditional-write (optimistic lock on `version`): backfilled and imported
         // plays arrive out of order, so first/last listened are a min/max DynamoDB cannot
@@ -460,6 +469,73 @@ export function createDynamoStore(opts: {
         ["pk", "sk"],
         cursor,
       );
+    },
+
+    async deletePlay(listenedAt, trackId) {
+      const playKey = keys.play(listenedAt, trackId);
+      const found = await client.send(new GetCommand({ TableName, Key: playKey, ConsistentRead: true }));
+      if (!found.Item) return null;
+      const play = doc<Play>(found.Item);
+      // The same deltas recordPlay (and the import batches, and the rebuild) applied, negated;
+      // display fields stay (they name the item, whoever played it last).
+      const reversed = playDeltas(play, null).map(
+        (d): AggregateDelta => ({
+          ...d,
+          add: Object.fromEntries(Object.entries(d.add).map(([k, v]) => [k, -v])),
+          set: {},
+        }),
+      );
+      const { inline, overflow } = splitForTransaction(reversed, 4, bucketsOf(listenedAt).length);
+      // Artists beyond one transaction first, each part once (its marker): a crash before the
+      // play's own transaction leaves the play in place, and a retry skips the parts done.
+      await writeOverflow(`${playKey.sk}#delete`, overflow);
+      const track = await get<Track>(keys.track(trackId), true);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Delete: { TableName, Key: playKey, ConditionExpression: "attribute_exists(pk)" } },
+                countsUpdate({ plays: -1, counted_plays: play.counted ? -1 : 0 }),
+                // The pack's fingerprint is the month's TOTAL, which a delete can bring back to
+                // an earlier value: drop the pack rather than trust it.
+                { Delete: { TableName, Key: keys.dayPack(listenedAt.slice(0, 7)) } },
+                ...(track
+                  ? [
+                      {
+                        Update: {
+                          TableName,
+                          Key: keys.track(trackId),
+                          ConditionExpression: "attribute_exists(pk)",
+                          UpdateExpression: "ADD listen_count :c, skip_count :s, listened_ms_total :ms",
+                          ExpressionAttributeValues: {
+                            ":c": play.counted ? -1 : 0,
+                            ":s": play.counted ? 0 : -1,
+                            ":ms": play.counted ? -play.listened_ms : 0,
+                          },
+                        },
+                      },
+                    ]
+                  : []),
+                ...inline.map((d) => deltaUpdate(d)),
+              ],
+            }),
+          );
+          break;
+        } catch (err) {
+          // Deleted by someone else meanwhile: they reversed it.
+          if (isCancelled(err, "ConditionalCheckFailed", 0)) return null;
+          if (!isCancelled(err, "TransactionConflict") || attempt >= MAX_TRACK_RETRIES) throw err;
+          await backoff(attempt);
+        }
+      }
+      // The overflow markers of both the recording and this delete: the same play recorded
+      // again later must move (and may be deleted) in full.
+      const markers = [`${playKey.sk}#delete`, playKey.sk].flatMap((sk) =>
+        chunks(overflow, OVERFLOW_PART).map((_, n) => keys.playOverflow(sk, n)),
+      );
+      if (markers.length > 0) await batchWrite(markers.map((Key) => ({ DeleteRequest: { Key } })));
+      return play;
     },
 
     async newestPlay() {

@@ -74,15 +74,29 @@ export const playsQuerySchema = z
  * A play's id is its storage key, `<listened_at>#<track_id>` (both fields are in every play of
  * GET /plays); in a path the `#` is sent as `%23`.
  */
-const PLAY_ID = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#(.{1,500})$/;
+const PLAY_ID = /^([+-]\d{6}|\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#.{1,500}$/;
+const splitPlayId = (v: string) => ({
+  listened_at: v.slice(0, v.indexOf("#")),
+  track_id: v.slice(v.indexOf("#") + 1),
+});
 export const playIdPathSchema = z.object({
   id: z
     .string({ error: "is required" })
-    .refine((v) => PLAY_ID.test(v) && z.iso.datetime().safeParse(v.slice(0, 24)).success, {
-      message:
-        "must be a play id, <listened_at>#<track_id>, e.g. 2026-11-21T10:00:00.000Z%234uLU6hMCjMI75M1A2tKUQC",
-    })
-    .transform((v) => ({ listened_at: v.slice(0, 24), track_id: v.slice(25) }))
+    // toISOString's own form, extended years included: rows stored before imports checked
+    // their bounds (year −1142) must be deletable too.
+    .refine(
+      (v) => {
+        if (!PLAY_ID.test(v)) return false;
+        const at = splitPlayId(v).listened_at;
+        const ms = Date.parse(at);
+        return Number.isFinite(ms) && new Date(ms).toISOString() === at;
+      },
+      {
+        message:
+          "must be a play id, <listened_at>#<track_id>, e.g. 2026-11-21T10:00:00.000Z%234uLU6hMCjMI75M1A2tKUQC",
+      },
+    )
+    .transform(splitPlayId)
     .describe("The play's listened_at and track_id joined by `#` (sent as %23)."),
 });
 

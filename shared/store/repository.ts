@@ -529,11 +529,11 @@ export function createDynamoStore(opts: {
           await backoff(attempt);
         }
       }
-      // The overflow markers of both the recording and this delete: the same play recorded
-      // again later must move (and may be deleted) in full.
-      const markers = [`${playKey.sk}#delete`, playKey.sk].flatMap((sk) =>
-        chunks(overflow, OVERFLOW_PART).map((_, n) => keys.playOverflow(sk, n)),
-      );
+      // The recording's overflow markers go, so the same play recorded again moves in full.
+      // This delete's own markers stay: a second deleter that read the play before it went
+      // must find them, or it would reverse those artists twice. (The price: the same key
+      // recorded again and deleted again reverses only the artists one transaction holds.)
+      const markers = chunks(overflow, OVERFLOW_PART).map((_, n) => keys.playOverflow(playKey.sk, n));
       if (markers.length > 0) await batchWrite(markers.map((Key) => ({ DeleteRequest: { Key } })));
       return play;
     },

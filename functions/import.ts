@@ -24,7 +24,11 @@ export const handler = httpHandler(routes.importPlays, async ({ query, deps, eve
   const file = query.file ?? "body";
   try {
     return json(
-      await importContent(deps.store, file, content, { deadline: started + BUDGET_MS, chunkSize: CHUNK }),
+      await importContent(deps.store, file, content, {
+        deadline: started + BUDGET_MS,
+        chunkSize: CHUNK,
+        nowMs: deps.clock().getTime(),
+      }),
     );
   } catch (err) {
     // The same file being imported by another run right now: that run (or sending it again

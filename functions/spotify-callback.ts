@@ -54,27 +54,47 @@ function page(
 
 export const handler = httpHandler(routes.spotifyCallback, async ({ query, headers, deps }) => {
   const asJson = prefersJson(headers.accept);
-  const refuse = (status: number, code: string, message: string, extra: Record<string, string> = {}) =>
+  const refuse = (
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, string> = {},
+    field?: "state" | "code" | "error",
+  ) =>
     asJson
-      ? json({ error: code, message: `${message} ${RESTART}` }, status, extra)
+      ? json(
+          {
+            error: code,
+            message: `${message} ${RESTART}`,
+            ...(field ? { fields: [{ field: `query.${field}`, message }] } : {}),
+          },
+          status,
+          extra,
+        )
       : page(status, "Spotify was not linked", `${message} ${RESTART}`, extra);
 
   const missing = missingSpotifyConfig(deps.config);
   if (missing.length > 0) {
     return refuse(503, "not_configured", `Spotify is not configured: set ${missing.join(", ")}.`);
   }
-  if (!query.state) return refuse(400, "missing_state", "The callback has no state parameter.");
+  if (!query.state) return refuse(400, "missing_state", "The callback has no state parameter.", {}, "state");
   const check = await consumeOAuthState(deps.cache, query.state);
   if (check === "unknown") {
-    return refuse(400, "invalid_state", "The state is unknown or expired (it lives 10 minutes).");
+    return refuse(
+      400,
+      "invalid_state",
+      "The state is unknown or expired (it lives 10 minutes).",
+      {},
+      "state",
+    );
   }
-  if (check === "used") return refuse(400, "state_used", "This authorization was already used.");
+  if (check === "used") return refuse(400, "state_used", "This authorization was already used.", {}, "state");
   if (query.error) {
     return query.error === "access_denied"
-      ? refuse(400, "access_denied", "Access was declined on Spotify's consent page.")
-      : refuse(400, "spotify_error", `Spotify reported an error: ${query.error}.`);
+      ? refuse(400, "access_denied", "Access was declined on Spotify's consent page.", {}, "error")
+      : refuse(400, "spotify_error", `Spotify reported an error: ${query.error}.`, {}, "error");
   }
-  if (!query.code) return refuse(400, "missing_code", "The callback has no code parameter.");
+  if (!query.code) return refuse(400, "missing_code", "The callback has no code parameter.", {}, "code");
 
   let link: SpotifyLink;
   try {
@@ -82,7 +102,7 @@ export const handler = httpHandler(routes.spotifyCallback, async ({ query, heade
   } catch (err) {
     if (!(err instanceof SpotifyError)) throw err;
     const f = err.fault;
-    if (f.type === "revoked") return refuse(400, "code_rejected", `${f.message}.`);
+    if (f.type === "revoked") return refuse(400, "code_rejected", `${f.message}.`, {}, "code");
     if (f.type === "rate_limited") {
       return refuse(429, "rate_limited", `Spotify is rate limiting; wait ${f.retryAfterSeconds} s.`, {
         "Retry-After": String(Math.max(1, f.retryAfterSeconds)),

@@ -54,6 +54,7 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
     createDynamoStore({
       client: createDocumentClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT }),
       tableName: config.TABLE_NAME,
+      cursorSecret: config.SECRET_KEY,
     });
   let cache = overrides.cache;
   if (!cache) {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { preflightHeaders } from "#shared/http/cors.ts";
 import { matchRoute } from "#shared/http/match.ts";
@@ -122,8 +123,34 @@ function send(res: ServerResponse, result: HttpResult): void {
   res.end(body);
 }
 
+/**
+ * Requests Node's parser refuses before any handler runs (headers over its 16 KB limit, a
+ * malformed request line): answered with the same JSON error shape as everything else, where
+ * Node would write a bare status line and no body.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+  const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  const body = JSON.stringify(
+    tooLarge
+      ? {
+          error: "headers_too_large",
+          message: "the request headers are larger than this server accepts (16 KB)",
+        }
+      : { error: "bad_request", message: `the request could not be parsed (${err.code ?? "malformed"})` },
+  );
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export function createLocalServer(opts: { corsOrigins: readonly string[] }): Server {
-  return createServer(async (req, res) => {
+  const server = createServer(async (req, res) => {
     try {
       const method = req.method ?? "GET";
       const path = new URL(req.url ?? "/", "http://local").pathname;
@@ -165,4 +192,6 @@ export function createLocalServer(opts: { corsOrigins: readonly string[] }): Ser
       }
     }
   });
+  server.on("clientError", answerClientError);
+  return server;
 }

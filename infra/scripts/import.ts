@@ -29,7 +29,12 @@ import {
   newImportSession,
   readCheckpoint,
 } from "#shared/import/importer.ts";
-import { ImportFileError, parseImportFile, STREAMING_HISTORY_NAME } from "#shared/import/parse.ts";
+import {
+  emptySkips,
+  ImportFileError,
+  parseImportFile,
+  STREAMING_HISTORY_NAME,
+} from "#shared/import/parse.ts";
 import { looksLikeZip, readZip, ZipError } from "#shared/import/zip.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
 import { openScriptStore } from "./store-deps.ts";
@@ -115,6 +120,8 @@ const REASONS: Record<SkipReason, string> = {
   zero_ms: "ms_played 0",
   no_item: "no track/episode",
   duplicate_row: "duplicate rows",
+  ms_played_too_long: "rejected: longer than the item or 24 h",
+  time_out_of_range: "rejected: before 2008 or in the future",
 };
 
 function skippedText(s: Record<SkipReason, number>): string {
@@ -136,13 +143,10 @@ function printTable(summaries: ImportSummary[]) {
     skippedText(s.skipped),
   ]);
   const sum = (f: (s: ImportSummary) => number) => n(summaries.reduce((a, s) => a + f(s), 0));
-  const skippedTotal = summaries.reduce(
-    (acc, s) => {
-      for (const r of Object.keys(acc) as SkipReason[]) acc[r] += s.skipped[r];
-      return acc;
-    },
-    { incognito: 0, zero_ms: 0, no_item: 0, duplicate_row: 0 } satisfies Record<SkipReason, number>,
-  );
+  const skippedTotal = summaries.reduce((acc, s) => {
+    for (const r of Object.keys(acc) as SkipReason[]) acc[r] += s.skipped[r];
+    return acc;
+  }, emptySkips());
   rows.push([
     "total",
     "",
@@ -272,7 +276,7 @@ async function main(): Promise<number> {
               imported: 0,
               counted: 0,
               matched: 0,
-              skipped: { incognito: 0, zero_ms: 0, no_item: 0, duplicate_row: 0 },
+              skipped: emptySkips(),
               resumed_from: null,
             }
           : await importParsed(

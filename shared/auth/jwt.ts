@@ -28,7 +28,19 @@ export async function issueToken(opts: {
 
 export type VerifyResult = { ok: true; subject: string } | { ok: false; reason: string };
 
-export async function verifyToken(opts: { secret: string; token: string; now: Date }): Promise<VerifyResult> {
+/**
+ * Seconds a token's `iat` may lie ahead of our clock: the issuer's and our clocks (two Lambda
+ * hosts) disagree by a little, never by minutes.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
+
+export async function verifyToken(opts: {
+  secret: string;
+  token: string;
+  now: Date;
+  /** The configured lifetime (ACCESS_TOKEN_EXPIRE_MINUTES): we never issue longer-lived tokens. */
+  maxLifetimeSeconds: number;
+}): Promise<VerifyResult> {
   try {
     const { payload } = await jwtVerify(opts.token, key(opts.secret), {
       algorithms: ["HS256"],
@@ -38,6 +50,14 @@ export async function verifyToken(opts: { secret: string; token: string; now: Da
       requiredClaims: ["exp", "iat", "sub"],
     });
     if (!payload.sub) return { ok: false, reason: "token has no subject" };
+    // Signed with our key, yet not as we sign: a leaked key, or a token minted far ahead, must
+    // not buy a login longer than the configured lifetime.
+    const iat = payload.iat ?? 0;
+    const exp = payload.exp ?? 0;
+    if (iat > opts.now.getTime() / 1000 + CLOCK_SKEW_SECONDS)
+      return { ok: false, reason: 'token claim "iat" is in the future' };
+    if (exp - iat > opts.maxLifetimeSeconds)
+      return { ok: false, reason: "token lifetime (exp - iat) is longer than this service issues" };
     return { ok: true, subject: payload.sub };
   } catch (err) {
     if (err instanceof errors.JWTExpired) return { ok: false, reason: "token has expired" };

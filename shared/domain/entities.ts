@@ -6,6 +6,13 @@ import * as z from "zod";
  * Times are ISO-8601 UTC strings with milliseconds.
  */
 
+/**
+ * No listen is older than this: Spotify launched in October 2008. Imports refuse rows before it
+ * and the statistics never read a window that starts earlier (a stray row must not make them
+ * walk centuries of empty buckets).
+ */
+export const EARLIEST_LISTEN_MS = Date.UTC(2008, 0, 1);
+
 export const itemKindSchema = z.enum(["track", "episode", "local"]);
 export type ItemKind = z.infer<typeof itemKindSchema>;
 

@@ -10,7 +10,10 @@ import type { Play } from "../domain/entities.ts";
  * - null is an empty cell; an empty string is a quoted empty cell (`""`), so the two differ;
  * - booleans are `true` / `false`; numbers are decimal;
  * - `artists` (a list of `{id, name}`) is its JSON text in one cell;
- * - a cell holding a comma, a double quote, CR or LF is quoted, quotes doubled; records end in CRLF.
+ * - a cell holding a comma, a double quote, CR or LF is quoted, quotes doubled; records end in CRLF;
+ * - a text cell a spreadsheet would run as a formula (starting with `= + - @`, tab or CR, after
+ *   any apostrophes) gets one more leading `'` (OWASP's CSV-injection advice); reading drops
+ *   exactly that one, so `=x`, `'=x` and `'x` all round-trip.
  */
 
 type Codec = "string" | "nullable-string" | "int" | "bool" | "nullable-bool" | "json";
@@ -44,9 +47,13 @@ function quote(text: string): string {
   return text === "" || /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+const FORMULA_LIKE = /^'*[=+\-@\t\r]/;
+const defuse = (text: string) => (FORMULA_LIKE.test(text) ? `'${text}` : text);
+const restore = (text: string) => (text.startsWith("'") && FORMULA_LIKE.test(text) ? text.slice(1) : text);
+
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "";
-  if (typeof value === "string") return quote(value);
+  if (typeof value === "string") return quote(defuse(value));
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return quote(JSON.stringify(value));
 }
@@ -161,10 +168,10 @@ export function csvRecordToObject(
     const empty = c.text === "" && !c.quoted;
     switch (codec) {
       case "string":
-        value[column] = c.text;
+        value[column] = restore(c.text);
         break;
       case "nullable-string":
-        value[column] = empty ? null : c.text;
+        value[column] = empty ? null : restore(c.text);
         break;
       case "int": {
         const v = /^-?\d+$/.test(c.text) ? Number(c.text) : Number.NaN;

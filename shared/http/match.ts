@@ -17,6 +17,15 @@ const compiled: Compiled[] = routeList.map((route) => {
   return { route, regex: new RegExp(`^${pattern}$`), params };
 });
 
+/** A broken escape (`%E0%A4`) stays as sent: the route's path schema then refuses it (a 400, not a URIError). */
+function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export type MatchResult =
   | { kind: "route"; route: RouteDef & { id: string }; pathParameters: Record<string, string> }
   | { kind: "method-not-allowed"; allow: HttpMethod[] }
@@ -29,9 +38,7 @@ export function matchRoute(method: string, path: string): MatchResult {
     const m = c.regex.exec(path);
     if (!m) continue;
     if (c.route.method === method.toUpperCase()) {
-      const pathParameters = Object.fromEntries(
-        c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] ?? "")]),
-      );
+      const pathParameters = Object.fromEntries(c.params.map((p, i) => [p, decodeSegment(m[i + 1] ?? "")]));
       return { kind: "route", route: c.route, pathParameters };
     }
     allow.push(c.route.method);

@@ -128,7 +128,12 @@ const bearerAuth = (route: RouteDef): MiddlewareObj<HttpEvent, HttpResult> => ({
       );
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw unauthorized("Authorization header must be `Bearer <token>`");
-    const result = await verifyToken({ secret: deps.config.SECRET_KEY, token: match[1], now: deps.clock() });
+    const result = await verifyToken({
+      secret: deps.config.SECRET_KEY,
+      token: match[1],
+      now: deps.clock(),
+      maxLifetimeSeconds: deps.config.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+    });
     if (!result.ok) throw unauthorized(result.reason);
     request.event.auth = { subject: result.subject };
   },

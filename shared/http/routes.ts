@@ -6,6 +6,9 @@ import {
   backfillResultSchema,
   dashboardQuerySchema,
   dashboardResponseSchema,
+  deletePlayResponseSchema,
+  deletePlaysQuerySchema,
+  deletePlaysResponseSchema,
   exportQuerySchema,
   healthResponseSchema,
   importQuerySchema,
@@ -14,6 +17,7 @@ import {
   metadataSyncResultSchema,
   nowPlayingCardQuerySchema,
   nowPlayingResponseSchema,
+  playIdPathSchema,
   playsQuerySchema,
   rebuildResultSchema,
   recentlyPlayedCardQuerySchema,
@@ -119,6 +123,40 @@ export const routes = {
       200: { description: "A page of plays", schema: pageOf(playSchema) },
       400: error("Bad query parameters or cursor"),
     },
+  }),
+  deletePlay: defineRoute({
+    method: "DELETE",
+    path: "/plays/{id}",
+    handler: "functions/plays-delete.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary:
+      "Delete one play (id: listened_at#track_id, # sent as %23) and take back its counters and " +
+      "statistics in the same transaction; a second delete finds nothing (404) and reverses nothing",
+    tags: ["history"],
+    request: { path: playIdPathSchema },
+    responses: {
+      200: { description: "The play that was deleted", schema: deletePlayResponseSchema },
+      400: error("Not a play id"),
+      404: error("No such play (never stored, or deleted already)"),
+    },
+  }),
+  deletePlays: defineRoute({
+    method: "DELETE",
+    path: "/plays",
+    handler: "functions/plays-delete-range.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary:
+      "Delete the plays with from <= listened_at < to (both required), at most `limit` per call, " +
+      "each with its counters in one transaction, as DELETE /plays/{id}; repeat while `more` is true",
+    tags: ["history"],
+    request: { query: deletePlaysQuerySchema },
+    responses: {
+      200: { description: "How many were deleted", schema: deletePlaysResponseSchema },
+      400: error("Missing or bad from, to or limit"),
+    },
+    timeoutSeconds: 29,
   }),
   tracks: defineRoute({
     method: "GET",

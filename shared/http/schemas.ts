@@ -3,7 +3,7 @@ import { CARD_WIDTH } from "../cards/model.ts";
 import { THEME_NAMES } from "../cards/themes.ts";
 import { jobRunSchema, playSchema } from "../domain/entities.ts";
 import { STATS_RANGES, type StatsRange } from "../stats/plan.ts";
-import { addDays, canonicalTimeZone, isTimeZone, localDayStart } from "../stats/zones.ts";
+import { addDays, canonicalTimeZone, dateKey, isTimeZone, localDayStart } from "../stats/zones.ts";
 
 /**
  * One zod schema per payload: the runtime validator, the TypeScript type (z.infer) and the
@@ -69,6 +69,62 @@ export const playsQuerySchema = z
     cursor: z.string().optional().describe("next_cursor of the previous page."),
   })
   .refine((q) => !q.from || !q.to || q.from < q.to, { message: "must be later than from", path: ["to"] });
+
+/**
+ * A play's id is its storage key, `<listened_at>#<track_id>` (both fields are in every play of
+ * GET /plays); in a path the `#` is sent as `%23`.
+ */
+const PLAY_ID = /^([+-]\d{6}|\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#.{1,500}$/;
+const splitPlayId = (v: string) => ({
+  listened_at: v.slice(0, v.indexOf("#")),
+  track_id: v.slice(v.indexOf("#") + 1),
+});
+export const playIdPathSchema = z.object({
+  id: z
+    .string({ error: "is required" })
+    // toISOString's own form, extended years included: rows stored before imports checked
+    // their bounds (year −1142) must be deletable too.
+    .refine(
+      (v) => {
+        if (!PLAY_ID.test(v)) return false;
+        const at = splitPlayId(v).listened_at;
+        const ms = Date.parse(at);
+        return Number.isFinite(ms) && new Date(ms).toISOString() === at;
+      },
+      {
+        message:
+          "must be a play id, <listened_at>#<track_id>, e.g. 2026-11-21T10:00:00.000Z%234uLU6hMCjMI75M1A2tKUQC",
+      },
+    )
+    .transform(splitPlayId)
+    .describe("The play's listened_at and track_id joined by `#` (sent as %23)."),
+});
+
+/** A range delete takes both bounds: "everything" is never one slip away. */
+export const deletePlaysQuerySchema = z
+  .object({
+    from: instantSchema.describe("Inclusive lower bound on listened_at (required)."),
+    to: instantSchema.describe("Exclusive upper bound on listened_at (required)."),
+    limit: z.coerce
+      .number({ error: "must be a whole number" })
+      .int("must be a whole number")
+      .min(1)
+      .max(500)
+      .default(100)
+      .describe("At most this many plays per call, newest first; call again while `more` is true."),
+  })
+  .refine((q) => q.from < q.to, { message: "must be later than from", path: ["to"] });
+
+export const deletePlaysResponseSchema = z
+  .object({
+    deleted: z.number().int().describe("Plays deleted now, their counters taken back."),
+    more: z.boolean().describe("The range still holds plays beyond `limit`: call again."),
+  })
+  .meta({ id: "DeletedPlays" });
+
+export const deletePlayResponseSchema = z
+  .object({ deleted: z.literal(true), play: playSchema })
+  .meta({ id: "DeletedPlay" });
 
 export const tracksQuerySchema = z.object({
   sort: z.enum(["listen_count", "last_listened"]).default("listen_count"),
@@ -306,7 +362,14 @@ export const importFormatSchema = z.enum([
 ]);
 export type ImportFormat = z.infer<typeof importFormatSchema>;
 
-export const skipReasonSchema = z.enum(["incognito", "zero_ms", "no_item", "duplicate_row"]);
+export const skipReasonSchema = z.enum([
+  "incognito",
+  "zero_ms",
+  "no_item",
+  "duplicate_row",
+  "ms_played_too_long",
+  "time_out_of_range",
+]);
 export type SkipReason = z.infer<typeof skipReasonSchema>;
 
 export const importQuerySchema = z.object({
@@ -341,8 +404,16 @@ export const importSummarySchema = z
         zero_ms: z.number().int().describe("ms_played 0: nothing was heard."),
         no_item: z.number().int().describe("Rows naming no track or episode (audiobooks, missing metadata)."),
         duplicate_row: z.number().int().describe("The same item ending at the same instant again."),
+        ms_played_too_long: z
+          .number()
+          .int()
+          .describe("Rejected: played longer than the item lasts, or over 24 h when its length is unknown."),
+        time_out_of_range: z
+          .number()
+          .int()
+          .describe("Rejected: started before 2008 (before Spotify) or ends more than a day from now."),
       })
-      .describe("Rows not imported, by reason."),
+      .describe("Rows not imported, by reason (the last two are implausible rows, never stored)."),
     resumed_from: z
       .number()
       .int()
@@ -366,9 +437,26 @@ export const exportQuerySchema = z.object({
 // ------------------------------------------------------------------ statistics
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const isDate = (v: string) =>
-  DATE_ONLY.test(v) && new Date(`${v}T00:00:00.000Z`).toISOString().slice(0, 10) === v;
+/**
+ * A real calendar date: `2026-13-45`, month 00, day 00 or 32, Feb 30 are refused (Date would
+ * roll them over or give an Invalid Date, whose toISOString throws).
+ */
+const isDate = (v: string) => {
+  if (!DATE_ONLY.test(v)) return false;
+  const ms = Date.parse(`${v}T00:00:00.000Z`);
+  return Number.isFinite(ms) && dateKey(ms) === v;
+};
 const isInstant = (v: string) => z.iso.datetime({ offset: true }).safeParse(v).success;
+/**
+ * Bounds outside these years are refused rather than clamped: they mean nothing for a hoard
+ * (shared/stats/plan.ts keeps any window within Spotify's lifetime anyway), and a `to` date of
+ * 9999-12-31 would run the day arithmetic past the years Date can spell with four digits.
+ */
+const BOUND_YEARS = { min: 1970, max: 9998 } as const;
+const inBoundYears = (v: string) => {
+  const year = new Date(Date.parse(isDate(v) ? `${v}T00:00:00.000Z` : v)).getUTCFullYear();
+  return year >= BOUND_YEARS.min && year <= BOUND_YEARS.max;
+};
 
 /** A `from`/`to` bound in ms: a date is a local day in `tz` (`to` includes that day). */
 function boundMs(v: string, tz: string, which: "from" | "to"): number {
@@ -376,9 +464,13 @@ function boundMs(v: string, tz: string, which: "from" | "to"): number {
   return localDayStart(tz, which === "from" ? v : addDays(v, 1));
 }
 
-const rangeBoundSchema = z.string().refine((v) => isDate(v) || isInstant(v), {
-  message: "must be a date (YYYY-MM-DD, in tz) or an ISO-8601 date-time with a zone",
-});
+const rangeBoundSchema = z
+  .string()
+  .refine((v) => isDate(v) || isInstant(v), {
+    message: "must be a date (YYYY-MM-DD, in tz) or an ISO-8601 date-time with a zone",
+    abort: true,
+  })
+  .refine(inBoundYears, { message: `must lie between ${BOUND_YEARS.min} and ${BOUND_YEARS.max}` });
 
 /**
  * The period every statistic takes: `range`, or `from`/`to`, in the caller's IANA time zone.

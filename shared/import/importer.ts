@@ -71,6 +71,8 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Shares the stored-track lookups between the files of one run. */
   session?: ImportSession;
+  /** The clock's now (epoch ms): rows ending more than a day later are refused. */
+  nowMs?: number;
 }
 
 export interface ImportSession {
@@ -148,7 +150,7 @@ export async function importContent(
       resumed_from: null,
     };
   }
-  return importParsed(store, parseImportFile(file, content), sha256, opts, cp);
+  return importParsed(store, parseImportFile(file, content, { nowMs: opts.nowMs }), sha256, opts, cp);
 }
 
 /**

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
-import { type ItemKind, type Play, playSchema } from "../domain/entities.ts";
+import { EARLIEST_LISTEN_MS, type ItemKind, type Play, playSchema } from "../domain/entities.ts";
 import { countsAsPlay, DEFAULT_TRACKER_OPTIONS } from "../domain/tracker.ts";
 import { CsvSyntaxError, csvRecordToObject, PLAY_COLUMNS, parseCsv } from "../export/plays.ts";
 import type { ImportFormat, SkipReason } from "../http/schemas.ts";
+import { DAY_MS } from "../stats/zones.ts";
 import type { TrackInfo } from "../store/port.ts";
 
 /**
@@ -41,6 +42,10 @@ import type { TrackInfo } from "../store/port.ts";
  *   it counts); otherwise the duration is unknown (0) and the 30 s rule alone decides. The
  *   importer refines both from the stored track when the hoard already knows its duration.
  *   Spotify's own `skipped` flag is not used: we count by our rule, as live capture does.
+ * - implausible rows are refused, counted, never stored (one of them used to poison the
+ *   statistics for good): `ms_played_too_long` when it exceeds the item's duration, or 24 h
+ *   when the duration is unknown; `time_out_of_range` when the listen starts before 2008 or
+ *   ends more than a day after `nowMs`.
  */
 
 export type { ImportFormat, SkipReason };
@@ -103,7 +108,26 @@ export const emptySkips = (): Record<SkipReason, number> => ({
   zero_ms: 0,
   no_item: 0,
   duplicate_row: 0,
+  ms_played_too_long: 0,
+  time_out_of_range: 0,
 });
+
+/** The longest a listen of unknown length may last: a day (nothing plays longer in one go). */
+export const MAX_UNKNOWN_LISTEN_MS = DAY_MS;
+
+/**
+ * Why a listen cannot be real, or null. Checked on the numbers before any Date is built from
+ * them: `ms_played: 9007199254740991` puts the start beyond what Date can represent.
+ */
+export function implausibility(
+  listen: { startMs: number; endMs: number; listenedMs: number; durationMs: number },
+  nowMs: number,
+): "ms_played_too_long" | "time_out_of_range" | null {
+  const { startMs, endMs, listenedMs, durationMs } = listen;
+  if (listenedMs > (durationMs > 0 ? durationMs : MAX_UNKNOWN_LISTEN_MS)) return "ms_played_too_long";
+  if (!(startMs >= EARLIEST_LISTEN_MS && endMs <= nowMs + DAY_MS)) return "time_out_of_range";
+  return null;
+}
 
 // ------------------------------------------------------------------------------ names and keys
 
@@ -135,6 +159,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 // ------------------------------------------------------------------------------ schemas
 
+const endTimeMs = (t: string) => Date.parse(`${t.replace(" ", "T")}:00Z`);
 const optString = z.string().nullish();
 const optBool = z.boolean().nullish();
 const msPlayed = z
@@ -171,7 +196,12 @@ type ExtendedRow = z.infer<typeof extendedSchema>;
 
 const endTime = z
   .string({ error: "must be a time such as 2023-05-01 18:03" })
-  .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, "must be a time such as 2023-05-01 18:03 (UTC)");
+  .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, "must be a time such as 2023-05-01 18:03 (UTC)")
+  // Date.parse rolls 2023-02-30 over to March and gives NaN for month 13: neither is a time.
+  .refine((t) => {
+    const ms = endTimeMs(t);
+    return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 16) === t.replace(" ", "T");
+  }, "is not a real date and time");
 
 const accountSchema = z.looseObject({
   endTime,
@@ -199,6 +229,10 @@ const hoardifySchema = playSchema.extend({
 // ------------------------------------------------------------------------------ entries
 
 type Converted = { kind: "entry"; entry: Omit<ImportEntry, "index"> } | { kind: "skip"; reason: SkipReason };
+/** What a row is judged against besides itself. */
+interface ConvertContext {
+  nowMs: number;
+}
 
 function spotifyEntry(
   item: Pick<TrackInfo, "track_id" | "kind" | "name" | "uri" | "artists" | "album">,
@@ -207,8 +241,14 @@ function spotifyEntry(
   finished: boolean,
   extra: Pick<Play, "device_name" | "shuffle_state">,
   key: string | null,
+  ctx: ConvertContext,
 ): Converted {
   const duration = finished ? ms : 0;
+  const rejected = implausibility(
+    { startMs: endMs - ms, endMs, listenedMs: ms, durationMs: duration },
+    ctx.nowMs,
+  );
+  if (rejected) return { kind: "skip", reason: rejected };
   const play: Play = {
     track_id: item.track_id,
     kind: item.kind,
@@ -234,7 +274,7 @@ function spotifyEntry(
   };
 }
 
-function fromExtended(r: ExtendedRow): Converted {
+function fromExtended(r: ExtendedRow, ctx: ConvertContext): Converted {
   if (r.incognito_mode === true) return { kind: "skip", reason: "incognito" };
   if (r.ms_played === 0) return { kind: "skip", reason: "zero_ms" };
   const end = Date.parse(r.ts);
@@ -256,7 +296,7 @@ function fromExtended(r: ExtendedRow): Converted {
       artists,
       album,
     };
-    return spotifyEntry(item, end, r.ms_played, finished, extra, nameKey(artistName, trackName));
+    return spotifyEntry(item, end, r.ms_played, finished, extra, nameKey(artistName, trackName), ctx);
   }
   if (r.spotify_episode_uri) {
     const show = r.episode_show_name ?? null;
@@ -269,20 +309,18 @@ function fromExtended(r: ExtendedRow): Converted {
       artists: show ? [{ id: null, name: show }] : [],
       album: show ? { id: null, name: show, image_url: null } : null,
     };
-    return spotifyEntry(item, end, r.ms_played, finished, extra, nameKey(show, r.episode_name));
+    return spotifyEntry(item, end, r.ms_played, finished, extra, nameKey(show, r.episode_name), ctx);
   }
   // No URI but names: a local file as older exports list them; keyed by its names.
   if (trackName && artistName) {
     const id = syntheticId(artistName, trackName);
     const item = { track_id: id, kind: "local" as const, name: trackName, uri: id, artists, album };
-    return spotifyEntry(item, end, r.ms_played, finished, extra, nameKey(artistName, trackName));
+    return spotifyEntry(item, end, r.ms_played, finished, extra, nameKey(artistName, trackName), ctx);
   }
   return { kind: "skip", reason: "no_item" };
 }
 
-const endTimeMs = (t: string) => Date.parse(`${t.replace(" ", "T")}:00Z`);
-
-function fromAccount(r: AccountRow): Converted {
+function fromAccount(r: AccountRow, ctx: ConvertContext): Converted {
   if (r.msPlayed === 0) return { kind: "skip", reason: "zero_ms" };
   const id = syntheticId(r.artistName, r.trackName);
   const item = {
@@ -301,10 +339,11 @@ function fromAccount(r: AccountRow): Converted {
     false,
     extra,
     nameKey(r.artistName, r.trackName),
+    ctx,
   );
 }
 
-function fromAccountPodcast(r: AccountPodcastRow): Converted {
+function fromAccountPodcast(r: AccountPodcastRow, ctx: ConvertContext): Converted {
   if (r.msPlayed === 0) return { kind: "skip", reason: "zero_ms" };
   const id = syntheticId(r.podcastName, r.episodeName);
   const show = { id: null, name: r.podcastName };
@@ -324,6 +363,7 @@ function fromAccountPodcast(r: AccountPodcastRow): Converted {
     false,
     extra,
     nameKey(r.podcastName, r.episodeName),
+    ctx,
   );
 }
 
@@ -333,7 +373,15 @@ function uriOf(p: Play): string {
   return `spotify:${p.kind}:${p.track_id}`;
 }
 
-function fromHoardify(p: z.infer<typeof hoardifySchema>): Converted {
+function fromHoardify(p: z.infer<typeof hoardifySchema>, ctx: ConvertContext): Converted {
+  const listen = {
+    startMs: Date.parse(p.listened_at),
+    endMs: Date.parse(p.ended_at),
+    listenedMs: p.listened_ms,
+    durationMs: p.duration_ms,
+  };
+  const rejected = implausibility(listen, ctx.nowMs);
+  if (rejected) return { kind: "skip", reason: rejected };
   const play: Play = {
     ...p,
     listened_at: iso(Date.parse(p.listened_at)),
@@ -359,7 +407,7 @@ interface FormatDef<S extends z.ZodType> {
   /** Whether the first entry looks like this format (decides the format of the whole file). */
   looksLike: (keys: Set<string>) => boolean;
   schema: S;
-  convert: (row: z.infer<S>) => Converted;
+  convert: (row: z.infer<S>, ctx: ConvertContext) => Converted;
 }
 
 const def = <S extends z.ZodType>(d: FormatDef<S>) => d as unknown as FormatDef<z.ZodType>;
@@ -460,6 +508,7 @@ function convertRows(
   file: string,
   format: FormatDef<z.ZodType>,
   rows: readonly unknown[],
+  ctx: ConvertContext,
   problemsIn: ImportProblem[] = [],
 ): ParsedFile {
   const problems = [...problemsIn];
@@ -485,7 +534,7 @@ function convertRows(
       return;
     }
     if (problems.length > 0) return;
-    const c = format.convert(parsed.data);
+    const c = format.convert(parsed.data, ctx);
     if (c.kind === "skip") {
       skipped[c.reason]++;
       return;
@@ -521,7 +570,7 @@ function convertRows(
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function parseCsvFile(file: string, text: string): ParsedFile {
+function parseCsvFile(file: string, text: string, ctx: ConvertContext): ParsedFile {
   let records: ReturnType<typeof parseCsv>;
   try {
     records = parseCsv(text);
@@ -567,14 +616,19 @@ function parseCsvFile(file: string, text: string): ParsedFile {
     }
     rows.push(value);
   }
-  return convertRows(file, hoardifyFormat, rows, problems);
+  return convertRows(file, hoardifyFormat, rows, ctx, problems);
 }
 
 /**
  * Parses and validates one file. Throws ImportFileError (naming the file and the first bad
  * entries) when anything in it is malformed; nothing of such a file may be written.
  */
-export function parseImportFile(file: string, content: string | Uint8Array): ParsedFile {
+export function parseImportFile(
+  file: string,
+  content: string | Uint8Array,
+  opts: { nowMs?: number | undefined } = {},
+): ParsedFile {
+  const ctx: ConvertContext = { nowMs: opts.nowMs ?? Date.now() };
   let text = typeof content === "string" ? content : Buffer.from(content).toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const start = text.trimStart();
@@ -588,7 +642,7 @@ export function parseImportFile(file: string, content: string | Uint8Array): Par
         { entry: null, field: null, message: `is not text (a zip or another binary file?); ${EXPECTED}` },
       ]);
     }
-    return parseCsvFile(file, text);
+    return parseCsvFile(file, text, ctx);
   }
   const value = parseJsonText(file, text);
   let rows: unknown[];
@@ -602,7 +656,7 @@ export function parseImportFile(file: string, content: string | Uint8Array): Par
     "next_cursor" in page
   ) {
     // One page of GET /export/plays.json, saved as it came.
-    return convertRows(file, hoardifyFormat, page.items);
+    return convertRows(file, hoardifyFormat, page.items, ctx);
   } else {
     const what =
       typeof value === "object" && value !== null
@@ -629,7 +683,7 @@ export function parseImportFile(file: string, content: string | Uint8Array): Par
       },
     ]);
   }
-  return convertRows(file, format, rows);
+  return convertRows(file, format, rows, ctx);
 }
 
 /** Spotify's streaming-history files by name, to pick them out of a zip or a folder. */

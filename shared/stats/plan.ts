@@ -1,3 +1,4 @@
+import { EARLIEST_LISTEN_MS } from "../domain/entities.ts";
 import { addDays, addMonths, DAY_MS, dateKey, localDateKey, localDayStart } from "./zones.ts";
 
 /**
@@ -93,8 +94,8 @@ export interface ResolvedRange {
   aggregateWindow: Window | null;
 }
 
-/** Spotify launched in October 2008: no play is older, so no window needs to start earlier. */
-export const EPOCH_MS = Date.UTC(2008, 9, 1);
+/** No play is older (shared/domain/entities.ts), so no window needs to start earlier. */
+export const EPOCH_MS = EARLIEST_LISTEN_MS;
 
 /**
  * Turns a range into instants in the caller's zone. Named ranges end now and count whole local
@@ -118,6 +119,9 @@ export function resolveRange(spec: RangeSpec, nowMs: number, firstPlayMs: number
     const window = { from: localDayStart(tz, firstDay), to: end };
     return { tz, range: spec.range, window, aggregateWindow: window };
   }
+  // A stray row from year 1 or 9999 (stored before imports checked bounds) must not stretch
+  // the period over centuries.
+  if (firstPlayMs !== null) firstPlayMs = Math.min(Math.max(firstPlayMs, EPOCH_MS), nowMs);
   if (spec.range === "all" || (spec.from === undefined && spec.to === undefined)) {
     if (firstPlayMs === null) return { ...none, range: "all" };
     const window = { from: localDayStart(tz, localDateKey(tz, firstPlayMs)), to: end };

@@ -23,6 +23,7 @@ import {
 import { readDaySlots, totalsFingerprint } from "./packs.ts";
 import {
   type BucketPlan,
+  EPOCH_MS,
   planBuckets,
   type RangeSpec,
   type ResolvedRange,
@@ -128,7 +129,7 @@ export function createStatsReader(store: Store) {
 
   async function resolve(spec: RangeSpec, nowMs: number): Promise<ResolvedRange> {
     const needsFirst = spec.range === "all" || (spec.range === undefined && spec.from === undefined);
-    const first = needsFirst ? await store.oldestPlay() : null;
+    const first = needsFirst ? await store.oldestPlay(iso(EPOCH_MS)) : null;
     return resolveRange(spec, nowMs, first ? Date.parse(first.listened_at) : null);
   }
 

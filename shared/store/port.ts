@@ -46,6 +46,13 @@ export interface Store {
    */
   recordPlay(play: Play, track: TrackInfo): Promise<RecordPlayResult>;
   listPlays(q: { from?: string; to?: string; limit: number; cursor?: string }): Promise<Page<Play>>;
+  /**
+   * Deletes one play and, in the same transaction, takes back what recordPlay moved: the
+   * track's counters, every aggregate bucket (D/M/Y/ALL totals, quarter-hour counters, track,
+   * album, artist items), the counts; the month's pack is dropped (repacked by the hourly job).
+   * Returns the play, or null when there is none: deleting twice reverses once.
+   */
+  deletePlay(listenedAt: string, trackId: string): Promise<Play | null>;
   newestPlay(): Promise<Play | null>;
 
   putArtistIfAbsent(artist: Pick<Artist, "artist_id" | "name">): Promise<boolean>;

@@ -14,7 +14,7 @@ import {
 import { mapLimit } from "../concurrency.ts";
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
 import { type AggregateDelta, bucketsOf, isSlotAttribute, playDeltas, slotsOf } from "../stats/aggregates.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { createCursorCodec } from "./cursor.ts";
 import type {
   Aggregate,
   Page,
@@ -88,31 +88,53 @@ const isCancelled = (err: unknown, code: string, index?: number): boolean =>
     ? (err.CancellationReasons ?? []).some((r) => r.Code === code)
     : err.CancellationReasons?.[index]?.Code === code);
 
+/** Artist deltas per follow-up transaction (with its marker item). */
+const OVERFLOW_PART = 96;
+
+/**
+ * A play's deltas for one transaction beside `fixed` other items: whole artists (one delta per
+ * bucket each) up to the 100-item limit, the artists beyond it as `overflow`.
+ */
+function splitForTransaction(deltas: AggregateDelta[], fixed: number, perArtist: number) {
+  const artistDeltas = deltas.filter((d) => d.dimension === "ARTIST");
+  const others = deltas.filter((d) => d.dimension !== "ARTIST");
+  const room = Math.floor((MAX_TRANSACTION_ITEMS - fixed - others.length) / perArtist) * perArtist;
+  return { inline: [...others, ...artistDeltas.slice(0, room)], overflow: artistDeltas.slice(room) };
+}
+
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
-export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableName: string }): Store {
+export function createDynamoStore(opts: {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** SECRET_KEY: the pagination cursors' MAC key is derived from it (shared/store/cursor.ts). */
+  cursorSecret?: string | undefined;
+}): Store {
   const { client, tableName: TableName } = opts;
+  const cursors = createCursorCodec(opts.cursorSecret);
 
   const get = async <T>(key: { pk: string; sk: string }, consistent = false): Promise<T | null> => {
     const out = await client.send(new GetCommand({ TableName, Key: key, ConsistentRead: consistent }));
     return out.Item ? doc<T>(out.Item) : null;
   };
 
+  /** One page of a listing; `scope` names the listing and its bounds, and binds its cursors. */
   const page = async <T>(
     input: Omit<QueryCommandInput, "TableName">,
+    scope: string,
     cursorKeys: string[],
     cursor?: string,
   ) => {
     const out = await client.send(
-      new QueryCommand({ TableName, ...input, ExclusiveStartKey: decodeCursor(cursor, cursorKeys) }),
+      new QueryCommand({ TableName, ...input, ExclusiveStartKey: cursors.decode(cursor, scope, cursorKeys) }),
     );
     return {
       items: (out.Items ?? []).map((i) => doc<T>(i)),
-      next_cursor: encodeCursor(out.LastEvaluatedKey),
+      next_cursor: cursors.encode(out.LastEvaluatedKey, scope),
     } satisfies Page<T>;
   };
 
@@ -216,7 +238,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
   }
 
   async function writeOverflow(playSk: string, deltas: AggregateDelta[]): Promise<void> {
-    const parts = chunks(deltas, 96);
+    const parts = chunks(deltas, OVERFLOW_PART);
     for (const [n, part] of parts.entries()) {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -244,12 +266,17 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     }
   }
 
-  /** BatchGetItem over any number of keys, retrying what DynamoDB leaves unprocessed. */
+  /**
+   * BatchGetItem over any number of keys, retrying what DynamoDB leaves unprocessed. Keys are
+   * deduplicated first: DynamoDB refuses a whole batch naming one key twice ("Provided list of
+   * item keys contains duplicates"), and callers may ask twice.
+   */
   async function batchGet(
     keyList: readonly { pk: string; sk: string }[],
     consistent = false,
   ): Promise<Record<string, unknown>[]> {
-    const parts = await mapLimit(chunks(keyList, MAX_BATCH_GET), 8, async (part) => {
+    const unique = [...new Map(keyList.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
+    const parts = await mapLimit(chunks(unique, MAX_BATCH_GET), 8, async (part) => {
       const found: Record<string, unknown>[] = [];
       let pending: Record<string, unknown>[] = part;
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -324,6 +351,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
           ScanIndexForward: false,
           Limit: limit,
         },
+        "tracks:by_count",
         ["pk", "sk", "gsi2pk", "listen_count"],
         cursor,
       ),
@@ -337,6 +365,7 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
           ScanIndexForward: false,
           Limit: limit,
         },
+        "tracks:by_last_listened",
         ["pk", "sk", "gsi1pk", "gsi1sk"],
         cursor,
       ),
@@ -344,13 +373,8 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
     async recordPlay(play: Play, track: TrackInfo): Promise<RecordPlayResult> {
       const playKey = keys.play(play.listened_at, play.track_id);
       const deltas = playDeltas(play, track.album);
-      const artistDeltas = deltas.filter((d) => d.dimension === "ARTIST");
-      const fixed = 3 + deltas.length - artistDeltas.length; // play, track, counts + the rest
-      // Whole artists (one delta per bucket each) up to the 100-item transaction limit.
-      const perArtist = bucketsOf(play.listened_at).length;
-      const room = Math.floor((MAX_TRANSACTION_ITEMS - fixed) / perArtist) * perArtist;
-      const inline = [...deltas.filter((d) => d.dimension !== "ARTIST"), ...artistDeltas.slice(0, room)];
-      const overflow = artistDeltas.slice(room);
+      // Play, track, counts + the deltas.
+      const { inline, overflow } = splitForTransaction(deltas, 3, bucketsOf(play.listened_at).length);
       for (let attempt = 0; attempt < MAX_TRACK_RETRIES; attempt++) {
         // Read-then-conditional-write (optimistic lock on `version`): backfilled and imported
         // plays arrive out of order, so first/last listened are a min/max DynamoDB cannot
@@ -441,9 +465,77 @@ export function createDynamoStore(opts: { client: DynamoDBDocumentClient; tableN
           ScanIndexForward: false,
           Limit: limit,
         },
+        `plays:${from ?? ""}:${to ?? ""}`,
         ["pk", "sk"],
         cursor,
       );
+    },
+
+    async deletePlay(listenedAt, trackId) {
+      const playKey = keys.play(listenedAt, trackId);
+      const found = await client.send(new GetCommand({ TableName, Key: playKey, ConsistentRead: true }));
+      if (!found.Item) return null;
+      const play = doc<Play>(found.Item);
+      // The same deltas recordPlay (and the import batches, and the rebuild) applied, negated;
+      // display fields stay (they name the item, whoever played it last).
+      const reversed = playDeltas(play, null).map(
+        (d): AggregateDelta => ({
+          ...d,
+          add: Object.fromEntries(Object.entries(d.add).map(([k, v]) => [k, -v])),
+          set: {},
+        }),
+      );
+      const { inline, overflow } = splitForTransaction(reversed, 4, bucketsOf(listenedAt).length);
+      // Artists beyond one transaction first, each part once (its marker): a crash before the
+      // play's own transaction leaves the play in place, and a retry skips the parts done.
+      await writeOverflow(`${playKey.sk}#delete`, overflow);
+      const track = await get<Track>(keys.track(trackId), true);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Delete: { TableName, Key: playKey, ConditionExpression: "attribute_exists(pk)" } },
+                countsUpdate({ plays: -1, counted_plays: play.counted ? -1 : 0 }),
+                // The pack's fingerprint is the month's TOTAL, which a delete can bring back to
+                // an earlier value: drop the pack rather than trust it.
+                { Delete: { TableName, Key: keys.dayPack(listenedAt.slice(0, 7)) } },
+                ...(track
+                  ? [
+                      {
+                        Update: {
+                          TableName,
+                          Key: keys.track(trackId),
+                          ConditionExpression: "attribute_exists(pk)",
+                          UpdateExpression: "ADD listen_count :c, skip_count :s, listened_ms_total :ms",
+                          ExpressionAttributeValues: {
+                            ":c": play.counted ? -1 : 0,
+                            ":s": play.counted ? 0 : -1,
+                            ":ms": play.counted ? -play.listened_ms : 0,
+                          },
+                        },
+                      },
+                    ]
+                  : []),
+                ...inline.map((d) => deltaUpdate(d)),
+              ],
+            }),
+          );
+          break;
+        } catch (err) {
+          // Deleted by someone else meanwhile: they reversed it.
+          if (isCancelled(err, "ConditionalCheckFailed", 0)) return null;
+          if (!isCancelled(err, "TransactionConflict") || attempt >= MAX_TRACK_RETRIES) throw err;
+          await backoff(attempt);
+        }
+      }
+      // The recording's overflow markers go, so the same play recorded again moves in full.
+      // This delete's own markers stay: a second deleter that read the play before it went
+      // must find them, or it would reverse those artists twice. (The price: the same key
+      // recorded again and deleted again reverses only the artists one transaction holds.)
+      const markers = chunks(overflow, OVERFLOW_PART).map((_, n) => keys.playOverflow(playKey.sk, n));
+      if (markers.length > 0) await batchWrite(markers.map((Key) => ({ DeleteRequest: { Key } })));
+      return play;
     },
 
     async newestPlay() {

@@ -18,6 +18,7 @@
  *   batch marker  BATCH#<batch id>       T#<n> | A#<n> | COUNTS       a part of an import batch applied once
  *                                                                   (recordPlayBatch); deleted when done
  *   play overflow PLAYX                  <play sk>#<n>              marker: artists beyond one transaction
+ *                                        <play sk>#delete#<n>       (the same, when deletePlay takes them back)
  *   spotify link  LINK#SPOTIFY           META
  *   job run       JOB#<job>              <started_at>               TTL: expires_at (epoch seconds)
  *   cursor        CURSOR#<name>          META
@@ -28,6 +29,7 @@
  *   imports (shared/store/import-batch.ts): recordPlayBatch(id, plays) · listBatchPlays(id, keys) ·
  *   forgetBatch(id) · setLeasedCursor(name, value, lease) — idempotent per part, one run per file
  *   listPlays(from, to, limit, cursor) — newest first · newestPlay() · oldestPlay(from)
+ *   deletePlay(listened_at, track_id) — the play out, recordPlay's counters back, one transaction
  *   putArtistIfAbsent / getArtist / batchGetArtists / listUnsyncedArtists / saveArtistMetadata
  *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata   (both count new items)
  *   getDailyAggregates(day) · queryAggregates(bucket, dimension?) · countAggregates(bucket, dimension) · queryDays(year, from, to)

@@ -15,7 +15,7 @@ import {
   ImportBusyError,
   importContent,
 } from "#shared/import/importer.ts";
-import { ImportFileError, parseImportFile } from "#shared/import/parse.ts";
+import { emptySkips, ImportFileError, parseImportFile } from "#shared/import/parse.ts";
 import { bucketsOf } from "#shared/stats/aggregates.ts";
 import { RebuildRefused, rebuildAggregates } from "#shared/stats/rebuild.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
@@ -79,7 +79,7 @@ const countBy = (plays: Play[]) => {
   return m;
 };
 
-const noSkips = { incognito: 0, zero_ms: 0, no_item: 0, duplicate_row: 0 };
+const noSkips = emptySkips();
 
 /** What the playback loop (or the backfill) would have stored for a listen. */
 async function live(
@@ -146,7 +146,7 @@ describe("importing Spotify's Extended export", () => {
       imported: 7,
       counted: 6,
       matched: 0,
-      skipped: { incognito: 1, zero_ms: 1, no_item: 1, duplicate_row: 2 },
+      skipped: { ...emptySkips(), incognito: 1, zero_ms: 1, no_item: 1, duplicate_row: 2 },
       resumed_from: null,
     } satisfies ImportSummary);
     assert.equal(progress.at(-1), 7);
@@ -290,7 +290,7 @@ describe("importing Spotify's Extended export", () => {
     // row), the local file, and the three rows skipped anyway.
     assert.deepEqual(
       [s2.entries, s2.imported, s2.matched, s2.skipped],
-      [9, 2, 3, { incognito: 1, zero_ms: 1, no_item: 1, duplicate_row: 1 }],
+      [9, 2, 3, { ...emptySkips(), incognito: 1, zero_ms: 1, no_item: 1, duplicate_row: 1 }],
     );
     assert.equal((await allPlays(store)).length, 7);
   });
@@ -596,7 +596,15 @@ describe("POST /import", () => {
     const body = (await res.json()) as ImportSummary;
     assert.deepEqual(
       [body.file, body.status, body.entries, body.imported, body.counted, body.matched, body.skipped],
-      [FILE, "imported", 12, 7, 6, 0, { incognito: 1, zero_ms: 1, no_item: 1, duplicate_row: 2 }],
+      [
+        FILE,
+        "imported",
+        12,
+        7,
+        6,
+        0,
+        { ...emptySkips(), incognito: 1, zero_ms: 1, no_item: 1, duplicate_row: 2 },
+      ],
     );
     const again = (await (await post(text)).json()) as ImportSummary;
     assert.deepEqual([again.file, again.status, again.imported], ["body", "already_imported", 0]);

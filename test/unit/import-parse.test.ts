@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Play, Track } from "#shared/domain/entities.ts";
-import { playsToCsv } from "#shared/export/plays.ts";
+import { PLAY_COLUMNS, parseCsv, playsToCsv } from "#shared/export/plays.ts";
 import { finalize } from "#shared/import/importer.ts";
 import {
+  emptySkips,
   type ImportEntry,
   ImportFileError,
   parseImportFile,
@@ -11,7 +12,7 @@ import {
   syntheticId,
 } from "#shared/import/parse.ts";
 import { readZip, ZipError } from "#shared/import/zip.ts";
-import { accountRow, realShapedExport } from "#test/support/exports.ts";
+import { accountRow, realShapedExport, trackRow } from "#test/support/exports.ts";
 import { makeZip } from "#test/support/zip.ts";
 
 const S = 1000;
@@ -38,7 +39,13 @@ describe("Extended streaming history", () => {
     assert.equal(parsed.format, "spotify-extended");
     assert.equal(parsed.total, 12);
     assert.equal(parsed.entries.length, 7);
-    assert.deepEqual(parsed.skipped, { incognito: 1, zero_ms: 1, no_item: 1, duplicate_row: 2 });
+    assert.deepEqual(parsed.skipped, {
+      ...emptySkips(),
+      incognito: 1,
+      zero_ms: 1,
+      no_item: 1,
+      duplicate_row: 2,
+    });
   });
 
   test("a track: keyed by the URI's id, ts is the end, start = end − ms_played, estimated import", () => {
@@ -143,7 +150,7 @@ describe("older account-data export", () => {
 
   test("endTime is UTC at minute precision; items get a stable id from their names", () => {
     assert.equal(parsed.format, "spotify-account");
-    assert.deepEqual(parsed.skipped, { incognito: 0, zero_ms: 1, no_item: 0, duplicate_row: 0 });
+    assert.deepEqual(parsed.skipped, { ...emptySkips(), zero_ms: 1 });
     const [first, second, third] = parsed.entries;
     assert.equal(first?.play.ended_at, "2023-05-01T18:03:00.000Z");
     assert.equal(first?.play.listened_at, "2023-05-01T17:59:25.000Z");
@@ -391,5 +398,95 @@ describe("Spotify's zip", () => {
       () => members[1]?.read(),
       /ReadMeFirst_ExtendedStreamingHistory\.pdf is damaged \(size or CRC mismatch\)/,
     );
+  });
+});
+
+describe("implausible rows are rejected, counted, never listed", () => {
+  const NOW = Date.parse("2026-11-21T12:00:00.000Z");
+  const row = (o: { end: number; ms: number; id?: string; reason_end?: string }) =>
+    trackRow({ id: o.id ?? "R0000000000000000000rr", name: "R", artist: "X", ...o });
+  const parse = (rows: unknown[]) =>
+    parseImportFile("Streaming_History_Audio_x.json", JSON.stringify(rows), { nowMs: NOW });
+
+  test("ms_played beyond the duration, or beyond 24 h when it is unknown", () => {
+    const end = Date.parse("2025-01-01T12:00:00.000Z");
+    const p = parse([
+      row({ end, ms: 100_000_000_000_000, reason_end: "fwdbtn" }), // issue 10: year −1142
+      row({ end, ms: Number.MAX_SAFE_INTEGER, reason_end: "fwdbtn" }), // beyond Date's range
+      row({ end: end + 1, ms: 86_400_001, reason_end: "fwdbtn" }),
+      row({ end: end + 2, ms: 86_400_000, reason_end: "fwdbtn" }), // a day exactly: kept
+    ]);
+    assert.deepEqual(p.skipped, { ...emptySkips(), ms_played_too_long: 3 });
+    assert.deepEqual(
+      p.entries.map((e) => e.play.listened_ms),
+      [86_400_000],
+    );
+  });
+
+  test("listens before 2008 or ending more than a day after now", () => {
+    const p = parse([
+      { ...row({ end: 0, ms: 1000 }), ts: "0001-01-01T00:00:00Z" },
+      { ...row({ end: 0, ms: 1000 }), ts: "9999-12-31T23:59:59Z" },
+      row({ end: Date.parse("2008-01-01T00:00:00.500Z"), ms: 1000 }), // starts 2007-12-31
+      row({ end: NOW + 86_400_000 + 1000, ms: 1000 }), // ts has whole seconds
+      row({ end: Date.parse("2008-01-01T00:00:01.000Z"), ms: 1000, id: "K1000000000000000000kk" }),
+      row({ end: NOW + 86_400_000, ms: 1000, id: "K2000000000000000000kk" }),
+    ]);
+    assert.deepEqual(p.skipped, { ...emptySkips(), time_out_of_range: 4 });
+    assert.deepEqual(p.entries.map((e) => e.play.track_id).sort(), [
+      "K1000000000000000000kk",
+      "K2000000000000000000kk",
+    ]);
+  });
+
+  test("our own export: listened_ms over duration_ms, or a play from year 1, is refused too", () => {
+    const good = parseImportFile("ok.json", JSON.stringify(realShapedExport(T0)), { nowMs: NOW }).entries[0];
+    assert.ok(good);
+    const plays = [
+      { ...good.play, listened_ms: 200_001, duration_ms: 200_000 },
+      { ...good.play, listened_at: "0001-01-01T00:00:00.000Z", ended_at: "0001-01-01T00:01:00.000Z" },
+      good.play,
+    ];
+    const p = parseImportFile("plays.json", JSON.stringify(plays), { nowMs: NOW });
+    assert.deepEqual(p.skipped, { ...emptySkips(), ms_played_too_long: 1, time_out_of_range: 1 });
+    assert.equal(p.entries.length, 1);
+  });
+
+  test("an account-data endTime that is no real date is a problem naming it, not a crash", () => {
+    const err = parseError(
+      "StreamingHistory0.json",
+      JSON.stringify([{ ...accountRow(T0, 60_000, "A", "B"), endTime: "2023-02-30 10:00" }]),
+    );
+    assert.equal(err.problems[0]?.field, "endTime");
+  });
+});
+
+describe("CSV export cells a spreadsheet would run", () => {
+  test("are prefixed with an apostrophe, and read back as they were", () => {
+    const good = parseImportFile("ok.json", JSON.stringify(realShapedExport(T0))).entries[0];
+    assert.ok(good);
+    const names = ['=HYPERLINK("http://x")', "+1", "-ly", "@SUM(A1)", "\tx", "\rx", "'=x", "'x", "plain"];
+    const plays = names.map((name, i) => ({
+      ...good.play,
+      name,
+      listened_at: new Date(T0 + i).toISOString(),
+    }));
+    const csv = playsToCsv(plays);
+    const cells = parseCsv(csv)
+      .slice(1)
+      .map((r) => r[PLAY_COLUMNS.indexOf("name")]?.text);
+    assert.deepEqual(cells, [
+      '\'=HYPERLINK("http://x")',
+      "'+1",
+      "'-ly",
+      "'@SUM(A1)",
+      "'\tx",
+      "'\rx",
+      "''=x",
+      "'x",
+      "plain",
+    ]);
+    const back = parseImportFile("plays.csv", csv).entries.map((e) => e.play.name);
+    assert.deepEqual(back.sort(), [...names].sort());
   });
 });

@@ -201,7 +201,13 @@ describe("resolveRange", () => {
       now,
       null,
     );
-    assert.deepEqual(wide.window, { from: t("2008-10-01T00:00:00Z"), to: now + 1 });
+    assert.deepEqual(wide.window, { from: t("2008-01-01T00:00:00Z"), to: now + 1 });
+    // A stray stored play from year 1 (or 9999) does not stretch range=all over centuries.
+    for (const stray of [t("0001-01-01T00:00:00Z"), t("9999-12-31T23:59:59Z")]) {
+      const all = resolveRange({ tz: "UTC", range: "all" }, now, stray);
+      assert.ok(all.window && all.window.from >= t("2008-01-01T00:00:00Z") && all.window.to === now + 1);
+      assert.ok(all.aggregateWindow && all.aggregateWindow.from >= t("2008-01-01T00:00:00Z"));
+    }
   });
 });
 

@@ -44,6 +44,8 @@ export async function startTestApp(
     DYNAMODB_ENDPOINT: endpoint,
     SECRET_KEY: TEST_SECRET,
     ADMIN_PASSWORD_HASH: await testPasswordHash(),
+    // The fakes serve their images on loopback, which the SSRF fence refuses unless listed.
+    ART_ALLOWED_HOSTS: "127.0.0.1",
     ...env,
   });
   // A test of a storage outage points DYNAMODB_ENDPOINT at a dead or frozen port: no table.

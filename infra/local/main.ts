@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       : [];
 
     const lines = [
-      `  storage: DynamoDB Local at ${endpoint}, table ${config.TABLE_NAME} (${created})`,
+      `  storage: DynamoDB Local at ${endpoint}${dynamo ? ` (pid ${dynamo.pid()})` : ""}, table ${config.TABLE_NAME} (${created})`,
       `  cache:   ${deps.cache.kind}`,
       `  API reference: ${base}/docs`,
       `  playback loop: ${loop ? "on (link Spotify at /spotify/authorize if you have not)" : "off until Spotify is configured"}`,

@@ -3,8 +3,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "#infra/local/processes.ts";
-import { ctrlC, dynamoPortOf, type LocalProcess, portOpen, startLocal } from "#test/support/local-process.ts";
+import {
+  ctrlC,
+  dynamoPidOf,
+  dynamoPortOf,
+  type LocalProcess,
+  portOpen,
+  startLocal,
+} from "#test/support/local-process.ts";
 
 /** `npm start` as a person runs it: no .env, an empty data folder, then Ctrl-C. */
 
@@ -19,7 +27,7 @@ const lanAddress = Object.values(networkInterfaces())
   .flat()
   .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
 
-test("first run prints a one-time password that logs in; Ctrl-C leaves no Java behind; a restart keeps the data", {
+test("first run prints a one-time password that logs in; Ctrl-C leaves no Java behind; a restart keeps the data; a crashed DynamoDB Local is restarted", {
   timeout: 180_000,
 }, async () => {
   dataDir = await mkdtemp(join(tmpdir(), "hoardify-local-"));
@@ -57,6 +65,28 @@ test("first run prints a one-time password that logs in; Ctrl-C leaves no Java b
   await second.ready;
   assert.doesNotMatch(second.output(), /password:/, "the password is shown only once");
   assert.match(second.output(), /table hoardify \(exists\)/, "the table persisted under DATA_DIR");
-  assert.equal((await login(password)).status, 200, "the stored hash still matches");
+  const token = await login(password);
+  assert.equal(token.status, 200, "the stored hash still matches");
+  const auth = { authorization: `Bearer ${((await token.json()) as { access_token: string }).access_token}` };
+
+  // DynamoDB Local crashes: storage routes answer 503 at once, and the runtime starts it again.
+  const pid = dynamoPidOf(second);
+  assert.ok(pid > 0, second.output());
+  process.kill(pid, "SIGKILL");
+  while (await portOpen(dynamoPortOf(second))) await sleep(50);
+  const down = await fetch(`http://127.0.0.1:${port}/plays`, { headers: auth });
+  assert.equal(down.status, 503);
+  assert.equal(((await down.json()) as { error: string }).error, "storage_unavailable");
+  assert.ok(Number(down.headers.get("retry-after")) >= 1);
+  // No deadline of our own (the test's timeout bounds it): a loaded machine starts Java slowly.
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${port}/plays`, { headers: auth });
+    if (res.status === 200) break;
+    assert.equal(res.status, 503);
+    await sleep(250);
+  }
+  assert.match(second.output(), /DynamoDB Local exited \(SIGKILL\); starting it again/);
+  assert.match(second.output(), /DynamoDB Local is back on port/);
   assert.equal(await ctrlC(second), 0);
+  assert.equal(await portOpen(dynamoPortOf(second)), false, "the restarted DynamoDB Local stopped too");
 });

@@ -53,6 +53,11 @@ export function dynamoPortOf(p: LocalProcess): number {
   return Number(/DynamoDB Local at http:\/\/127\.0\.0\.1:(\d+)/.exec(p.output())?.[1]);
 }
 
+/** The pid of the app's DynamoDB Local as it started (a restart changes it). */
+export function dynamoPidOf(p: LocalProcess): number {
+  return Number(/DynamoDB Local at \S+ \(pid (\d+)\)/.exec(p.output())?.[1]);
+}
+
 export const portOpen = (port: number, host = "127.0.0.1") =>
   new Promise<boolean>((ok) => {
     const s = connect(port, host);

@@ -71,7 +71,7 @@ export function createUpstashCache(opts: UpstashCacheOptions): Cache {
   const redis = new Proxy(client, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== "function" || prop === "multi") return value;
+      if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
         const out: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
         return out instanceof Promise

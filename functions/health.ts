@@ -3,17 +3,20 @@ import { httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
 import type { HealthResponse } from "#shared/http/schemas.ts";
 import { logger } from "#shared/logger.ts";
+import { DependencyUnavailableError } from "#shared/outage.ts";
 import { VERSION } from "#shared/version.ts";
 
 export const handler = httpHandler(routes.health, async ({ deps }) => {
   const { config, store, cache, clock } = deps;
   let storage: HealthResponse["storage"] = { reachable: true, table: config.TABLE_NAME };
-  let link = null;
+  let link: Awaited<ReturnType<typeof store.getSpotifyLink>> | "unknown" = null;
   try {
     link = await store.getSpotifyLink();
   } catch (err) {
+    link = "unknown";
     logger.warn("health: storage unreachable", { error: (err as Error).message });
-    storage = { reachable: false, table: config.TABLE_NAME, error: (err as Error).name };
+    const reason = err instanceof DependencyUnavailableError ? err.reason : (err as Error).name;
+    storage = { reachable: false, table: config.TABLE_NAME, error: reason };
   }
   const cacheOk = await cache.ping().catch(() => false);
   const body: HealthResponse = {
@@ -24,8 +27,8 @@ export const handler = httpHandler(routes.health, async ({ deps }) => {
     cache: { kind: cache.kind, reachable: cacheOk },
     spotify: {
       configured: spotifyConfigured(config),
-      linked: link !== null,
-      needs_reauth: link?.needs_reauth ?? false,
+      linked: link === "unknown" ? link : link !== null,
+      needs_reauth: link === "unknown" ? link : (link?.needs_reauth ?? false),
     },
   };
   // 503 lets a load balancer or uptime check see a broken dependency without parsing JSON.

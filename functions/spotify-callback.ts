@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { kickLoop } from "#shared/capture/kick.ts";
 import type { SpotifyLink } from "#shared/domain/entities.ts";
 import { type HttpReply, httpHandler, json } from "#shared/http/middleware.ts";
@@ -33,6 +34,21 @@ const prefersJson = (accept: string | undefined) =>
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+const STYLE = "body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}";
+
+/**
+ * The page shows text and its one inline style, nothing else: no script, no loads, no forms,
+ * no framing. The style is allowed by its hash, so even injected markup could not style
+ * itself, let alone run.
+ */
+export const CALLBACK_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash("sha256").update(STYLE).digest("base64")}'`,
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
 function page(
   status: number,
   title: string,
@@ -42,13 +58,18 @@ function page(
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>${escapeHtml(title)} · hoardify</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style>
+<style>${STYLE}</style>
 </head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>
 `;
   return {
     status,
     text: html,
-    headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", ...headers },
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      "Cache-Control": "no-store",
+      "Content-Security-Policy": CALLBACK_CSP,
+      ...headers,
+    },
   };
 }
 

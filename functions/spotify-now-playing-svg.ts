@@ -1,3 +1,4 @@
+import { artOptionsOf } from "#shared/cards/art.ts";
 import { artForView, loadNowPlaying } from "#shared/cards/data.ts";
 import { renderNowPlayingCard } from "#shared/cards/svg.ts";
 import { httpHandler } from "#shared/http/middleware.ts";
@@ -7,7 +8,7 @@ import { svgReply } from "#shared/http/svg-reply.ts";
 export const handler = httpHandler(routes.spotifyNowPlayingSvg, async ({ query, deps, headers }) => {
   const nowMs = deps.clock().getTime();
   const view = await loadNowPlaying(deps, nowMs);
-  const art = query.art ? await artForView(deps.cache, view) : null;
+  const art = query.art ? await artForView(deps.cache, view, artOptionsOf(deps.config)) : null;
   const svg = renderNowPlayingCard(view, {
     theme: query.theme,
     width: query.width,

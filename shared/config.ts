@@ -29,10 +29,26 @@ const urlWithDefault = (fallback: string) =>
     // A trailing slash would double up when paths are appended.
     .transform((v) => v.replace(/\/+$/, ""));
 
+const millis = (fallback: number, max: number) => z.coerce.number().int().min(50).max(max).default(fallback);
+
+/** Spotify's image CDNs: the only hosts album art is fetched from unless configured otherwise. */
+export const SPOTIFY_IMAGE_HOSTS = [
+  "i.scdn.co",
+  "mosaic.scdn.co",
+  "image-cdn-ak.spotifycdn.com",
+  "image-cdn-fa.spotifycdn.com",
+  "*.spotifycdn.com",
+] as const;
+
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+  /**
+   * Local runtime only: the address the HTTP server binds. Loopback by default, so nobody else
+   * on the network reaches it; `0.0.0.0` (or a LAN address) opens it deliberately.
+   */
+  HOST: z.string().trim().min(1).default("127.0.0.1"),
   ADMIN_USERNAME: z.string().trim().min(1).default("admin"),
   ADMIN_PASSWORD_HASH: optionalString.pipe(
     z.string().regex(BCRYPT_HASH, "must be a bcrypt hash (run `npm run hash-password`)").optional(),
@@ -60,6 +76,32 @@ export const configSchema = z.object({
   UPSTASH_REDIS_REST_TOKEN: optionalString,
   TABLE_NAME: z.string().trim().min(3).max(255).default("hoardify"),
   DYNAMODB_ENDPOINT: optionalUrl,
+  /**
+   * Per DynamoDB call: connecting, then the whole request, and how many attempts in all. A
+   * stalled table answers 503 after about attempts × (connect + request) instead of hanging
+   * to the Lambda timeout (10 s for request handlers): the defaults stay well inside it.
+   */
+  DYNAMODB_CONNECT_TIMEOUT_MS: millis(1000, 60_000),
+  DYNAMODB_REQUEST_TIMEOUT_MS: millis(3000, 120_000),
+  DYNAMODB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
+  /** One Upstash command, its retries included. */
+  UPSTASH_TIMEOUT_MS: millis(2000, 60_000),
+  /** Reading the secrets from SSM at a cold start, per attempt. */
+  SSM_TIMEOUT_MS: millis(3000, 60_000),
+  /**
+   * Hosts album art may be fetched from (comma-separated; `*.example.com` matches
+   * subdomains). Private, loopback and link-local addresses are refused unless listed
+   * literally (tests list 127.0.0.1 for their fake Spotify).
+   */
+  ART_ALLOWED_HOSTS: z
+    .string()
+    .default(SPOTIFY_IMAGE_HOSTS.join(","))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ""),
+    ),
   AWS_REGION: z.string().trim().min(1).default("us-east-1"),
   /** AWS only (set by the stack): the playback loop's state machine, started by the watchdog and by kicks. */
   STATE_MACHINE_ARN: optionalString.pipe(
@@ -83,6 +125,9 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Every setting at its default (what an empty environment gives). */
+export const CONFIG_DEFAULTS: Config = configSchema.parse({});
 
 export class ConfigError extends Error {
   readonly problems: string[];

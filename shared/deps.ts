@@ -5,7 +5,7 @@ import { systemClock } from "./clock.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { logger } from "./logger.ts";
 import { withSsmSecrets } from "./secrets.ts";
-import { createDocumentClient } from "./store/dynamo.ts";
+import { createDocumentClient, dynamoTimeoutsOf } from "./store/dynamo.ts";
 import type { Store } from "./store/port.ts";
 import { createDynamoStore } from "./store/repository.ts";
 
@@ -52,7 +52,11 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
   const store =
     overrides.store ??
     createDynamoStore({
-      client: createDocumentClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT }),
+      client: createDocumentClient({
+        region: config.AWS_REGION,
+        endpoint: config.DYNAMODB_ENDPOINT,
+        timeouts: dynamoTimeoutsOf(config),
+      }),
       tableName: config.TABLE_NAME,
       cursorSecret: config.SECRET_KEY,
     });
@@ -63,6 +67,7 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
       cache = createUpstashCache({
         url: config.UPSTASH_REDIS_REST_URL,
         token: config.UPSTASH_REDIS_REST_TOKEN,
+        timeoutMs: config.UPSTASH_TIMEOUT_MS,
       });
     } else {
       const { createMemoryCache } = await import("./cache/memory.ts");

@@ -7,9 +7,10 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Config, ConfigError, loadConfig, spotifyConfigured } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
+import { runAsJob } from "#shared/logger.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { type LocalLoop, startLocalLoop } from "./loop.ts";
-import { type RunningProcess, startDynamoDbLocal } from "./processes.ts";
+import { type SupervisedProcess, superviseDynamoDbLocal } from "./processes.ts";
 import { ensureLocalSecrets } from "./secrets.ts";
 import { createLocalServer } from "./server.ts";
 
@@ -38,10 +39,18 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  let dynamo: RunningProcess | undefined;
+  let dynamo: SupervisedProcess | undefined;
   let endpoint = config.DYNAMODB_ENDPOINT;
   if (!endpoint) {
-    dynamo = await startDynamoDbLocal({ dataDir: resolve(config.DATA_DIR, "dynamodb") });
+    dynamo = await superviseDynamoDbLocal({
+      dataDir: resolve(config.DATA_DIR, "dynamodb"),
+      // Outside the terminal's process group: Ctrl-C reaches only this process, which stops
+      // DynamoDB Local last, after the listen in progress is stored.
+      detached: true,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    // Should this process die without its shutdown (an uncaught error), take the child along.
+    dynamo.killOnExit();
     endpoint = dynamo.endpoint;
   }
   const stopDynamo = async () => dynamo?.stop();
@@ -55,17 +64,21 @@ async function main(): Promise<void> {
     const server = createLocalServer({ corsOrigins: config.CORS_ORIGINS });
     await new Promise<void>((ok, fail) => {
       server.once("error", fail);
-      server.listen(config.PORT, ok);
+      server.listen(config.PORT, config.HOST, ok);
     });
+    const base = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
 
-    // The same playback loop as on AWS, once Spotify is configured (it waits for the link).
-    const loop: LocalLoop | undefined = spotifyConfigured(config) ? startLocalLoop(deps) : undefined;
+    // The same playback loop as on AWS, once Spotify is configured (it waits for the link). Its
+    // lines are logged as the job's, not as whichever request the server handled last.
+    const loop: LocalLoop | undefined = spotifyConfigured(config)
+      ? runAsJob("playback-loop", () => startLocalLoop(deps))
+      : undefined;
 
     // The hourly jobs (backfill, metadata sync): the same handler EventBridge runs on AWS,
     // first a minute after start so a fresh link fills in quickly.
     const hourly = async () => {
       const { handler } = await import("#functions/hourly.ts");
-      await handler().catch((err: unknown) =>
+      await runAsJob("hourly", handler).catch((err: unknown) =>
         process.stderr.write(`hourly jobs failed: ${(err as Error).message}\n`),
       );
     };
@@ -74,9 +87,9 @@ async function main(): Promise<void> {
       : [];
 
     const lines = [
-      `  storage: DynamoDB Local at ${endpoint}, table ${config.TABLE_NAME} (${created})`,
+      `  storage: DynamoDB Local at ${endpoint}${dynamo ? ` (pid ${dynamo.pid()})` : ""}, table ${config.TABLE_NAME} (${created})`,
       `  cache:   ${deps.cache.kind}`,
-      `  API reference: http://localhost:${config.PORT}/docs`,
+      `  API reference: ${base}/docs`,
       `  playback loop: ${loop ? "on (link Spotify at /spotify/authorize if you have not)" : "off until Spotify is configured"}`,
     ];
     if (!spotifyConfigured(config)) {
@@ -88,29 +101,45 @@ async function main(): Promise<void> {
         "and restart. See .env.example.",
       );
     }
+    if (!isLoopback(config.HOST)) {
+      lines.push(
+        "",
+        `HOST=${config.HOST}: the API is reachable from other machines, not just this one.`,
+        "  (DynamoDB Local stays on 127.0.0.1 whatever HOST says.)",
+      );
+    }
     // The "listening" line comes last so whoever waits for it has read everything above.
-    say(
-      [...lines, "", `hoardify is listening on http://localhost:${config.PORT} (Ctrl-C stops it)`].join("\n"),
-    );
+    say([...lines, "", `hoardify is listening on ${base} (Ctrl-C stops it)`].join("\n"));
 
     let stopping = false;
+    // The order matters: stop taking requests, then store the listen in progress (the loop needs
+    // the table), and only then stop DynamoDB Local.
     const shutdown = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       say(`\n${signal}: stopping…`);
       for (const t of hourlyTimers) clearTimeout(t);
-      await loop?.stop();
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeIdleConnections();
+      if (loop) await runAsJob("playback-loop", () => loop.stop());
+      // Requests still running have had the loop's flush to finish; the rest are cut.
       server.closeAllConnections();
-      await new Promise<void>((ok) => server.close(() => ok()));
+      await closed;
       await stopDynamo();
+      say("stopped.");
       process.exit(0);
     };
-    process.on("SIGINT", () => void shutdown("SIGINT"));
-    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      process.on(signal, () => void shutdown(signal));
+    }
   } catch (err) {
     await stopDynamo();
     throw err;
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 main().catch((err: unknown) => {

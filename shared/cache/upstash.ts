@@ -1,4 +1,5 @@
 import { Redis } from "@upstash/redis";
+import { DependencyUnavailableError } from "../outage.ts";
 import type { Cache } from "./port.ts";
 import { encode, toTtl } from "./values.ts";
 
@@ -23,9 +24,30 @@ export interface UpstashCacheOptions {
    * `retries + 1` attempts; the default is small so a down endpoint fails fast.
    */
   retries?: number;
+  /**
+   * Budget of one command, its retries included: a stalled endpoint fails within it (a 503
+   * at the HTTP edge) instead of holding the request until the Lambda times out.
+   */
+  timeoutMs?: number;
 }
 
 const DEFAULT_RETRIES = 2;
+const DEFAULT_TIMEOUT_MS = 2000;
+
+/** fetch's own failures (refused, reset, DNS, our timeout) are an outage; a Redis reply is not. */
+function outageOf(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  if (err.name === "TimeoutError" || err.name === "AbortError") {
+    return new DependencyUnavailableError("cache", "timeout", { cause: err });
+  }
+  if (err instanceof TypeError && /fetch failed/i.test(err.message)) {
+    const code = (err.cause as { code?: unknown } | undefined)?.code;
+    return new DependencyUnavailableError("cache", typeof code === "string" ? code : "unreachable", {
+      cause: err,
+    });
+  }
+  return err;
+}
 
 /** Escapes Redis glob metacharacters so a prefix can be used in SCAN MATCH. */
 function globEscape(s: string): string {
@@ -35,12 +57,30 @@ function globEscape(s: string): string {
 export function createUpstashCache(opts: UpstashCacheOptions): Cache {
   const prefix = opts.keyPrefix ?? "";
   const retries = Math.max(0, Math.floor(opts.retries ?? DEFAULT_RETRIES));
-  const redis = new Redis({
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const client = new Redis({
     url: opts.url,
     token: opts.token,
     automaticDeserialization: false,
     enableTelemetry: false,
     retry: { retries, backoff: (n) => Math.min(50 * 2 ** n, 400) },
+    // A function: a fresh signal per command (a shared one would abort every later command).
+    signal: () => AbortSignal.timeout(timeoutMs),
+  });
+  // Every command goes through this proxy, so each one maps its transport failure the same way.
+  const redis = new Proxy(client, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const out: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        return out instanceof Promise
+          ? out.catch((err: unknown) => {
+              throw outageOf(err);
+            })
+          : out;
+      };
+    },
   });
   const k = (key: string): string => prefix + key;
 
@@ -78,7 +118,10 @@ export function createUpstashCache(opts: UpstashCacheOptions): Cache {
         .incr(full)
         .pexpire(full, window, "NX")
         .pttl(full)
-        .exec<[number, number, number]>();
+        .exec<[number, number, number]>()
+        .catch((err: unknown) => {
+          throw outageOf(err);
+        });
       return { count: Number(count), resetInMs: pttl > 0 ? pttl : window };
     },
 

@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
+import { lookup } from "node:dns/promises";
+import { BlockList, isIP } from "node:net";
 import type { Cache } from "../cache/port.ts";
+import { type Config, SPOTIFY_IMAGE_HOSTS } from "../config.ts";
 import { logger } from "../logger.ts";
 
 /**
@@ -11,10 +14,19 @@ import { logger } from "../logger.ts";
  * a hash of the URL when there is no album id). A failure is remembered briefly so a broken
  * URL does not cost every request a timeout. Any failure means "no art": the card draws its
  * placeholder. Only the image URL is fetched here, never the Spotify API.
+ *
+ * The URL comes from outside (Spotify's JSON, imports), and the public cards embed whatever
+ * it returns, so fetching is fenced against SSRF: only allow-listed hosts (Spotify's image
+ * CDNs by default, ART_ALLOWED_HOSTS), no redirects (a 3xx is a failed fetch), and no private,
+ * loopback or link-local address unless that literal address is allow-listed.
  */
 
 export interface ArtOptions {
   fetch?: typeof fetch;
+  /** Host names, or `*.domain` for its subdomains; default Spotify's image hosts. */
+  allowedHosts?: readonly string[];
+  /** Resolves a host name to its addresses (tests may pin it). */
+  resolve?: (host: string) => Promise<string[]>;
   timeoutMs?: number;
   maxBytes?: number;
   ttlMs?: number;
@@ -27,6 +39,66 @@ export const ART_DEFAULTS = {
   ttlMs: 30 * 86_400_000,
   failureTtlMs: 10 * 60_000,
 } as const;
+
+export function artOptionsOf(config: Pick<Config, "ART_ALLOWED_HOSTS">): ArtOptions {
+  return { allowedHosts: config.ART_ALLOWED_HOSTS };
+}
+
+/** Where a fetched URL must never lead: RFC 1918, loopback, link-local, CGNAT, ULA, multicast… */
+const INTERNAL = new BlockList();
+for (const [net, bits] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 3],
+] as const) {
+  INTERNAL.addSubnet(net, bits, "ipv4");
+}
+for (const [net, bits] of [
+  ["::", 127],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+] as const) {
+  INTERNAL.addSubnet(net, bits, "ipv6");
+}
+
+export function isInternalAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return INTERNAL.check(mapped, "ipv4");
+  const family = isIP(address);
+  if (family === 0) return true;
+  return INTERNAL.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+
+export function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return allowed.some((a) =>
+    a.startsWith("*.") ? h.endsWith(a.slice(1)) && h.length > a.length - 1 : h === a,
+  );
+}
+
+const resolveAll = async (host: string) => (await lookup(host, { all: true })).map((a) => a.address);
+
+/** Throws an ArtError unless `url` may be fetched: an allowed host that is not internal. */
+async function checkTarget(url: URL, opts: ArtOptions): Promise<void> {
+  const allowed = opts.allowedHosts ?? SPOTIFY_IMAGE_HOSTS;
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  if (!hostAllowed(host, allowed)) throw new ArtError(`host ${host} is not allowed`);
+  // An internal address passes only when that literal address is listed (a test's fake), never
+  // through a wildcard or a public name that resolves inward.
+  if (isIP(host) && allowed.includes(host)) return;
+  const addresses = isIP(host) ? [host] : await (opts.resolve ?? resolveAll)(host);
+  if (addresses.length === 0 || addresses.some(isInternalAddress)) {
+    throw new ArtError(`host ${host} resolves to an internal address`);
+  }
+}
 
 type Cached = { uri: string } | { failed: string };
 
@@ -59,11 +131,17 @@ export async function fetchArt(url: string, opts: ArtOptions = {}): Promise<stri
     throw new ArtError("not a URL");
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new ArtError("not http(s)");
+  await checkTarget(parsed, opts);
   const res = await (opts.fetch ?? fetch)(parsed, {
     signal: AbortSignal.timeout(opts.timeoutMs ?? ART_DEFAULTS.timeoutMs),
     headers: { accept: "image/*" },
-    redirect: "follow",
+    // A redirect could lead anywhere (an internal address included): it is a failed fetch.
+    redirect: "manual",
   });
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel();
+    throw new ArtError(`redirect (${res.status}) not followed`);
+  }
   if (!res.ok) {
     await res.body?.cancel();
     throw new ArtError(`status ${res.status}`);

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { DependencyUnavailableError } from "../outage.ts";
 
 /**
  * One error shape for every route: `{ error, message, fields? }`. `error` is a stable
@@ -54,6 +55,19 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
     headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
   });
 export const unavailable = (message: string, code = "unavailable") => new HttpError(503, code, message);
+
+/** How long a client should wait before retrying after an outage: a blip, not a long repair. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+/** A dependency that is down or stalled: 503, `error` naming it (`storage_unavailable`, …). */
+export function outage(err: DependencyUnavailableError): HttpError {
+  return new HttpError(
+    503,
+    `${err.dependency}_unavailable`,
+    `${err.message}; the request was not completed, retry in a few seconds`,
+    { headers: { "Retry-After": String(OUTAGE_RETRY_AFTER_SECONDS) } },
+  );
+}
 
 /** Turns zod issues into the `fields` list, each prefixed with where it came from. */
 export function zodFields(

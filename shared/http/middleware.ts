@@ -6,8 +6,17 @@ import { verifyToken } from "../auth/jwt.ts";
 import { ConfigError } from "../config.ts";
 import { type Deps, getDeps } from "../deps.ts";
 import { logger } from "../logger.ts";
+import { DependencyUnavailableError } from "../outage.ts";
 import { corsHeaders } from "./cors.ts";
-import { badRequest, HttpError, unauthorized, unavailable, unprocessable, zodFields } from "./errors.ts";
+import {
+  badRequest,
+  HttpError,
+  outage,
+  unauthorized,
+  unavailable,
+  unprocessable,
+  zodFields,
+} from "./errors.ts";
 import type { BodyOf, PathOf, QueryOf, RouteDef } from "./route.ts";
 
 /**
@@ -79,6 +88,8 @@ const errorResponder = (): MiddlewareObj<HttpEvent, HttpResult> => ({
     let httpError: HttpError;
     if (err instanceof HttpError) {
       httpError = err;
+    } else if (err instanceof DependencyUnavailableError) {
+      httpError = outage(err);
     } else if (err instanceof ConfigError) {
       logger.error("configuration is invalid", { problems: err.problems });
       httpError = unavailable(`The service is misconfigured: ${err.problems.join("; ")}`, "not_configured");
@@ -91,7 +102,11 @@ const errorResponder = (): MiddlewareObj<HttpEvent, HttpResult> => ({
       );
     }
     if (httpError.status >= 500)
-      logger.warn("request failed", { status: httpError.status, code: httpError.code });
+      logger.warn("request failed", {
+        status: httpError.status,
+        code: httpError.code,
+        ...(err instanceof DependencyUnavailableError ? { reason: err.reason } : {}),
+      });
     request.response = errorResult(httpError);
   },
 });

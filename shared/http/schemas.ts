@@ -41,8 +41,9 @@ export const healthResponseSchema = z
     cache: z.object({ kind: z.enum(["upstash", "memory"]), reachable: z.boolean() }),
     spotify: z.object({
       configured: z.boolean(),
-      linked: z.boolean(),
-      needs_reauth: z.boolean(),
+      // The link lives in the table: with storage down, whether it exists is not known.
+      linked: z.union([z.boolean(), z.literal("unknown")]),
+      needs_reauth: z.union([z.boolean(), z.literal("unknown")]),
     }),
   })
   .meta({ id: "Health" });

@@ -6,12 +6,38 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { CONFIG_DEFAULTS, type Config } from "../config.ts";
+import { awsOutageReason, DependencyUnavailableError } from "../outage.ts";
 import { tableDefinition } from "./table.ts";
+
+/**
+ * How long one DynamoDB call may take. Without them a stalled endpoint holds a request until
+ * the Lambda's own timeout (the SDK's default is to wait forever). Worst case for a frozen
+ * table: maxAttempts × (connect + request) plus the retry back-off — 2 × 3 s ≈ 6 s by default,
+ * inside the 10 s a request handler may run. shared/config.ts reads them from the environment.
+ */
+export interface DynamoTimeouts {
+  connectMs: number;
+  requestMs: number;
+  maxAttempts: number;
+}
+
+export function dynamoTimeoutsOf(
+  c: Pick<Config, "DYNAMODB_CONNECT_TIMEOUT_MS" | "DYNAMODB_REQUEST_TIMEOUT_MS" | "DYNAMODB_MAX_ATTEMPTS">,
+): DynamoTimeouts {
+  return {
+    connectMs: c.DYNAMODB_CONNECT_TIMEOUT_MS,
+    requestMs: c.DYNAMODB_REQUEST_TIMEOUT_MS,
+    maxAttempts: c.DYNAMODB_MAX_ATTEMPTS,
+  };
+}
 
 export function createDocumentClient(opts: {
   region: string;
   endpoint?: string | undefined;
+  timeouts?: Partial<DynamoTimeouts> | undefined;
 }): DynamoDBDocumentClient {
+  const t = { ...dynamoTimeoutsOf(CONFIG_DEFAULTS), ...opts.timeouts };
   const client = new DynamoDBClient({
     region: opts.region,
     ...(opts.endpoint
@@ -21,8 +47,28 @@ export function createDocumentClient(opts: {
           credentials: { accessKeyId: "local", secretAccessKey: "local" },
         }
       : {}),
-    maxAttempts: 3,
+    maxAttempts: t.maxAttempts,
+    requestHandler: {
+      connectionTimeout: t.connectMs,
+      requestTimeout: t.requestMs,
+      // Without it the SDK only logs a warning and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
   });
+  // Outermost step, so it sees the error after the SDK's retries: a transport failure, 5xx or
+  // throttle becomes a DependencyUnavailableError (a 503 at the HTTP edge); answers such as a
+  // failed condition pass through unchanged.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        const reason = awsOutageReason(err);
+        throw reason ? new DependencyUnavailableError("storage", reason, { cause: err }) : err;
+      }
+    },
+    { step: "initialize", name: "storageOutage", priority: "high" },
+  );
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

@@ -1,75 +1,53 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "#infra/local/processes.ts";
+import {
+  ctrlC,
+  dynamoPidOf,
+  dynamoPortOf,
+  type LocalProcess,
+  portOpen,
+  startLocal,
+} from "#test/support/local-process.ts";
 
 /** `npm start` as a person runs it: no .env, an empty data folder, then Ctrl-C. */
 
-const main = fileURLToPath(new URL("../../infra/local/main.ts", import.meta.url));
 let dataDir: string;
-const children: ChildProcess[] = [];
+const started: LocalProcess[] = [];
 after(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  for (const p of started) if (p.child.exitCode === null) p.child.kill("SIGKILL");
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function start(port: number): { child: ChildProcess; output: () => string; ready: Promise<void> } {
-  // cwd is the data folder's parent, so no developer .env in the repo leaks into the test.
-  const child = spawn(process.execPath, [main], {
-    cwd: join(dataDir, ".."),
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), DATA_DIR: dataDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let out = "";
-  const ready = new Promise<void>((ok, fail) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("is listening on")) ok();
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => fail(new Error(`exited ${code} before listening:\n${out}`)));
-  });
-  return { child, output: () => out, ready };
-}
+const lanAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
 
-async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
-  child.kill("SIGINT");
-  return exited;
-}
-
-const portOpen = (port: number) =>
-  new Promise<boolean>((ok) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      ok(true);
-    });
-    s.once("error", () => ok(false));
-  });
-
-test("first run prints a one-time password that logs in; Ctrl-C leaves no Java behind; a restart keeps the data", {
-  timeout: 120_000,
+test("first run prints a one-time password that logs in; Ctrl-C leaves no Java behind; a restart keeps the data; a crashed DynamoDB Local is restarted", {
+  timeout: 180_000,
 }, async () => {
   dataDir = await mkdtemp(join(tmpdir(), "hoardify-local-"));
   const port = await freePort();
-  const first = start(port);
+  const first = startLocal(dataDir, { PORT: String(port) });
+  started.push(first);
   await first.ready;
   const password = /password: (\S+)/.exec(first.output())?.[1];
   assert.ok(password, `a password is printed:\n${first.output()}`);
   assert.match(first.output(), /SPOTIFY_CLIENT_ID/, "explains what to set for Spotify");
-  const dynamoPort = Number(/DynamoDB Local at http:\/\/127\.0\.0\.1:(\d+)/.exec(first.output())?.[1]);
+  const dynamoPort = dynamoPortOf(first);
   assert.ok(dynamoPort > 0);
 
   const health = await fetch(`http://127.0.0.1:${port}/health`);
   assert.equal(health.status, 200);
+  // Loopback by default: neither the app nor DynamoDB Local answers on the machine's LAN address.
+  if (lanAddress) {
+    assert.equal(await portOpen(port, lanAddress), false, `the app is not reachable on ${lanAddress}`);
+    assert.equal(await portOpen(dynamoPort, lanAddress), false, `DynamoDB Local is not on ${lanAddress}`);
+  }
   const login = (pw: string) =>
     fetch(`http://127.0.0.1:${port}/token`, {
       method: "POST",
@@ -79,13 +57,36 @@ test("first run prints a one-time password that logs in; Ctrl-C leaves no Java b
   assert.equal((await login(password)).status, 200);
   assert.equal((await login(`${password}x`)).status, 401);
 
-  assert.equal(await stop(first.child), 0);
+  assert.equal(await ctrlC(first), 0);
   assert.equal(await portOpen(dynamoPort), false, "DynamoDB Local stopped with the app");
 
-  const second = start(port);
+  const second = startLocal(dataDir, { PORT: String(port) });
+  started.push(second);
   await second.ready;
   assert.doesNotMatch(second.output(), /password:/, "the password is shown only once");
   assert.match(second.output(), /table hoardify \(exists\)/, "the table persisted under DATA_DIR");
-  assert.equal((await login(password)).status, 200, "the stored hash still matches");
-  assert.equal(await stop(second.child), 0);
+  const token = await login(password);
+  assert.equal(token.status, 200, "the stored hash still matches");
+  const auth = { authorization: `Bearer ${((await token.json()) as { access_token: string }).access_token}` };
+
+  // DynamoDB Local crashes: storage routes answer 503 at once, and the runtime starts it again.
+  const pid = dynamoPidOf(second);
+  assert.ok(pid > 0, second.output());
+  process.kill(pid, "SIGKILL");
+  while (await portOpen(dynamoPortOf(second))) await sleep(50);
+  const down = await fetch(`http://127.0.0.1:${port}/plays`, { headers: auth });
+  assert.equal(down.status, 503);
+  assert.equal(((await down.json()) as { error: string }).error, "storage_unavailable");
+  assert.ok(Number(down.headers.get("retry-after")) >= 1);
+  // No deadline of our own (the test's timeout bounds it): a loaded machine starts Java slowly.
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${port}/plays`, { headers: auth });
+    if (res.status === 200) break;
+    assert.equal(res.status, 503);
+    await sleep(250);
+  }
+  assert.match(second.output(), /DynamoDB Local exited \(SIGKILL\); starting it again/);
+  assert.match(second.output(), /DynamoDB Local is back on port/);
+  assert.equal(await ctrlC(second), 0);
+  assert.equal(await portOpen(dynamoPortOf(second)), false, "the restarted DynamoDB Local stopped too");
 });

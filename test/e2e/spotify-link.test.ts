@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { logger } from "#shared/logger.ts";
 import { createSpotifyClient, SPOTIFY_SCOPES } from "#shared/spotify/client.ts";
@@ -157,7 +158,15 @@ describe("linking Spotify", () => {
     const res = await callback(await consent(url), BROWSER_ACCEPT);
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
-    assert.match(await res.text(), /Linked as Fake User/);
+    const html = await res.text();
+    assert.match(html, /Linked as Fake User/);
+    // A strict CSP: nothing but the page's own inline style, allowed by its hash.
+    const csp = res.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.doesNotMatch(csp, /unsafe|script-src/);
+    const style = /<style>(.*?)<\/style>/s.exec(html)?.[1] ?? assert.fail("no style");
+    assert.ok(csp.includes(`'sha256-${createHash("sha256").update(style).digest("base64")}'`));
   });
 
   test("a state works once: the replay is refused, in JSON and in HTML", async () => {
@@ -173,6 +182,7 @@ describe("linking Spotify", () => {
     const html = await callback(params, BROWSER_ACCEPT);
     assert.equal(html.status, 400);
     assert.match(html.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(html.headers.get("content-security-policy") ?? "", /default-src 'none'/);
     const text = await html.text();
     assert.match(text, /already used/);
     assert.match(text, /\/spotify\/authorize/);

@@ -31,7 +31,10 @@ export interface TestApp {
  * The local HTTP server in this process, on a fresh DynamoDB Local table and a memory cache
  * with a controllable clock. Call `close` in the test file's `after`.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { createTable?: boolean } = {},
+): Promise<TestApp> {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   let nowMs = Date.parse("2026-11-21T12:00:00.000Z");
   const clock: Clock = () => new Date(nowMs);
@@ -41,9 +44,17 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DYNAMODB_ENDPOINT: endpoint,
     SECRET_KEY: TEST_SECRET,
     ADMIN_PASSWORD_HASH: await testPasswordHash(),
+    // The fakes serve their images on loopback, which the SSRF fence refuses unless listed.
+    ART_ALLOWED_HOSTS: "127.0.0.1",
     ...env,
   });
-  await ensureTable(createDocumentClient({ region: config.AWS_REGION, endpoint }), config.TABLE_NAME);
+  // A test of a storage outage points DYNAMODB_ENDPOINT at a dead or frozen port: no table.
+  if (opts.createTable !== false) {
+    await ensureTable(
+      createDocumentClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT }),
+      config.TABLE_NAME,
+    );
+  }
   const deps = await buildDeps(config, { cache: createMemoryCache({ now: () => nowMs }), clock });
   setDeps(deps);
   const server = createLocalServer({ corsOrigins: config.CORS_ORIGINS });

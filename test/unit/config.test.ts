@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError, loadConfig, spotifyConfigured } from "#shared/config.ts";
+import { ConfigError, loadConfig, SPOTIFY_IMAGE_HOSTS, spotifyConfigured } from "#shared/config.ts";
 
 test("an empty environment gives the documented defaults", () => {
   const c = loadConfig({});
@@ -65,4 +65,19 @@ test("settings that only work together are checked together", () => {
     SPOTIFY_REDIRECT_URI: "http://127.0.0.1:8000/spotify/callback",
   });
   assert.equal(spotifyConfigured(c), true);
+});
+
+test("hardening defaults: loopback, Spotify's image hosts, storage timeouts inside a handler's 10 s", () => {
+  const c = loadConfig({});
+  assert.equal(c.HOST, "127.0.0.1");
+  assert.deepEqual(c.ART_ALLOWED_HOSTS, [...SPOTIFY_IMAGE_HOSTS]);
+  // A frozen table costs at most attempts × (connect + request) per call; request handlers get
+  // 10 s (infra/cdk/stack.ts), and must still answer the 503 themselves.
+  const worstMs = c.DYNAMODB_MAX_ATTEMPTS * (c.DYNAMODB_CONNECT_TIMEOUT_MS + c.DYNAMODB_REQUEST_TIMEOUT_MS);
+  assert.ok(worstMs < 10_000, `${worstMs} ms`);
+  assert.deepEqual(loadConfig({ ART_ALLOWED_HOSTS: " 127.0.0.1 , *.Example.com ," }).ART_ALLOWED_HOSTS, [
+    "127.0.0.1",
+    "*.example.com",
+  ]);
+  assert.throws(() => loadConfig({ DYNAMODB_REQUEST_TIMEOUT_MS: "0" }), ConfigError);
 });

@@ -30,6 +30,9 @@ const urlWithDefault = (fallback: string) =>
     .transform((v) => v.replace(/\/+$/, ""));
 
 const millis = (fallback: number, max: number) => z.coerce.number().int().min(50).max(max).default(fallback);
+/** Milliseconds whose default depends on another setting (empty: that default). */
+const optionalMillis = (max: number) =>
+  optionalString.pipe(z.coerce.number<string | undefined>().int().min(50).max(max).optional());
 
 /** Spotify's image CDNs: the only hosts album art is fetched from unless configured otherwise. */
 export const SPOTIFY_IMAGE_HOSTS = [
@@ -81,8 +84,9 @@ export const configSchema = z.object({
    * stalled table answers 503 after about attempts × (connect + request) instead of hanging
    * to the Lambda timeout (10 s for request handlers): the defaults stay well inside it.
    */
-  DYNAMODB_CONNECT_TIMEOUT_MS: millis(1000, 60_000),
-  DYNAMODB_REQUEST_TIMEOUT_MS: millis(3000, 120_000),
+  // Unset: 1 s and 3 s against DynamoDB, longer against DynamoDB Local (shared/store/dynamo.ts).
+  DYNAMODB_CONNECT_TIMEOUT_MS: optionalMillis(60_000),
+  DYNAMODB_REQUEST_TIMEOUT_MS: optionalMillis(120_000),
   DYNAMODB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
   /** One Upstash command, its retries included. */
   UPSTASH_TIMEOUT_MS: millis(2000, 60_000),

@@ -22,12 +22,27 @@ export interface DynamoTimeouts {
   maxAttempts: number;
 }
 
+/**
+ * Defaults when the environment sets none. DynamoDB answers in milliseconds; DynamoDB Local is a
+ * JVM on a laptop or a busy CI machine, where a table creation or a GC pause can take seconds:
+ * there a stall must still end in a 503, just not a healthy-but-slow answer.
+ */
+const AWS_TIMEOUTS = { connectMs: 1000, requestMs: 3000 };
+const LOCAL_TIMEOUTS = { connectMs: 5000, requestMs: 20_000 };
+
 export function dynamoTimeoutsOf(
-  c: Pick<Config, "DYNAMODB_CONNECT_TIMEOUT_MS" | "DYNAMODB_REQUEST_TIMEOUT_MS" | "DYNAMODB_MAX_ATTEMPTS">,
+  c: Pick<
+    Config,
+    | "DYNAMODB_CONNECT_TIMEOUT_MS"
+    | "DYNAMODB_REQUEST_TIMEOUT_MS"
+    | "DYNAMODB_MAX_ATTEMPTS"
+    | "DYNAMODB_ENDPOINT"
+  >,
 ): DynamoTimeouts {
+  const base = c.DYNAMODB_ENDPOINT ? LOCAL_TIMEOUTS : AWS_TIMEOUTS;
   return {
-    connectMs: c.DYNAMODB_CONNECT_TIMEOUT_MS,
-    requestMs: c.DYNAMODB_REQUEST_TIMEOUT_MS,
+    connectMs: c.DYNAMODB_CONNECT_TIMEOUT_MS ?? base.connectMs,
+    requestMs: c.DYNAMODB_REQUEST_TIMEOUT_MS ?? base.requestMs,
     maxAttempts: c.DYNAMODB_MAX_ATTEMPTS,
   };
 }
@@ -37,7 +52,10 @@ export function createDocumentClient(opts: {
   endpoint?: string | undefined;
   timeouts?: Partial<DynamoTimeouts> | undefined;
 }): DynamoDBDocumentClient {
-  const t = { ...dynamoTimeoutsOf(CONFIG_DEFAULTS), ...opts.timeouts };
+  const t = {
+    ...dynamoTimeoutsOf({ ...CONFIG_DEFAULTS, DYNAMODB_ENDPOINT: opts.endpoint }),
+    ...opts.timeouts,
+  };
   const client = new DynamoDBClient({
     region: opts.region,
     ...(opts.endpoint

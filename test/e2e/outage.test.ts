@@ -18,7 +18,9 @@ import { appEnvFor, type FakeSpotify, startFakeSpotify } from "#test/support/fak
 const STORAGE_FREE = new Set(["token", "spotifyAuthorize", "spotifyCallback", "openapi", "docs"]);
 
 /** A body or query that passes validation, so the request reaches the storage. */
-const INPUT: Record<string, { query?: string; body?: string; type?: string }> = {
+const INPUT: Record<string, { path?: string; query?: string; body?: string; type?: string }> = {
+  deletePlay: { path: "2026-11-21T10:00:00.000Z%234uLU6hMCjMI75M1A2tKUQC" },
+  deletePlays: { query: "from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z" },
   importPlays: {
     body: JSON.stringify([
       trackRow({
@@ -48,7 +50,7 @@ function callEveryRoute(app: TestApp, token: string): Promise<Answer[]> {
   return Promise.all(
     routeList.map(async (r): Promise<Answer> => {
       const input = INPUT[r.id] ?? {};
-      const path = r.path.replace(/\{[^}]+\}/g, "x");
+      const path = r.path.replace(/\{[^}]+\}/g, input.path ?? "x");
       const headers: Record<string, string> = {
         authorization: `Bearer ${token}`,
         accept: "application/json",
@@ -87,9 +89,10 @@ function callEveryRoute(app: TestApp, token: string): Promise<Answer[]> {
 function assertOutageAnswers(answers: Answer[], withinMs: number): void {
   for (const a of answers) {
     const id = a.route.split(" ")[0] ?? "";
-    assert.ok(a.ms < withinMs, `${a.route} took ${Math.round(a.ms)} ms (limit ${withinMs})`);
     assert.notEqual(a.status, 500, `${a.route}: 500 ${JSON.stringify(a.body)}`);
+    // Routes that never touch storage (a bcrypt login among them) are not what is timed here.
     if (STORAGE_FREE.has(id)) continue;
+    assert.ok(a.ms < withinMs, `${a.route} took ${Math.round(a.ms)} ms (limit ${withinMs})`);
     if (id === "health") {
       // Health reports the outage in its own shape (covered in detail below).
       assert.equal(a.status, 503, a.route);

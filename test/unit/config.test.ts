@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ConfigError, loadConfig, SPOTIFY_IMAGE_HOSTS, spotifyConfigured } from "#shared/config.ts";
+import { dynamoTimeoutsOf } from "#shared/store/dynamo.ts";
 
 test("an empty environment gives the documented defaults", () => {
   const c = loadConfig({});
@@ -73,8 +74,17 @@ test("hardening defaults: loopback, Spotify's image hosts, storage timeouts insi
   assert.deepEqual(c.ART_ALLOWED_HOSTS, [...SPOTIFY_IMAGE_HOSTS]);
   // A frozen table costs at most attempts × (connect + request) per call; request handlers get
   // 10 s (infra/cdk/stack.ts), and must still answer the 503 themselves.
-  const worstMs = c.DYNAMODB_MAX_ATTEMPTS * (c.DYNAMODB_CONNECT_TIMEOUT_MS + c.DYNAMODB_REQUEST_TIMEOUT_MS);
+  const t = dynamoTimeoutsOf(c);
+  const worstMs = t.maxAttempts * (t.connectMs + t.requestMs);
   assert.ok(worstMs < 10_000, `${worstMs} ms`);
+  // DynamoDB Local (a JVM on a busy machine) gets more room, and an explicit setting wins.
+  const local = dynamoTimeoutsOf(loadConfig({ DYNAMODB_ENDPOINT: "http://127.0.0.1:8001" }));
+  assert.ok(local.requestMs > t.requestMs);
+  const explicit = loadConfig({
+    DYNAMODB_ENDPOINT: "http://127.0.0.1:8001",
+    DYNAMODB_REQUEST_TIMEOUT_MS: "400",
+  });
+  assert.equal(dynamoTimeoutsOf(explicit).requestMs, 400);
   assert.deepEqual(loadConfig({ ART_ALLOWED_HOSTS: " 127.0.0.1 , *.Example.com ," }).ART_ALLOWED_HOSTS, [
     "127.0.0.1",
     "*.example.com",

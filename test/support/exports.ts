@@ -225,8 +225,15 @@ export function realShapedExport(T0: number) {
   ];
 }
 
-/** A deterministic Extended export of `n` rows over `tracks` tracks, one play every ~4 minutes. */
-export function generatedExport(n: number, opts: { start?: number; tracks?: number; seed?: number } = {}) {
+/**
+ * A deterministic Extended export of `n` rows over `tracks` tracks, one play every ~4 minutes.
+ * `prefix` names other tracks (ids and titles) by the same artists.
+ */
+export function generatedExport(
+  n: number,
+  opts: { start?: number; tracks?: number; seed?: number; prefix?: string } = {},
+) {
+  const prefix = opts.prefix ?? "gen";
   const start = opts.start ?? Date.parse("2020-01-01T00:00:00Z");
   const tracks = opts.tracks ?? 5000;
   let seed = opts.seed ?? 42;
@@ -246,8 +253,8 @@ export function generatedExport(n: number, opts: { start?: number; tracks?: numb
       trackRow({
         end: t,
         ms,
-        id: `gen${String(k).padStart(19, "0")}`,
-        name: `Track ${k}`,
+        id: `${prefix}${String(k).padStart(22 - prefix.length, "0")}`,
+        name: `${prefix === "gen" ? "" : `${prefix} `}Track ${k}`,
         artist: `Artist ${k % 700}`,
         reason_end: done ? "trackdone" : "fwdbtn",
       }),

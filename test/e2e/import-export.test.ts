@@ -16,7 +16,6 @@ import {
   importContent,
 } from "#shared/import/importer.ts";
 import { ImportFileError, parseImportFile } from "#shared/import/parse.ts";
-import { bucketsOf } from "#shared/stats/aggregates.ts";
 import { RebuildRefused, rebuildAggregates } from "#shared/stats/rebuild.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { importStoreOf } from "#shared/store/import-batch.ts";
@@ -30,6 +29,7 @@ import {
   realShapedExport,
   trackRow,
 } from "#test/support/exports.ts";
+import { allPlays, counters } from "#test/support/hoard.ts";
 import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
 import { makeZip } from "#test/support/zip.ts";
 
@@ -60,17 +60,6 @@ async function freshStore(): Promise<{ store: Store; tableName: string }> {
   const tableName = uniqueTableName("import");
   await ensureTable(client, tableName);
   return { store: createDynamoStore({ client, tableName }), tableName };
-}
-
-async function allPlays(store: Store): Promise<Play[]> {
-  const out: Play[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listPlays({ limit: 200, ...(cursor ? { cursor } : {}) });
-    out.push(...page.items);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return out;
 }
 
 const countBy = (plays: Play[]) => {
@@ -365,26 +354,6 @@ describe("a crash in the middle of a chunk", () => {
   }
 
   /** The counts, the track counters and every aggregate item of the plays' buckets. */
-  async function counters(store: Store) {
-    const buckets = new Set((await allPlays(store)).flatMap((p) => bucketsOf(p.listened_at)));
-    const out = [JSON.stringify(await store.getCounts())];
-    for (const b of buckets) for (const a of await store.queryAggregates(b)) out.push(JSON.stringify(a));
-    for (const t of (await store.listTracksByCount(1000)).items) {
-      const { track_id, listen_count, skip_count, listened_ms_total, first_listened, last_listened } = t;
-      out.push(
-        JSON.stringify({
-          track_id,
-          listen_count,
-          skip_count,
-          listened_ms_total,
-          first_listened,
-          last_listened,
-        }),
-      );
-    }
-    return out.sort();
-  }
-
   // A chunk is a few transactions: its plays, its tracks, the aggregate parts, the counts.
   // Each case crashes the second chunk at one of them (found in an uninterrupted run).
   const CRASH_AT: [string, (part: string) => boolean][] = [

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { importContent } from "#shared/import/importer.ts";
-import type { RangeSpec } from "#shared/stats/plan.ts";
-import { createStatsReader } from "#shared/stats/reader.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { type ExportFile, quirkyDownload } from "#test/support/exports.ts";
-import { allPlays, counters } from "#test/support/hoard.ts";
+import { allPlays, type Statistics, statistics } from "#test/support/hoard.ts";
 import { seeded } from "#test/support/rng.ts";
 import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
 
@@ -20,7 +18,6 @@ import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
  */
 
 const NOW = Date.parse("2026-01-01T00:00:00.000Z");
-const ALL: RangeSpec = { tz: "UTC", range: "all" };
 const download = quirkyDownload(16);
 
 async function freshStore(): Promise<Store> {
@@ -39,25 +36,12 @@ async function importAll(files: readonly ExportFile[], chunkSize: (f: ExportFile
   return store;
 }
 
-async function statistics(store: Store) {
-  const reader = createStatsReader(store);
-  return {
-    counters: await counters(store),
-    plays: (await allPlays(store)).map((p) => `${p.listened_at}#${p.track_id}#${p.counted}`).sort(),
-    tracks: (await reader.top("tracks", ALL, "plays", 100, NOW)).items,
-    artists: (await reader.top("artists", ALL, "plays", 100, NOW)).items,
-    albums: (await reader.top("albums", ALL, "time", 100, NOW)).items,
-    genres: (await reader.topGenres(ALL, "plays", 100, NOW)).items,
-    summary: await reader.summary(ALL, NOW),
-  };
-}
-
 describe("importing a download: one counting rule whatever the chunks and the order", () => {
-  let reference: Awaited<ReturnType<typeof statistics>>;
+  let reference: Statistics;
 
   test("the reference (whole files, in order) counts by the rule and names every artist", async () => {
     const store = await importAll(download, () => 1000);
-    reference = await statistics(store);
+    reference = await statistics(store, NOW);
     const plays = await allPlays(store);
     // No duration is known: 30 s decides, trackdone or not.
     assert.ok(
@@ -102,7 +86,7 @@ describe("importing a download: one counting rule whatever the chunks and the or
         .map((x) => x.f);
       const sizes = new Map(order.map((f) => [f.name, int(2, 40)]));
       const store = await importAll(order, (f) => sizes.get(f.name) ?? 1000);
-      const got = await statistics(store);
+      const got = await statistics(store, NOW);
       const what = `order ${order.map((f) => f.name.split("/")[1]).join(", ")}; chunks ${[...sizes.values()].join(", ")}`;
       assert.deepEqual(got.plays, reference.plays, what);
       assert.deepEqual(got.counters, reference.counters, what);

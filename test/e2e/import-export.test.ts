@@ -26,10 +26,11 @@ import {
   accountRow,
   type ExtendedRow,
   generatedExport,
+  quirkyDownload,
   realShapedExport,
   trackRow,
 } from "#test/support/exports.ts";
-import { allPlays, counters } from "#test/support/hoard.ts";
+import { allPlays, counters, statistics } from "#test/support/hoard.ts";
 import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
 import { makeZip } from "#test/support/zip.ts";
 
@@ -804,6 +805,55 @@ describe("npm run import / npm run export", () => {
       [["imported", 0, 8]],
     );
     assert.equal((await allPlays(store)).length, 8);
+  });
+
+  test("CLI (an endsong file in a zip) and POST /import of one file: identical statistics, artists at once", async () => {
+    // One Extended file of three years (over 250 rows: POST /import cuts it into other chunks
+    // than the CLI's 1,000), named as older downloads name it, with the quirks of real files.
+    const rows = quirkyDownload(5, 100)
+      .filter((f) => !f.name.includes("StreamingHistory_music"))
+      .flatMap((f) => f.rows);
+    assert.ok(rows.length > 250);
+    const text = JSON.stringify(rows);
+    const { store, tableName } = await freshStore();
+    const zip = join(dir, "older_download.zip");
+    writeFileSync(zip, makeZip([{ name: "MyData/endsong_0.json", data: text }]));
+    const cli = await script("import", ["--json", zip], tableName);
+    assert.equal(cli.code, 0, cli.stderr);
+    const [viaCli] = JSON.parse(cli.stdout) as ImportSummary[];
+    assert.equal(viaCli?.file, "older_download.zip:MyData/endsong_0.json", "picked out of the zip");
+
+    const other = await startTestApp();
+    try {
+      const auth = { authorization: `Bearer ${await bearer(other)}` };
+      let viaHttp: ImportSummary;
+      do {
+        // A slow machine may run out of the request's budget: sending it again resumes.
+        const res = await fetch(`${other.url}/import?file=endsong_0.json`, {
+          method: "POST",
+          headers: auth,
+          body: text,
+        });
+        assert.equal(res.status, 200, await res.clone().text());
+        viaHttp = (await res.json()) as ImportSummary;
+      } while (viaHttp.status === "partial");
+      assert.deepEqual([viaHttp.entries, viaHttp.skipped], [viaCli?.entries, viaCli?.skipped]);
+      const now = Date.now();
+      assert.deepEqual(await statistics(other.deps.store, now), await statistics(store, now));
+
+      // Right after the import, before any metadata: artists, albums and genres are there.
+      for (const path of ["top-artists", "top-albums", "top-genres"]) {
+        const res = await fetch(`${other.url}/stats/${path}?range=all`, { headers: auth });
+        assert.equal(res.status, 200);
+        const { items } = (await res.json()) as { items: { plays: number }[] };
+        assert.ok(items.length > 0 && items.every((i) => i.plays > 0), path);
+      }
+      const card = await (await fetch(`${other.url}/spotify/top-artists.svg?range=all`)).text();
+      assert.doesNotMatch(card, /No plays counted/);
+      assert.match(card, /Rick Astley|Kylie Minogue|Bananarama|Dead or Alive|Sinitta/);
+    } finally {
+      await other.close();
+    }
   });
 
   test("a malformed file among good ones: nothing is written, the file and entry are named", async () => {

@@ -280,7 +280,7 @@ export interface ExportFile {
  * "Unknown Artist" / "Unknown Track" rows, incognito, zero and no-metadata rows, a podcast
  * episode, and one song present in both the Extended and the account format.
  */
-export function quirkyDownload(seed: number): ExportFile[] {
+export function quirkyDownload(seed: number, rowsPerYear = 60): ExportFile[] {
   const { next, int, pick } = seeded(seed);
   const artists = ["Rick Astley", "Kylie Minogue", "Bananarama", "Dead or Alive", "Sinitta"];
   const songs = artists.flatMap((artist, a) =>
@@ -313,9 +313,9 @@ export function quirkyDownload(seed: number): ExportFile[] {
     );
     return rows;
   };
-  const y2021 = extendedYear(2021, 60);
-  const y2022 = extendedYear(2022, 60);
-  const older = extendedYear(2019, 40);
+  const y2021 = extendedYear(2021, rowsPerYear);
+  const y2022 = extendedYear(2022, rowsPerYear);
+  const older = extendedYear(2019, rowsPerYear);
 
   // The account file (2023): its own rows, minute precision, with the quirks of real ones.
   const account: ReturnType<typeof accountRow>[] = [];

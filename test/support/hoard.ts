@@ -1,5 +1,7 @@
 import type { Play } from "#shared/domain/entities.ts";
 import { bucketsOf } from "#shared/stats/aggregates.ts";
+import type { RangeSpec } from "#shared/stats/plan.ts";
+import { createStatsReader } from "#shared/stats/reader.ts";
 import type { Store } from "#shared/store/port.ts";
 
 /** Every stored play, newest first. */
@@ -38,3 +40,20 @@ export async function counters(store: Store): Promise<string[]> {
   }
   return out.sort();
 }
+
+const ALL: RangeSpec = { tz: "UTC", range: "all" };
+
+/** What a hoard's statistics say over all time, and the counters and plays behind them. */
+export async function statistics(store: Store, nowMs: number) {
+  const reader = createStatsReader(store);
+  return {
+    counters: await counters(store),
+    plays: (await allPlays(store)).map((p) => `${p.listened_at}#${p.track_id}#${p.counted}`).sort(),
+    tracks: (await reader.top("tracks", ALL, "plays", 100, nowMs)).items,
+    artists: (await reader.top("artists", ALL, "plays", 100, nowMs)).items,
+    albums: (await reader.top("albums", ALL, "time", 100, nowMs)).items,
+    genres: (await reader.topGenres(ALL, "plays", 100, nowMs)).items,
+    summary: await reader.summary(ALL, nowMs),
+  };
+}
+export type Statistics = Awaited<ReturnType<typeof statistics>>;

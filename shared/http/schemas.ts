@@ -334,8 +334,16 @@ export const importSummarySchema = z
       .object({
         incognito: z.number().int().describe("Private-session rows: the person asked not to be recorded."),
         zero_ms: z.number().int().describe("ms_played 0: nothing was heard."),
-        no_item: z.number().int().describe("Rows naming no track or episode (audiobooks, missing metadata)."),
-        duplicate_row: z.number().int().describe("The same item ending at the same instant again."),
+        no_item: z
+          .number()
+          .int()
+          .describe('Rows naming no track or episode (audiobooks, missing metadata, "Unknown Track").'),
+        duplicate_row: z
+          .number()
+          .int()
+          .describe(
+            "A row repeated: the same item, end and ms_played (another ms_played is another listen).",
+          ),
       })
       .describe("Rows not imported, by reason."),
     resumed_from: z

@@ -144,7 +144,7 @@ export const backfillResultSchema = z
   .meta({ id: "BackfillResult" });
 
 export const syncMetadataQuerySchema = z.object({
-  limit: limitSchema(100).describe("At most this many artists and this many albums."),
+  limit: limitSchema(100).describe("At most this many imported tracks, artists and albums."),
 });
 
 const syncCountsSchema = z.object({
@@ -154,7 +154,15 @@ const syncCountsSchema = z.object({
 });
 
 export const metadataSyncResultSchema = z
-  .object({ artists: syncCountsSchema, albums: syncCountsSchema })
+  .object({
+    tracks: syncCountsSchema
+      .extend({ remaining: z.number().int().describe("Waiting for a later run (beyond this run's limit).") })
+      .describe(
+        "Imported tracks given Spotify's artists, album and duration: their plays' counters move from the name-keyed artist and album to Spotify's ids, and `counted` is decided again.",
+      ),
+    artists: syncCountsSchema,
+    albums: syncCountsSchema,
+  })
   .meta({ id: "MetadataSyncResult" });
 
 // ------------------------------------------------------------------ now playing and cards

@@ -1,8 +1,8 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mapLimit } from "../concurrency.ts";
 import type { Play, Track } from "../domain/entities.ts";
-import { createAggregateFold } from "../stats/aggregates.ts";
+import { type AlbumDetails, createAggregateFold, playDeltas } from "../stats/aggregates.ts";
 import type { Store, TrackInfo } from "./port.ts";
 import {
   BATCH_ATTR,
@@ -44,6 +44,23 @@ export interface ImportStore extends Store {
     batchId: string,
     entries: readonly BatchEntry[],
   ): Promise<{ recorded: Play[]; duplicates: Play[]; new_tracks: number }>;
+  /**
+   * Rewrites stored plays of one track in place (same keys: an imported track learning its
+   * artists, album and duration from Spotify) and moves their counters from what the plays were
+   * to what they become, a few plays per transaction: each holds those plays (each conditioned
+   * on still being as read), their aggregate deltas merged (the old negated, the new added), the
+   * track's counters and display fields, and the counts. So every statistic moves exactly once
+   * and never shows a play twice or not at all; a play that changed meanwhile is read again.
+   * Returns how many plays were rewritten.
+   */
+  rewritePlays(
+    track: TrackInfo,
+    plays: readonly Play[],
+    rewrite: (p: Play) => Play | null,
+    album: AlbumDetails | null,
+  ): Promise<number>;
+  /** Notes that Spotify does not know an imported track, so it is not asked again. */
+  markUnresolvable(trackId: string): Promise<void>;
   /** Deletes a finished batch's markers (once no checkpoint names it). */
   forgetBatch(batchId: string): Promise<void>;
   /** Which of these plays (by key) the batch wrote, as written (strongly consistent). */
@@ -186,7 +203,151 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
     );
   }
 
+  /** The transaction of one group of rewritten plays (see rewritePlays). */
+  function rewriteGroup(track: TrackInfo, pairs: readonly [Play, Play][], album: AlbumDetails | null) {
+    const fold = createAggregateFold();
+    let counted = 0;
+    let counts = { listen_count: 0, skip_count: 0, listened_ms_total: 0 };
+    for (const [before, after] of pairs) {
+      for (const d of playDeltas(before, null)) {
+        const add = Object.fromEntries(Object.entries(d.add).map(([k, v]) => [k, -v]));
+        fold.apply({ ...d, add, set: {} }, "");
+      }
+      fold.add(after, album);
+      const c = (p: Play) => (p.counted ? 1 : 0);
+      counted += c(after) - c(before);
+      counts = {
+        listen_count: counts.listen_count + c(after) - c(before),
+        skip_count: counts.skip_count + c(before) - c(after),
+        listened_ms_total:
+          counts.listened_ms_total + c(after) * after.listened_ms - c(before) * before.listened_ms,
+      };
+    }
+    // Items whose numbers cancel out and whose display fields stay: nothing to write.
+    const deltas = fold
+      .deltas()
+      .filter((d) => Object.values(d.add).some((v) => v !== 0) || Object.keys(d.set).length > 0);
+    const plays = pairs.map(([before, after]) => ({
+      Update: {
+        TableName,
+        Key: keys.play(after.listened_at, after.track_id),
+        ConditionExpression: "artists = :oldArtists AND duration_ms = :oldDuration",
+        UpdateExpression:
+          "SET artists = :artists, album_id = :album, duration_ms = :duration, counted = :counted",
+        ExpressionAttributeValues: {
+          ":oldArtists": before.artists,
+          ":oldDuration": before.duration_ms,
+          ":artists": after.artists,
+          ":album": after.album_id,
+          ":duration": after.duration_ms,
+          ":counted": after.counted,
+        },
+      },
+    }));
+    const trackItem = {
+      Update: {
+        TableName,
+        Key: keys.track(track.track_id),
+        ConditionExpression: "attribute_exists(pk)",
+        // The version moves too: a play recorded meanwhile re-reads the track, not its old artists.
+        UpdateExpression:
+          "SET #name = :name, artists = :artists, album = :album, duration_ms = :duration " +
+          "ADD version :one, listen_count :c, skip_count :s, listened_ms_total :ms",
+        ExpressionAttributeNames: { "#name": "name" },
+        ExpressionAttributeValues: {
+          ":name": track.name,
+          ":artists": track.artists,
+          ":album": track.album,
+          ":duration": track.duration_ms,
+          ":one": 1,
+          ":c": counts.listen_count,
+          ":s": counts.skip_count,
+          ":ms": counts.listened_ms_total,
+        },
+      },
+    };
+    const total = counted !== 0 ? [countsUpdate({ counted_plays: counted })] : [];
+    return [...plays, ...deltas.map((d) => deltaUpdate(d)), trackItem, ...total];
+  }
+
+  /** Cuts the pairs into groups whose transactions stay within DynamoDB's item limit. */
+  function rewriteGroups(pairs: readonly [Play, Play][], album: AlbumDetails | null): [Play, Play][][] {
+    const groups: [Play, Play][][] = [];
+    let group: [Play, Play][] = [];
+    let items = new Set<string>();
+    for (const pair of pairs) {
+      const mine = [...playDeltas(pair[0], null), ...playDeltas(pair[1], album)].map(
+        (d) => `${d.bucket}|${d.dimension}|${d.id}`,
+      );
+      const union = new Set([...items, ...mine]);
+      // Its plays, the aggregate items, the track and the counts.
+      if (group.length > 0 && group.length + 1 + union.size + 2 > MAX_TRANSACTION_ITEMS) {
+        groups.push(group);
+        group = [];
+        items = new Set(mine);
+      } else items = union;
+      group.push(pair);
+    }
+    if (group.length > 0) groups.push(group);
+    return groups;
+  }
+
   return {
+    async rewritePlays(track, plays, rewrite, album) {
+      let rewritten = 0;
+      let pending = plays;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const pairs = pending.flatMap((p): [Play, Play][] => {
+          const after = rewrite(p);
+          return after ? [[p, after]] : [];
+        });
+        const changed: Play[] = [];
+        for (const group of rewriteGroups(pairs, album)) {
+          try {
+            await client.send(
+              new TransactWriteCommand({ TransactItems: rewriteGroup(track, group, album) as never }),
+            );
+            rewritten += group.length;
+          } catch (err) {
+            if (!(err instanceof TransactionCanceledException)) throw err;
+            const reasons = err.CancellationReasons ?? [];
+            if (
+              attempt >= MAX_TRACK_RETRIES ||
+              !reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")
+            ) {
+              throw err;
+            }
+            // A play changed under us (or was rewritten by an earlier run): read the group again.
+            changed.push(...group.map(([before]) => before));
+          }
+        }
+        if (changed.length === 0) break;
+        await backoff(attempt);
+        pending = (
+          await batchGet(
+            changed.map((p) => keys.play(p.listened_at, p.track_id)),
+            true,
+          )
+        ).map((i) => doc<Play>(i));
+      }
+      // The track itself, whether or not any play changed (its plays may all have been done).
+      const last = rewriteGroup(track, [], album).at(-1);
+      if (last) await client.send(new TransactWriteCommand({ TransactItems: [last] as never }));
+      return rewritten;
+    },
+
+    async markUnresolvable(trackId) {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: keys.track(trackId),
+          ConditionExpression: "attribute_exists(pk)",
+          UpdateExpression: "SET unresolvable = :t",
+          ExpressionAttributeValues: { ":t": true },
+        }),
+      );
+    },
+
     async recordPlayBatch(batchId, entries) {
       // 1. The plays, each only if absent, each noting its batch: what a rerun finds written.
       const refusedKeys = new Set<string>();

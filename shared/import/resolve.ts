@@ -1,0 +1,136 @@
+import { registerCatalog } from "../capture/record.ts";
+import type { Play, Track } from "../domain/entities.ts";
+import { isSyntheticId } from "../domain/names.ts";
+import { countsAsPlay, DEFAULT_TRACKER_OPTIONS } from "../domain/tracker.ts";
+import { logger } from "../logger.ts";
+import { type PlayableItem, type SpotifyApi, SpotifyError } from "../spotify/types.ts";
+import { importStoreOf } from "../store/import-batch.ts";
+import type { Store, TrackInfo } from "../store/port.ts";
+
+/**
+ * Imported tracks learn what Spotify's exports leave out. An Extended export names a track by
+ * its Spotify id but its artists and album only by name (counted under synthetic `name:` ids,
+ * shared/domain/names.ts) and gives no duration (so 30 s decided whether a listen counted).
+ * This job asks Spotify's track endpoint for such tracks and rewrites their imported plays with
+ * the real artists, album and duration: counters move from the name-keyed artist and album to
+ * the Spotify ids, and `counted` is decided again with the real duration, each play exactly once
+ * (ImportStore.rewritePlays). The artists and album then queue for the metadata sync (genres).
+ *
+ * It runs with the metadata sync (hourly, or POST /spotify/sync-metadata), `limit` tracks a run;
+ * a track is done once its plays are rewritten, so a run stopped by a 429 or a crash resumes with
+ * what is left. Tracks Spotify does not know are marked and not asked again. Tracks of the older
+ * account export have no Spotify id and keep their name keys.
+ */
+
+const TRACK_CHUNK = 50;
+
+export interface ResolveCounts {
+  /** Rewritten with Spotify's artists, album and duration. */
+  synced: number;
+  /** Spotify does not know them: marked, not asked again. */
+  missing: number;
+  /** Left for the next run by a transient failure. */
+  failed: number;
+  /** Still waiting after this run (beyond its limit). */
+  remaining: number;
+}
+
+const synthetic = (id: string | null | undefined) => !!id && isSyntheticId(id);
+
+/** An imported track still keyed by names, or without a duration. */
+export function awaitsResolution(t: Track & { unresolvable?: boolean }): boolean {
+  if (t.kind !== "track" || isSyntheticId(t.track_id) || t.unresolvable) return false;
+  return t.artists.some((a) => synthetic(a.id)) || synthetic(t.album?.id) || t.duration_ms === 0;
+}
+
+/** What an imported play of the track becomes once Spotify has described it; null: unchanged. */
+export function resolvedPlay(p: Play, item: PlayableItem): Play | null {
+  if (p.source !== "import") return null;
+  const stale = p.artists.some((a) => synthetic(a.id)) || synthetic(p.album_id) || p.duration_ms === 0;
+  if (!stale) return null;
+  return {
+    ...p,
+    artists: item.artists,
+    album_id: item.album?.id ?? null,
+    duration_ms: item.duration_ms,
+    counted: countsAsPlay(p.listened_ms, item.duration_ms, DEFAULT_TRACKER_OPTIONS),
+  };
+}
+
+async function playsOf(store: Store, t: Track): Promise<Play[]> {
+  if (!t.first_listened || !t.last_listened) return [];
+  const to = new Date(Date.parse(t.last_listened) + 1).toISOString();
+  const out: Play[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listPlays({
+      from: t.first_listened,
+      to,
+      limit: 500,
+      ...(cursor ? { cursor } : {}),
+    });
+    out.push(...page.items.filter((p) => p.track_id === t.track_id));
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+async function candidates(store: Store, limit: number): Promise<{ tracks: Track[]; remaining: number }> {
+  const waiting: Track[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listTracksByCount(500, cursor);
+    waiting.push(...page.items.filter(awaitsResolution));
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return { tracks: waiting.slice(0, limit), remaining: Math.max(0, waiting.length - limit) };
+}
+
+export async function resolveImportedTracks(
+  deps: { spotify: SpotifyApi; store: Store },
+  opts: { limit: number },
+): Promise<ResolveCounts> {
+  const store = importStoreOf(deps.store);
+  const { tracks, remaining } = await candidates(store, opts.limit);
+  const counts: ResolveCounts = { synced: 0, missing: 0, failed: 0, remaining };
+  for (let i = 0; i < tracks.length; i += TRACK_CHUNK) {
+    const chunk = tracks.slice(i, i + TRACK_CHUNK);
+    let found: PlayableItem[];
+    try {
+      found = await deps.spotify.tracks(chunk.map((t) => t.track_id));
+    } catch (err) {
+      // A 429, a revoked or missing link stop the run (thrown); an outage fails this chunk only.
+      if (!(err instanceof SpotifyError) || err.fault.type !== "unavailable") throw err;
+      logger.warn("track resolution: chunk failed; it stays queued", {
+        ids: chunk.length,
+        error: err.message,
+      });
+      counts.failed += chunk.length;
+      continue;
+    }
+    const byId = new Map(found.map((t) => [t.key, t]));
+    for (const t of chunk) {
+      const item = byId.get(t.track_id);
+      if (!item) {
+        await store.markUnresolvable(t.track_id);
+        counts.missing++;
+        continue;
+      }
+      const track: TrackInfo = {
+        track_id: t.track_id,
+        kind: "track",
+        name: item.name,
+        uri: item.uri,
+        artists: item.artists,
+        album: item.album,
+        duration_ms: item.duration_ms,
+        ...(item.explicit !== undefined ? { explicit: item.explicit } : {}),
+      };
+      const album = item.album ? { name: item.album.name, image_url: item.album.image_url } : null;
+      await store.rewritePlays(track, await playsOf(store, t), (p) => resolvedPlay(p, item), album);
+      await registerCatalog(store, track);
+      counts.synced++;
+    }
+  }
+  return counts;
+}

@@ -156,7 +156,15 @@ const syncCountsSchema = z.object({
 export const metadataSyncResultSchema = z
   .object({
     tracks: syncCountsSchema
-      .extend({ remaining: z.number().int().describe("Waiting for a later run (beyond this run's limit).") })
+      .extend({
+        remaining: z.number().int().describe("Waiting for a later run (beyond this run's limit)."),
+        linked: z
+          .number()
+          .int()
+          .describe(
+            "Tracks whose artists, known by name only, were linked to the Spotify id another track names.",
+          ),
+      })
       .describe(
         "Imported tracks given Spotify's artists, album and duration: their plays' counters move from the name-keyed artist and album to Spotify's ids, and `counted` is decided again.",
       ),

@@ -1,10 +1,10 @@
 import { registerCatalog } from "../capture/record.ts";
 import type { Play, Track } from "../domain/entities.ts";
-import { isSyntheticId } from "../domain/names.ts";
+import { isSyntheticId, normName } from "../domain/names.ts";
 import { countsAsPlay, DEFAULT_TRACKER_OPTIONS } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
 import { type PlayableItem, type SpotifyApi, SpotifyError } from "../spotify/types.ts";
-import { importStoreOf } from "../store/import-batch.ts";
+import { type ImportStore, importStoreOf } from "../store/import-batch.ts";
 import type { Store, TrackInfo } from "../store/port.ts";
 
 /**
@@ -33,6 +33,11 @@ export interface ResolveCounts {
   failed: number;
   /** Still waiting after this run (beyond its limit). */
   remaining: number;
+  /**
+   * Tracks whose name-keyed artists were linked to Spotify's ids (an artist known by name from
+   * an export and by id from another track): their plays' artist counters moved.
+   */
+  linked: number;
 }
 
 const synthetic = (id: string | null | undefined) => !!id && isSyntheticId(id);
@@ -75,15 +80,80 @@ async function playsOf(store: Store, t: Track): Promise<Play[]> {
   return out;
 }
 
-async function candidates(store: Store, limit: number): Promise<{ tracks: Track[]; remaining: number }> {
-  const waiting: Track[] = [];
+async function allTracks(store: Store): Promise<Track[]> {
+  const out: Track[] = [];
   let cursor: string | undefined;
   do {
     const page = await store.listTracksByCount(500, cursor);
-    waiting.push(...page.items.filter(awaitsResolution));
+    out.push(...page.items);
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
-  return { tracks: waiting.slice(0, limit), remaining: Math.max(0, waiting.length - limit) };
+  return out;
+}
+
+/**
+ * Spotify's artist id for each artist name the hoard's tracks credit with one id only (two
+ * artists sharing a name are left apart: a name alone cannot tell them).
+ */
+export function artistIdsByName(tracks: readonly Track[]): Map<string, SpotifyArtist> {
+  const ids = new Map<string, Map<string, SpotifyArtist>>();
+  for (const t of tracks) {
+    for (const a of t.artists) {
+      if (!a.id || isSyntheticId(a.id)) continue;
+      const k = normName(a.name);
+      ids.set(k, (ids.get(k) ?? new Map()).set(a.id, { id: a.id, name: a.name }));
+    }
+  }
+  return new Map(
+    [...ids].flatMap(([k, byId]) => (byId.size === 1 ? [[k, [...byId.values()][0] as SpotifyArtist]] : [])),
+  );
+}
+
+type SpotifyArtist = { id: string; name: string };
+
+/** The artists with their name keys replaced by Spotify's ids where known; null: none to replace. */
+export function linkedArtists(
+  artists: Play["artists"],
+  byName: ReadonlyMap<string, SpotifyArtist>,
+): Play["artists"] | null {
+  let changed = false;
+  const out = artists.map((a) => {
+    // Spotify's spelling comes along with its id.
+    const known = a.id && isSyntheticId(a.id) ? byName.get(normName(a.name)) : undefined;
+    if (!known) return a;
+    changed = true;
+    return known;
+  });
+  return changed ? out : null;
+}
+
+/**
+ * Tracks still crediting an artist by name whom another track names with Spotify's id (the
+ * older account export's tracks, or a track Spotify does not know): their imported plays'
+ * artist counters move to that id, exactly as resolution moves them.
+ */
+async function linkArtists(store: ImportStore, limit: number): Promise<number> {
+  const tracks = await allTracks(store);
+  const byName = artistIdsByName(tracks);
+  let linked = 0;
+  for (const t of tracks) {
+    if (linked >= limit) break;
+    const artists = linkedArtists(t.artists, byName);
+    if (!artists) continue;
+    const info: TrackInfo = { ...t, artists };
+    const album = t.album ? { name: t.album.name, image_url: t.album.image_url } : null;
+    await store.rewritePlays(
+      info,
+      await playsOf(store, t),
+      (p) => {
+        const linkedTo = p.source === "import" ? linkedArtists(p.artists, byName) : null;
+        return linkedTo ? { ...p, artists: linkedTo } : null;
+      },
+      album,
+    );
+    linked++;
+  }
+  return linked;
 }
 
 export async function resolveImportedTracks(
@@ -91,8 +161,10 @@ export async function resolveImportedTracks(
   opts: { limit: number },
 ): Promise<ResolveCounts> {
   const store = importStoreOf(deps.store);
-  const { tracks, remaining } = await candidates(store, opts.limit);
-  const counts: ResolveCounts = { synced: 0, missing: 0, failed: 0, remaining };
+  const waiting = (await allTracks(store)).filter(awaitsResolution);
+  const tracks = waiting.slice(0, opts.limit);
+  const remaining = waiting.length - tracks.length;
+  const counts: ResolveCounts = { synced: 0, missing: 0, failed: 0, remaining, linked: 0 };
   for (let i = 0; i < tracks.length; i += TRACK_CHUNK) {
     const chunk = tracks.slice(i, i + TRACK_CHUNK);
     let found: PlayableItem[];
@@ -132,5 +204,6 @@ export async function resolveImportedTracks(
       counts.synced++;
     }
   }
+  counts.linked = await linkArtists(store, opts.limit);
   return counts;
 }

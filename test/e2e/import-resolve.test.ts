@@ -82,19 +82,24 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     assert.equal(res.status, 200, await res.clone().text());
     const summary = (await res.json()) as ImportSummary;
     assert.deepEqual([summary.imported, summary.counted], [6, 3]);
-    const account = JSON.stringify([accountRow(at(2000), 100_000, "Kylie Minogue", "Locomotion")]);
+    // The older export: no ids at all; Rick Astley's artist id comes from the tracks above.
+    const account = JSON.stringify([
+      accountRow(at(2000), 100_000, "Kylie Minogue", "Locomotion"),
+      accountRow(at(2300), 100_000, "RICK ASTLEY", "Together Forever"),
+    ]);
     assert.equal((await post("/import?file=StreamingHistory_music_0.json", account)).status, 200);
 
     const s = await statistics(the().deps.store, the().deps.clock().getTime());
     assert.deepEqual(names(s.artists), [
-      ["Rick Astley", 2],
+      // An artist item shows the spelling of its latest play.
+      ["RICK ASTLEY", 3],
       ["Kylie Minogue", 1],
       ["Nobody Knows", 1],
     ]);
     assert.equal(s.artists[0]?.artist_id, syntheticArtistId("Rick Astley"));
     assert.deepEqual(
       s.genres.map((g) => [g.genre, g.plays]),
-      [["(no genre)", 4]],
+      [["(no genre)", 5]],
     );
     assert.deepEqual(names(s.albums), [
       [lp.name, 2],
@@ -107,7 +112,8 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     const res = await post("/spotify/sync-metadata");
     assert.equal(res.status, 200, await res.clone().text());
     const body = (await res.json()) as { tracks: unknown; artists: { synced: number } };
-    assert.deepEqual(body.tracks, { synced: 2, missing: 1, failed: 0, remaining: 0 });
+    // A and J resolved, U unknown to Spotify; "Together Forever" linked to Rick Astley's id.
+    assert.deepEqual(body.tracks, { synced: 2, missing: 1, failed: 0, remaining: 0, linked: 1 });
     assert.equal(body.artists.synced, 1, "Rick Astley's genres, in the same run");
     assert.ok(fake.calls.some((c) => c.path === `/v1/tracks/${A.id}`));
 
@@ -115,21 +121,22 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     const now = the().deps.clock().getTime();
     const s = await statistics(store, now);
     assert.deepEqual(names(s.artists), [
-      ["Rick Astley", 3],
+      ["Rick Astley", 4],
       ["Kylie Minogue", 1],
       ["Nobody Knows", 1],
     ]);
     assert.equal(s.artists[0]?.artist_id, rick.id, "merged into Spotify's id");
+    assert.equal(s.summary.distinct_artists, 3, "no name-keyed Rick Astley left beside it");
     assert.deepEqual(
       s.genres.map((g) => [g.genre, g.plays]),
       [
-        ["dance pop", 3],
+        ["dance pop", 4],
         ["(no genre)", 2],
       ],
     );
     assert.equal(s.albums[0]?.album_id, lp.id);
     assert.equal(s.albums[0]?.plays, 3);
-    assert.equal(s.summary.plays, 5);
+    assert.equal(s.summary.plays, 6);
     const plays = await allPlays(store);
     const jingle = plays
       .filter((p) => p.track_id === J.id)
@@ -141,7 +148,7 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     const a = await store.getTrack(idOf(A));
     assert.deepEqual([a?.listen_count, a?.skip_count, a?.duration_ms], [2, 1, 213_000]);
     assert.equal((await store.getTrack(idOf(J)))?.listen_count, 1);
-    assert.equal((await store.getCounts()).counted_plays, 5);
+    assert.equal((await store.getCounts()).counted_plays, 6);
 
     // Exact: recomputing every counter from the plays changes no statistic.
     await rebuildAggregates(store);
@@ -155,7 +162,7 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     assert.deepEqual(stats.jobs["metadata-sync"]?.last?.result.tracks, body.tracks);
     const from = fake.calls.length;
     const again = (await (await post("/spotify/sync-metadata")).json()) as { tracks: unknown };
-    assert.deepEqual(again.tracks, { synced: 0, missing: 0, failed: 0, remaining: 0 });
+    assert.deepEqual(again.tracks, { synced: 0, missing: 0, failed: 0, remaining: 0, linked: 0 });
     assert.ok(!fake.calls.slice(from).some((c) => c.path.startsWith("/v1/tracks")));
     fake.setBatchEndpointsRefused(false);
   });
@@ -166,6 +173,6 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     assert.deepEqual([summary.imported, summary.matched], [0, 6]);
     const s = await statistics(the().deps.store, the().deps.clock().getTime());
     assert.equal(s.artists[0]?.artist_id, rick.id);
-    assert.equal(s.summary.plays, 5);
+    assert.equal(s.summary.plays, 6);
   });
 });

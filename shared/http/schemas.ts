@@ -164,6 +164,12 @@ export const metadataSyncResultSchema = z
           .describe(
             "Tracks whose artists, known by name only, were linked to the Spotify id another track names.",
           ),
+        merged: z
+          .number()
+          .int()
+          .describe(
+            "Tracks known by names only (older account export) merged into the Spotify track of that song.",
+          ),
       })
       .describe(
         "Imported tracks given Spotify's artists, album and duration: their plays' counters move from the name-keyed artist and album to Spotify's ids, and `counted` is decided again.",

@@ -6,6 +6,7 @@ import { logger } from "../logger.ts";
 import { type PlayableItem, type SpotifyApi, SpotifyError } from "../spotify/types.ts";
 import { type ImportStore, importStoreOf } from "../store/import-batch.ts";
 import type { Store, TrackInfo } from "../store/port.ts";
+import { nameKey } from "./parse.ts";
 
 /**
  * Imported tracks learn what Spotify's exports leave out. An Extended export names a track by
@@ -38,6 +39,8 @@ export interface ResolveCounts {
    * an export and by id from another track): their plays' artist counters moved.
    */
   linked: number;
+  /** Tracks known by names only (the older account export) merged into their Spotify track. */
+  merged: number;
 }
 
 const synthetic = (id: string | null | undefined) => !!id && isSyntheticId(id);
@@ -127,6 +130,57 @@ export function linkedArtists(
   return changed ? out : null;
 }
 
+/** A play of a name-keyed track as a play of the Spotify track that is the same song. */
+export function movedPlay(p: Play, to: Track): Play {
+  const imported = p.source === "import";
+  const duration = imported && to.duration_ms > 0 ? to.duration_ms : p.duration_ms;
+  return {
+    ...p,
+    track_id: to.track_id,
+    kind: to.kind,
+    name: to.name,
+    artists: to.artists,
+    album_id: to.album?.id ?? null,
+    duration_ms: duration,
+    counted: imported ? countsAsPlay(p.listened_ms, duration, DEFAULT_TRACKER_OPTIONS) : p.counted,
+  };
+}
+
+/**
+ * Name-keyed tracks (the older account export names no ids) whose artist and title are those of
+ * a track with a Spotify id: one song, so their plays move to that track. Where several Spotify
+ * tracks share the names (a single and its album version), the most listened one takes them.
+ */
+async function mergeNamedTracks(store: ImportStore, limit: number): Promise<number> {
+  const tracks = await allTracks(store);
+  const byName = new Map<string, Track>();
+  for (const t of tracks) {
+    if (t.kind !== "track" || isSyntheticId(t.track_id)) continue;
+    const k = nameKey(t.artists[0]?.name, t.name);
+    const best = k === null ? undefined : byName.get(k);
+    if (
+      k !== null &&
+      (!best ||
+        t.listen_count > best.listen_count ||
+        (t.listen_count === best.listen_count && t.track_id < best.track_id))
+    ) {
+      byName.set(k, t);
+    }
+  }
+  let merged = 0;
+  for (const n of tracks) {
+    if (merged >= limit) break;
+    if (n.kind !== "track" || !isSyntheticId(n.track_id)) continue;
+    const k = nameKey(n.artists[0]?.name, n.name);
+    const to = k === null ? undefined : byName.get(k);
+    if (!to) continue;
+    const album = to.album ? { name: to.album.name, image_url: to.album.image_url } : null;
+    await store.movePlays(n, to, await playsOf(store, n), (p) => movedPlay(p, to), album);
+    merged++;
+  }
+  return merged;
+}
+
 /**
  * Tracks still crediting an artist by name whom another track names with Spotify's id (the
  * older account export's tracks, or a track Spotify does not know): their imported plays'
@@ -164,7 +218,7 @@ export async function resolveImportedTracks(
   const waiting = (await allTracks(store)).filter(awaitsResolution);
   const tracks = waiting.slice(0, opts.limit);
   const remaining = waiting.length - tracks.length;
-  const counts: ResolveCounts = { synced: 0, missing: 0, failed: 0, remaining, linked: 0 };
+  const counts: ResolveCounts = { synced: 0, missing: 0, failed: 0, remaining, linked: 0, merged: 0 };
   for (let i = 0; i < tracks.length; i += TRACK_CHUNK) {
     const chunk = tracks.slice(i, i + TRACK_CHUNK);
     let found: PlayableItem[];
@@ -204,6 +258,7 @@ export async function resolveImportedTracks(
       counts.synced++;
     }
   }
+  counts.merged = await mergeNamedTracks(store, opts.limit);
   counts.linked = await linkArtists(store, opts.limit);
   return counts;
 }

@@ -59,6 +59,21 @@ export interface ImportStore extends Store {
     rewrite: (p: Play) => Play | null,
     album: AlbumDetails | null,
   ): Promise<number>;
+  /**
+   * Moves the plays of a track known by names only (the older account export) to the Spotify
+   * track that is the same song: each play deleted under its old key and written under the new
+   * one, its counters moved from the old track, artists and album to the new ones (`counted`
+   * decided again by `rewrite`), a few plays per transaction like rewritePlays. A play the target
+   * already holds under the same key is dropped instead of written twice. The emptied track is
+   * deleted. Returns how many plays moved.
+   */
+  movePlays(
+    from: Track,
+    to: TrackInfo,
+    plays: readonly Play[],
+    rewrite: (p: Play) => Play,
+    album: AlbumDetails | null,
+  ): Promise<number>;
   /** Notes that Spotify does not know an imported track, so it is not asked again. */
   markUnresolvable(trackId: string): Promise<void>;
   /** Deletes a finished batch's markers (once no checkpoint names it). */
@@ -270,8 +285,16 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
     return [...plays, ...deltas.map((d) => deltaUpdate(d)), trackItem, ...total];
   }
 
-  /** Cuts the pairs into groups whose transactions stay within DynamoDB's item limit. */
-  function rewriteGroups(pairs: readonly [Play, Play][], album: AlbumDetails | null): [Play, Play][][] {
+  /**
+   * Cuts the pairs into groups whose transactions stay within DynamoDB's item limit: `perPlay`
+   * items for each play, `fixed` more (tracks, counts), and the aggregate items.
+   */
+  function rewriteGroups(
+    pairs: readonly [Play, Play][],
+    album: AlbumDetails | null,
+    perPlay = 1,
+    fixed = 2,
+  ): [Play, Play][][] {
     const groups: [Play, Play][][] = [];
     let group: [Play, Play][] = [];
     let items = new Set<string>();
@@ -281,7 +304,7 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
       );
       const union = new Set([...items, ...mine]);
       // Its plays, the aggregate items, the track and the counts.
-      if (group.length > 0 && group.length + 1 + union.size + 2 > MAX_TRANSACTION_ITEMS) {
+      if (group.length > 0 && (group.length + 1) * perPlay + union.size + fixed > MAX_TRANSACTION_ITEMS) {
         groups.push(group);
         group = [];
         items = new Set(mine);
@@ -334,6 +357,150 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
       const last = rewriteGroup(track, [], album).at(-1);
       if (last) await client.send(new TransactWriteCommand({ TransactItems: [last] as never }));
       return rewritten;
+    },
+
+    async movePlays(from, to, plays, rewrite, album) {
+      const sk = (p: Play) => keys.play(p.listened_at, p.track_id).sk;
+      const c = (p: Play) => (p.counted ? 1 : 0);
+      let moved = 0;
+      let pending = plays.filter((p) => p.track_id === from.track_id);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const pairs = pending.map((p): [Play, Play] => [p, rewrite(p)]);
+        const held = new Set(
+          (
+            await batchGet(
+              pairs.map(([, after]) => keys.play(after.listened_at, after.track_id)),
+              true,
+            )
+          ).map((i) => String(i.sk)),
+        );
+        const retry: Play[] = [];
+        for (const group of rewriteGroups(pairs, album, 2, 3)) {
+          // Raw (batchGet), not get(): documents come without their `version`.
+          const [target] = (await batchGet([keys.track(to.track_id)], true)) as (Track & {
+            version?: number;
+          })[];
+          const fold = createAggregateFold();
+          const items: object[] = [];
+          const gone = { listen_count: 0, skip_count: 0, listened_ms_total: 0 };
+          const come = { listen_count: 0, skip_count: 0, listened_ms_total: 0 };
+          let counted = 0;
+          let dropped = 0;
+          const starts: string[] = [];
+          for (const [before, after] of group) {
+            items.push({
+              Delete: {
+                TableName,
+                Key: keys.play(before.listened_at, before.track_id),
+                ConditionExpression: "attribute_exists(pk)",
+              },
+            });
+            for (const d of playDeltas(before, null)) {
+              fold.apply(
+                { ...d, add: Object.fromEntries(Object.entries(d.add).map(([k, v]) => [k, -v])), set: {} },
+                "",
+              );
+            }
+            gone.listen_count -= c(before);
+            gone.skip_count -= 1 - c(before);
+            gone.listened_ms_total -= c(before) * before.listened_ms;
+            counted -= c(before);
+            if (held.has(sk(after))) {
+              // The target already has this very listen: keep one.
+              dropped++;
+              continue;
+            }
+            items.push({
+              Put: {
+                TableName,
+                Item: { ...keys.play(after.listened_at, after.track_id), entity: "play", ...after },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            });
+            fold.add(after, album);
+            come.listen_count += c(after);
+            come.skip_count += 1 - c(after);
+            come.listened_ms_total += c(after) * after.listened_ms;
+            counted += c(after);
+            starts.push(after.listened_at);
+          }
+          starts.sort();
+          const span = {
+            first: [target?.first_listened, starts[0]].filter((x): x is string => !!x).sort()[0] ?? "",
+            last:
+              [target?.last_listened, starts.at(-1)]
+                .filter((x): x is string => !!x)
+                .sort()
+                .at(-1) ?? "",
+          };
+          items.push(
+            ...fold
+              .deltas()
+              .filter((d) => Object.values(d.add).some((v) => v !== 0) || Object.keys(d.set).length > 0)
+              .map((d) => deltaUpdate(d)),
+            {
+              Update: {
+                TableName,
+                Key: keys.track(from.track_id),
+                ConditionExpression: "attribute_exists(pk)",
+                UpdateExpression: "ADD version :one, listen_count :c, skip_count :s, listened_ms_total :ms",
+                ExpressionAttributeValues: {
+                  ":one": 1,
+                  ":c": gone.listen_count,
+                  ":s": gone.skip_count,
+                  ":ms": gone.listened_ms_total,
+                },
+              },
+            },
+            trackUpdate(to, target?.version ?? 0, span, come),
+          );
+          const countChange = { counted_plays: counted, plays: -dropped };
+          const changes = Object.fromEntries(Object.entries(countChange).filter(([, v]) => v !== 0));
+          if (Object.keys(changes).length > 0) items.push(countsUpdate(changes));
+          try {
+            await client.send(new TransactWriteCommand({ TransactItems: items as never }));
+            moved += group.length - dropped;
+          } catch (err) {
+            if (!(err instanceof TransactionCanceledException)) throw err;
+            const reasons = err.CancellationReasons ?? [];
+            const again = reasons.some(
+              (r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict",
+            );
+            if (attempt >= MAX_TRACK_RETRIES || !again) throw err;
+            retry.push(...group.map(([before]) => before));
+          }
+        }
+        if (retry.length === 0) break;
+        await backoff(attempt);
+        // What is still under the old key (a play moved by an earlier attempt is gone from it).
+        pending = (
+          await batchGet(
+            retry.map((p) => keys.play(p.listened_at, p.track_id)),
+            true,
+          )
+        ).map((i) => doc<Play>(i));
+      }
+      // The emptied track goes (unless a play of it arrived meanwhile), one track fewer.
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName,
+                  Key: keys.track(from.track_id),
+                  ConditionExpression: "listen_count = :zero AND skip_count = :zero",
+                  ExpressionAttributeValues: { ":zero": 0 },
+                },
+              },
+              countsUpdate({ tracks: -1 }),
+            ] as never,
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+      }
+      return moved;
     },
 
     async markUnresolvable(trackId) {

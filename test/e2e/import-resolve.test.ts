@@ -86,20 +86,21 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     const account = JSON.stringify([
       accountRow(at(2000), 100_000, "Kylie Minogue", "Locomotion"),
       accountRow(at(2300), 100_000, "RICK ASTLEY", "Together Forever"),
+      // One song in both formats: two tracks until Spotify's names link them.
+      accountRow(at(2600), 100_000, "Rick Astley", "Never Gonna Give You Up"),
     ]);
     assert.equal((await post("/import?file=StreamingHistory_music_0.json", account)).status, 200);
 
     const s = await statistics(the().deps.store, the().deps.clock().getTime());
     assert.deepEqual(names(s.artists), [
-      // An artist item shows the spelling of its latest play.
-      ["RICK ASTLEY", 3],
+      ["Rick Astley", 4],
       ["Kylie Minogue", 1],
       ["Nobody Knows", 1],
     ]);
     assert.equal(s.artists[0]?.artist_id, syntheticArtistId("Rick Astley"));
     assert.deepEqual(
       s.genres.map((g) => [g.genre, g.plays]),
-      [["(no genre)", 5]],
+      [["(no genre)", 6]],
     );
     assert.deepEqual(names(s.albums), [
       [lp.name, 2],
@@ -112,8 +113,9 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     const res = await post("/spotify/sync-metadata");
     assert.equal(res.status, 200, await res.clone().text());
     const body = (await res.json()) as { tracks: unknown; artists: { synced: number } };
-    // A and J resolved, U unknown to Spotify; "Together Forever" linked to Rick Astley's id.
-    assert.deepEqual(body.tracks, { synced: 2, missing: 1, failed: 0, remaining: 0, linked: 1 });
+    // A and J resolved, U unknown to Spotify; the account file's "Never Gonna Give You Up"
+    // merged into A; its "Together Forever" (no Spotify track) linked to Rick Astley's id.
+    assert.deepEqual(body.tracks, { synced: 2, missing: 1, failed: 0, remaining: 0, linked: 1, merged: 1 });
     assert.equal(body.artists.synced, 1, "Rick Astley's genres, in the same run");
     assert.ok(fake.calls.some((c) => c.path === `/v1/tracks/${A.id}`));
 
@@ -121,22 +123,27 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     const now = the().deps.clock().getTime();
     const s = await statistics(store, now);
     assert.deepEqual(names(s.artists), [
-      ["Rick Astley", 4],
+      ["Rick Astley", 5],
       ["Kylie Minogue", 1],
       ["Nobody Knows", 1],
     ]);
     assert.equal(s.artists[0]?.artist_id, rick.id, "merged into Spotify's id");
+    assert.deepEqual(
+      s.tracks.slice(0, 1).map((t) => [t.track_id, t.plays]),
+      [[idOf(A), 3]],
+      "one song, one track",
+    );
     assert.equal(s.summary.distinct_artists, 3, "no name-keyed Rick Astley left beside it");
     assert.deepEqual(
       s.genres.map((g) => [g.genre, g.plays]),
       [
-        ["dance pop", 4],
+        ["dance pop", 5],
         ["(no genre)", 2],
       ],
     );
     assert.equal(s.albums[0]?.album_id, lp.id);
-    assert.equal(s.albums[0]?.plays, 3);
-    assert.equal(s.summary.plays, 6);
+    assert.equal(s.albums[0]?.plays, 4);
+    assert.equal(s.summary.plays, 7);
     const plays = await allPlays(store);
     const jingle = plays
       .filter((p) => p.track_id === J.id)
@@ -146,9 +153,12 @@ describe("imported tracks learn their artists, album and duration from Spotify",
       [5_000, false, 36_000],
     ]);
     const a = await store.getTrack(idOf(A));
-    assert.deepEqual([a?.listen_count, a?.skip_count, a?.duration_ms], [2, 1, 213_000]);
+    assert.deepEqual([a?.listen_count, a?.skip_count, a?.duration_ms], [3, 1, 213_000]);
     assert.equal((await store.getTrack(idOf(J)))?.listen_count, 1);
-    assert.equal((await store.getCounts()).counted_plays, 6);
+    assert.deepEqual(
+      [(await store.getCounts()).counted_plays, (await store.getCounts()).tracks, plays.length],
+      [7, 5, 9],
+    );
 
     // Exact: recomputing every counter from the plays changes no statistic.
     await rebuildAggregates(store);
@@ -162,7 +172,7 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     assert.deepEqual(stats.jobs["metadata-sync"]?.last?.result.tracks, body.tracks);
     const from = fake.calls.length;
     const again = (await (await post("/spotify/sync-metadata")).json()) as { tracks: unknown };
-    assert.deepEqual(again.tracks, { synced: 0, missing: 0, failed: 0, remaining: 0, linked: 0 });
+    assert.deepEqual(again.tracks, { synced: 0, missing: 0, failed: 0, remaining: 0, linked: 0, merged: 0 });
     assert.ok(!fake.calls.slice(from).some((c) => c.path.startsWith("/v1/tracks")));
     fake.setBatchEndpointsRefused(false);
   });
@@ -173,6 +183,6 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     assert.deepEqual([summary.imported, summary.matched], [0, 6]);
     const s = await statistics(the().deps.store, the().deps.clock().getTime());
     assert.equal(s.artists[0]?.artist_id, rick.id);
-    assert.equal(s.summary.plays, 6);
+    assert.equal(s.summary.plays, 7);
   });
 });

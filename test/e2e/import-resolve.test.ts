@@ -110,6 +110,15 @@ describe("imported tracks learn their artists, album and duration from Spotify",
 
   test("the sync resolves them (one id at a time where batches are refused), exactly", async () => {
     fake.setBatchEndpointsRefused(true);
+    // Spotify's quota first: the run stops with nothing half-moved; the next one does it all.
+    fake.faults.next(1, { status: 429, retryAfterSeconds: 60 }, (_m, p) => p.startsWith("/v1/tracks/"));
+    const stopped = await post("/spotify/sync-metadata");
+    assert.equal(stopped.status, 429);
+    assert.equal(stopped.headers.get("retry-after"), "60");
+    const before = await statistics(the().deps.store, the().deps.clock().getTime());
+    assert.equal(before.artists[0]?.artist_id, syntheticArtistId("Rick Astley"));
+    the().advance(61 * S);
+
     const res = await post("/spotify/sync-metadata");
     assert.equal(res.status, 200, await res.clone().text());
     const body = (await res.json()) as { tracks: unknown; artists: { synced: number } };

@@ -25,6 +25,13 @@ export const syntheticArtistId = (name: string) => synthetic(["artist", name]);
 /** An album known by its artist and title (two artists' albums called "Greatest Hits" stay two). */
 export const syntheticAlbumId = (artist: string, album: string) => synthetic(["album", artist, album]);
 
+/** The key two listens of one item share whatever their ids: normalised artist and title. */
+export function nameKey(artist: string | null | undefined, title: string | null | undefined): string | null {
+  const a = normName(artist ?? "");
+  const t = normName(title ?? "");
+  return a === "" && t === "" ? null : `${a}\u0000${t}`;
+}
+
 export const isSyntheticId = (id: string) => id.startsWith(SYNTHETIC_PREFIX);
 
 /**

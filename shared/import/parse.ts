@@ -2,7 +2,7 @@ import * as z from "zod";
 import { type ItemKind, type Play, playSchema } from "../domain/entities.ts";
 import {
   isPlaceholderName,
-  normName,
+  nameKey,
   syntheticAlbumId,
   syntheticArtistId,
   syntheticTrackId,
@@ -120,12 +120,7 @@ export const emptySkips = (): Record<SkipReason, number> => ({
 
 // ------------------------------------------------------------------------------ names and keys
 
-/** The key two listens of one item share whatever their ids: normalised artist and title. */
-export function nameKey(artist: string | null | undefined, title: string | null | undefined): string | null {
-  const a = normName(artist ?? "");
-  const t = normName(title ?? "");
-  return a === "" && t === "" ? null : `${a}\u0000${t}`;
-}
+export { nameKey };
 
 /** The name key of a stored play (its first artist, as Spotify's exports name one). */
 export const playNameKey = (p: Pick<Play, "artists" | "name">): string | null =>

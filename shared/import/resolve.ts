@@ -65,19 +65,22 @@ export function resolvedPlay(p: Play, item: PlayableItem): Play | null {
   };
 }
 
-async function playsOf(store: Store, t: Track): Promise<Play[]> {
-  if (!t.first_listened || !t.last_listened) return [];
-  const to = new Date(Date.parse(t.last_listened) + 1).toISOString();
-  const out: Play[] = [];
+/**
+ * The plays of these tracks, in one pass over the plays between the first and the last of them
+ * (plays have no index by track: one pass per run, not one per track).
+ */
+async function playsOfTracks(store: Store, tracks: readonly Track[]): Promise<Map<string, Play[]>> {
+  const out = new Map<string, Play[]>(tracks.map((t) => [t.track_id, []]));
+  const firsts = tracks.flatMap((t) => (t.first_listened ? [t.first_listened] : [])).sort();
+  const lasts = tracks.flatMap((t) => (t.last_listened ? [t.last_listened] : [])).sort();
+  const from = firsts[0];
+  const last = lasts.at(-1);
+  if (!from || !last) return out;
+  const to = new Date(Date.parse(last) + 1).toISOString();
   let cursor: string | undefined;
   do {
-    const page = await store.listPlays({
-      from: t.first_listened,
-      to,
-      limit: 500,
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...page.items.filter((p) => p.track_id === t.track_id));
+    const page = await store.listPlays({ from, to, limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const p of page.items) out.get(p.track_id)?.push(p);
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
   return out;
@@ -167,18 +170,23 @@ async function mergeNamedTracks(store: ImportStore, limit: number): Promise<numb
       byName.set(k, t);
     }
   }
-  let merged = 0;
-  for (const n of tracks) {
-    if (merged >= limit) break;
-    if (n.kind !== "track" || !isSyntheticId(n.track_id)) continue;
-    const k = nameKey(n.artists[0]?.name, n.name);
-    const to = k === null ? undefined : byName.get(k);
-    if (!to) continue;
+  const moves = tracks
+    .flatMap((n) => {
+      if (n.kind !== "track" || !isSyntheticId(n.track_id)) return [];
+      const k = nameKey(n.artists[0]?.name, n.name);
+      const to = k === null ? undefined : byName.get(k);
+      return to ? [{ n, to }] : [];
+    })
+    .slice(0, limit);
+  const plays = await playsOfTracks(
+    store,
+    moves.map((m) => m.n),
+  );
+  for (const { n, to } of moves) {
     const album = to.album ? { name: to.album.name, image_url: to.album.image_url } : null;
-    await store.movePlays(n, to, await playsOf(store, n), (p) => movedPlay(p, to), album);
-    merged++;
+    await store.movePlays(n, to, plays.get(n.track_id) ?? [], (p) => movedPlay(p, to), album);
   }
-  return merged;
+  return moves.length;
 }
 
 /**
@@ -189,25 +197,30 @@ async function mergeNamedTracks(store: ImportStore, limit: number): Promise<numb
 async function linkArtists(store: ImportStore, limit: number): Promise<number> {
   const tracks = await allTracks(store);
   const byName = artistIdsByName(tracks);
-  let linked = 0;
-  for (const t of tracks) {
-    if (linked >= limit) break;
-    const artists = linkedArtists(t.artists, byName);
-    if (!artists) continue;
+  const links = tracks
+    .flatMap((t) => {
+      const artists = linkedArtists(t.artists, byName);
+      return artists ? [{ t, artists }] : [];
+    })
+    .slice(0, limit);
+  const plays = await playsOfTracks(
+    store,
+    links.map((l) => l.t),
+  );
+  for (const { t, artists } of links) {
     const info: TrackInfo = { ...t, artists };
     const album = t.album ? { name: t.album.name, image_url: t.album.image_url } : null;
     await store.rewritePlays(
       info,
-      await playsOf(store, t),
+      plays.get(t.track_id) ?? [],
       (p) => {
         const linkedTo = p.source === "import" ? linkedArtists(p.artists, byName) : null;
         return linkedTo ? { ...p, artists: linkedTo } : null;
       },
       album,
     );
-    linked++;
   }
-  return linked;
+  return links.length;
 }
 
 export async function resolveImportedTracks(
@@ -235,6 +248,10 @@ export async function resolveImportedTracks(
       continue;
     }
     const byId = new Map(found.map((t) => [t.key, t]));
+    const plays = await playsOfTracks(
+      store,
+      chunk.filter((t) => byId.has(t.track_id)),
+    );
     for (const t of chunk) {
       const item = byId.get(t.track_id);
       if (!item) {
@@ -253,7 +270,7 @@ export async function resolveImportedTracks(
         ...(item.explicit !== undefined ? { explicit: item.explicit } : {}),
       };
       const album = item.album ? { name: item.album.name, image_url: item.album.image_url } : null;
-      await store.rewritePlays(track, await playsOf(store, t), (p) => resolvedPlay(p, item), album);
+      await store.rewritePlays(track, plays.get(t.track_id) ?? [], (p) => resolvedPlay(p, item), album);
       await registerCatalog(store, track);
       counts.synced++;
     }

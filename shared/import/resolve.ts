@@ -4,7 +4,7 @@ import { isSyntheticId, normName } from "../domain/names.ts";
 import { countsAsPlay, DEFAULT_TRACKER_OPTIONS } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
 import { type PlayableItem, type SpotifyApi, SpotifyError } from "../spotify/types.ts";
-import { type ImportStore, importStoreOf } from "../store/import-batch.ts";
+import { awaitsSpotify, type ImportStore, importStoreOf } from "../store/import-batch.ts";
 import type { Store, TrackInfo } from "../store/port.ts";
 import { nameKey } from "./parse.ts";
 
@@ -46,16 +46,21 @@ export interface ResolveCounts {
 const synthetic = (id: string | null | undefined) => !!id && isSyntheticId(id);
 
 /** An imported track still keyed by names, or without a duration. */
-export function awaitsResolution(t: Track & { unresolvable?: boolean }): boolean {
+export function awaitsResolution(t: Track & { unresolvable?: boolean; unresolved_plays?: boolean }): boolean {
   if (t.kind !== "track" || isSyntheticId(t.track_id) || t.unresolvable) return false;
-  return t.artists.some((a) => synthetic(a.id)) || synthetic(t.album?.id) || t.duration_ms === 0;
+  // The flag: imported plays await Spotify even when live capture has since given the track
+  // document Spotify's details.
+  return (
+    t.unresolved_plays === true ||
+    t.artists.some((a) => synthetic(a.id)) ||
+    synthetic(t.album?.id) ||
+    t.duration_ms === 0
+  );
 }
 
 /** What an imported play of the track becomes once Spotify has described it; null: unchanged. */
 export function resolvedPlay(p: Play, item: PlayableItem): Play | null {
-  if (p.source !== "import") return null;
-  const stale = p.artists.some((a) => synthetic(a.id)) || synthetic(p.album_id) || p.duration_ms === 0;
-  if (!stale) return null;
+  if (!awaitsSpotify(p)) return null;
   return {
     ...p,
     artists: item.artists,

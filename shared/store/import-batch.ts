@@ -2,6 +2,7 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mapLimit } from "../concurrency.ts";
 import type { Play, Track } from "../domain/entities.ts";
+import { isSyntheticId } from "../domain/names.ts";
 import { type AlbumDetails, createAggregateFold, playDeltas } from "../stats/aggregates.ts";
 import type { Store, TrackInfo } from "./port.ts";
 import {
@@ -13,6 +14,7 @@ import {
   doc,
   MAX_TRACK_RETRIES,
   MAX_TRANSACTION_ITEMS,
+  type UpdateOp,
 } from "./repository.ts";
 import { keys } from "./table.ts";
 
@@ -27,6 +29,33 @@ export interface BatchEntry {
   play: Play;
   track: TrackInfo;
   written?: boolean;
+}
+
+/**
+ * An imported play Spotify has yet to describe: artists or album known by name only, or no
+ * duration. Its track is flagged (UNRESOLVED_ATTR) so the resolution finds it even after live
+ * capture has rewritten the track document with Spotify's details.
+ */
+export const awaitsSpotify = (p: Play) =>
+  p.source === "import" &&
+  p.kind === "track" &&
+  !isSyntheticId(p.track_id) &&
+  (p.artists.some((a) => !!a.id && isSyntheticId(a.id)) ||
+    (p.album_id !== null && isSyntheticId(p.album_id)) ||
+    p.duration_ms === 0);
+
+export const UNRESOLVED_ATTR = "unresolved_plays";
+
+/** A track update that also flags the track as holding plays awaiting resolution. */
+function flagUnresolved(op: UpdateOp): UpdateOp {
+  const u = op.Update;
+  return {
+    Update: {
+      ...u,
+      UpdateExpression: u.UpdateExpression.replace(/^SET /, `SET ${UNRESOLVED_ATTR} = :unresolved, `),
+      ExpressionAttributeValues: { ...u.ExpressionAttributeValues, ":unresolved": true },
+    },
+  };
 }
 
 export interface ImportStore extends Store {
@@ -187,11 +216,12 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
             .sort()
             .at(-1) as string,
         };
-        return trackUpdate(track, version, span, {
+        const update = trackUpdate(track, version, span, {
           listen_count: counted.length,
           skip_count: plays.length - counted.length,
           listened_ms_total: counted.reduce((n, p) => n + p.listened_ms, 0),
         });
+        return plays.some(awaitsSpotify) ? flagUnresolved(update) : update;
       });
       try {
         await client.send(
@@ -353,9 +383,15 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
           )
         ).map((i) => doc<Play>(i));
       }
-      // The track itself, whether or not any play changed (its plays may all have been done).
-      const last = rewriteGroup(track, [], album).at(-1);
-      if (last) await client.send(new TransactWriteCommand({ TransactItems: [last] as never }));
+      // The track itself, whether or not any play changed (its plays may all have been done),
+      // no longer flagged: every play it holds is as Spotify describes it.
+      const last = rewriteGroup(track, [], album).at(-1) as
+        | { Update: { UpdateExpression: string } }
+        | undefined;
+      if (last) {
+        last.Update.UpdateExpression += ` REMOVE ${UNRESOLVED_ATTR}`;
+        await client.send(new TransactWriteCommand({ TransactItems: [last] as never }));
+      }
       return rewritten;
     },
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { recordListen } from "#shared/capture/record.ts";
 import { syntheticArtistId } from "#shared/domain/names.ts";
 import type { ImportSummary } from "#shared/http/schemas.ts";
 import { rebuildAggregates } from "#shared/stats/rebuild.ts";
@@ -108,6 +109,45 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     ]);
   });
 
+  test("a live listen of an imported track does not hide its imported plays from resolution", async () => {
+    // Live capture writes the track document with Spotify's artists, album and duration.
+    const info = {
+      track_id: idOf(A),
+      kind: "track" as const,
+      name: A.name,
+      uri: A.uri,
+      artists: [{ id: rick.id, name: rick.name }],
+      album: { id: lp.id, name: lp.name, image_url: null },
+      duration_ms: 213_000,
+    };
+    const result = await recordListen(
+      the().deps.store,
+      {
+        track_id: info.track_id,
+        kind: "track",
+        name: info.name,
+        artists: info.artists,
+        album_id: lp.id,
+        listened_at: new Date(at(5000)).toISOString(),
+        ended_at: new Date(at(5150)).toISOString(),
+        listened_ms: 150_000,
+        duration_ms: 213_000,
+        counted: true,
+        estimated: false,
+        source: "poll",
+        device_name: null,
+        device_type: null,
+        context_type: null,
+        context_uri: null,
+        shuffle_state: null,
+      },
+      info,
+    );
+    assert.equal(result, "recorded");
+    const a = await the().deps.store.getTrack(info.track_id);
+    assert.deepEqual(a?.artists, info.artists, "the document looks resolved");
+  });
+
   test("the sync resolves them (one id at a time where batches are refused), exactly", async () => {
     fake.setBatchEndpointsRefused(true);
     // Spotify's quota first: the run stops with nothing half-moved; the next one does it all.
@@ -132,27 +172,27 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     const now = the().deps.clock().getTime();
     const s = await statistics(store, now);
     assert.deepEqual(names(s.artists), [
-      ["Rick Astley", 5],
+      ["Rick Astley", 6],
       ["Kylie Minogue", 1],
       ["Nobody Knows", 1],
     ]);
     assert.equal(s.artists[0]?.artist_id, rick.id, "merged into Spotify's id");
     assert.deepEqual(
       s.tracks.slice(0, 1).map((t) => [t.track_id, t.plays]),
-      [[idOf(A), 3]],
+      [[idOf(A), 4]],
       "one song, one track",
     );
     assert.equal(s.summary.distinct_artists, 3, "no name-keyed Rick Astley left beside it");
     assert.deepEqual(
       s.genres.map((g) => [g.genre, g.plays]),
       [
-        ["dance pop", 5],
+        ["dance pop", 6],
         ["(no genre)", 2],
       ],
     );
     assert.equal(s.albums[0]?.album_id, lp.id);
-    assert.equal(s.albums[0]?.plays, 4);
-    assert.equal(s.summary.plays, 7);
+    assert.equal(s.albums[0]?.plays, 5);
+    assert.equal(s.summary.plays, 8);
     const plays = await allPlays(store);
     const jingle = plays
       .filter((p) => p.track_id === J.id)
@@ -162,11 +202,11 @@ describe("imported tracks learn their artists, album and duration from Spotify",
       [5_000, false, 36_000],
     ]);
     const a = await store.getTrack(idOf(A));
-    assert.deepEqual([a?.listen_count, a?.skip_count, a?.duration_ms], [3, 1, 213_000]);
+    assert.deepEqual([a?.listen_count, a?.skip_count, a?.duration_ms], [4, 1, 213_000]);
     assert.equal((await store.getTrack(idOf(J)))?.listen_count, 1);
     assert.deepEqual(
       [(await store.getCounts()).counted_plays, (await store.getCounts()).tracks, plays.length],
-      [7, 5, 9],
+      [8, 5, 10],
     );
 
     // Exact: recomputing every counter from the plays changes no statistic.
@@ -192,6 +232,6 @@ describe("imported tracks learn their artists, album and duration from Spotify",
     assert.deepEqual([summary.imported, summary.matched], [0, 6]);
     const s = await statistics(the().deps.store, the().deps.clock().getTime());
     assert.equal(s.artists[0]?.artist_id, rick.id);
-    assert.equal(s.summary.plays, 7);
+    assert.equal(s.summary.plays, 8);
   });
 });

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.ts";
 import type { Deps } from "../deps.ts";
 import type { Album, Artist } from "../domain/entities.ts";
+import { type ResolveCounts, resolveImportedTracks } from "../import/resolve.ts";
 import { logger } from "../logger.ts";
 import { createSpotifyClient } from "../spotify/client.ts";
 import { type SpotifyApi, SpotifyError } from "../spotify/types.ts";
@@ -34,6 +35,8 @@ export interface SyncCounts {
 }
 
 export interface MetadataSyncResult {
+  /** Imported tracks given their Spotify artists, album and duration first (shared/import/resolve.ts). */
+  tracks: ResolveCounts;
   artists: SyncCounts;
   albums: SyncCounts;
 }
@@ -92,6 +95,8 @@ export async function syncMetadata(
 ): Promise<MetadataSyncResult> {
   const { spotify, store } = deps;
   const syncedAt = () => deps.clock().toISOString();
+  // First, so the artists and albums it learns are synced in the same run.
+  const tracks = await resolveImportedTracks({ spotify, store }, { limit: opts.limit });
 
   const artistIds = await store.listUnsyncedArtists(opts.limit);
   const artists = await syncKind(
@@ -157,7 +162,7 @@ export async function syncMetadata(
     "album",
   );
 
-  return { artists, albums };
+  return { tracks, artists, albums };
 }
 
 /** One sync with the app's deps, recorded as a job run; not ok when a chunk stayed queued. */
@@ -175,6 +180,6 @@ export function runMetadataSyncJob(
         { spotify: opts.spotify ?? createSpotifyClient(deps), store: deps.store, clock: deps.clock },
         { limit: opts.limit },
       ),
-    { okOf: (r) => r.artists.failed === 0 && r.albums.failed === 0 },
+    { okOf: (r) => r.tracks.failed === 0 && r.artists.failed === 0 && r.albums.failed === 0 },
   );
 }

@@ -1,4 +1,5 @@
 import type { Play } from "../domain/entities.ts";
+import { isSyntheticId } from "../domain/names.ts";
 import type { FinishedListen } from "../domain/tracker.ts";
 import type { RecentPlay } from "../spotify/types.ts";
 import type { RecordPlayResult, Store, TrackInfo } from "../store/port.ts";
@@ -53,9 +54,12 @@ export async function recordListen(store: Store, play: Play, track: TrackInfo): 
 /** Registers a track's artists and album for the metadata sync (conditional puts: idempotent). */
 export async function registerCatalog(store: Store, track: TrackInfo): Promise<void> {
   if (track.kind !== "track") return;
-  for (const a of track.artists) if (a.id) await store.putArtistIfAbsent({ artist_id: a.id, name: a.name });
+  // Synthetic (name-keyed) ids are ours: Spotify has nothing to say about them.
+  for (const a of track.artists) {
+    if (a.id && !isSyntheticId(a.id)) await store.putArtistIfAbsent({ artist_id: a.id, name: a.name });
+  }
   const album = track.album;
-  if (album?.id) {
+  if (album?.id && !isSyntheticId(album.id)) {
     await store.putAlbumIfAbsent({
       album_id: album.id,
       name: album.name,

@@ -250,7 +250,8 @@ export const routes = {
     handler: "functions/spotify-sync-metadata.ts",
     auth: "bearer",
     exposure: "private",
-    summary: "Fetch genres, images, labels and release dates for artists and albums not synced yet",
+    summary:
+      "Resolve imported tracks through Spotify, then fetch genres, images, labels and release dates for artists and albums not synced yet",
     tags: ["spotify"],
     request: { query: syncMetadataQuerySchema },
     responses: {

@@ -206,7 +206,7 @@ export const backfillResultSchema = z
   .meta({ id: "BackfillResult" });
 
 export const syncMetadataQuerySchema = z.object({
-  limit: limitSchema(100).describe("At most this many artists and this many albums."),
+  limit: limitSchema(100).describe("At most this many imported tracks, artists and albums."),
 });
 
 const syncCountsSchema = z.object({
@@ -216,7 +216,29 @@ const syncCountsSchema = z.object({
 });
 
 export const metadataSyncResultSchema = z
-  .object({ artists: syncCountsSchema, albums: syncCountsSchema })
+  .object({
+    tracks: syncCountsSchema
+      .extend({
+        remaining: z.number().int().describe("Waiting for a later run (beyond this run's limit)."),
+        linked: z
+          .number()
+          .int()
+          .describe(
+            "Tracks whose artists, known by name only, were linked to the Spotify id another track names.",
+          ),
+        merged: z
+          .number()
+          .int()
+          .describe(
+            "Tracks known by names only (older account export) merged into the Spotify track of that song.",
+          ),
+      })
+      .describe(
+        "Imported tracks given Spotify's artists, album and duration: their plays' counters move from the name-keyed artist and album to Spotify's ids, and `counted` is decided again.",
+      ),
+    artists: syncCountsSchema,
+    albums: syncCountsSchema,
+  })
   .meta({ id: "MetadataSyncResult" });
 
 // ------------------------------------------------------------------ now playing and cards
@@ -403,8 +425,16 @@ export const importSummarySchema = z
       .object({
         incognito: z.number().int().describe("Private-session rows: the person asked not to be recorded."),
         zero_ms: z.number().int().describe("ms_played 0: nothing was heard."),
-        no_item: z.number().int().describe("Rows naming no track or episode (audiobooks, missing metadata)."),
-        duplicate_row: z.number().int().describe("The same item ending at the same instant again."),
+        no_item: z
+          .number()
+          .int()
+          .describe('Rows naming no track or episode (audiobooks, missing metadata, "Unknown Track").'),
+        duplicate_row: z
+          .number()
+          .int()
+          .describe(
+            "A row repeated: the same item, end and ms_played (another ms_played is another listen).",
+          ),
         ms_played_too_long: z
           .number()
           .int()

@@ -1,6 +1,12 @@
-import { createHash } from "node:crypto";
 import * as z from "zod";
 import { EARLIEST_LISTEN_MS, type ItemKind, type Play, playSchema } from "../domain/entities.ts";
+import {
+  isPlaceholderName,
+  nameKey,
+  syntheticAlbumId,
+  syntheticArtistId,
+  syntheticTrackId,
+} from "../domain/names.ts";
 import { countsAsPlay, DEFAULT_TRACKER_OPTIONS } from "../domain/tracker.ts";
 import { CsvSyntaxError, csvRecordToObject, PLAY_COLUMNS, parseCsv } from "../export/plays.ts";
 import type { ImportFormat, SkipReason } from "../http/schemas.ts";
@@ -24,6 +30,10 @@ import type { TrackInfo } from "../store/port.ts";
  *   no ids, so an item is keyed by a stable synthetic id derived from its names
  *   (`name:` + 22 base64url characters of SHA-256 over the normalised "artist\0title"); a track
  *   listened to live has its Spotify id instead, and the importer matches the two by name.
+ * - Older Extended exports are named `endsong_N.json`; same rows.
+ * Spotify's exports name artists and albums but carry no ids for them: they get synthetic ids
+ * from their names (shared/domain/names.ts), so every imported listen counts for its artist and
+ * album, the same whichever file or chunk it came in.
  * - Our own export (GET /export/plays.json pages, `npm run export` JSON or CSV): Play documents,
  *   taken back as they are (source, estimated and counted included).
  *
@@ -32,16 +42,19 @@ import type { TrackInfo } from "../store/port.ts";
  *   nothing in a private session either);
  * - `ms_played` 0 is skipped: nothing was heard;
  * - an entry naming no track or episode (audiobook chapters, rows Spotify left without
- *   metadata) is skipped as `no_item`;
- * - the same item ending at the same instant twice is one play (`duplicate_row`; the row with
- *   the longer `ms_played` is kept): exports repeat rows, and one item cannot end twice at once;
+ *   metadata, and the older export's "Unknown Artist" / "Unknown Track" stand-ins) is skipped
+ *   as `no_item`: counting them would make one fictitious item top every chart;
+ * - identical rows (the same item, end and `ms_played`) are one play (`duplicate_row`): exports
+ *   repeat rows. Rows of one item ending at the same time with different `ms_played` are separate
+ *   listens: the older export has minute precision, so two short listens can share a minute;
  * - start = end − ms_played, flagged `estimated` (pauses are not in the export), source
  *   "import"; `platform` becomes device_name, `shuffle` shuffle_state;
- * - counted = countsAsPlay(ms_played, duration). The export carries no duration: when
- *   `reason_end` is "trackdone" the item played to its end, so the duration is ms_played (and
- *   it counts); otherwise the duration is unknown (0) and the 30 s rule alone decides. The
- *   importer refines both from the stored track when the hoard already knows its duration.
- *   Spotify's own `skipped` flag is not used: we count by our rule, as live capture does.
+ * - counted = countsAsPlay(ms_played, duration), live capture's rule. The export carries no
+ *   duration, so here it is unknown (0) and 30 s decides; the importer uses the duration when the
+ *   hoard knows it from Spotify. Nothing in the file stands in for a duration (not `reason_end`
+ *   "trackdone", which Spotify also writes for 2-second rows, nor the longest row seen so far):
+ *   a guess learnt from other rows would make a listen count or not depending on which rows
+ *   were imported before it. Spotify's own `skipped` flag is not used either.
  * - implausible rows are refused, counted, never stored (one of them used to poison the
  *   statistics for good): `ms_played_too_long` when it exceeds the item's duration, or 24 h
  *   when the duration is unknown; `time_out_of_range` when the listen starts before 2008 or
@@ -131,26 +144,18 @@ export function implausibility(
 
 // ------------------------------------------------------------------------------ names and keys
 
-const norm = (s: string) => s.normalize("NFKC").trim().replace(/\s+/g, " ").toLowerCase();
-
-/** The key two listens of one item share whatever their ids: normalised artist and title. */
-export function nameKey(artist: string | null | undefined, title: string | null | undefined): string | null {
-  const a = norm(artist ?? "");
-  const t = norm(title ?? "");
-  return a === "" && t === "" ? null : `${a}\u0000${t}`;
-}
+export { nameKey };
 
 /** The name key of a stored play (its first artist, as Spotify's exports name one). */
 export const playNameKey = (p: Pick<Play, "artists" | "name">): string | null =>
   nameKey(p.artists[0]?.name, p.name);
 
 /** Stable synthetic id for an item known only by its names (the older account-data export). */
-export function syntheticId(artist: string, title: string): string {
-  const digest = createHash("sha256")
-    .update(`${norm(artist)}\u0000${norm(title)}`)
-    .digest("base64url");
-  return `name:${digest.slice(0, 22)}`;
-}
+export const syntheticId = syntheticTrackId;
+
+/** An artist named in an export, under its synthetic id (none for Spotify's stand-ins). */
+const namedArtists = (name: string | null | undefined) =>
+  name && !isPlaceholderName(name) ? [{ id: syntheticArtistId(name), name }] : [];
 
 /** The storage key of a play (table.ts: `<listened_at>#<track_id>`). */
 export const playKey = (p: Pick<Play, "listened_at" | "track_id">) => `${p.listened_at}#${p.track_id}`;
@@ -238,12 +243,12 @@ function spotifyEntry(
   item: Pick<TrackInfo, "track_id" | "kind" | "name" | "uri" | "artists" | "album">,
   endMs: number,
   ms: number,
-  finished: boolean,
   extra: Pick<Play, "device_name" | "shuffle_state">,
   key: string | null,
   ctx: ConvertContext,
 ): Converted {
-  const duration = finished ? ms : 0;
+  // Unknown until Spotify tells (the importer takes it from the stored track when known).
+  const duration = 0;
   const rejected = implausibility(
     { startMs: endMs - ms, endMs, listenedMs: ms, durationMs: duration },
     ctx.nowMs,
@@ -278,13 +283,14 @@ function fromExtended(r: ExtendedRow, ctx: ConvertContext): Converted {
   if (r.incognito_mode === true) return { kind: "skip", reason: "incognito" };
   if (r.ms_played === 0) return { kind: "skip", reason: "zero_ms" };
   const end = Date.parse(r.ts);
-  const finished = r.reason_end === "trackdone";
   const extra = { device_name: r.platform ?? null, shuffle_state: r.shuffle ?? null };
   const trackName = r.master_metadata_track_name ?? null;
   const artistName = r.master_metadata_album_artist_name ?? null;
   const albumName = r.master_metadata_album_album_name ?? null;
-  const artists = artistName ? [{ id: null, name: artistName }] : [];
-  const album = albumName ? { id: null, name: albumName, image_url: null } : null;
+  const artists = namedArtists(artistName);
+  const album = albumName
+    ? { id: syntheticAlbumId(artistName ?? "", albumName), name: albumName, image_url: null }
+    : null;
   const uri = r.spotify_track_uri;
   if (uri) {
     const local = uri.startsWith("spotify:local:");
@@ -296,7 +302,7 @@ function fromExtended(r: ExtendedRow, ctx: ConvertContext): Converted {
       artists,
       album,
     };
-    return spotifyEntry(item, end, r.ms_played, finished, extra, nameKey(artistName, trackName), ctx);
+    return spotifyEntry(item, end, r.ms_played, extra, nameKey(artistName, trackName), ctx);
   }
   if (r.spotify_episode_uri) {
     const show = r.episode_show_name ?? null;
@@ -309,38 +315,33 @@ function fromExtended(r: ExtendedRow, ctx: ConvertContext): Converted {
       artists: show ? [{ id: null, name: show }] : [],
       album: show ? { id: null, name: show, image_url: null } : null,
     };
-    return spotifyEntry(item, end, r.ms_played, finished, extra, nameKey(show, r.episode_name), ctx);
+    return spotifyEntry(item, end, r.ms_played, extra, nameKey(show, r.episode_name), ctx);
   }
   // No URI but names: a local file as older exports list them; keyed by its names.
-  if (trackName && artistName) {
+  if (trackName && artistName && !isPlaceholderName(trackName) && !isPlaceholderName(artistName)) {
     const id = syntheticId(artistName, trackName);
     const item = { track_id: id, kind: "local" as const, name: trackName, uri: id, artists, album };
-    return spotifyEntry(item, end, r.ms_played, finished, extra, nameKey(artistName, trackName), ctx);
+    return spotifyEntry(item, end, r.ms_played, extra, nameKey(artistName, trackName), ctx);
   }
   return { kind: "skip", reason: "no_item" };
 }
 
 function fromAccount(r: AccountRow, ctx: ConvertContext): Converted {
   if (r.msPlayed === 0) return { kind: "skip", reason: "zero_ms" };
+  if (isPlaceholderName(r.artistName) || isPlaceholderName(r.trackName)) {
+    return { kind: "skip", reason: "no_item" };
+  }
   const id = syntheticId(r.artistName, r.trackName);
   const item = {
     track_id: id,
     kind: "track" as const,
     name: r.trackName,
     uri: id,
-    artists: [{ id: null, name: r.artistName }],
+    artists: namedArtists(r.artistName),
     album: null,
   };
   const extra = { device_name: null, shuffle_state: null };
-  return spotifyEntry(
-    item,
-    endTimeMs(r.endTime),
-    r.msPlayed,
-    false,
-    extra,
-    nameKey(r.artistName, r.trackName),
-    ctx,
-  );
+  return spotifyEntry(item, endTimeMs(r.endTime), r.msPlayed, extra, nameKey(r.artistName, r.trackName), ctx);
 }
 
 function fromAccountPodcast(r: AccountPodcastRow, ctx: ConvertContext): Converted {
@@ -360,7 +361,6 @@ function fromAccountPodcast(r: AccountPodcastRow, ctx: ConvertContext): Converte
     item,
     endTimeMs(r.endTime),
     r.msPlayed,
-    false,
     extra,
     nameKey(r.podcastName, r.episodeName),
     ctx,
@@ -540,25 +540,13 @@ function convertRows(
       return;
     }
     const e: ImportEntry = { index, ...c.entry };
-    // One item cannot end twice at the same instant: keep the longer of two such rows.
-    const dedupe = e.refine ? `${e.play.track_id}|${e.play.ended_at}` : playKey(e.play);
-    const earlier = kept.get(dedupe);
-    skipped.duplicate_row += earlier ? 1 : 0;
-    if (!earlier || e.play.listened_ms > earlier.play.listened_ms) kept.set(dedupe, e);
+    // Identical rows are one listen; the same end with another length is another listen.
+    const dedupe = e.refine ? `${e.play.track_id}|${e.play.ended_at}|${e.play.listened_ms}` : playKey(e.play);
+    if (kept.has(dedupe)) skipped.duplicate_row++;
+    else kept.set(dedupe, e);
   });
   if (problems.length > 0) throw new ImportFileError(file, problems, extraProblems);
   const entries = [...kept.values()];
-  // What the export says about durations: a finished play lasted its duration. The track
-  // document gets the longest finished play seen in this file (the rows themselves keep theirs).
-  const finished = new Map<string, number>();
-  for (const e of entries) {
-    if (e.refine && e.play.duration_ms > 0) {
-      finished.set(e.track.track_id, Math.max(finished.get(e.track.track_id) ?? 0, e.play.duration_ms));
-    }
-  }
-  for (const e of entries) {
-    if (e.refine) e.track = { ...e.track, duration_ms: finished.get(e.track.track_id) ?? 0 };
-  }
   entries.sort(
     (a, b) =>
       cmp(a.play.ended_at, b.play.ended_at) ||
@@ -686,6 +674,9 @@ export function parseImportFile(
   return convertRows(file, format, rows, ctx);
 }
 
-/** Spotify's streaming-history files by name, to pick them out of a zip or a folder. */
+/**
+ * Spotify's streaming-history files by name, to pick them out of a zip or a folder
+ * (`endsong_N.json`: the Extended history as Spotify named it before 2023).
+ */
 export const STREAMING_HISTORY_NAME =
-  /(^|[/\\])(Streaming_History_(Audio|Video)_[^/\\]*|StreamingHistory[^/\\]*)\.json$/i;
+  /(^|[/\\])(Streaming_History_(Audio|Video)_[^/\\]*|StreamingHistory[^/\\]*|endsong_\d+)\.json$/i;

@@ -16,21 +16,25 @@ import {
   type SpotifyTokenResponse,
   severalAlbumsSchema,
   severalArtistsSchema,
+  severalTracksSchema,
   toAlbumMetadata,
   toArtistMetadata,
   tokenResponseSchema,
   toObservation,
+  toPlayableItem,
   topArtistsSchema,
   topTracksSchema,
   toRecentPlays,
   toTopArtists,
   toTopTracks,
+  trackSchema,
   userSchema,
 } from "./schemas.ts";
 import {
   type AlbumMetadata,
   type ArtistMetadata,
   type Observation,
+  type PlayableItem,
   type SpotifyApi,
   SpotifyError,
   type SpotifyFault,
@@ -58,6 +62,7 @@ const DEFAULT_RETRY_AFTER_SECONDS = 30;
 /** Spotify's documented maxima for GET /artists?ids= and GET /albums?ids=. */
 const ARTIST_BATCH = 50;
 const ALBUM_BATCH = 20;
+const TRACK_BATCH = 50;
 /** Total sleep across retries of one request: a poll that waits longer has missed its slot. */
 const BACKOFF_BUDGET_MS = 500;
 
@@ -94,7 +99,7 @@ interface ProcessMemory {
   /** The one token fetch in flight: concurrent callers share it. */
   pending: Promise<string> | undefined;
   /** Batch endpoints this app was refused (403/404): go straight to one id at a time. */
-  singlesOnly: Set<"artists" | "albums">;
+  singlesOnly: Set<"artists" | "albums" | "tracks">;
 }
 
 const memories = new WeakMap<Cache, Map<string, ProcessMemory>>();
@@ -456,7 +461,7 @@ export function createSpotifyClient(deps: SpotifyDeps, opts: SpotifyClientOption
    * lost them in 2026: 403 or 404) fall back to GET /{kind}/{id} and remember it.
    */
   async function several<T>(
-    kind: "artists" | "albums",
+    kind: "artists" | "albums" | "tracks",
     ids: readonly string[],
     batchSize: number,
     readBatch: (res: Answer, pathAndQuery: string) => (T | null)[],
@@ -594,6 +599,24 @@ export function createSpotifyClient(deps: SpotifyDeps, opts: SpotifyClientOption
         ALBUM_BATCH,
         (res, pq) => parse(severalAlbumsSchema, res, pq).albums.map((a) => (a ? toAlbumMetadata(a) : null)),
         (res, pq) => toAlbumMetadata(parse(albumSchema, res, pq)),
+      );
+    },
+
+    tracks(ids): Promise<PlayableItem[]> {
+      const item = (t: z.infer<typeof trackSchema>) => {
+        const p = toPlayableItem(t);
+        return p && p.kind === "track" ? p : null;
+      };
+      return several(
+        "tracks",
+        ids,
+        TRACK_BATCH,
+        (res, pq) => parse(severalTracksSchema, res, pq).tracks.map((t) => (t ? item(t) : null)),
+        (res, pq) => {
+          const t = item(parse(trackSchema, res, pq));
+          if (!t) throw unexpected(res, pq);
+          return t;
+        },
       );
     },
 

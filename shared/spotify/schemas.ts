@@ -197,6 +197,9 @@ export type SpotifyAlbum = z.infer<typeof albumSchema>;
 /** GET /albums?ids= (≤ 20) */
 export const severalAlbumsSchema = z.looseObject({ albums: z.array(albumSchema.nullable().catch(null)) });
 
+/** GET /tracks?ids=: unknown ids come back as null. */
+export const severalTracksSchema = z.looseObject({ tracks: z.array(trackSchema.nullable().catch(null)) });
+
 /** GET /me/top/artists: a paging object of full artists. */
 export const topArtistsSchema = z.looseObject({
   // One unreadable entry must not cost the rest: it reads as null and is left out.

@@ -122,6 +122,8 @@ export interface SpotifyApi {
   recentlyPlayed(opts: { afterMs?: number; limit?: number }): Promise<RecentPlay[]>;
   artists(ids: string[]): Promise<ArtistMetadata[]>;
   albums(ids: string[]): Promise<AlbumMetadata[]>;
+  /** Tracks by id (batches, or one at a time where batches are refused); unknown ids are left out. */
+  tracks(ids: string[]): Promise<PlayableItem[]>;
   me(): Promise<{ id: string; display_name: string | null }>;
   /** Spotify's top artists or tracks for a window (needs the user-top-read scope); limit 1–50. */
   topItems(type: TopType, timeRange: TopTimeRange, limit: number): Promise<TopItems>;

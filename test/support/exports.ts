@@ -5,6 +5,8 @@
  * with second precision, the older account-data rows have minute precision.
  */
 
+import { seeded } from "./rng.ts";
+
 export interface ExtendedRow {
   ts: string;
   username?: string;
@@ -225,8 +227,15 @@ export function realShapedExport(T0: number) {
   ];
 }
 
-/** A deterministic Extended export of `n` rows over `tracks` tracks, one play every ~4 minutes. */
-export function generatedExport(n: number, opts: { start?: number; tracks?: number; seed?: number } = {}) {
+/**
+ * A deterministic Extended export of `n` rows over `tracks` tracks, one play every ~4 minutes.
+ * `prefix` names other tracks (ids and titles) by the same artists.
+ */
+export function generatedExport(
+  n: number,
+  opts: { start?: number; tracks?: number; seed?: number; prefix?: string } = {},
+) {
+  const prefix = opts.prefix ?? "gen";
   const start = opts.start ?? Date.parse("2020-01-01T00:00:00Z");
   const tracks = opts.tracks ?? 5000;
   let seed = opts.seed ?? 42;
@@ -246,12 +255,94 @@ export function generatedExport(n: number, opts: { start?: number; tracks?: numb
       trackRow({
         end: t,
         ms,
-        id: `gen${String(k).padStart(19, "0")}`,
-        name: `Track ${k}`,
+        id: `${prefix}${String(k).padStart(22 - prefix.length, "0")}`,
+        name: `${prefix === "gen" ? "" : `${prefix} `}Track ${k}`,
         artist: `Artist ${k % 700}`,
         reason_end: done ? "trackdone" : "fwdbtn",
       }),
     );
   }
   return rows;
+}
+
+/** A file of Spotify's export, named as in the download. */
+export interface ExportFile {
+  name: string;
+  rows: unknown[];
+}
+
+/**
+ * A person's whole download in the three shapes real ones come in, carrying the quirks real
+ * files have (issue 16): two `Streaming_History_Audio_*` years whose boundary rows repeat, an
+ * older `endsong_N.json` year, and a `StreamingHistory_music_N` account file. Among the rows:
+ * `trackdone` rows of 1.9 s and 5.2 s (Spotify writes them for tracks skipped at once), short
+ * tracks of one artist, same-minute pairs with different `msPlayed` (and one identical pair),
+ * "Unknown Artist" / "Unknown Track" rows, incognito, zero and no-metadata rows, a podcast
+ * episode, and one song present in both the Extended and the account format.
+ */
+export function quirkyDownload(seed: number, rowsPerYear = 60): ExportFile[] {
+  const { next, int, pick } = seeded(seed);
+  const artists = ["Rick Astley", "Kylie Minogue", "Bananarama", "Dead or Alive", "Sinitta"];
+  const songs = artists.flatMap((artist, a) =>
+    [0, 1, 2, 3].map((n) => ({
+      artist,
+      name: `${artist.split(" ")[0]} song ${n}`,
+      album: `${artist} ${n < 2 ? "Hits" : "Live"}`,
+      id: `q${a}${n}`.padEnd(22, "0"),
+      // The last two of the first artist are jingles under a minute.
+      full: a === 0 && n >= 2 ? 40_000 + n * 5_000 : 150_000 + int(0, 150) * 1000,
+    })),
+  );
+  const extendedYear = (year: number, count: number): ExtendedRow[] => {
+    const rows: ExtendedRow[] = [];
+    let t = Date.UTC(year, 0, 1, 6);
+    for (let i = 0; i < count; i++) {
+      const s = pick(songs);
+      const r = next();
+      const ms = r < 0.1 ? pick([1_900, 5_200]) : r < 0.3 ? int(1, s.full) : r < 0.35 ? 30_000 : s.full;
+      const done = ms === s.full || ms < 6_000;
+      t += ms + int(0, 3) * 60_000 + (next() < 0.05 ? 3 * 86_400_000 : 0);
+      rows.push(trackRow({ ...s, end: t, ms, reason_end: done ? "trackdone" : "fwdbtn" }));
+    }
+    const at = (k: number) => Date.UTC(year, 5, 1, 12) + k * 600_000;
+    rows.push(
+      trackRow({ ...(songs[1] as (typeof songs)[number]), end: at(1), ms: 90_000, incognito: true }),
+      trackRow({ ...(songs[2] as (typeof songs)[number]), end: at(2), ms: 0 }),
+      audiobookRow(at(3), 600_000),
+      episodeRow({ end: at(4), ms: 1_200_000, id: `ep${year}`.padEnd(22, "0"), name: "Ep", show: "A Show" }),
+    );
+    return rows;
+  };
+  const y2021 = extendedYear(2021, rowsPerYear);
+  const y2022 = extendedYear(2022, rowsPerYear);
+  const older = extendedYear(2019, rowsPerYear);
+
+  // The account file (2023): its own rows, minute precision, with the quirks of real ones.
+  const account: ReturnType<typeof accountRow>[] = [];
+  let t = Date.UTC(2023, 2, 1, 7);
+  for (let i = 0; i < 50; i++) {
+    const s = pick(songs);
+    t += 60_000 * int(1, 6);
+    account.push(accountRow(t, next() < 0.3 ? int(1_000, 40_000) : s.full, s.artist, s.name));
+  }
+  const pairAt = Date.UTC(2023, 4, 2, 20, 15, 30);
+  const s0 = songs[0] as (typeof songs)[number];
+  account.push(
+    // Two listens of one song ending in one minute; then an exact copy of a row.
+    accountRow(pairAt, 12_000, s0.artist, s0.name),
+    accountRow(pairAt + 20_000, 35_000, s0.artist, s0.name),
+    accountRow(pairAt + 20_000, 35_000, s0.artist, s0.name),
+    accountRow(pairAt + 600_000, 180_000, "Unknown Artist", "Unknown Track"),
+    accountRow(pairAt + 900_000, 180_000, "Unknown Artist", "Unknown Track"),
+  );
+  return [
+    { name: "Spotify Extended Streaming History/Streaming_History_Audio_2021.json", rows: y2021 },
+    // The next year's file repeats the last rows of the one before, as real downloads do.
+    {
+      name: "Spotify Extended Streaming History/Streaming_History_Audio_2022.json",
+      rows: [...y2021.slice(-6), ...y2022],
+    },
+    { name: "MyData/endsong_0.json", rows: older },
+    { name: "Spotify Account Data/StreamingHistory_music_0.json", rows: account },
+  ];
 }

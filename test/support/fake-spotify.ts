@@ -1435,14 +1435,23 @@ export async function startFakeSpotify(opts: FakeSpotifyOpts = {}): Promise<Fake
         },
       };
     };
-    const batch = (kind: "artists" | "albums", max: number) => {
+    const lookup = (kind: "artists" | "albums" | "tracks", id: string) =>
+      kind === "artists"
+        ? artists.get(id)
+        : kind === "albums"
+          ? (() => {
+              const a = albums.get(id);
+              return a ? fullAlbum(a) : undefined;
+            })()
+          : tracks.get(id);
+    const batch = (kind: "artists" | "albums" | "tracks", max: number) => {
       if (batchRefused) return send(403, apiError(403, "Forbidden").body);
       const ids = (q.get("ids") ?? "").split(",").filter(Boolean);
       if (ids.length === 0) throw new HttpError(400, "invalid id");
       if (ids.length > max) throw new HttpError(400, "Too many ids requested");
       const found = ids.map((id) => {
-        const hit = kind === "artists" ? artists.get(id) : albums.get(id);
-        if (hit) return kind === "albums" ? fullAlbum(hit as SpotifyAlbum) : hit;
+        const hit = lookup(kind, id);
+        if (hit) return hit;
         if (!ID_RE.test(id)) throw new HttpError(400, "invalid id");
         return null;
       });
@@ -1450,11 +1459,12 @@ export async function startFakeSpotify(opts: FakeSpotifyOpts = {}): Promise<Fake
     };
     if (path === "/v1/artists") return batch("artists", 50);
     if (path === "/v1/albums") return batch("albums", 20);
-    const single = /^\/v1\/(artists|albums)\/([^/]+)$/.exec(path);
+    if (path === "/v1/tracks") return batch("tracks", 50);
+    const single = /^\/v1\/(artists|albums|tracks)\/([^/]+)$/.exec(path);
     if (single) {
       const id = decodeURIComponent(single[2] ?? "");
-      const hit = single[1] === "artists" ? artists.get(id) : albums.get(id);
-      if (hit) return send(200, single[1] === "albums" ? fullAlbum(hit as SpotifyAlbum) : hit);
+      const hit = lookup(single[1] as "artists" | "albums" | "tracks", id);
+      if (hit) return send(200, hit);
       if (!ID_RE.test(id)) throw new HttpError(400, "invalid id");
       throw new HttpError(404, "Resource not found");
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Play, Track } from "#shared/domain/entities.ts";
+import { syntheticAlbumId, syntheticArtistId } from "#shared/domain/names.ts";
 import { PLAY_COLUMNS, parseCsv, playsToCsv } from "#shared/export/plays.ts";
 import { finalize } from "#shared/import/importer.ts";
 import {
@@ -38,13 +39,13 @@ describe("Extended streaming history", () => {
   test("is recognised, and every row is either a listen or skipped for a reason", () => {
     assert.equal(parsed.format, "spotify-extended");
     assert.equal(parsed.total, 12);
-    assert.equal(parsed.entries.length, 7);
+    assert.equal(parsed.entries.length, 8);
     assert.deepEqual(parsed.skipped, {
       ...emptySkips(),
       incognito: 1,
       zero_ms: 1,
       no_item: 1,
-      duplicate_row: 2,
+      duplicate_row: 1,
     });
   });
 
@@ -54,12 +55,12 @@ describe("Extended streaming history", () => {
       track_id: "4uLU6hMCjMI75M1A2tKUQC",
       kind: "track",
       name: "Never Gonna Give You Up",
-      artists: [{ id: null, name: "Rick Astley" }],
-      album_id: null,
+      artists: [{ id: syntheticArtistId("Rick Astley"), name: "Rick Astley" }],
+      album_id: syntheticAlbumId("Rick Astley", "Whenever You Need Somebody"),
       listened_at: at(0),
       ended_at: at(200),
       listened_ms: 200_000,
-      duration_ms: 200_000,
+      duration_ms: 0,
       counted: true,
       estimated: true,
       source: "import",
@@ -69,19 +70,25 @@ describe("Extended streaming history", () => {
       context_uri: null,
       shuffle_state: true,
     });
-    assert.deepEqual(a.track.album, { id: null, name: "Whenever You Need Somebody", image_url: null });
+    assert.deepEqual(a.track.album, {
+      id: syntheticAlbumId("  rick astley", "WHENEVER you need somebody "),
+      name: "Whenever You Need Somebody",
+      image_url: null,
+    });
+    assert.match(a.track.album?.id ?? "", /^name:/, "artists and albums get ids from their names");
     assert.equal(a.track.uri, "spotify:track:4uLU6hMCjMI75M1A2tKUQC");
     assert.equal(a.index, 0, "the first of two identical rows is kept");
   });
 
-  test("counted: finished (trackdone) counts at any length; otherwise 30 s decides", () => {
+  test("counted: the duration is unknown, so 30 s decides, trackdone or not", () => {
     const b = byId(parsed.entries, "B0000000000000000000bb");
     assert.equal(b.play.counted, false, "20 s, skipped forward");
     assert.equal(b.play.duration_ms, 0, "duration unknown");
     assert.equal(byId(parsed.entries, "C0000000000000000000cc").play.counted, true, "45 s, skipped forward");
     const d = byId(parsed.entries, "D0000000000000000000dd");
-    assert.equal(d.play.counted, true, "a 15 s jingle played to its end");
-    assert.equal(d.play.duration_ms, 15_000);
+    assert.equal(d.play.counted, false, "15 s ending in trackdone: Spotify writes that for 2 s rows too");
+    assert.equal(d.play.duration_ms, 0);
+    assert.equal(d.track.duration_ms, 0, "no duration guessed from the rows");
   });
 
   test("a podcast episode is keyed by the episode id, the show standing in for artist and album", () => {
@@ -93,10 +100,15 @@ describe("Extended streaming history", () => {
     assert.equal(e.play.listened_at, at(400));
   });
 
-  test("of two rows of one item ending at the same instant, the longer is kept", () => {
-    const f = byId(parsed.entries, "F0000000000000000000ff");
-    assert.equal(f.play.listened_ms, 90_000);
-    assert.equal(f.index, 10);
+  test("two rows of one item ending at the same instant with different lengths are two listens", () => {
+    const f = parsed.entries.filter((e) => e.play.track_id === "F0000000000000000000ff");
+    assert.deepEqual(
+      f.map((e) => [e.index, e.play.listened_ms]),
+      [
+        [10, 90_000],
+        [9, 50_000],
+      ],
+    );
   });
 
   test("a local file is keyed by its URI, as live capture keys it", () => {
@@ -150,6 +162,9 @@ describe("older account-data export", () => {
 
   test("endTime is UTC at minute precision; items get a stable id from their names", () => {
     assert.equal(parsed.format, "spotify-account");
+    assert.deepEqual(parsed.entries[0]?.play.artists, [
+      { id: syntheticArtistId("Rick Astley"), name: "Rick Astley" },
+    ]);
     assert.deepEqual(parsed.skipped, { ...emptySkips(), zero_ms: 1 });
     const [first, second, third] = parsed.entries;
     assert.equal(first?.play.ended_at, "2023-05-01T18:03:00.000Z");
@@ -161,6 +176,29 @@ describe("older account-data export", () => {
     assert.equal(first?.play.track_id, syntheticId("Rick Astley", "Never Gonna Give You Up"));
     assert.equal(first?.play.counted, true);
     assert.equal(second?.play.counted, false, "20 s and no reason_end: below 30 s");
+  });
+
+  test("same-minute rows: identical ones are one listen, different msPlayed two; Unknown rows name nothing", () => {
+    const t = Date.parse("2023-05-02T10:00:40Z");
+    const p = parseImportFile(
+      "StreamingHistory_music_1.json",
+      JSON.stringify([
+        accountRow(t, 5_000, "Rick Astley", "Never Gonna Give You Up"),
+        accountRow(t + 10_000, 40_000, "Rick Astley", "Never Gonna Give You Up"),
+        accountRow(t + 10_000, 40_000, "Rick Astley", "Never Gonna Give You Up"),
+        accountRow(t, 100_000, "Unknown Artist", "Unknown Track"),
+        accountRow(t, 100_000, "Unknown Artist", "Some Title"),
+        accountRow(t, 100_000, "Somebody", "unknown track"),
+      ]),
+    );
+    assert.deepEqual(p.skipped, { incognito: 0, zero_ms: 0, no_item: 3, duplicate_row: 1 });
+    assert.deepEqual(
+      p.entries.map((e) => [e.play.ended_at, e.play.listened_ms, e.play.counted]),
+      [
+        ["2023-05-02T10:00:00.000Z", 40_000, true],
+        ["2023-05-02T10:00:00.000Z", 5_000, false],
+      ],
+    );
   });
 
   test("the podcast file of the same export gives episodes", () => {
@@ -363,6 +401,8 @@ describe("Spotify's zip", () => {
       store: true,
     },
     { name: "Spotify Account Data/StreamingHistory_music_0.json", data: "[]", store: true },
+    { name: "MyData/endsong_0.json", data: "[]" },
+    { name: "MyData/endsong.json.bak", data: "[]" },
     { name: "Spotify Account Data/Userdata.json", data: "{}" },
   ];
 
@@ -376,7 +416,7 @@ describe("Spotify's zip", () => {
     assert.equal(zip[2]?.read().toString(), "[]");
     assert.deepEqual(
       zip.filter((m) => STREAMING_HISTORY_NAME.test(m.name)).map((m) => m.name.split("/")[1]),
-      ["Streaming_History_Audio_2024.json", "StreamingHistory_music_0.json"],
+      ["Streaming_History_Audio_2024.json", "StreamingHistory_music_0.json", "endsong_0.json"],
     );
   });
 

@@ -1,28 +1,18 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type SupervisedProcess, superviseDynamoDbLocal } from "#infra/local/processes.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import { portOpen } from "#test/support/local-process.ts";
 
 /**
  * The DynamoDB Local that `npm start` runs: reachable on loopback only (it accepts any
  * credentials, and the table holds the Spotify refresh token), and started again on the same
  * port and data when it crashes.
  */
-
-const reachable = (host: string, port: number) =>
-  new Promise<boolean>((ok) => {
-    const s = connect(port, host);
-    s.once("connect", () => {
-      s.destroy();
-      ok(true);
-    });
-    s.once("error", () => ok(false));
-  });
 
 /** An address of this machine other than loopback, if it has one. */
 const lanAddress = Object.values(networkInterfaces())
@@ -37,9 +27,9 @@ test("listens on 127.0.0.1 only; a crash is followed by a restart on the same po
   let dynamo: SupervisedProcess | undefined;
   try {
     dynamo = await superviseDynamoDbLocal({ dataDir, log: (l) => log.push(l) });
-    assert.equal(await reachable("127.0.0.1", dynamo.port), true);
+    assert.equal(await portOpen(dynamo.port, "127.0.0.1"), true);
     if (lanAddress) {
-      assert.equal(await reachable(lanAddress, dynamo.port), false, `not reachable on ${lanAddress}`);
+      assert.equal(await portOpen(dynamo.port, lanAddress), false, `not reachable on ${lanAddress}`);
     } else t.diagnostic("no non-loopback address on this machine: only loopback was checked");
 
     const client = createDocumentClient({ region: "us-east-1", endpoint: dynamo.endpoint });
@@ -58,5 +48,5 @@ test("listens on 127.0.0.1 only; a crash is followed by a restart on the same po
     await dynamo?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-  assert.equal(await reachable("127.0.0.1", dynamo.port), false, "stopped for good: no restart after stop");
+  assert.equal(await portOpen(dynamo.port, "127.0.0.1"), false, "stopped for good: no restart after stop");
 });

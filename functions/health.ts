@@ -1,4 +1,4 @@
-import { spotifyConfigured } from "#shared/config.ts";
+import { missingSpotifyConfig, SPOTIFY_SETTINGS } from "#shared/config.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
 import type { HealthResponse } from "#shared/http/schemas.ts";
@@ -16,14 +16,18 @@ export const handler = httpHandler(routes.health, async ({ deps }) => {
     storage = { reachable: false, table: config.TABLE_NAME, error: (err as Error).name };
   }
   const cacheOk = await cache.ping().catch(() => false);
+  const missing = missingSpotifyConfig(config);
+  // None set is a choice (not linked yet); some set is a deploy that forgot one.
+  const spotifyHalfSet = missing.length > 0 && missing.length < SPOTIFY_SETTINGS.length;
   const body: HealthResponse = {
-    status: storage.reachable && cacheOk ? "ok" : "degraded",
+    status: storage.reachable && cacheOk && !spotifyHalfSet ? "ok" : "degraded",
     version: VERSION,
     time: clock().toISOString(),
     storage,
     cache: { kind: cache.kind, reachable: cacheOk },
     spotify: {
-      configured: spotifyConfigured(config),
+      configured: missing.length === 0,
+      missing,
       linked: link !== null,
       needs_reauth: link?.needs_reauth ?? false,
     },

@@ -2,7 +2,6 @@ import type { Cache } from "./cache/port.ts";
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { logger } from "./logger.ts";
 import { withSsmSecrets } from "./secrets.ts";
 import { createDocumentClient } from "./store/dynamo.ts";
 import type { Store } from "./store/port.ts";
@@ -61,10 +60,8 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
         token: config.UPSTASH_REDIS_REST_TOKEN,
       });
     } else {
+      // Only one process (npm start, tests): loadConfig refuses a Lambda without Upstash.
       const { createMemoryCache } = await import("./cache/memory.ts");
-      if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
-        logger.warn("UPSTASH_REDIS_REST_URL is not set: using a per-container memory cache");
-      }
       cache = createMemoryCache();
     }
   }

@@ -41,6 +41,9 @@ export const healthResponseSchema = z
     cache: z.object({ kind: z.enum(["upstash", "memory"]), reachable: z.boolean() }),
     spotify: z.object({
       configured: z.boolean(),
+      missing: z
+        .array(z.string())
+        .describe("Spotify settings still unset; some but not all of them makes the status degraded."),
       linked: z.boolean(),
       needs_reauth: z.boolean(),
     }),

@@ -22,10 +22,11 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import type { RouteDef } from "#shared/http/route.ts";
-import { notFoundHandler, routeList } from "#shared/http/routes.ts";
+import { notFoundHandler, routeList, routes as routesById } from "#shared/http/routes.ts";
 import { tableDefinition } from "#shared/store/table.ts";
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "./bundling.ts";
 import { PlaybackLoop, scheduleFunction } from "./playback-loop.ts";
+import { type DeploySettings, deploySettings, SETTING_NAMES, settingsFromContext } from "./settings.ts";
 
 /** Where `functions/*.ts` and package-lock.json live (two levels up from infra/cdk). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -67,25 +68,19 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
 ];
 
 /**
- * Every prop falls back to the CDK context value of the same name (`cdk deploy -c name=value`),
- * then to the default. Secrets are deliberately absent: they live in SSM under `ssmSecretsPrefix`.
+ * The deploy settings (infra/cdk/settings.ts) come from these props, else from CDK context:
+ * `hoardify.config.json` (which app.ts loads as context defaults), then `-c name=value`.
+ * Secrets are deliberately absent: they live in SSM under `ssmSecretsPrefix`.
  */
-export interface HoardifyStackProps extends StackProps {
+export interface HoardifyStackProps extends StackProps, Partial<Omit<DeploySettings, "corsOrigins">> {
   /** The route table; defaults to shared/http/routes.ts. */
   readonly routes?: readonly StackRoute[];
   /** Entry file for the `$default` route. */
   readonly notFoundHandler?: string;
   /** Directory the handler paths are relative to; holds package-lock.json. */
   readonly projectRoot?: string;
-  /** Default `admin`. */
-  readonly adminUsername?: string;
   /** Allowed browser origins; empty (the default) means no CORS preflight config. */
   readonly corsOrigins?: readonly string[];
-  readonly spotifyClientId?: string;
-  readonly spotifyRedirectUri?: string;
-  readonly upstashRedisRestUrl?: string;
-  /** SSM parameter path holding the secrets; default `/hoardify/`. */
-  readonly ssmSecretsPrefix?: string;
   /** Stage-wide throttle; default burst 50 / 20 rps. */
   readonly defaultThrottle?: ThrottleLimits;
   /** Throttle of each `exposure: "public"` route and `$default`; default burst 10 / 5 rps. */
@@ -152,30 +147,27 @@ export class HoardifyStack extends Stack {
   /** Scheduled job id → its function. */
   declare readonly scheduledFunctions: ReadonlyMap<string, NodejsFunction>;
   declare readonly ssmSecretsPrefix: string;
+  declare readonly settings: DeploySettings;
+  /** What SPOTIFY_REDIRECT_URI is: the setting, or the API's own callback. */
+  declare readonly spotifyRedirectUri: string;
 
   constructor(scope: Construct, id: string, props: HoardifyStackProps = {}) {
     super(scope, id, props);
 
-    const ctx = (name: string): string | undefined => {
-      const value: unknown = this.node.tryGetContext(name);
-      if (value === undefined || value === null) return undefined;
-      if (typeof value !== "string") throw new Error(`context value ${name} must be a string`);
-      return value;
-    };
+    const definedProps = Object.fromEntries(
+      SETTING_NAMES.map((name) => [name, props[name]]).filter(([, v]) => v !== undefined),
+    );
+    // Throws one SettingsError naming every missing or bad setting: app.ts prints it.
+    const settings = deploySettings({
+      ...settingsFromContext((name) => this.node.tryGetContext(name)),
+      ...definedProps,
+    });
     const routes = props.routes ?? routeList;
     const projectRoot = props.projectRoot ?? REPO_ROOT;
-    const adminUsername = props.adminUsername ?? ctx("adminUsername") ?? "admin";
-    const corsOrigins =
-      props.corsOrigins ??
-      (ctx("corsOrigins") ?? "")
-        .split(",")
-        .map((o) => o.trim())
-        .filter((o) => o !== "");
-    const prefix = props.ssmSecretsPrefix ?? ctx("ssmSecretsPrefix") ?? "/hoardify/";
-    if (!/^\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*\/$/.test(prefix)) {
-      throw new Error(`ssmSecretsPrefix must look like /hoardify/ (got ${JSON.stringify(prefix)})`);
-    }
+    const { adminUsername, corsOrigins } = settings;
+    const prefix = settings.ssmSecretsPrefix;
     this.ssmSecretsPrefix = prefix;
+    this.settings = settings;
     const defaultThrottle = props.defaultThrottle ?? DEFAULT_THROTTLE;
     const publicThrottle = props.publicThrottle ?? PUBLIC_THROTTLE;
 
@@ -238,14 +230,41 @@ export class HoardifyStack extends Stack {
       },
     );
 
+    // ------------------------------------------------------------------ API
+    const corsPreflight: CorsPreflightOptions | undefined =
+      corsOrigins.length > 0
+        ? {
+            allowOrigins: [...corsOrigins],
+            allowMethods: [
+              CorsHttpMethod.GET,
+              CorsHttpMethod.POST,
+              CorsHttpMethod.PUT,
+              CorsHttpMethod.PATCH,
+              CorsHttpMethod.DELETE,
+              CorsHttpMethod.OPTIONS,
+            ],
+            allowHeaders: ["authorization", "content-type"],
+            maxAge: Duration.hours(1),
+          }
+        : undefined;
+    this.httpApi = new HttpApi(this, "HttpApi", {
+      description: "Hoardify: Spotify listening history",
+      createDefaultStage: false,
+      ...(corsPreflight ? { corsPreflight } : {}),
+    });
+    // The API's own callback unless set: one deploy, no chicken-and-egg with the API's URL. The
+    // functions reference the API (not its routes or stage), so this is no dependency cycle.
+    this.spotifyRedirectUri =
+      settings.spotifyRedirectUri ?? `${this.httpApi.apiEndpoint}${routesById.spotifyCallback.path}`;
+
     // ----------------------------------------------------------- functions
     const environment: Record<string, string> = {
       TABLE_NAME: this.table.tableName,
       ADMIN_USERNAME: adminUsername,
       CORS_ORIGINS: corsOrigins.join(","),
-      SPOTIFY_CLIENT_ID: props.spotifyClientId ?? ctx("spotifyClientId") ?? "",
-      SPOTIFY_REDIRECT_URI: props.spotifyRedirectUri ?? ctx("spotifyRedirectUri") ?? "",
-      UPSTASH_REDIS_REST_URL: props.upstashRedisRestUrl ?? ctx("upstashRedisRestUrl") ?? "",
+      SPOTIFY_CLIENT_ID: settings.spotifyClientId,
+      SPOTIFY_REDIRECT_URI: this.spotifyRedirectUri,
+      UPSTASH_REDIS_REST_URL: settings.upstashRedisRestUrl,
       SSM_SECRETS_PREFIX: prefix,
       POWERTOOLS_LOG_LEVEL: "INFO",
       POWERTOOLS_SERVICE_NAME: "hoardify",
@@ -368,28 +387,7 @@ export class HoardifyStack extends Stack {
     }
     this.scheduledFunctions = scheduledFunctions;
 
-    // ------------------------------------------------------------------ API
-    const corsPreflight: CorsPreflightOptions | undefined =
-      corsOrigins.length > 0
-        ? {
-            allowOrigins: [...corsOrigins],
-            allowMethods: [
-              CorsHttpMethod.GET,
-              CorsHttpMethod.POST,
-              CorsHttpMethod.PUT,
-              CorsHttpMethod.PATCH,
-              CorsHttpMethod.DELETE,
-              CorsHttpMethod.OPTIONS,
-            ],
-            allowHeaders: ["authorization", "content-type"],
-            maxAge: Duration.hours(1),
-          }
-        : undefined;
-    this.httpApi = new HttpApi(this, "HttpApi", {
-      description: "Hoardify: Spotify listening history",
-      createDefaultStage: false,
-      ...(corsPreflight ? { corsPreflight } : {}),
-    });
+    // ------------------------------------------------------------------ routes
     const apiRoutes: HttpRoute[] = [];
     for (const route of routes) {
       const fn = functions.get(route.id);
@@ -460,6 +458,10 @@ export class HoardifyStack extends Stack {
 
     // -------------------------------------------------------------- outputs
     new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
+    new CfnOutput(this, "SpotifyRedirectUri", {
+      value: this.spotifyRedirectUri,
+      description: "Add this redirect URI to your Spotify app (developer dashboard → Edit settings)",
+    });
     new CfnOutput(this, "TableName", { value: this.table.tableName, description: "DynamoDB table" });
     new CfnOutput(this, "PlaybackStateMachineArn", {
       value: this.playbackLoop.stateMachine.stateMachineArn,

@@ -16,6 +16,7 @@ import { PLAYBACK_STATES, stateMachineDefinitionOf } from "#infra/cdk/playback-l
 import { HoardifyStack, routeKeyOf, SCHEDULED_JOBS, SECRET_NAMES, tableAccessFor } from "#infra/cdk/stack.ts";
 import { routeList } from "#shared/http/routes.ts";
 import { tableDefinition } from "#shared/store/table.ts";
+import { TEST_DEPLOY_SETTINGS } from "#test/support/deploy.ts";
 
 type Json = Record<string, unknown>;
 interface CfnResourceJson {
@@ -33,7 +34,7 @@ const SAMPLE_SECRETS = {
   SPOTIFY_CLIENT_SECRET: "sample-spotify-client-secret-4f1e",
   UPSTASH_REDIS_REST_TOKEN: "sample-upstash-token-AXn2",
 } as const;
-const SPOTIFY_CLIENT_ID = "sample-public-client-id-77";
+const SPOTIFY_CLIENT_ID = TEST_DEPLOY_SETTINGS.spotifyClientId;
 
 const outdirs: string[] = [];
 function tmpOutdir(): string {
@@ -47,7 +48,10 @@ after(() => {
 
 /** A fast app: no esbuild (placeholder assets), for the tests that need a second synth. */
 function unbundledApp(context: Json = {}): App {
-  return new App({ outdir: tmpOutdir(), context: { "aws:cdk:bundling-stacks": [], ...context } });
+  return new App({
+    outdir: tmpOutdir(),
+    context: { "aws:cdk:bundling-stacks": [], ...TEST_DEPLOY_SETTINGS, ...context },
+  });
 }
 
 function logicalIdOf(stack: Stack, fn: { node: { defaultChild?: unknown } }): string {
@@ -76,7 +80,7 @@ before(() => {
       ...SAMPLE_SECRETS,
       secretKey: SAMPLE_SECRETS.SECRET_KEY,
       spotifyClientSecret: SAMPLE_SECRETS.SPOTIFY_CLIENT_SECRET,
-      spotifyClientId: SPOTIFY_CLIENT_ID,
+      ...TEST_DEPLOY_SETTINGS,
       // Report nag findings in validation-report.json instead of throwing, so each test can say what broke.
       "@aws-cdk/core:failSynthOnValidationErrors": false,
     },
@@ -244,9 +248,15 @@ describe("functions", () => {
       assert.equal(env.NODE_OPTIONS, "--enable-source-maps");
       assert.equal(env.POWERTOOLS_LOG_LEVEL, "INFO");
       assert.equal(env.SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_ID, "plain settings come from context");
-      for (const name of ["CORS_ORIGINS", "SPOTIFY_REDIRECT_URI", "UPSTASH_REDIS_REST_URL"]) {
-        assert.equal(typeof env[name], "string", `${row.id} ${name}`);
-      }
+      assert.equal(env.UPSTASH_REDIS_REST_URL, TEST_DEPLOY_SETTINGS.upstashRedisRestUrl);
+      assert.equal(typeof env.CORS_ORIGINS, "string", `${row.id} CORS_ORIGINS`);
+      // Unset, the redirect URI is the API's own callback (one deploy, no chicken-and-egg).
+      assert.deepEqual(env.SPOTIFY_REDIRECT_URI, {
+        "Fn::Join": [
+          "",
+          [{ "Fn::GetAtt": [logicalIdOf(stack, stack.httpApi), "ApiEndpoint"] }, "/spotify/callback"],
+        ],
+      });
 
       const logGroupId = refId((p.LoggingConfig as { LogGroup: unknown }).LogGroup) ?? assert.fail(row.id);
       const logGroup = resources[logGroupId] ?? assert.fail(logGroupId);
@@ -443,6 +453,15 @@ describe("secrets", () => {
     });
     // The secrets must come from SSM: no SecureString (or any) parameter is created by the stack.
     assert.equal(ofType("AWS::SSM::Parameter").length, 0);
+  });
+
+  test("a redirect URI that is set is used as is", () => {
+    const uri = "https://hoard.example.com/spotify/callback";
+    const t = Template.fromStack(new HoardifyStack(unbundledApp({ spotifyRedirectUri: uri }), "Redirect"));
+    t.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ SPOTIFY_REDIRECT_URI: uri }) },
+    });
+    t.hasOutput("SpotifyRedirectUri", { Value: uri });
   });
 
   test("a prefix that would grant every parameter is refused", () => {

@@ -24,6 +24,7 @@ import { buildDeps, type Deps } from "#shared/deps.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import { DEFAULT_TRACKER_OPTIONS } from "#shared/domain/tracker.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import { TEST_DEPLOY_SETTINGS } from "#test/support/deploy.ts";
 import {
   appEnvFor,
   DEFAULT_SCOPE,
@@ -55,7 +56,7 @@ let machine: StateMachine;
 
 before(() => {
   // No esbuild: the definition does not depend on the bundles.
-  const app = new App({ outdir, context: { "aws:cdk:bundling-stacks": [] } });
+  const app = new App({ outdir, context: { "aws:cdk:bundling-stacks": [], ...TEST_DEPLOY_SETTINGS } });
   const stack = new HoardifyStack(app, "Hoardify");
   const template = Template.fromStack(stack).toJSON();
   definition = stateMachineDefinitionOf(template) as unknown as StateMachineDefinition;

@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Deps } from "../deps.ts";
+import type { FinishedListen } from "../domain/tracker.ts";
+import { logger } from "../logger.ts";
 import { createSpotifyClient } from "../spotify/client.ts";
 import {
+  boundPending,
+  CACHE_KEYS,
   DEFAULT_LOOP_OPTIONS,
   type LoopDeps,
   type LoopOptions,
@@ -11,9 +15,21 @@ import {
   tick,
 } from "./loop.ts";
 
+/**
+ * Spotify inside a tick: shorter than the client's default (5 s × 3 attempts) so a token
+ * refresh plus a player call, both at their worst (2 × 3 s + 0.5 s back-off each, about 13 s),
+ * end inside the Poll function's 20 s with room for the writes.
+ */
+export const LOOP_SPOTIFY_CLIENT = { timeoutMs: 3000, retries: 1 } as const;
+
 /** What a tick needs, from the process's dependencies (the Spotify client over its config). */
 export function loopDepsOf(deps: Deps): LoopDeps {
-  return { spotify: createSpotifyClient(deps), store: deps.store, cache: deps.cache, clock: deps.clock };
+  return {
+    spotify: createSpotifyClient(deps, LOOP_SPOTIFY_CLIENT),
+    store: deps.store,
+    cache: deps.cache,
+    clock: deps.clock,
+  };
 }
 
 /**
@@ -54,4 +70,59 @@ export async function runPollTask(
     recorded: r.recorded.filter((x) => x.result === "recorded").length,
     ...(r.fault ? { fault: r.fault.type } : {}),
   };
+}
+
+/** The error a Catch hands on (`ResultPath: $.failure`): Step Functions' Error and Cause. */
+export interface TaskFailure {
+  Error?: string;
+  Cause?: string;
+}
+
+/** The Release task's input: what the failed execution carried, and why it failed. */
+export interface ReleaseTaskInput {
+  release: true;
+  state?: LoopState | null;
+  failure?: TaskFailure;
+  execution_started_at?: string;
+}
+
+export function isReleaseInput(input: unknown): input is ReleaseTaskInput {
+  return typeof input === "object" && input !== null && (input as { release?: unknown }).release === true;
+}
+
+/** Job name of the loop's failure records (`JOB#playback-loop`, /admin/system-stats). */
+export const LOOP_JOB = "playback-loop";
+
+/**
+ * After a Poll or Handover failed for good (a Catch): let go of the lease now instead of
+ * leaving the watchdog blocked for its 6 minutes, keep the unstored listens for the next
+ * chain, and record the failure where /admin/system-stats and the logs show it.
+ */
+export async function runReleaseTask(deps: Deps, input: ReleaseTaskInput): Promise<{ released: boolean }> {
+  const now = deps.clock();
+  const state = input.state ?? null;
+  const error = input.failure?.Error ?? "unknown";
+  // A Lambda error's Cause is its JSON (errorMessage, stack): enough to find it, not all of it.
+  const cause = (input.failure?.Cause ?? "").slice(0, 500);
+  logger.error("playback loop task failed; releasing the lease", { error, cause, owner: state?.owner });
+  let released = false;
+  if (state) {
+    released = await deps.cache.deleteIfEquals(CACHE_KEYS.lease, state.owner).catch(() => false);
+    if (state.pending.length > 0) {
+      const parked = (await deps.cache.get<FinishedListen[]>(CACHE_KEYS.parked).catch(() => null)) ?? [];
+      await deps.cache
+        .set(CACHE_KEYS.parked, boundPending([...parked, ...state.pending]), { ttlMs: 7 * 86_400_000 })
+        .catch((err: unknown) => logger.error("could not park pending listens", { error: String(err) }));
+    }
+  }
+  const startedAt =
+    input.execution_started_at ?? (state ? new Date(state.chain_started_at).toISOString() : null);
+  await deps.store.recordJobRun({
+    job: LOOP_JOB,
+    started_at: startedAt ?? now.toISOString(),
+    finished_at: now.toISOString(),
+    ok: false,
+    result: { error, cause, released, polls: state?.polls ?? 0, pending: state?.pending.length ?? 0 },
+  });
+  return { released };
 }

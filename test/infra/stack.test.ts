@@ -219,7 +219,12 @@ describe("HTTP API", () => {
     const corsStack = new HoardifyStack(corsApp, "Cors");
     const t = Template.fromStack(corsStack);
     t.hasResourceProperties("AWS::ApiGatewayV2::Api", {
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://a.example", "https://b.example"] }),
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ["https://a.example", "https://b.example"],
+        // A browser may revalidate a card and read paging, ETag and back-off headers.
+        AllowHeaders: ["authorization", "content-type", "if-none-match"],
+        ExposeHeaders: ["Link", "ETag", "Retry-After", "X-Next-Cursor"],
+      }),
     });
     t.hasResourceProperties("AWS::Lambda::Function", {
       Environment: { Variables: Match.objectLike({ CORS_ORIGINS: "https://a.example,https://b.example" }) },
@@ -245,7 +250,11 @@ describe("functions", () => {
       assert.equal(refId(env.TABLE_NAME), logicalIdOf(stack, stack.table), row.id);
       assert.equal(env.ADMIN_USERNAME, "admin");
       assert.equal(env.SSM_SECRETS_PREFIX, "/hoardify/");
-      assert.equal(env.NODE_OPTIONS, "--enable-source-maps");
+      assert.equal(
+        env.NODE_OPTIONS,
+        "--enable-source-maps",
+        "HTTP stacks in the logs point into the sources",
+      );
       assert.equal(env.POWERTOOLS_LOG_LEVEL, "INFO");
       assert.equal(env.SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_ID, "plain settings come from context");
       assert.equal(env.UPSTASH_REDIS_REST_URL, TEST_DEPLOY_SETTINGS.upstashRedisRestUrl);
@@ -307,6 +316,17 @@ describe("functions", () => {
     // The OAuth callback is a public GET that must save the link.
     assert.equal(rows.find((r) => r.id === "spotifyCallback")?.access, "readwrite");
     assert.equal(rows.find((r) => r.id === "health")?.access, "read");
+    // The login never reads the table: no grant (least privilege).
+    assert.equal(rows.find((r) => r.id === "token")?.access, "none");
+  });
+
+  test("the 128 MB loop functions run without --enable-source-maps (the map's memory)", () => {
+    for (const fn of [stack.pollFunction, stack.watchdogFunction]) {
+      const p = resources[logicalIdOf(stack, fn)]?.Properties ?? assert.fail("no function");
+      assert.equal(p.MemorySize, 128);
+      const env = (p.Environment as { Variables: Json }).Variables;
+      assert.equal(env.NODE_OPTIONS, undefined);
+    }
   });
 });
 

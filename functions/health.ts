@@ -1,3 +1,5 @@
+import { CACHE_KEYS } from "#shared/capture/loop.ts";
+import type { LoopStatus } from "#shared/capture/runner.ts";
 import { missingSpotifyConfig, SPOTIFY_SETTINGS } from "#shared/config.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
@@ -16,6 +18,7 @@ export const handler = httpHandler(routes.health, async ({ deps }) => {
     storage = { reachable: false, table: config.TABLE_NAME, error: (err as Error).name };
   }
   const cacheOk = await cache.ping().catch(() => false);
+  const loop = cacheOk ? await cache.get<LoopStatus>(CACHE_KEYS.status).catch(() => null) : null;
   const missing = missingSpotifyConfig(config);
   // None set is a choice (not linked yet); some set is a deploy that forgot one.
   const spotifyHalfSet = missing.length > 0 && missing.length < SPOTIFY_SETTINGS.length;
@@ -31,6 +34,7 @@ export const handler = httpHandler(routes.health, async ({ deps }) => {
       linked: link !== null,
       needs_reauth: link?.needs_reauth ?? false,
     },
+    loop: { last_successful_poll_at: loop?.last_successful_poll_at ?? null },
   };
   // 503 lets a load balancer or uptime check see a broken dependency without parsing JSON.
   return json(body, body.status === "ok" ? 200 : 503);

@@ -52,6 +52,29 @@ export interface PollTaskOutput {
   fault?: string;
 }
 
+/** What /health shows of the loop (cache key loop:status). */
+export interface LoopStatus {
+  last_successful_poll_at: string;
+}
+
+const STATUS_EVERY_MS = 60_000;
+/** Per cache (one per Lambda container; one per test world). */
+const lastStatusAt = new WeakMap<Deps["cache"], number>();
+
+/**
+ * Notes the time of a poll Spotify answered, at most once a minute per process: one cache
+ * command a minute instead of one per 1-2 s tick (Upstash bills per command).
+ */
+export async function reportPoll(cache: Deps["cache"], result: Pick<TickResult, "fault">, now: number) {
+  const last = lastStatusAt.get(cache);
+  if (result.fault || (last !== undefined && now - last < STATUS_EVERY_MS)) return;
+  lastStatusAt.set(cache, now);
+  const status: LoopStatus = { last_successful_poll_at: new Date(now).toISOString() };
+  await cache.set(CACHE_KEYS.status, status, { ttlMs: 30 * 86_400_000 }).catch(() => {
+    lastStatusAt.delete(cache);
+  });
+}
+
 export async function runPollTask(
   deps: Deps,
   input: PollTaskInput,
@@ -62,6 +85,7 @@ export async function runPollTask(
   const base = input.state ?? (await startLoopState(deps.cache, randomUUID(), now));
   const state: LoopState = { ...base, chain_started_at: Number.isNaN(startedAt) ? now : startedAt };
   const r = await tick(loopDepsOf(deps), state, opts);
+  await reportPoll(deps.cache, r, deps.clock().getTime());
   return {
     state: r.state,
     action: r.action,

@@ -47,6 +47,12 @@ export const healthResponseSchema = z
       linked: z.boolean(),
       needs_reauth: z.boolean(),
     }),
+    loop: z.object({
+      last_successful_poll_at: z
+        .string()
+        .nullable()
+        .describe("When the playback loop last heard from Spotify (noted at most once a minute)."),
+    }),
   })
   .meta({ id: "Health" });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;

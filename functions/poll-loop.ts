@@ -8,6 +8,7 @@ import {
 } from "#shared/capture/runner.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
+import { emitMetric, METRICS } from "#shared/metrics.ts";
 
 /**
  * The Poll and Release tasks of the Express state machine (not an HTTP route; one function,
@@ -40,6 +41,7 @@ export const handler = async (
       logger.warn("tick overran its time budget; waiting and trying again", { budgetMs });
       return { action: "wait", nextDelaySeconds: 1, state: input.state, recorded: 0, fault: "timeout" };
     }
+    if (out.stopReason === "revoked") emitMetric(METRICS.spotifyNeedsReauth, 1);
     logger.debug("poll", {
       action: out.action,
       next: out.nextDelaySeconds,

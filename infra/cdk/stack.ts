@@ -14,16 +14,21 @@ import {
   LogGroupLogDestination,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { type Alarm, ComparisonOperator, Metric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Schedule } from "aws-cdk-lib/aws-events";
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from "#shared/http/cors.ts";
 import type { RouteDef } from "#shared/http/route.ts";
 import { notFoundHandler, routeList, routes as routesById } from "#shared/http/routes.ts";
+import { METRIC_NAMESPACE, METRICS } from "#shared/metrics.ts";
 import { tableDefinition } from "#shared/store/table.ts";
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "./bundling.ts";
 import { PlaybackLoop, scheduleFunction } from "./playback-loop.ts";
@@ -149,6 +154,8 @@ export class HoardifyStack extends Stack {
   declare readonly scheduledFunctions: ReadonlyMap<string, NodejsFunction>;
   declare readonly ssmSecretsPrefix: string;
   declare readonly settings: DeploySettings;
+  /** Alarm id → alarm, when `alertEmail` is set (each mails the topic). */
+  declare readonly alarms: ReadonlyMap<string, Alarm> | undefined;
   /** What SPOTIFY_REDIRECT_URI is: the setting, or the API's own callback. */
   declare readonly spotifyRedirectUri: string;
 
@@ -473,6 +480,9 @@ export class HoardifyStack extends Stack {
     cfnStage.routeSettings = routeSettings;
     for (const r of apiRoutes) cfnStage.node.addDependency(r);
 
+    // --------------------------------------------------------------- alarms
+    if (settings.alertEmail) this.alarms = this.addAlarms(settings.alertEmail);
+
     // -------------------------------------------------------------- outputs
     new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
     new CfnOutput(this, "SpotifyRedirectUri", {
@@ -488,5 +498,65 @@ export class HoardifyStack extends Stack {
       value: prefix,
       description: `Put SECRET_KEY, ADMIN_PASSWORD_HASH, SPOTIFY_CLIENT_SECRET, UPSTASH_REDIS_REST_TOKEN here with: aws ssm put-parameter --type SecureString --name ${prefix}<NAME>`,
     });
+  }
+
+  /**
+   * Know when recording stops: a topic mailing `email` and one alarm per way the loop dies
+   * quietly. Only with an address: three alarms cost about as much a month as the loop itself.
+   */
+  private addAlarms(email: string): ReadonlyMap<string, Alarm> {
+    const topic = new Topic(this, "AlertTopic", { displayName: "Hoardify alerts", enforceSSL: true });
+    topic.addSubscription(new EmailSubscription(email));
+    Validations.of(topic).acknowledge({
+      id: "AwsSolutions-SNS2",
+      reason:
+        "CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer key costs $1 a month; the alerts carry alarm names only.",
+    });
+    const fiveMinutes = Duration.minutes(5);
+    const alarms = new Map<string, Alarm>([
+      [
+        "LoopTaskFailures",
+        this.playbackLoop.stateMachine
+          .metricFailed({ period: fiveMinutes, statistic: "Sum" })
+          .createAlarm(this, "LoopTaskFailuresAlarm", {
+            alarmDescription:
+              "A playback-loop execution failed (a Poll or Handover task); the watchdog restarts it within a minute. See JOB#playback-loop.",
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          }),
+      ],
+      [
+        "PollErrors",
+        this.pollFunction
+          .metricErrors({ period: fiveMinutes, statistic: "Sum" })
+          .createAlarm(this, "PollErrorsAlarm", {
+            alarmDescription: "The poll function threw or timed out (see its log group).",
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          }),
+      ],
+      [
+        "SpotifyNeedsReauth",
+        new Metric({
+          namespace: METRIC_NAMESPACE,
+          metricName: METRICS.spotifyNeedsReauth,
+          period: Duration.hours(1),
+          statistic: "Sum",
+        }).createAlarm(this, "SpotifyNeedsReauthAlarm", {
+          alarmDescription:
+            "Spotify revoked the link: nothing is recorded until you open /spotify/authorize again.",
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      ],
+    ]);
+    for (const alarm of alarms.values()) alarm.addAlarmAction(new SnsAction(topic));
+    return alarms;
   }
 }

@@ -494,6 +494,44 @@ describe("secrets", () => {
   });
 });
 
+describe("alarms", () => {
+  test("none without alertEmail (they would cost as much as the loop)", () => {
+    assert.equal(ofType("AWS::CloudWatch::Alarm").length, 0);
+    assert.equal(ofType("AWS::SNS::Topic").length, 0);
+  });
+
+  test("with alertEmail: a topic mailing it and one alarm per way recording stops, clean under cdk-nag", () => {
+    const alertStack = new HoardifyStack(unbundledApp({ alertEmail: "me@example.com" }), "Alerts");
+    const t = Template.fromStack(alertStack);
+    t.resourceCountIs("AWS::SNS::Topic", 1);
+    t.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "me@example.com" });
+    const alarms = Object.values(t.findResources("AWS::CloudWatch::Alarm")).map(
+      (r) => (r as { Properties: Json }).Properties,
+    );
+    const metrics = alarms.map((a) => `${String(a.Namespace)}/${String(a.MetricName)}`).sort();
+    assert.deepEqual(metrics, [
+      "AWS/Lambda/Errors",
+      "AWS/States/ExecutionsFailed",
+      "Hoardify/SpotifyNeedsReauth",
+    ]);
+    const topicId = Object.keys(t.findResources("AWS::SNS::Topic"))[0];
+    for (const a of alarms) {
+      assert.deepEqual(a.AlarmActions, [{ Ref: topicId }]);
+      assert.equal(a.Threshold, 1);
+      assert.equal(a.TreatMissingData, "notBreaching");
+    }
+    const pollErrors = alarms.find((a) => a.MetricName === "Errors") ?? assert.fail("no Errors alarm");
+    assert.deepEqual(pollErrors.Dimensions, [
+      { Name: "FunctionName", Value: { Ref: logicalIdOf(alertStack, alertStack.pollFunction) } },
+    ]);
+    const violations = new cdkNag.AwsSolutionsChecks().validateScope(alertStack).violations;
+    assert.deepEqual(
+      violations.filter((v) => /SNS|CW/.test(v.ruleName)).map((v) => v.ruleName),
+      [],
+    );
+  });
+});
+
 describe("outputs", () => {
   test("API URL, table name and SSM prefix", () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;

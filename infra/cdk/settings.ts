@@ -18,7 +18,12 @@ export const deploySettingsSchema = z.object({
   /** Your Spotify app's client id (its secret goes to SSM). */
   spotifyClientId: z.string().trim().min(1, "is required"),
   /** `https://<db>.upstash.io`: every function shares it (the OAuth state, the loop lease). */
-  upstashRedisRestUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }),
+  upstashRedisRestUrl: z
+    .url({ protocol: /^https?$/ })
+    // http only for a stand-in on this machine (the deployed-shape tests).
+    .refine((u) => u.startsWith("https://") || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u), {
+      error: "must be an https:// URL",
+    }),
   /** Default: the API's own `…/spotify/callback`, known after the API exists. */
   spotifyRedirectUri: z.url({ protocol: /^https?$/ }).optional(),
   /** Allowed browser origins (a list, or comma-separated); none by default. */

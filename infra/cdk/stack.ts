@@ -109,7 +109,6 @@ const READ_ACTIONS = [
   "dynamodb:BatchGetItem",
   "dynamodb:Query",
   "dynamodb:Scan",
-  "dynamodb:ConditionCheckItem",
   "dynamodb:DescribeTable",
 ];
 const WRITE_ACTIONS = [
@@ -212,7 +211,8 @@ export class HoardifyStack extends Stack {
       statements: [
         new PolicyStatement({
           sid: "ReadSecretParameters",
-          actions: ["ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter"],
+          // shared/secrets.ts reads them all in one GetParametersByPath; nothing asks for one by name.
+          actions: ["ssm:GetParametersByPath"],
           resources: [parameterArn(prefixPath), parameterArn(`${prefix}*`)],
         }),
         new PolicyStatement({

@@ -451,7 +451,8 @@ describe("secrets", () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Effect: "Allow",
-            Action: Match.arrayWith(["ssm:GetParametersByPath", "ssm:GetParameters"]),
+            // Only what shared/secrets.ts calls (the deployed-shape IAM check found the others unused).
+            Action: ["ssm:GetParametersByPath"],
             Resource: Match.arrayWith([
               {
                 "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":parameter/hoardify/\\*$")])],

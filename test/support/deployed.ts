@@ -103,6 +103,7 @@ export function startFunctions(
   const procs = new Map<string, { child: ChildProcess; ready: Promise<void>; logs: string[] }>();
   const waiting = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
   let seq = 0;
+  const owner = new Map<number, string>();
 
   const envOf = (id: string): Record<string, string> => {
     const r = s.template.Resources[id];
@@ -145,6 +146,14 @@ export function startFunctions(
         else w.ok(msg.result);
       });
     });
+    // A process that dies fails what it was asked (as Lambda reports Runtime.ExitError).
+    child.on("exit", (code, signal) => {
+      for (const [n, w] of waiting) {
+        if (owner.get(n) !== id) continue;
+        waiting.delete(n);
+        w.fail(new Error(`Runtime.ExitError: ${id} exited (${code ?? signal})\n${logs.join("")}`));
+      }
+    });
     const logs: string[] = [];
     child.stdout?.on("data", (d: Buffer) => logs.push(d.toString()));
     child.stderr?.on("data", (d: Buffer) => logs.push(d.toString()));
@@ -163,6 +172,7 @@ export function startFunctions(
       const n = ++seq;
       return new Promise((ok, fail) => {
         waiting.set(n, { ok, fail });
+        owner.set(n, id);
         p.child.send({ id: n, event });
       });
     },

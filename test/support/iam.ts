@@ -48,8 +48,8 @@ function resolverFor(template: TemplateJson, tableName: string) {
 
 export function grantsOf(template: TemplateJson, functionId: string, tableName: string): Grant[] {
   const resolve = resolverFor(template, tableName);
-  const fn = template.Resources[functionId] ?? { Properties: {} };
-  const roleId = ((fn.Properties?.Role as Json | undefined)?.["Fn::GetAtt"] as string[] | undefined)?.[0];
+  const fn = template.Resources[functionId];
+  const roleId = ((fn?.Properties?.Role as Json | undefined)?.["Fn::GetAtt"] as string[] | undefined)?.[0];
   const role = roleId ? template.Resources[roleId] : undefined;
   const managed = ((role?.Properties?.ManagedPolicyArns as Json[] | undefined) ?? []).map((m) => m.Ref);
   const documents: Json[] = [];

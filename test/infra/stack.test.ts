@@ -452,7 +452,7 @@ describe("secrets", () => {
           Match.objectLike({
             Effect: "Allow",
             // Only what shared/secrets.ts calls (the deployed-shape IAM check found the others unused).
-            Action: ["ssm:GetParametersByPath"],
+            Action: "ssm:GetParametersByPath",
             Resource: Match.arrayWith([
               {
                 "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":parameter/hoardify/\\*$")])],

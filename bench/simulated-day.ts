@@ -220,6 +220,8 @@ function countingCache(inner: Cache, counter: { commands: number }): Cache {
     set: count(inner.set.bind(inner)),
     setIfAbsent: count(inner.setIfAbsent.bind(inner)),
     del: count(inner.del.bind(inner)),
+    swapIfEquals: count(inner.swapIfEquals.bind(inner)),
+    deleteIfEquals: count(inner.deleteIfEquals.bind(inner)),
     incrementWindow: count(inner.incrementWindow.bind(inner)),
     ttlMs: count(inner.ttlMs.bind(inner)),
     size: count(inner.size.bind(inner)),

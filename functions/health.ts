@@ -1,4 +1,6 @@
-import { spotifyConfigured } from "#shared/config.ts";
+import { CACHE_KEYS } from "#shared/capture/loop.ts";
+import type { LoopStatus } from "#shared/capture/runner.ts";
+import { missingSpotifyConfig, SPOTIFY_SETTINGS } from "#shared/config.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
 import type { HealthResponse } from "#shared/http/schemas.ts";
@@ -19,17 +21,23 @@ export const handler = httpHandler(routes.health, async ({ deps }) => {
     storage = { reachable: false, table: config.TABLE_NAME, error: reason };
   }
   const cacheOk = await cache.ping().catch(() => false);
+  const loop = cacheOk ? await cache.get<LoopStatus>(CACHE_KEYS.status).catch(() => null) : null;
+  const missing = missingSpotifyConfig(config);
+  // None set is a choice (not linked yet); some set is a deploy that forgot one.
+  const spotifyHalfSet = missing.length > 0 && missing.length < SPOTIFY_SETTINGS.length;
   const body: HealthResponse = {
-    status: storage.reachable && cacheOk ? "ok" : "degraded",
+    status: storage.reachable && cacheOk && !spotifyHalfSet ? "ok" : "degraded",
     version: VERSION,
     time: clock().toISOString(),
     storage,
     cache: { kind: cache.kind, reachable: cacheOk },
     spotify: {
-      configured: spotifyConfigured(config),
+      configured: missing.length === 0,
+      missing,
       linked: link === "unknown" ? link : link !== null,
       needs_reauth: link === "unknown" ? link : (link?.needs_reauth ?? false),
     },
+    loop: { last_successful_poll_at: loop?.last_successful_poll_at ?? null },
   };
   // 503 lets a load balancer or uptime check see a broken dependency without parsing JSON.
   return json(body, body.status === "ok" ? 200 : 503);

@@ -1,8 +1,9 @@
+import { missingSpotifyConfig } from "#shared/config.ts";
 import { unavailable } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
 import type { SpotifyAuthorizeResponse } from "#shared/http/schemas.ts";
-import { createOAuthState, createSpotifyClient, missingSpotifyConfig } from "#shared/spotify/client.ts";
+import { createOAuthState, createSpotifyClient } from "#shared/spotify/client.ts";
 
 export const handler = httpHandler(routes.spotifyAuthorize, async ({ query, deps }) => {
   const missing = missingSpotifyConfig(deps.config);

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { kickLoop } from "#shared/capture/kick.ts";
+import { missingSpotifyConfig } from "#shared/config.ts";
 import type { SpotifyLink } from "#shared/domain/entities.ts";
 import { type HttpReply, httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
 import type { SpotifyCallbackResponse } from "#shared/http/schemas.ts";
-import { consumeOAuthState, createSpotifyClient, missingSpotifyConfig } from "#shared/spotify/client.ts";
+import { consumeOAuthState, createSpotifyClient } from "#shared/spotify/client.ts";
 import { SpotifyError } from "#shared/spotify/types.ts";
 
 /**

@@ -148,12 +148,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (result.success) {
     const cfg = result.data;
     const problems: string[] = [];
-    const spotify = [cfg.SPOTIFY_CLIENT_ID, cfg.SPOTIFY_CLIENT_SECRET, cfg.SPOTIFY_REDIRECT_URI];
-    if (spotify.some(Boolean) && !spotify.every(Boolean)) {
-      problems.push("SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REDIRECT_URI must be set together");
-    }
+    // A half-set Spotify app is not an error here: it would take every route (and /health)
+    // down with it. The Spotify routes answer 503 naming what is missing, /health lists it.
     if (Boolean(cfg.UPSTASH_REDIS_REST_URL) !== Boolean(cfg.UPSTASH_REDIS_REST_TOKEN)) {
       problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");
+    } else if (!cfg.UPSTASH_REDIS_REST_URL && env.AWS_LAMBDA_FUNCTION_NAME) {
+      // Each Lambda container would get its own memory cache: the OAuth state written by
+      // /spotify/authorize is never seen by /spotify/callback, and the watchdog never sees the
+      // loop's lease (a new chain every minute). Refuse instead of failing silently.
+      problems.push(
+        "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required on AWS Lambda (a per-container memory cache cannot hold the OAuth state or the loop lease)",
+      );
     }
     if (problems.length > 0) throw new ConfigError(problems);
     return cfg;
@@ -163,8 +168,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
 }
 
+export const SPOTIFY_SETTINGS = [
+  "SPOTIFY_CLIENT_ID",
+  "SPOTIFY_CLIENT_SECRET",
+  "SPOTIFY_REDIRECT_URI",
+] as const;
+
+/** The Spotify settings still unset (all three when Spotify is simply not configured). */
+export function missingSpotifyConfig(cfg: Config): (typeof SPOTIFY_SETTINGS)[number][] {
+  return SPOTIFY_SETTINGS.filter((name) => !cfg[name]);
+}
+
 export function spotifyConfigured(cfg: Config): boolean {
-  return Boolean(cfg.SPOTIFY_CLIENT_ID && cfg.SPOTIFY_CLIENT_SECRET && cfg.SPOTIFY_REDIRECT_URI);
+  return missingSpotifyConfig(cfg).length === 0;
 }
 
 /** The variables a person may set, with a line of help each; `.env.example` mirrors this. */

@@ -3,7 +3,6 @@ import { type LoopStarter, stepFunctionsStarter } from "./capture/starter.ts";
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { logger } from "./logger.ts";
 import { withSsmSecrets } from "./secrets.ts";
 import { createDocumentClient, dynamoTimeoutsOf } from "./store/dynamo.ts";
 import type { Store } from "./store/port.ts";
@@ -70,10 +69,8 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
         timeoutMs: config.UPSTASH_TIMEOUT_MS,
       });
     } else {
+      // Only one process (npm start, tests): loadConfig refuses a Lambda without Upstash.
       const { createMemoryCache } = await import("./cache/memory.ts");
-      if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
-        logger.warn("UPSTASH_REDIS_REST_URL is not set: using a per-container memory cache");
-      }
       cache = createMemoryCache();
     }
   }

@@ -10,6 +10,7 @@ import {
   Condition,
   CustomState,
   DefinitionBody,
+  Fail,
   JsonPath,
   LogLevel,
   StateMachine,
@@ -28,6 +29,7 @@ import { Construct } from "constructs";
  *   Poll (Lambda) → Decide ─ wait ─────→ Wait ($.nextDelaySeconds) → Poll
  *                          ├ handover ─→ Handover (StartExecution of itself, {state}) → Done
  *                          └ otherwise ─→ Done
+ *   Poll, Handover ─ any error (Catch) ─→ Release (Lambda: lease, parked listens, job run) → Failed
  *
  * and the every-minute watchdog that starts a chain when music plays and none is alive.
  * The Poll task's contract is shared/capture/runner.ts (`runPollTask`).
@@ -40,6 +42,8 @@ export const PLAYBACK_STATES = {
   wait: "Wait",
   handover: "Handover",
   done: "Done",
+  release: "Release",
+  failed: "Failed",
 } as const;
 
 export interface PlaybackLoopProps {
@@ -120,6 +124,35 @@ export class PlaybackLoop extends Construct {
       },
     });
     handover.next(done);
+
+    // Nothing ends silently: a Poll or Handover that fails for good lets go of the lease at once
+    // (the watchdog restarts the chain within a minute, not after the lease's 6), keeps the
+    // unstored listens and records the failure; the execution then fails, which the alarms see.
+    const failed = new Fail(this, PLAYBACK_STATES.failed, {
+      error: "PlaybackLoopTaskFailed",
+      cause: "A Poll or Handover task failed; see the Release task's log and JOB#playback-loop",
+    });
+    const release = new LambdaInvoke(this, PLAYBACK_STATES.release, {
+      lambdaFunction: props.pollFunction,
+      payload: TaskInput.fromObject({
+        release: true,
+        state: JsonPath.objectAt("$.state"),
+        failure: JsonPath.objectAt("$.failure"),
+        execution_started_at: JsonPath.executionStartTime,
+      }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+    });
+    release.addRetry({
+      errors: ["States.ALL"],
+      interval: Duration.seconds(1),
+      maxAttempts: 2,
+      backoffRate: 2,
+    });
+    release.addCatch(failed, { resultPath: "$.releaseFailure" });
+    release.next(failed);
+    poll.addCatch(release, { errors: ["States.ALL"], resultPath: "$.failure" });
+    handover.addCatch(release, { errors: ["States.ALL"], resultPath: "$.failure" });
 
     const decide = new Choice(this, PLAYBACK_STATES.decide)
       .when(Condition.stringEquals("$.action", "wait"), wait.next(poll))

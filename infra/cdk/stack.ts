@@ -14,18 +14,25 @@ import {
   LogGroupLogDestination,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { type Alarm, ComparisonOperator, Metric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Schedule } from "aws-cdk-lib/aws-events";
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from "#shared/http/cors.ts";
 import type { RouteDef } from "#shared/http/route.ts";
-import { notFoundHandler, routeList } from "#shared/http/routes.ts";
+import { notFoundHandler, routeList, routes as routesById } from "#shared/http/routes.ts";
+import { METRIC_NAMESPACE, METRICS } from "#shared/metrics.ts";
 import { tableDefinition } from "#shared/store/table.ts";
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "./bundling.ts";
 import { PlaybackLoop, scheduleFunction } from "./playback-loop.ts";
+import { type DeploySettings, deploySettings, SETTING_NAMES, settingsFromContext } from "./settings.ts";
 
 /** Where `functions/*.ts` and package-lock.json live (two levels up from infra/cdk). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -67,25 +74,19 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
 ];
 
 /**
- * Every prop falls back to the CDK context value of the same name (`cdk deploy -c name=value`),
- * then to the default. Secrets are deliberately absent: they live in SSM under `ssmSecretsPrefix`.
+ * The deploy settings (infra/cdk/settings.ts) come from these props, else from CDK context:
+ * `hoardify.config.json` (which app.ts loads as context defaults), then `-c name=value`.
+ * Secrets are deliberately absent: they live in SSM under `ssmSecretsPrefix`.
  */
-export interface HoardifyStackProps extends StackProps {
+export interface HoardifyStackProps extends StackProps, Partial<Omit<DeploySettings, "corsOrigins">> {
   /** The route table; defaults to shared/http/routes.ts. */
   readonly routes?: readonly StackRoute[];
   /** Entry file for the `$default` route. */
   readonly notFoundHandler?: string;
   /** Directory the handler paths are relative to; holds package-lock.json. */
   readonly projectRoot?: string;
-  /** Default `admin`. */
-  readonly adminUsername?: string;
   /** Allowed browser origins; empty (the default) means no CORS preflight config. */
   readonly corsOrigins?: readonly string[];
-  readonly spotifyClientId?: string;
-  readonly spotifyRedirectUri?: string;
-  readonly upstashRedisRestUrl?: string;
-  /** SSM parameter path holding the secrets; default `/hoardify/`. */
-  readonly ssmSecretsPrefix?: string;
   /** Stage-wide throttle; default burst 50 / 20 rps. */
   readonly defaultThrottle?: ThrottleLimits;
   /** Throttle of each `exposure: "public"` route and `$default`; default burst 10 / 5 rps. */
@@ -108,7 +109,6 @@ const READ_ACTIONS = [
   "dynamodb:BatchGetItem",
   "dynamodb:Query",
   "dynamodb:Scan",
-  "dynamodb:ConditionCheckItem",
   "dynamodb:DescribeTable",
 ];
 const WRITE_ACTIONS = [
@@ -121,7 +121,7 @@ const WRITE_ACTIONS = [
 /** A handler needs only reads when it is public and a GET: nobody unauthenticated may write. */
 export function tableAccessFor(
   route: Pick<RouteDef, "exposure" | "method" | "tableAccess">,
-): "read" | "readwrite" {
+): "read" | "readwrite" | "none" {
   if (route.tableAccess) return route.tableAccess;
   return route.exposure === "public" && route.method === "GET" ? "read" : "readwrite";
 }
@@ -152,30 +152,29 @@ export class HoardifyStack extends Stack {
   /** Scheduled job id → its function. */
   declare readonly scheduledFunctions: ReadonlyMap<string, NodejsFunction>;
   declare readonly ssmSecretsPrefix: string;
+  declare readonly settings: DeploySettings;
+  /** Alarm id → alarm, when `alertEmail` is set (each mails the topic). */
+  declare readonly alarms: ReadonlyMap<string, Alarm> | undefined;
+  /** What SPOTIFY_REDIRECT_URI is: the setting, or the API's own callback. */
+  declare readonly spotifyRedirectUri: string;
 
   constructor(scope: Construct, id: string, props: HoardifyStackProps = {}) {
     super(scope, id, props);
 
-    const ctx = (name: string): string | undefined => {
-      const value: unknown = this.node.tryGetContext(name);
-      if (value === undefined || value === null) return undefined;
-      if (typeof value !== "string") throw new Error(`context value ${name} must be a string`);
-      return value;
-    };
+    const definedProps = Object.fromEntries(
+      SETTING_NAMES.map((name) => [name, props[name]]).filter(([, v]) => v !== undefined),
+    );
+    // Throws one SettingsError naming every missing or bad setting: app.ts prints it.
+    const settings = deploySettings({
+      ...settingsFromContext((name) => this.node.tryGetContext(name)),
+      ...definedProps,
+    });
     const routes = props.routes ?? routeList;
     const projectRoot = props.projectRoot ?? REPO_ROOT;
-    const adminUsername = props.adminUsername ?? ctx("adminUsername") ?? "admin";
-    const corsOrigins =
-      props.corsOrigins ??
-      (ctx("corsOrigins") ?? "")
-        .split(",")
-        .map((o) => o.trim())
-        .filter((o) => o !== "");
-    const prefix = props.ssmSecretsPrefix ?? ctx("ssmSecretsPrefix") ?? "/hoardify/";
-    if (!/^\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*\/$/.test(prefix)) {
-      throw new Error(`ssmSecretsPrefix must look like /hoardify/ (got ${JSON.stringify(prefix)})`);
-    }
+    const { adminUsername, corsOrigins } = settings;
+    const prefix = settings.ssmSecretsPrefix;
     this.ssmSecretsPrefix = prefix;
+    this.settings = settings;
     const defaultThrottle = props.defaultThrottle ?? DEFAULT_THROTTLE;
     const publicThrottle = props.publicThrottle ?? PUBLIC_THROTTLE;
 
@@ -212,7 +211,8 @@ export class HoardifyStack extends Stack {
       statements: [
         new PolicyStatement({
           sid: "ReadSecretParameters",
-          actions: ["ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter"],
+          // shared/secrets.ts reads them all in one GetParametersByPath; nothing asks for one by name.
+          actions: ["ssm:GetParametersByPath"],
           resources: [parameterArn(prefixPath), parameterArn(`${prefix}*`)],
         }),
         new PolicyStatement({
@@ -238,18 +238,46 @@ export class HoardifyStack extends Stack {
       },
     );
 
+    // ------------------------------------------------------------------ API
+    const corsPreflight: CorsPreflightOptions | undefined =
+      corsOrigins.length > 0
+        ? {
+            allowOrigins: [...corsOrigins],
+            allowMethods: [
+              CorsHttpMethod.GET,
+              CorsHttpMethod.POST,
+              CorsHttpMethod.PUT,
+              CorsHttpMethod.PATCH,
+              CorsHttpMethod.DELETE,
+              CorsHttpMethod.OPTIONS,
+            ],
+            allowHeaders: [...CORS_ALLOWED_HEADERS],
+            // Without these a browser script cannot read the paging, caching and back-off headers.
+            exposeHeaders: [...CORS_EXPOSED_HEADERS],
+            maxAge: Duration.hours(1),
+          }
+        : undefined;
+    this.httpApi = new HttpApi(this, "HttpApi", {
+      description: "Hoardify: Spotify listening history",
+      createDefaultStage: false,
+      ...(corsPreflight ? { corsPreflight } : {}),
+    });
+    // The API's own callback unless set: one deploy, no chicken-and-egg with the API's URL. The
+    // functions reference the API (not its routes or stage), so this is no dependency cycle.
+    this.spotifyRedirectUri =
+      settings.spotifyRedirectUri ?? `${this.httpApi.apiEndpoint}${routesById.spotifyCallback.path}`;
+
     // ----------------------------------------------------------- functions
     const environment: Record<string, string> = {
       TABLE_NAME: this.table.tableName,
       ADMIN_USERNAME: adminUsername,
       CORS_ORIGINS: corsOrigins.join(","),
-      SPOTIFY_CLIENT_ID: props.spotifyClientId ?? ctx("spotifyClientId") ?? "",
-      SPOTIFY_REDIRECT_URI: props.spotifyRedirectUri ?? ctx("spotifyRedirectUri") ?? "",
-      UPSTASH_REDIS_REST_URL: props.upstashRedisRestUrl ?? ctx("upstashRedisRestUrl") ?? "",
+      SPOTIFY_CLIENT_ID: settings.spotifyClientId,
+      SPOTIFY_REDIRECT_URI: this.spotifyRedirectUri,
+      UPSTASH_REDIS_REST_URL: settings.upstashRedisRestUrl,
       SSM_SECRETS_PREFIX: prefix,
       POWERTOOLS_LOG_LEVEL: "INFO",
       POWERTOOLS_SERVICE_NAME: "hoardify",
-      NODE_OPTIONS: "--enable-source-maps",
     };
     const lockFile = path.join(projectRoot, "package-lock.json");
 
@@ -262,6 +290,11 @@ export class HoardifyStack extends Stack {
         memoryMb?: number | undefined;
         /** Default true; the poll loop and the scheduled jobs are not (no 30 s integration limit). */
         behindApi?: boolean;
+        /**
+         * Default true: stacks in the logs point into the sources. Loading the ~1.2 MB map at the
+         * first logged stack costs memory the 128 MB loop functions do not spare.
+         */
+        sourceMapStacks?: boolean;
       },
     ): NodejsFunction => {
       const timeoutSeconds = sizing.timeoutSeconds ?? 10;
@@ -303,7 +336,10 @@ export class HoardifyStack extends Stack {
         timeout: Duration.seconds(timeoutSeconds),
         role,
         logGroup,
-        environment,
+        environment:
+          (sizing.sourceMapStacks ?? true)
+            ? { ...environment, NODE_OPTIONS: "--enable-source-maps" }
+            : environment,
         bundling: {
           minify: true,
           sourceMap: true,
@@ -333,16 +369,23 @@ export class HoardifyStack extends Stack {
     // -------------------------------------------------------- playback loop
     // One tick per Poll state: a Spotify call, a DynamoDB write when a listen ends, a cache write.
     // 128 MB: the tick waits on the network, not the CPU, and it runs ~7,000 times a day of music
-    // (the simulated-day bench prices it).
+    // (the simulated-day bench prices it). Without --enable-source-maps: the bundle loaded and one
+    // error's stack read peaks at 86 MB RSS instead of 93 MB (bare Node 24, before the Lambda
+    // runtime's own share). 20 s: the worst tick (token refresh + player call at the loop's 3 s x 2
+    // attempts, about 13 s, plus the writes) fits, and the handler answers 2 s before it anyway.
     this.pollFunction = makeFunction("PollLoop", "functions/poll-loop.ts", "readwrite", {
       timeoutSeconds: 20,
       memoryMb: 128,
       behindApi: false,
+      sourceMapStacks: false,
     });
+    // 35 s: the watchdog asks Spotify with the client's default 5 s x 3 attempts; a token refresh
+    // and a player call both at their worst are 2 x (15 s + 0.5 s back-off) = 31 s.
     this.watchdogFunction = makeFunction("Watchdog", "functions/watchdog.ts", "readwrite", {
-      timeoutSeconds: 20,
+      timeoutSeconds: 35,
       memoryMb: 128,
       behindApi: false,
+      sourceMapStacks: false,
     });
     this.playbackLoop = new PlaybackLoop(this, "PlaybackLoop", {
       pollFunction: this.pollFunction,
@@ -372,28 +415,7 @@ export class HoardifyStack extends Stack {
     }
     this.scheduledFunctions = scheduledFunctions;
 
-    // ------------------------------------------------------------------ API
-    const corsPreflight: CorsPreflightOptions | undefined =
-      corsOrigins.length > 0
-        ? {
-            allowOrigins: [...corsOrigins],
-            allowMethods: [
-              CorsHttpMethod.GET,
-              CorsHttpMethod.POST,
-              CorsHttpMethod.PUT,
-              CorsHttpMethod.PATCH,
-              CorsHttpMethod.DELETE,
-              CorsHttpMethod.OPTIONS,
-            ],
-            allowHeaders: ["authorization", "content-type"],
-            maxAge: Duration.hours(1),
-          }
-        : undefined;
-    this.httpApi = new HttpApi(this, "HttpApi", {
-      description: "Hoardify: Spotify listening history",
-      createDefaultStage: false,
-      ...(corsPreflight ? { corsPreflight } : {}),
-    });
+    // ------------------------------------------------------------------ routes
     const apiRoutes: HttpRoute[] = [];
     for (const route of routes) {
       const fn = functions.get(route.id);
@@ -462,8 +484,15 @@ export class HoardifyStack extends Stack {
     cfnStage.routeSettings = routeSettings;
     for (const r of apiRoutes) cfnStage.node.addDependency(r);
 
+    // --------------------------------------------------------------- alarms
+    if (settings.alertEmail) this.alarms = this.addAlarms(settings.alertEmail);
+
     // -------------------------------------------------------------- outputs
     new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
+    new CfnOutput(this, "SpotifyRedirectUri", {
+      value: this.spotifyRedirectUri,
+      description: "Add this redirect URI to your Spotify app (developer dashboard → Edit settings)",
+    });
     new CfnOutput(this, "TableName", { value: this.table.tableName, description: "DynamoDB table" });
     new CfnOutput(this, "PlaybackStateMachineArn", {
       value: this.playbackLoop.stateMachine.stateMachineArn,
@@ -473,5 +502,65 @@ export class HoardifyStack extends Stack {
       value: prefix,
       description: `Put SECRET_KEY, ADMIN_PASSWORD_HASH, SPOTIFY_CLIENT_SECRET, UPSTASH_REDIS_REST_TOKEN here with: aws ssm put-parameter --type SecureString --name ${prefix}<NAME>`,
     });
+  }
+
+  /**
+   * Know when recording stops: a topic mailing `email` and one alarm per way the loop dies
+   * quietly. Only with an address: three alarms cost about as much a month as the loop itself.
+   */
+  private addAlarms(email: string): ReadonlyMap<string, Alarm> {
+    const topic = new Topic(this, "AlertTopic", { displayName: "Hoardify alerts", enforceSSL: true });
+    topic.addSubscription(new EmailSubscription(email));
+    Validations.of(topic).acknowledge({
+      id: "AwsSolutions-SNS2",
+      reason:
+        "CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer key costs $1 a month; the alerts carry alarm names only.",
+    });
+    const fiveMinutes = Duration.minutes(5);
+    const alarms = new Map<string, Alarm>([
+      [
+        "LoopTaskFailures",
+        this.playbackLoop.stateMachine
+          .metricFailed({ period: fiveMinutes, statistic: "Sum" })
+          .createAlarm(this, "LoopTaskFailuresAlarm", {
+            alarmDescription:
+              "A playback-loop execution failed (a Poll or Handover task); the watchdog restarts it within a minute. See JOB#playback-loop.",
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          }),
+      ],
+      [
+        "PollErrors",
+        this.pollFunction
+          .metricErrors({ period: fiveMinutes, statistic: "Sum" })
+          .createAlarm(this, "PollErrorsAlarm", {
+            alarmDescription: "The poll function threw or timed out (see its log group).",
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          }),
+      ],
+      [
+        "SpotifyNeedsReauth",
+        new Metric({
+          namespace: METRIC_NAMESPACE,
+          metricName: METRICS.spotifyNeedsReauth,
+          period: Duration.hours(1),
+          statistic: "Sum",
+        }).createAlarm(this, "SpotifyNeedsReauthAlarm", {
+          alarmDescription:
+            "Spotify revoked the link: nothing is recorded until you open /spotify/authorize again.",
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      ],
+    ]);
+    for (const alarm of alarms.values()) alarm.addAlarmAction(new SnsAction(topic));
+    return alarms;
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { CACHE_KEYS, type LoopState, startLoopState, tick } from "#shared/capture/loop.ts";
 import { recordListen, toPlay, toTrackInfo } from "#shared/capture/record.ts";
-import { loopDepsOf } from "#shared/capture/runner.ts";
+import { loopDepsOf, reportPoll } from "#shared/capture/runner.ts";
 import type { LoopStarter } from "#shared/capture/starter.ts";
 import { watchdog } from "#shared/capture/watchdog.ts";
 import type { Deps } from "#shared/deps.ts";
@@ -71,6 +71,7 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
       }
       const current: LoopState = state;
       const r = await tick(loopDepsOf(deps), { ...current, chain_started_at: deps.clock().getTime() });
+      await reportPoll(deps.cache, r, deps.clock().getTime());
       for (const x of r.recorded) {
         if (x.result === "recorded")
           logger.info("recorded", { track_id: x.track_id, listened_at: x.listened_at, counted: x.counted });

@@ -2,8 +2,8 @@
  * `npm run hash-password`: prints a bcrypt hash for ADMIN_PASSWORD_HASH. The password is read
  * from stdin (piped) or a hidden prompt, never from argv, where `ps` and shell history see it.
  */
-import { createInterface } from "node:readline";
 import { BCRYPT_ROUNDS, hashPassword } from "#shared/auth/password.ts";
+import { prompt } from "./prompt.ts";
 
 const MIN_LENGTH = 12;
 
@@ -13,18 +13,6 @@ async function readPiped(): Promise<string> {
   return Buffer.concat(chunks)
     .toString("utf8")
     .replace(/\r?\n$/, "");
-}
-
-async function prompt(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  // Echo nothing while the password is typed.
-  const mute = rl as unknown as { _writeToOutput: (s: string) => void };
-  process.stderr.write(question);
-  mute._writeToOutput = () => undefined;
-  const answer = await new Promise<string>((ok) => rl.question("", ok));
-  rl.close();
-  process.stderr.write("\n");
-  return answer;
 }
 
 async function main() {

@@ -55,6 +55,19 @@ export function createMemoryCache(opts: { now?: () => number } = {}): Cache {
       entries.delete(key);
     },
 
+    async swapIfEquals(key, expected, next, setOpts) {
+      const ttl = toTtl(setOpts.ttlMs);
+      if (live(key)?.json !== encode(expected)) return false;
+      entries.set(key, { json: encode(next), expiresAt: now() + ttl });
+      return true;
+    },
+
+    async deleteIfEquals(key, expected) {
+      if (live(key)?.json !== encode(expected)) return false;
+      entries.delete(key);
+      return true;
+    },
+
     async incrementWindow(key, windowMs) {
       const window = toTtl(windowMs);
       const entry = live(key);

@@ -13,6 +13,14 @@ export interface Cache {
   setIfAbsent(key: string, value: unknown, opts: { ttlMs: number }): Promise<boolean>;
   del(key: string): Promise<void>;
   /**
+   * Atomically replaces the value (with a fresh TTL) only while the key holds `expected`;
+   * true when it did. A lease changes hands this way, so two holders of one value cannot
+   * both pass it on.
+   */
+  swapIfEquals(key: string, expected: unknown, next: unknown, opts: { ttlMs: number }): Promise<boolean>;
+  /** Atomically deletes the key only while it holds `expected`; true when it did. */
+  deleteIfEquals(key: string, expected: unknown): Promise<boolean>;
+  /**
    * Adds 1 to a counter and returns the new value with the milliseconds until it resets.
    * The window starts with the first increment (fixed window), which is what a login
    * rate limit needs.

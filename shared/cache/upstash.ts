@@ -49,6 +49,12 @@ function outageOf(err: unknown): unknown {
   return err;
 }
 
+// Compare and act in one script: Redis runs it atomically (no WATCH/MULTI over REST).
+const SWAP_IF_EQUALS = `if redis.call("GET", KEYS[1]) == ARGV[1] then
+  redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3]) return 1 end return 0`;
+const DELETE_IF_EQUALS = `if redis.call("GET", KEYS[1]) == ARGV[1] then
+  redis.call("DEL", KEYS[1]) return 1 end return 0`;
+
 /** Escapes Redis glob metacharacters so a prefix can be used in SCAN MATCH. */
 function globEscape(s: string): string {
   return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
@@ -106,6 +112,19 @@ export function createUpstashCache(opts: UpstashCacheOptions): Cache {
 
     async del(key) {
       await redis.del(k(key));
+    },
+
+    async swapIfEquals(key, expected, next, setOpts) {
+      const swapped = await redis.eval(
+        SWAP_IF_EQUALS,
+        [k(key)],
+        [encode(expected), encode(next), String(toTtl(setOpts.ttlMs))],
+      );
+      return Number(swapped) === 1;
+    },
+
+    async deleteIfEquals(key, expected) {
+      return Number(await redis.eval(DELETE_IF_EQUALS, [k(key)], [encode(expected)])) === 1;
     },
 
     async incrementWindow(key, windowMs) {

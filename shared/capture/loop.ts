@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Cache } from "../cache/port.ts";
 import type { Clock } from "../clock.ts";
 import {
@@ -140,6 +141,60 @@ async function holdLease(cache: Cache, state: LoopState, now: number, opts: Loop
   return true;
 }
 
+/**
+ * Hands the lease to a fresh owner that only the successor will carry, by compare-and-swap.
+ * Step Functions may run an Express execution twice (at-least-once): both copies carry the
+ * same owner and both reach the handover; only the first swap succeeds, the other copy stops.
+ */
+export async function passLease(
+  cache: Cache,
+  state: LoopState,
+  now: number,
+  opts: LoopOptions,
+  nextOwner: string = randomUUID(),
+): Promise<boolean> {
+  try {
+    const ttl = { ttlMs: opts.leaseMs };
+    const passed =
+      (await cache.swapIfEquals(CACHE_KEYS.lease, state.owner, nextOwner, ttl)) ||
+      // Lost (the cache was flushed): nobody else holds it, so take it for the successor.
+      (await cache.setIfAbsent(CACHE_KEYS.lease, nextOwner, ttl));
+    if (!passed) return false;
+  } catch (err) {
+    // As in holdLease: without the cache nothing can be proven; keep the owner and go on.
+    logger.warn("lease handover check failed", { error: (err as Error).message });
+    return true;
+  }
+  state.owner = nextOwner;
+  state.lease_until = now + opts.leaseMs;
+  return true;
+}
+
+/**
+ * The state rides in the execution payload, which Step Functions caps at 256 KB: listens that
+ * cannot be stored for a long time (DynamoDB down) must not grow it past that and fail the
+ * execution. Beyond the budget the oldest are dropped, each named in an error log.
+ */
+export const MAX_PENDING_BYTES = 128 * 1024;
+
+export function boundPending(pending: FinishedListen[], maxBytes = MAX_PENDING_BYTES): FinishedListen[] {
+  const sizes = pending.map((f) => Buffer.byteLength(JSON.stringify(f)) + 1);
+  let total = sizes.reduce((a, b) => a + b, 2);
+  let first = 0;
+  while (total > maxBytes && first < pending.length) total -= sizes[first++] ?? 0;
+  if (first === 0) return pending;
+  const dropped = pending.slice(0, first);
+  logger.error("pending listens dropped: they would not fit the Step Functions payload", {
+    dropped: dropped.map((f) => ({
+      track_id: f.item.key,
+      listened_at: f.listened_at,
+      listened_ms: f.listened_ms,
+    })),
+    kept: pending.length - first,
+  });
+  return pending.slice(first);
+}
+
 async function store(deps: LoopDeps, listens: FinishedListen[]) {
   const recorded: TickResult["recorded"] = [];
   const failed: FinishedListen[] = [];
@@ -241,7 +296,7 @@ export async function tick(
   }
 
   const { recorded, failed } = await store(deps, [...state.pending, ...finished]);
-  state.pending = failed;
+  state.pending = boundPending(failed);
 
   // After the look and the store: whatever this loop finished is stored, so the matcher finds
   // it instead of estimating it again, and what is open now is not listed by Spotify yet.
@@ -286,7 +341,8 @@ export async function tick(
     }
     if (stopReason !== "quota") await deps.cache.del(CACHE_KEYS.lease).catch(() => undefined);
   } else if (now + nextDelaySeconds * 1000 - state.chain_started_at > opts.chainMaxMs) {
-    action = "handover";
+    action = (await passLease(deps.cache, state, now, opts)) ? "handover" : "stop";
+    if (action === "stop") stopReason = "lease";
   }
   return {
     state,

@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Deps } from "../deps.ts";
+import type { FinishedListen } from "../domain/tracker.ts";
+import { logger } from "../logger.ts";
 import { createSpotifyClient } from "../spotify/client.ts";
 import { backfill, JOB_CATCH_UP, runJob } from "./backfill.ts";
 import {
+  boundPending,
+  CACHE_KEYS,
   type CatchUpOutcome,
   DEFAULT_LOOP_OPTIONS,
   type LoopDeps,
@@ -13,9 +17,16 @@ import {
   tick,
 } from "./loop.ts";
 
+/**
+ * Spotify inside a tick: shorter than the client's default (5 s × 3 attempts) so a token
+ * refresh plus a player call, both at their worst (2 × 3 s + 0.5 s back-off each, about 13 s),
+ * end inside the Poll function's 20 s with room for the writes.
+ */
+export const LOOP_SPOTIFY_CLIENT = { timeoutMs: 3000, retries: 1 } as const;
+
 /** What a tick needs, from the process's dependencies (the Spotify client over its config). */
 export function loopDepsOf(deps: Deps): LoopDeps {
-  const spotify = createSpotifyClient(deps);
+  const spotify = createSpotifyClient(deps, LOOP_SPOTIFY_CLIENT);
   const loopDeps: LoopDeps = { spotify, store: deps.store, cache: deps.cache, clock: deps.clock };
   return { ...loopDeps, catchUp: () => catchUp(loopDeps) };
 }
@@ -53,6 +64,29 @@ export interface PollTaskOutput {
   fault?: string;
 }
 
+/** What /health shows of the loop (cache key loop:status). */
+export interface LoopStatus {
+  last_successful_poll_at: string;
+}
+
+const STATUS_EVERY_MS = 60_000;
+/** Per cache (one per Lambda container; one per test world). */
+const lastStatusAt = new WeakMap<Deps["cache"], number>();
+
+/**
+ * Notes the time of a poll Spotify answered, at most once a minute per process: one cache
+ * command a minute instead of one per 1-2 s tick (Upstash bills per command).
+ */
+export async function reportPoll(cache: Deps["cache"], result: Pick<TickResult, "fault">, now: number) {
+  const last = lastStatusAt.get(cache);
+  if (result.fault || (last !== undefined && now - last < STATUS_EVERY_MS)) return;
+  lastStatusAt.set(cache, now);
+  const status: LoopStatus = { last_successful_poll_at: new Date(now).toISOString() };
+  await cache.set(CACHE_KEYS.status, status, { ttlMs: 30 * 86_400_000 }).catch(() => {
+    lastStatusAt.delete(cache);
+  });
+}
+
 export async function runPollTask(
   deps: Deps,
   input: PollTaskInput,
@@ -63,6 +97,7 @@ export async function runPollTask(
   const base = input.state ?? (await startLoopState(deps.cache, randomUUID(), now));
   const state: LoopState = { ...base, chain_started_at: Number.isNaN(startedAt) ? now : startedAt };
   const r = await tick(loopDepsOf(deps), state, opts);
+  await reportPoll(deps.cache, r, deps.clock().getTime());
   return {
     state: r.state,
     action: r.action,
@@ -71,4 +106,59 @@ export async function runPollTask(
     recorded: r.recorded.filter((x) => x.result === "recorded").length,
     ...(r.fault ? { fault: r.fault.type } : {}),
   };
+}
+
+/** The error a Catch hands on (`ResultPath: $.failure`): Step Functions' Error and Cause. */
+export interface TaskFailure {
+  Error?: string;
+  Cause?: string;
+}
+
+/** The Release task's input: what the failed execution carried, and why it failed. */
+export interface ReleaseTaskInput {
+  release: true;
+  state?: LoopState | null;
+  failure?: TaskFailure;
+  execution_started_at?: string;
+}
+
+export function isReleaseInput(input: unknown): input is ReleaseTaskInput {
+  return typeof input === "object" && input !== null && (input as { release?: unknown }).release === true;
+}
+
+/** Job name of the loop's failure records (`JOB#playback-loop`, /admin/system-stats). */
+export const LOOP_JOB = "playback-loop";
+
+/**
+ * After a Poll or Handover failed for good (a Catch): let go of the lease now instead of
+ * leaving the watchdog blocked for its 6 minutes, keep the unstored listens for the next
+ * chain, and record the failure where /admin/system-stats and the logs show it.
+ */
+export async function runReleaseTask(deps: Deps, input: ReleaseTaskInput): Promise<{ released: boolean }> {
+  const now = deps.clock();
+  const state = input.state ?? null;
+  const error = input.failure?.Error ?? "unknown";
+  // A Lambda error's Cause is its JSON (errorMessage, stack): enough to find it, not all of it.
+  const cause = (input.failure?.Cause ?? "").slice(0, 500);
+  logger.error("playback loop task failed; releasing the lease", { error, cause, owner: state?.owner });
+  let released = false;
+  if (state) {
+    released = await deps.cache.deleteIfEquals(CACHE_KEYS.lease, state.owner).catch(() => false);
+    if (state.pending.length > 0) {
+      const parked = (await deps.cache.get<FinishedListen[]>(CACHE_KEYS.parked).catch(() => null)) ?? [];
+      await deps.cache
+        .set(CACHE_KEYS.parked, boundPending([...parked, ...state.pending]), { ttlMs: 7 * 86_400_000 })
+        .catch((err: unknown) => logger.error("could not park pending listens", { error: String(err) }));
+    }
+  }
+  const startedAt =
+    input.execution_started_at ?? (state ? new Date(state.chain_started_at).toISOString() : null);
+  await deps.store.recordJobRun({
+    job: LOOP_JOB,
+    started_at: startedAt ?? now.toISOString(),
+    finished_at: now.toISOString(),
+    ok: false,
+    result: { error, cause, released, polls: state?.polls ?? 0, pending: state?.pending.length ?? 0 },
+  });
+  return { released };
 }

@@ -40,8 +40,11 @@ export interface RouteDef<
   readonly responses: Readonly<
     Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>
   >;
-  /** Table access on AWS; by default public GET routes only read and the rest read and write. */
-  readonly tableAccess?: "read" | "readwrite";
+  /**
+   * Table access on AWS; by default public GET routes only read and the rest read and write.
+   * "none": the function gets no grant at all (least privilege for what never touches it).
+   */
+  readonly tableAccess?: "read" | "readwrite" | "none";
   /** Seconds the function may run (CDK); the default suits request handlers. */
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;

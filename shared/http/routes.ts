@@ -99,6 +99,11 @@ export const routes = {
     handler: "functions/token.ts",
     auth: "none",
     exposure: "public",
+    // The login checks a bcrypt hash and counts failures in the cache: it never reads the table.
+    tableAccess: "none",
+    // bcrypt cost 12 (bcryptjs) takes 720 ms on one full core; Lambda's CPU scales with memory
+    // (1 vCPU at 1,769 MB), so ~5 s at 256 MB, ~1.3 s at 1,024 MB. Logins are rare.
+    memoryMb: 1024,
     summary: "Exchange the admin username and password (OAuth2 password form) for a bearer token",
     tags: ["auth"],
     request: { body: tokenFormSchema, bodyType: "form" },

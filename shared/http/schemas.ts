@@ -41,9 +41,18 @@ export const healthResponseSchema = z
     cache: z.object({ kind: z.enum(["upstash", "memory"]), reachable: z.boolean() }),
     spotify: z.object({
       configured: z.boolean(),
+      missing: z
+        .array(z.string())
+        .describe("Spotify settings still unset; some but not all of them makes the status degraded."),
       // The link lives in the table: with storage down, whether it exists is not known.
       linked: z.union([z.boolean(), z.literal("unknown")]),
       needs_reauth: z.union([z.boolean(), z.literal("unknown")]),
+    }),
+    loop: z.object({
+      last_successful_poll_at: z
+        .string()
+        .nullable()
+        .describe("When the playback loop last heard from Spotify (noted at most once a minute)."),
     }),
   })
   .meta({ id: "Health" });

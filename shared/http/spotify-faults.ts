@@ -1,5 +1,4 @@
-import type { Config } from "../config.ts";
-import { missingSpotifyConfig } from "../spotify/client.ts";
+import { type Config, missingSpotifyConfig } from "../config.ts";
 import type { SpotifyFault } from "../spotify/types.ts";
 import { HttpError, tooManyRequests, unavailable } from "./errors.ts";
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type * as z from "zod";
 import type { Cache } from "../cache/port.ts";
-import { type Config, spotifyConfigured } from "../config.ts";
+import { type Config, missingSpotifyConfig, spotifyConfigured } from "../config.ts";
 import type { Deps } from "../deps.ts";
 import type { SpotifyLink } from "../domain/entities.ts";
 import { logger } from "../logger.ts";
@@ -120,11 +120,6 @@ function memoryFor(cache: Cache, config: Config): ProcessMemory {
 }
 
 /** The SPOTIFY_* variables still to set before anything here can work. */
-export function missingSpotifyConfig(config: Config): string[] {
-  return (["SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REDIRECT_URI"] as const).filter(
-    (name) => !config[name],
-  );
-}
 
 interface Answer {
   status: number;

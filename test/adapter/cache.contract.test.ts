@@ -58,6 +58,33 @@ function contract(name: string, makeCache: () => Promise<Harness>): void {
       }
     });
 
+    test("swapIfEquals and deleteIfEquals act only while the key holds the expected value", async () => {
+      const { cache, advance } = await makeCache();
+      assert.equal(await cache.swapIfEquals("lease", "a", "b", { ttlMs: TTL }), false, "absent key");
+      assert.equal(await cache.get("lease"), null);
+      await cache.set("lease", "a", { ttlMs: 60_000 });
+      assert.equal(await cache.swapIfEquals("lease", "x", "b", { ttlMs: TTL }), false, "other value");
+      assert.equal(await cache.get("lease"), "a");
+      assert.equal(await cache.swapIfEquals("lease", "a", "b", { ttlMs: TTL }), true);
+      assert.equal(
+        await cache.swapIfEquals("lease", "a", "c", { ttlMs: TTL }),
+        false,
+        "a second swap from a",
+      );
+      assert.equal(await cache.get("lease"), "b");
+      const ttl = (await cache.ttlMs("lease")) ?? assert.fail("no TTL");
+      assert.ok(ttl > 0 && ttl <= TTL, `the swap set a fresh TTL (${ttl})`);
+      // A JSON-looking string is compared as the string it is, not as a number.
+      await cache.set("n", "1");
+      assert.equal(await cache.deleteIfEquals("n", 1), false);
+      assert.equal(await cache.deleteIfEquals("lease", "a"), false);
+      assert.equal(await cache.deleteIfEquals("lease", "b"), true);
+      assert.equal(await cache.get("lease"), null);
+      await cache.set("gone", "v", { ttlMs: TTL });
+      await advance(PAST_TTL);
+      assert.equal(await cache.swapIfEquals("gone", "v", "w", { ttlMs: TTL }), false, "expired key");
+    });
+
     test("returns copies: mutating the input or the result does not change what is stored", async () => {
       const { cache } = await makeCache();
       const input = { list: [1, 2], name: "x" };

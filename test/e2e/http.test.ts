@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { CACHE_KEYS } from "#shared/capture/loop.ts";
+import { setDeps } from "#shared/deps.ts";
 import { routeList } from "#shared/http/routes.ts";
 import { bearer, login, startTestApp, TEST_SECRET, type TestApp } from "#test/support/app.ts";
 
@@ -22,7 +24,48 @@ describe("GET /health", () => {
     assert.match(String(body.version), /^\d+\.\d+\.\d+/);
     assert.equal(body.storage?.reachable, true);
     assert.equal(body.storage?.table, app.config.TABLE_NAME);
-    assert.deepEqual(body.spotify, { configured: false, linked: false, needs_reauth: false });
+    assert.deepEqual(body.spotify, {
+      configured: false,
+      missing: ["SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REDIRECT_URI"],
+      linked: false,
+      needs_reauth: false,
+    });
+  });
+
+  test("shows when the loop last heard from Spotify", async () => {
+    const first = (await (await fetch(`${app.url}/health`)).json()) as { loop: unknown };
+    assert.deepEqual(first.loop, { last_successful_poll_at: null });
+    const at = "2026-11-21T11:59:00.000Z";
+    await app.deps.cache.set(CACHE_KEYS.status, { last_successful_poll_at: at });
+    const second = (await (await fetch(`${app.url}/health`)).json()) as { loop: unknown };
+    assert.deepEqual(second.loop, { last_successful_poll_at: at });
+    await app.deps.cache.del(CACHE_KEYS.status);
+  });
+
+  test("a half-set Spotify app: /health names what is missing, only the Spotify routes answer 503", async () => {
+    // A second deploy that forgot one setting must not take the whole API down with it.
+    const half = await startTestApp({ SPOTIFY_CLIENT_ID: "only-the-id" });
+    try {
+      const health = await fetch(`${half.url}/health`);
+      assert.equal(health.status, 503);
+      const body = (await health.json()) as { status: string; spotify: { missing: string[] } };
+      assert.equal(body.status, "degraded");
+      assert.deepEqual(body.spotify.missing, ["SPOTIFY_CLIENT_SECRET", "SPOTIFY_REDIRECT_URI"]);
+
+      const token = await bearer(half);
+      const plays = await fetch(`${half.url}/plays`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(plays.status, 200);
+      const authorize = await fetch(`${half.url}/spotify/authorize`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(authorize.status, 503);
+      const err = (await authorize.json()) as ErrorBody;
+      assert.equal(err.error, "not_configured");
+      assert.match(err.message, /SPOTIFY_CLIENT_SECRET, SPOTIFY_REDIRECT_URI/);
+    } finally {
+      await half.close();
+      setDeps(app.deps);
+    }
   });
 });
 

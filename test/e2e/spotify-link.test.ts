@@ -88,10 +88,17 @@ describe("linking Spotify", () => {
   const callback = (params: URLSearchParams | string, headers: Record<string, string> = JSON_ACCEPT) =>
     fetch(`${base()}/spotify/callback?${params}`, { headers });
 
-  async function health(): Promise<{ configured: boolean; linked: boolean; needs_reauth: boolean }> {
+  async function health(): Promise<{
+    configured: boolean;
+    missing: string[];
+    linked: boolean;
+    needs_reauth: boolean;
+  }> {
     const res = await fetch(`${base()}/health`);
     return (
-      (await res.json()) as { spotify: { configured: boolean; linked: boolean; needs_reauth: boolean } }
+      (await res.json()) as {
+        spotify: { configured: boolean; missing: string[]; linked: boolean; needs_reauth: boolean };
+      }
     ).spotify;
   }
 
@@ -133,7 +140,7 @@ describe("linking Spotify", () => {
   });
 
   test("the full flow links the account: JSON answer, link in DynamoDB, /health linked", async () => {
-    assert.deepEqual(await health(), { configured: true, linked: false, needs_reauth: false });
+    assert.deepEqual(await health(), { configured: true, missing: [], linked: false, needs_reauth: false });
     const { url, state } = await authorize();
     const params = await consent(url);
     assert.equal(params.get("state"), state);
@@ -146,7 +153,7 @@ describe("linking Spotify", () => {
       // No loop in this test app; the capture-gap tests start one.
       loop: "no_starter",
     });
-    assert.deepEqual(await health(), { configured: true, linked: true, needs_reauth: false });
+    assert.deepEqual(await health(), { configured: true, missing: [], linked: true, needs_reauth: false });
     const link = await app?.deps.store.getSpotifyLink();
     assert.match(link?.refresh_token ?? "", /^AQ/);
     assert.equal(link?.linked_at, app?.deps.clock().toISOString());
@@ -297,11 +304,11 @@ describe("linking Spotify", () => {
       createSpotifyClient(deps).currentPlayback(),
       (err: unknown) => err instanceof SpotifyError && err.fault.type === "revoked",
     );
-    assert.deepEqual(await health(), { configured: true, linked: true, needs_reauth: true });
+    assert.deepEqual(await health(), { configured: true, missing: [], linked: true, needs_reauth: true });
 
     const { url } = await authorize();
     assert.equal((await callback(await consent(url))).status, 200);
-    assert.deepEqual(await health(), { configured: true, linked: true, needs_reauth: false });
+    assert.deepEqual(await health(), { configured: true, missing: [], linked: true, needs_reauth: false });
     assert.deepEqual(await createSpotifyClient(deps).currentPlayback(), { type: "nothing" });
   });
 });

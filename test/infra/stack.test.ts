@@ -16,6 +16,7 @@ import { PLAYBACK_STATES, stateMachineDefinitionOf } from "#infra/cdk/playback-l
 import { HoardifyStack, routeKeyOf, SCHEDULED_JOBS, SECRET_NAMES, tableAccessFor } from "#infra/cdk/stack.ts";
 import { routeList } from "#shared/http/routes.ts";
 import { tableDefinition } from "#shared/store/table.ts";
+import { TEST_DEPLOY_SETTINGS } from "#test/support/deploy.ts";
 
 type Json = Record<string, unknown>;
 interface CfnResourceJson {
@@ -33,7 +34,7 @@ const SAMPLE_SECRETS = {
   SPOTIFY_CLIENT_SECRET: "sample-spotify-client-secret-4f1e",
   UPSTASH_REDIS_REST_TOKEN: "sample-upstash-token-AXn2",
 } as const;
-const SPOTIFY_CLIENT_ID = "sample-public-client-id-77";
+const SPOTIFY_CLIENT_ID = TEST_DEPLOY_SETTINGS.spotifyClientId;
 
 const outdirs: string[] = [];
 function tmpOutdir(): string {
@@ -47,7 +48,10 @@ after(() => {
 
 /** A fast app: no esbuild (placeholder assets), for the tests that need a second synth. */
 function unbundledApp(context: Json = {}): App {
-  return new App({ outdir: tmpOutdir(), context: { "aws:cdk:bundling-stacks": [], ...context } });
+  return new App({
+    outdir: tmpOutdir(),
+    context: { "aws:cdk:bundling-stacks": [], ...TEST_DEPLOY_SETTINGS, ...context },
+  });
 }
 
 function logicalIdOf(stack: Stack, fn: { node: { defaultChild?: unknown } }): string {
@@ -76,7 +80,7 @@ before(() => {
       ...SAMPLE_SECRETS,
       secretKey: SAMPLE_SECRETS.SECRET_KEY,
       spotifyClientSecret: SAMPLE_SECRETS.SPOTIFY_CLIENT_SECRET,
-      spotifyClientId: SPOTIFY_CLIENT_ID,
+      ...TEST_DEPLOY_SETTINGS,
       // Report nag findings in validation-report.json instead of throwing, so each test can say what broke.
       "@aws-cdk/core:failSynthOnValidationErrors": false,
     },
@@ -215,7 +219,12 @@ describe("HTTP API", () => {
     const corsStack = new HoardifyStack(corsApp, "Cors");
     const t = Template.fromStack(corsStack);
     t.hasResourceProperties("AWS::ApiGatewayV2::Api", {
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://a.example", "https://b.example"] }),
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ["https://a.example", "https://b.example"],
+        // A browser may revalidate a card and read paging, ETag and back-off headers.
+        AllowHeaders: ["authorization", "content-type", "if-none-match"],
+        ExposeHeaders: ["Link", "ETag", "Retry-After", "X-Next-Cursor"],
+      }),
     });
     t.hasResourceProperties("AWS::Lambda::Function", {
       Environment: { Variables: Match.objectLike({ CORS_ORIGINS: "https://a.example,https://b.example" }) },
@@ -241,12 +250,22 @@ describe("functions", () => {
       assert.equal(refId(env.TABLE_NAME), logicalIdOf(stack, stack.table), row.id);
       assert.equal(env.ADMIN_USERNAME, "admin");
       assert.equal(env.SSM_SECRETS_PREFIX, "/hoardify/");
-      assert.equal(env.NODE_OPTIONS, "--enable-source-maps");
+      assert.equal(
+        env.NODE_OPTIONS,
+        "--enable-source-maps",
+        "HTTP stacks in the logs point into the sources",
+      );
       assert.equal(env.POWERTOOLS_LOG_LEVEL, "INFO");
       assert.equal(env.SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_ID, "plain settings come from context");
-      for (const name of ["CORS_ORIGINS", "SPOTIFY_REDIRECT_URI", "UPSTASH_REDIS_REST_URL"]) {
-        assert.equal(typeof env[name], "string", `${row.id} ${name}`);
-      }
+      assert.equal(env.UPSTASH_REDIS_REST_URL, TEST_DEPLOY_SETTINGS.upstashRedisRestUrl);
+      assert.equal(typeof env.CORS_ORIGINS, "string", `${row.id} CORS_ORIGINS`);
+      // Unset, the redirect URI is the API's own callback (one deploy, no chicken-and-egg).
+      assert.deepEqual(env.SPOTIFY_REDIRECT_URI, {
+        "Fn::Join": [
+          "",
+          [{ "Fn::GetAtt": [logicalIdOf(stack, stack.httpApi), "ApiEndpoint"] }, "/spotify/callback"],
+        ],
+      });
 
       const logGroupId = refId((p.LoggingConfig as { LogGroup: unknown }).LogGroup) ?? assert.fail(row.id);
       const logGroup = resources[logGroupId] ?? assert.fail(logGroupId);
@@ -297,6 +316,17 @@ describe("functions", () => {
     // The OAuth callback is a public GET that must save the link.
     assert.equal(rows.find((r) => r.id === "spotifyCallback")?.access, "readwrite");
     assert.equal(rows.find((r) => r.id === "health")?.access, "read");
+    // The login never reads the table: no grant (least privilege).
+    assert.equal(rows.find((r) => r.id === "token")?.access, "none");
+  });
+
+  test("the 128 MB loop functions run without --enable-source-maps (the map's memory)", () => {
+    for (const fn of [stack.pollFunction, stack.watchdogFunction]) {
+      const p = resources[logicalIdOf(stack, fn)]?.Properties ?? assert.fail("no function");
+      assert.equal(p.MemorySize, 128);
+      const env = (p.Environment as { Variables: Json }).Variables;
+      assert.equal(env.NODE_OPTIONS, undefined);
+    }
   });
 });
 
@@ -448,7 +478,8 @@ describe("secrets", () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Effect: "Allow",
-            Action: Match.arrayWith(["ssm:GetParametersByPath", "ssm:GetParameters"]),
+            // Only what shared/secrets.ts calls (the deployed-shape IAM check found the others unused).
+            Action: "ssm:GetParametersByPath",
             Resource: Match.arrayWith([
               {
                 "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":parameter/hoardify/\\*$")])],
@@ -472,6 +503,15 @@ describe("secrets", () => {
     assert.equal(ofType("AWS::SSM::Parameter").length, 0);
   });
 
+  test("a redirect URI that is set is used as is", () => {
+    const uri = "https://hoard.example.com/spotify/callback";
+    const t = Template.fromStack(new HoardifyStack(unbundledApp({ spotifyRedirectUri: uri }), "Redirect"));
+    t.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ SPOTIFY_REDIRECT_URI: uri }) },
+    });
+    t.hasOutput("SpotifyRedirectUri", { Value: uri });
+  });
+
   test("a prefix that would grant every parameter is refused", () => {
     for (const bad of ["/", "hoardify/", "/hoardify", "/hoar dify/"]) {
       assert.throws(
@@ -479,6 +519,44 @@ describe("secrets", () => {
         /ssmSecretsPrefix/,
       );
     }
+  });
+});
+
+describe("alarms", () => {
+  test("none without alertEmail (they would cost as much as the loop)", () => {
+    assert.equal(ofType("AWS::CloudWatch::Alarm").length, 0);
+    assert.equal(ofType("AWS::SNS::Topic").length, 0);
+  });
+
+  test("with alertEmail: a topic mailing it and one alarm per way recording stops, clean under cdk-nag", () => {
+    const alertStack = new HoardifyStack(unbundledApp({ alertEmail: "me@example.com" }), "Alerts");
+    const t = Template.fromStack(alertStack);
+    t.resourceCountIs("AWS::SNS::Topic", 1);
+    t.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "me@example.com" });
+    const alarms = Object.values(t.findResources("AWS::CloudWatch::Alarm")).map(
+      (r) => (r as { Properties: Json }).Properties,
+    );
+    const metrics = alarms.map((a) => `${String(a.Namespace)}/${String(a.MetricName)}`).sort();
+    assert.deepEqual(metrics, [
+      "AWS/Lambda/Errors",
+      "AWS/States/ExecutionsFailed",
+      "Hoardify/SpotifyNeedsReauth",
+    ]);
+    const topicId = Object.keys(t.findResources("AWS::SNS::Topic"))[0];
+    for (const a of alarms) {
+      assert.deepEqual(a.AlarmActions, [{ Ref: topicId }]);
+      assert.equal(a.Threshold, 1);
+      assert.equal(a.TreatMissingData, "notBreaching");
+    }
+    const pollErrors = alarms.find((a) => a.MetricName === "Errors") ?? assert.fail("no Errors alarm");
+    assert.deepEqual(pollErrors.Dimensions, [
+      { Name: "FunctionName", Value: { Ref: logicalIdOf(alertStack, alertStack.pollFunction) } },
+    ]);
+    const violations = new cdkNag.AwsSolutionsChecks().validateScope(alertStack).violations;
+    assert.deepEqual(
+      violations.filter((v) => /SNS|CW/.test(v.ruleName)).map((v) => v.ruleName),
+      [],
+    );
   });
 });
 

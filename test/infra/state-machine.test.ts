@@ -18,12 +18,21 @@ import { PLAYBACK_STATES, placeholderArn, stateMachineDefinitionOf } from "#infr
 import { HoardifyStack } from "#infra/cdk/stack.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
 import { CACHE_KEYS } from "#shared/capture/loop.ts";
-import { type PollTaskInput, type PollTaskOutput, runPollTask } from "#shared/capture/runner.ts";
+import {
+  LOOP_JOB,
+  type PollTaskInput,
+  type PollTaskOutput,
+  type ReleaseTaskInput,
+  runPollTask,
+  runReleaseTask,
+} from "#shared/capture/runner.ts";
+import { watchdog } from "#shared/capture/watchdog.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, type Deps } from "#shared/deps.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import { DEFAULT_TRACKER_OPTIONS } from "#shared/domain/tracker.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import { TEST_DEPLOY_SETTINGS } from "#test/support/deploy.ts";
 import {
   appEnvFor,
   DEFAULT_SCOPE,
@@ -55,7 +64,7 @@ let machine: StateMachine;
 
 before(() => {
   // No esbuild: the definition does not depend on the bundles.
-  const app = new App({ outdir, context: { "aws:cdk:bundling-stacks": [] } });
+  const app = new App({ outdir, context: { "aws:cdk:bundling-stacks": [], ...TEST_DEPLOY_SETTINGS } });
   const stack = new HoardifyStack(app, "Hoardify");
   const template = Template.fromStack(stack).toJSON();
   definition = stateMachineDefinitionOf(template) as unknown as StateMachineDefinition;
@@ -140,6 +149,8 @@ interface ExecutionRecord {
   polls: { at: number; output: PollTaskOutput }[];
   /** Every Wait: the seconds it asked for and what the player was doing then. */
   waits: { at: number; seconds: number; current: PlayerDebugState["current"] }[];
+  /** The Release task's input, when a Catch ran it. */
+  release: ReleaseTaskInput | null;
   /** The Handover task's parameters (StartExecution request), when it ran. */
   handover: { StateMachineArn: unknown; Input: unknown } | null;
   events: EventLog[];
@@ -150,15 +161,19 @@ async function runExecution(
   w: World,
   input: JsonValue,
   afterPoll?: (rec: ExecutionRecord) => Promise<void>,
+  /** Throw instead of polling on this (1-based) Poll, as a crashed or timed-out Lambda would. */
+  failPoll?: number,
 ): Promise<ExecutionRecord> {
   const rec: ExecutionRecord = {
     startedAt: w.now(),
     polls: [],
     waits: [],
     handover: null,
+    release: null,
     events: [],
     output: null,
   };
+  let attempts = 0;
   const realStart = Date.now();
   let last: PollTaskOutput | undefined;
   const overrides: Overrides = {
@@ -170,11 +185,16 @@ async function runExecution(
         const real = Date.parse(p.execution_started_at ?? "");
         assert.ok(real >= realStart - 5 && real <= Date.now(), `StartTime ${p.execution_started_at}`);
         const startedAt = new Date(rec.startedAt + (real - realStart)).toISOString();
+        if (++attempts === failPoll) throw new Error("Task timed out after 20.00 seconds");
         last = await runPollTask(w.deps, { ...p, execution_started_at: startedAt });
         rec.polls.push({ at: w.now(), output: last });
         await afterPoll?.(rec);
         // What Lambda would hand back: JSON.
         return JSON.parse(JSON.stringify(last)) as JsonValue;
+      },
+      [PLAYBACK_STATES.release]: async (payload) => {
+        rec.release = payload as unknown as ReleaseTaskInput;
+        return (await runReleaseTask(w.deps, rec.release)) as unknown as JsonValue;
       },
       [PLAYBACK_STATES.handover]: (params) => {
         rec.handover = params as unknown as ExecutionRecord["handover"];
@@ -199,7 +219,8 @@ async function runExecution(
   const events = (async () => {
     for await (const e of execution.eventLogs) rec.events.push(e);
   })();
-  rec.output = await execution.result;
+  // A failed execution (Release → Failed) rejects; the record keeps what happened.
+  rec.output = await execution.result.catch((err: unknown) => ({ failed: (err as Error).message }));
   await events;
   return rec;
 }
@@ -307,18 +328,30 @@ describe("a listening session across handovers", () => {
     const idleFor = lastPoll.at - (T0 + 620 * S);
     assert.ok(idleFor >= idleEndMs && idleFor <= idleEndMs + 7 * S, `stopped after ${idleFor / S} s idle`);
     assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), null, "the stopped chain let go of the lease");
+    // /health's "last successful poll": noted at most once a minute, so within a minute of the last.
+    const status = await w.deps.cache.get<{ last_successful_poll_at: string }>(CACHE_KEYS.status);
+    const noted = Date.parse(status?.last_successful_poll_at ?? "");
+    assert.ok(
+      lastPoll.at - noted >= 0 && lastPoll.at - noted <= 60 * S,
+      `noted ${status?.last_successful_poll_at}`,
+    );
   });
 
   test("(c) after ~4 minutes it hands over the tracker state and the open listen is recorded once", async () => {
     assert.ok(chain.length >= 3, `${chain.length} executions`);
-    const owner = chain[0]?.polls[0]?.output.state.owner;
+    let owner = chain[0]?.polls[0]?.output.state.owner;
+    const owners = new Set<string>();
     for (const [i, rec] of chain.entries()) {
       const lastPoll = rec.polls.at(-1) ?? assert.fail("no poll");
       const ranFor = lastPoll.at - rec.startedAt;
       assert.ok(ranFor < 300 * S, `execution ${i} ran ${ranFor / S} s, past the Express limit`);
-      for (const p of rec.polls)
-        assert.equal(p.output.state.owner, owner, "the successor keeps the lease owner");
+      // Every poll but a handing-over one keeps the owner it started with.
+      for (const p of rec.polls.slice(0, -1)) assert.equal(p.output.state.owner, owner, `execution ${i}`);
+      owners.add(owner ?? "");
       if (!rec.handover) continue;
+      // The handover passed the lease to a fresh owner, the one the successor carries.
+      owner = lastPoll.output.state.owner;
+      assert.ok(!owners.has(owner), `execution ${i} handed over to a fresh owner`);
       // At the last poll whose next wait would cross 4 minutes (238–240 s while playing).
       const wouldWait = lastPoll.output.nextDelaySeconds * S;
       assert.ok(
@@ -416,12 +449,83 @@ describe("a second loop", () => {
     ]);
     assert.equal(second.handover, null);
 
-    // The first loop kept its lease and went on until its handover.
-    assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), holder);
+    // The first loop kept its lease and went on until its handover, which passed it on.
+    const successor = first.handover?.Input as { state: { owner: string } } | undefined;
+    assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), successor?.state.owner);
+    assert.notEqual(successor?.state.owner, holder);
     const after = first.polls.slice(3);
     assert.ok(after.length > 100);
     assert.ok(after.slice(0, -1).every((p) => p.output.action === "wait"));
     assert.equal(after.at(-1)?.output.action, "handover");
     assert.deepEqual(await allPlays(w), [], "D is still playing: nothing finished");
+  });
+});
+
+// ------------------------------------------------------------------ failures and duplicates
+describe("a loop that cannot die silently", () => {
+  test("a failed Poll is caught: Release frees the lease, records the failure, and the watchdog restarts", async () => {
+    const w = await world();
+    w.fake.player.play(track({ name: "E", duration_ms: 400 * S }));
+    const rec = await runExecution(w, { state: null }, undefined, 4);
+    assert.equal(rec.polls.length, 3, "three good polls, the fourth threw");
+    const owner = rec.polls[2]?.output.state.owner ?? assert.fail("no owner");
+    assert.deepEqual(enteredStates(rec).slice(-3), [
+      PLAYBACK_STATES.poll,
+      PLAYBACK_STATES.release,
+      PLAYBACK_STATES.failed,
+    ]);
+    assert.equal(rec.release?.state?.owner, owner, "Release got the state the failed Poll was given");
+    assert.match(rec.release?.failure?.Cause ?? "", /Task timed out/);
+    assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), null, "the lease is free at once");
+    const [run] = await w.deps.store.listJobRuns(LOOP_JOB, 5);
+    assert.equal(run?.ok, false);
+    assert.equal(run?.result.released, true);
+    assert.match(String(run?.result.cause), /Task timed out/);
+
+    // The next watchdog minute sees music and no lease: it starts a new chain.
+    w.advance(60 * S);
+    let started = 0;
+    assert.equal(
+      await watchdog(w.deps, async () => {
+        started++;
+      }),
+      "started",
+    );
+    assert.equal(started, 1);
+  });
+
+  test("a failed Release still ends the execution as failed, not stuck", async () => {
+    const w = await world();
+    w.fake.player.play(track({ name: "F", duration_ms: 400 * S }));
+    const store = w.deps.store;
+    w.deps.store = { ...store, recordJobRun: () => Promise.reject(new Error("DynamoDB is down")) };
+    try {
+      const rec = await runExecution(w, { state: null }, undefined, 2);
+      assert.equal(enteredStates(rec).at(-1), PLAYBACK_STATES.failed);
+      // Released before recording: the watchdog is not blocked even when recording fails.
+      assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), null);
+    } finally {
+      w.deps.store = store;
+    }
+  });
+
+  test("a duplicated execution (same input twice) ends with one successor: the copy that loses the lease stops", async () => {
+    const w = await world();
+    w.fake.player.play(track({ name: "G", duration_ms: 900 * S }));
+    const first = await runExecution(w, { state: null });
+    const input = first.handover?.Input as JsonValue;
+    assert.ok(input, "the first execution handed over");
+    // Step Functions may start the successor twice with the same input (at-least-once).
+    let copy: ExecutionRecord | undefined;
+    const original = await runExecution(w, input, async (rec) => {
+      if (rec.polls.length === 1) copy = await runExecution(w, input);
+    });
+    const twin = copy ?? assert.fail("the copy did not run");
+    const handedOver = [original, twin].filter((r) => r.handover !== null);
+    assert.equal(handedOver.length, 1, "exactly one successor");
+    const loser = original.handover ? twin : original;
+    assert.equal(loser.polls.at(-1)?.output.stopReason, "lease");
+    const successor = handedOver[0]?.handover?.Input as { state: { owner: string } } | undefined;
+    assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), successor?.state.owner);
   });
 });

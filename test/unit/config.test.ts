@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError, loadConfig, SPOTIFY_IMAGE_HOSTS, spotifyConfigured } from "#shared/config.ts";
+import {
+  ConfigError,
+  loadConfig,
+  missingSpotifyConfig,
+  SPOTIFY_IMAGE_HOSTS,
+  spotifyConfigured,
+} from "#shared/config.ts";
 import { dynamoTimeoutsOf } from "#shared/store/dynamo.ts";
 
 test("an empty environment gives the documented defaults", () => {
@@ -51,11 +57,32 @@ test("every bad variable is named in one error", () => {
   assert.doesNotMatch(err.message, /at \w+ \(/, "no stack trace in the message");
 });
 
-test("settings that only work together are checked together", () => {
+test("a half-set Spotify app loads (its routes answer 503) and names what is missing", () => {
+  const c = loadConfig({ SPOTIFY_CLIENT_ID: "id" });
+  assert.equal(spotifyConfigured(c), false);
+  assert.deepEqual(missingSpotifyConfig(c), ["SPOTIFY_CLIENT_SECRET", "SPOTIFY_REDIRECT_URI"]);
+});
+
+test("on Lambda the memory cache is refused: Upstash is required", () => {
+  const onLambda = { AWS_LAMBDA_FUNCTION_NAME: "Hoardify-Health" };
   assert.throws(
-    () => loadConfig({ SPOTIFY_CLIENT_ID: "id" }),
-    /SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REDIRECT_URI/,
+    () => loadConfig(onLambda),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.problems.length === 1 &&
+      /UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required on AWS Lambda/.test(err.message),
   );
+  const c = loadConfig({
+    ...onLambda,
+    UPSTASH_REDIS_REST_URL: "https://x.upstash.io",
+    UPSTASH_REDIS_REST_TOKEN: "t",
+  });
+  assert.equal(c.UPSTASH_REDIS_REST_URL, "https://x.upstash.io");
+  // The same environment off Lambda (npm start) runs on the memory cache.
+  assert.doesNotThrow(() => loadConfig({}));
+});
+
+test("settings that only work together are checked together", () => {
   assert.throws(
     () => loadConfig({ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }),
     /UPSTASH_REDIS_REST_TOKEN/,

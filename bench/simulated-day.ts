@@ -311,7 +311,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
   // The watchdog runs on the minute (EventBridge rate(1 minute)).
   const nextMinute = () => day0 + Math.ceil((now + 1 - day0) / (60 * S)) * 60 * S;
 
-  const counts = { polls: 0, watchdogs: 0, watchdogExtraMs: 0, transitions: 0 };
+  const counts = { polls: 0, watchdogs: 0, watchdogLogged: 0, watchdogExtraMs: 0, transitions: 0 };
   const express = { executions: 0, seconds: 0 };
   const tickMs: number[] = [];
   const end = day0 + DAY;
@@ -324,6 +324,8 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
         counts.watchdogs++;
         const before = fake.calls.length;
         const outcome = await watchdog(deps, async () => undefined);
+        // functions/watchdog.ts logs a line unless it only found nothing playing.
+        if (outcome !== "idle") counts.watchdogLogged++;
         // Each Spotify call past the first adds a round trip to the billed time.
         counts.watchdogExtraMs += Math.max(0, fake.calls.length - before - 1) * SPOTIFY_MS;
         if (outcome !== "started") {
@@ -391,7 +393,11 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
     lambdas: [
       // The poll logs at DEBUG only; the watchdog one INFO line a run; the hourly job one a run.
       lambda("PollLoop", counts.polls, LAMBDA_MS, LAMBDA_MB, 0),
-      { ...lambda("Watchdog", counts.watchdogs, LAMBDA_MS, LAMBDA_MB, 300), extraMs: counts.watchdogExtraMs },
+      {
+        ...lambda("Watchdog", counts.watchdogs, LAMBDA_MS, LAMBDA_MB, 0),
+        appLogBytes: counts.watchdogLogged * (300 + LOG_EVENT_OVERHEAD_BYTES),
+        extraMs: counts.watchdogExtraMs,
+      },
       ...(policy === "adaptive" ? [lambda("Hourly", 24, HOURLY_MS, HOURLY_MB, 900)] : []),
     ],
     expressExecutions: express.executions,

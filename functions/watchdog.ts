@@ -8,6 +8,8 @@ export const handler = async () => {
   const startLoop = deps.startLoop;
   if (!startLoop) throw new Error("STATE_MACHINE_ARN is not set");
   const outcome = await watchdog(deps, () => startLoop());
-  logger.info("watchdog", { outcome });
+  // Once a minute, all day: an idle look is not worth a CloudWatch Logs line.
+  if (outcome === "idle") logger.debug("watchdog", { outcome });
+  else logger.info("watchdog", { outcome });
   return { outcome };
 };

@@ -19,7 +19,7 @@ import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Schedule } from "aws-cdk-lib/aws-events";
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Architecture, LoggingFormat, Runtime, SystemLogLevel } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Topic } from "aws-cdk-lib/aws-sns";
@@ -31,6 +31,7 @@ import { notFoundHandler, routeList, routes as routesById } from "#shared/http/r
 import { METRIC_NAMESPACE, METRICS } from "#shared/metrics.ts";
 import { tableDefinition } from "#shared/store/table.ts";
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "./bundling.ts";
+import { LAMBDA_SYSTEM_LOG_LEVEL } from "./logging.ts";
 import { PlaybackLoop, scheduleFunction } from "./playback-loop.ts";
 import { type DeploySettings, deploySettings, SETTING_NAMES, settingsFromContext } from "./settings.ts";
 
@@ -336,6 +337,9 @@ export class HoardifyStack extends Stack {
         timeout: Duration.seconds(timeoutSeconds),
         role,
         logGroup,
+        // JSON is what a system log level needs; the functions log JSON already (Powertools).
+        loggingFormat: LoggingFormat.JSON,
+        systemLogLevelV2: SystemLogLevel[LAMBDA_SYSTEM_LOG_LEVEL],
         environment:
           (sizing.sourceMapStacks ?? true)
             ? { ...environment, NODE_OPTIONS: "--enable-source-maps" }

@@ -4,6 +4,7 @@ import { createSpotifyClient } from "../spotify/client.ts";
 import { SpotifyError } from "../spotify/types.ts";
 import { RECENTLY_PLAYED_CURSOR, runBackfillJob } from "./backfill.ts";
 import { CACHE_KEYS, parkForQuota, QUOTA_LEASE } from "./loop.ts";
+import { LOOP_SPOTIFY_CLIENT } from "./runner.ts";
 
 export type WatchdogOutcome = "quota" | "running" | "not_linked" | "idle" | "caught_up" | "started" | "error";
 
@@ -20,7 +21,8 @@ export async function watchdog(deps: Deps, startChain: () => Promise<void>): Pro
     const link = await deps.store.getSpotifyLink();
     if (!link || link.needs_reauth) return "not_linked";
     if (link.quota_until && Date.parse(link.quota_until) > now) return "quota";
-    const spotify = createSpotifyClient(deps);
+    // The loop's short timeouts: up to four Spotify calls must end well inside the function's timeout.
+    const spotify = createSpotifyClient(deps, LOOP_SPOTIFY_CLIENT);
     const obs = await spotify.currentPlayback();
     const active = (obs.type === "item" && obs.is_playing) || obs.type === "unsupported";
     if (!active) {

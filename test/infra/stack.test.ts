@@ -12,6 +12,7 @@ import { App, type Stack, Validations } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import cdkNag from "cdk-nag";
+import { LAMBDA_SYSTEM_LOG_LEVEL } from "#infra/cdk/logging.ts";
 import { PLAYBACK_STATES, stateMachineDefinitionOf } from "#infra/cdk/playback-loop.ts";
 import { HoardifyStack, routeKeyOf, SCHEDULED_JOBS, SECRET_NAMES, tableAccessFor } from "#infra/cdk/stack.ts";
 import { routeList } from "#shared/http/routes.ts";
@@ -272,6 +273,15 @@ describe("functions", () => {
       assert.equal(logGroup.Type, "AWS::Logs::LogGroup");
       assert.equal(logGroup.Properties.RetentionInDays, 30);
       assert.equal(logGroup.DeletionPolicy, "Delete");
+    }
+  });
+
+  test("every function logs JSON with Lambda's own START/END/REPORT lines at the configured level", () => {
+    assert.equal(LAMBDA_SYSTEM_LOG_LEVEL, "WARN", "the cost model (bench:day) prices this choice");
+    for (const [id, r] of appFunctions()) {
+      const cfg = r.Properties.LoggingConfig as Json | undefined;
+      assert.equal(cfg?.LogFormat, "JSON", id);
+      assert.equal(cfg?.SystemLogLevel, LAMBDA_SYSTEM_LOG_LEVEL, id);
     }
   });
 

@@ -24,7 +24,7 @@ import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 
 /**
- * The playback loop on AWS (DESIGN.md, "Runtime on AWS"): an Express state machine
+ * The playback loop on AWS (docs/ARCHITECTURE.md, "The playback loop"): an Express state machine
  *
  *   Poll (Lambda) → Decide ─ wait ─────→ Wait ($.nextDelaySeconds) → Poll
  *                          ├ handover ─→ Handover (StartExecution of itself, {state}) → Done

@@ -67,7 +67,7 @@ export interface ScheduledJob {
 
 /**
  * Scheduled jobs besides the playback watchdog (which PlaybackLoop wires itself): the hourly
- * recently-played backfill + metadata sync (DESIGN.md, "Runtime on AWS").
+ * recently-played backfill + metadata sync (docs/ARCHITECTURE.md, "The playback loop").
  */
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   // ~100 artists/albums and a few recently-played pages per run: seconds, with room for Spotify's slow days.

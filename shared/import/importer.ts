@@ -19,7 +19,7 @@ import {
 
 /**
  * Writes what the parser read, through the same matcher as the recently-played backfill
- * (DESIGN.md: never two records of one real play), with the same counters and aggregates as
+ * (never two records of one real play: README "How capture works"), with the same counters and aggregates as
  * live capture (recordPlayBatch in shared/store/import-batch.ts applies what recordPlay does, merged per chunk).
  *
  * Matching. The listens are taken in end order, in chunks. For each chunk one Query reads every

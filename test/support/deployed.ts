@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { App } from "aws-cdk-lib";
-import { placeholderArn } from "#infra/cdk/playback-loop.ts";
+import { PLACEHOLDER_ENV, placeholderArn } from "#infra/cdk/playback-loop.ts";
 import { HoardifyStack, REPO_ROOT } from "#infra/cdk/stack.ts";
 
 type Json = Record<string, unknown>;
@@ -201,6 +201,50 @@ export function startFunctions(
         ),
       );
     },
+  };
+}
+
+// ------------------------------------------------------------------ EventBridge schedules
+
+export interface Schedule {
+  ruleId: string;
+  expression: string;
+  /** The function the rule targets, allowed by a Lambda permission for this rule. */
+  functionId: string;
+}
+
+/** The template's scheduled rules, each with the one function it targets and may invoke. */
+export function schedulesOf(template: TemplateJson): Schedule[] {
+  const getAtt = (v: unknown) => (v as { "Fn::GetAtt"?: [string, string] } | undefined)?.["Fn::GetAtt"]?.[0];
+  const permitted = Object.values(template.Resources).filter(
+    (r) => r.Type === "AWS::Lambda::Permission" && r.Properties?.Principal === "events.amazonaws.com",
+  );
+  return Object.entries(template.Resources).flatMap(([ruleId, r]) => {
+    if (r.Type !== "AWS::Events::Rule" || typeof r.Properties?.ScheduleExpression !== "string") return [];
+    const targets = (r.Properties.Targets as Json[] | undefined) ?? [];
+    if (targets.length !== 1) throw new Error(`${ruleId} has ${targets.length} targets`);
+    const functionId = getAtt(targets[0]?.Arn) ?? "";
+    const allowed = permitted.some(
+      (p) => getAtt(p.Properties?.FunctionName) === functionId && getAtt(p.Properties?.SourceArn) === ruleId,
+    );
+    if (!allowed) throw new Error(`${ruleId} may not invoke ${functionId}`);
+    return [{ ruleId, expression: r.Properties.ScheduleExpression, functionId }];
+  });
+}
+
+/** The event a scheduled rule delivers to its target. */
+export function scheduledEventOf(rule: Schedule) {
+  const { partition, region, account } = PLACEHOLDER_ENV;
+  return {
+    version: "0",
+    id: `event-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account,
+    time: new Date().toISOString(),
+    region,
+    resources: [`arn:${partition}:events:${region}:${account}:rule/${rule.ruleId}`],
+    detail: {},
   };
 }
 

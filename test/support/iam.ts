@@ -42,6 +42,8 @@ function resolverFor(template: TemplateJson, tableName: string) {
     if (att) {
       const type = template.Resources[att[0]]?.Type;
       if (type === "AWS::DynamoDB::Table" && att[1] === "Arn") return arnOf("dynamodb", `table/${tableName}`);
+      // A function's ARN as the state machine's definition names it.
+      if (type === "AWS::Lambda::Function" && att[1] === "Arn") return placeholderArn(template, att[0]);
       return `${att[0]}.${att[1]}`;
     }
     const join = v["Fn::Join"] as [string, unknown[]] | undefined;

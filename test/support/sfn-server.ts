@@ -18,10 +18,12 @@ export type EventLog = NonNullable<
 type Json = Record<string, unknown>;
 
 export interface SfnCall {
-  /** The function's logical id (its access key), or the state machine's for a handover. */
+  /** The function's logical id (its access key), or the state machine's for its own tasks. */
   accessKeyId: string | undefined;
+  /** As IAM names it: states:StartExecution, lambda:InvokeFunction. */
   action: string;
-  stateMachineArn: string;
+  /** The state machine or function ARN. */
+  resource: string;
 }
 
 export interface Execution {
@@ -109,6 +111,7 @@ export async function startSfnServer(opts: SfnServerOpts): Promise<SfnServer> {
       const resource = String(state.Resource ?? "");
       if (state.Type === "Task" && /:lambda:[^:]+:\d+:function:/.test(resource)) {
         taskResourceLocalHandlers[name] = async (payload) => {
+          calls.push({ accessKeyId: opts.stateMachineId, action: "lambda:InvokeFunction", resource });
           const task: Execution["tasks"][number] = { state: name, payload: shift(payload as Json) };
           rec.tasks.push(task);
           try {
@@ -132,8 +135,8 @@ export async function startSfnServer(opts: SfnServerOpts): Promise<SfnServer> {
           const p = params as { StateMachineArn: string; Input: unknown };
           calls.push({
             accessKeyId: opts.stateMachineId,
-            action: "StartExecution",
-            stateMachineArn: p.StateMachineArn,
+            action: "states:StartExecution",
+            resource: p.StateMachineArn,
           });
           rec.handover = p.Input;
           const next = start(p.Input, opts.stateMachineId);
@@ -179,7 +182,7 @@ export async function startSfnServer(opts: SfnServerOpts): Promise<SfnServer> {
     const action = String(req.headers["x-amz-target"] ?? "").replace(/^AWSStepFunctions\./, "");
     const accessKeyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
     const stateMachineArn = String(body.stateMachineArn ?? "");
-    calls.push({ accessKeyId, action, stateMachineArn });
+    calls.push({ accessKeyId, action: `states:${action}`, resource: stateMachineArn });
     if (action !== "StartExecution") {
       return reply(res, 400, { __type: "UnknownOperationException", message: `${action} is not stood in` });
     }

@@ -5,7 +5,11 @@
  * payload-v2.0 events built from the template's routes; SSM, DynamoDB and Upstash are
  * stand-ins (the SSM stand-in, DynamoDB Local, the Upstash-compatible endpoint), Spotify is the
  * fake. One journey: secrets in SSM → token → authorize → callback → a play recorded by the
- * bundled poll function → plays and the card served.
+ * playback loop → plays and the card served. The loop is the template's state machine run by
+ * aws-local-stepfunctions behind a Step Functions stand-in (test/support/sfn-server.ts): its
+ * tasks invoke the bundled poll function, its Handover starts the successor. Then a Poll whose
+ * process dies (caught: Release, job run), the watchdog and hourly functions fired as their
+ * EventBridge rules would, and the IAM check of every call seen, StartExecution included.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -102,8 +106,9 @@ before(async () => {
     invoke: (arn, payload) => functions.invoke(arn.split(":").at(-1) ?? arn, payload),
     // A tenth of a real second per second the loop asks to wait.
     waitMs: (seconds) => seconds * 100,
-    // Each execution hands over (after 4 minutes) a few real seconds after it starts.
-    startedEarlierMs: DEFAULT_LOOP_OPTIONS.chainMaxMs - 6000,
+    // Each execution hands over (after 4 minutes) 7–12 real seconds after it starts: room for a
+    // cold start and a few Waits first, even on a loaded machine.
+    startedEarlierMs: DEFAULT_LOOP_OPTIONS.chainMaxMs - 12_000,
   });
 
   functions = startFunctions(synth, resolverFor(synth.template, { tableName, apiEndpoint: front.url }), {
@@ -179,7 +184,7 @@ test("each function process gets the template's environment and resolves only @a
   assert.deepEqual(fs.readdirSync(`${synth.outdir}/node_modules`), ["@aws-sdk"]);
 });
 
-test("journey: token → authorize → callback → a play recorded by the bundled poll function → served", async () => {
+test("journey: token → authorize → callback → a play recorded by the loop (state machine → bundled poll) → served", async () => {
   const api = front.url;
   const health = await fetch(`${api}/health`);
   assert.equal(health.status, 200, await health.clone().text());

@@ -248,6 +248,11 @@ test("journey: token → authorize → callback → a play recorded by the loop 
       : [],
   );
   assert.ok(waited.length > 0 && waited.every((x) => x >= 1 && x <= 5), waited.join(","));
+  const polled = first.tasks.filter((t) => t.state === PLAYBACK_STATES.poll);
+  assert.deepEqual(
+    waited,
+    polled.slice(0, -1).map((t) => t.output?.nextDelaySeconds),
+  );
   // The successor was started by the state machine itself, with the handover's state as input.
   const second = sfn.executions[1] ?? assert.fail("no successor");
   assert.equal(second.startedBy, machineId);
@@ -255,7 +260,9 @@ test("journey: token → authorize → callback → a play recorded by the loop 
   const lastPoll = first.tasks.filter((t) => t.state === PLAYBACK_STATES.poll).at(-1)?.output;
   assert.equal(lastPoll?.action, "handover");
   assert.deepEqual(first.handover, { state: lastPoll?.state });
-  assert.ok(second.tasks.some((t) => t.state === PLAYBACK_STATES.poll && t.output?.action === "wait"));
+  await until("the successor polls", () =>
+    second.tasks.some((t) => t.state === PLAYBACK_STATES.poll && t.output?.action === "wait"),
+  );
 
   const items = await listPlays();
   assert.deepEqual(

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { App } from "aws-cdk-lib";
-import { placeholderArn } from "#infra/cdk/playback-loop.ts";
+import { PLACEHOLDER_ENV, placeholderArn } from "#infra/cdk/playback-loop.ts";
 import { HoardifyStack, REPO_ROOT } from "#infra/cdk/stack.ts";
 
 type Json = Record<string, unknown>;
@@ -85,6 +85,12 @@ export interface Functions {
   invoke(logicalId: string, event: unknown): Promise<unknown>;
   /** What the function's process wrote (its log lines). */
   logsOf(logicalId: string): string;
+  /**
+   * The function's next invocation dies with its process (SIGKILL once the event is sent, as a
+   * Lambda that crashes or runs out of memory): it fails with Runtime.ExitError, and the
+   * invocation after it starts a fresh process (a cold start).
+   */
+  crashNext(logicalId: string): void;
   /** The environment a function's process got (the template's, resolved, plus the stand-ins'). */
   envOf(logicalId: string): Record<string, string>;
   stop(): Promise<void>;
@@ -104,6 +110,7 @@ export function startFunctions(
   const waiting = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
   let seq = 0;
   const owner = new Map<number, string>();
+  const crashing = new Set<string>();
 
   const envOf = (id: string): Record<string, string> => {
     const r = s.template.Resources[id];
@@ -148,10 +155,13 @@ export function startFunctions(
     });
     // A process that dies fails what it was asked (as Lambda reports Runtime.ExitError).
     child.on("exit", (code, signal) => {
+      // The next invocation gets a new sandbox, as Lambda's would.
+      if (procs.get(id)?.child === child) procs.delete(id);
       for (const [n, w] of waiting) {
         if (owner.get(n) !== id) continue;
         waiting.delete(n);
-        w.fail(new Error(`Runtime.ExitError: ${id} exited (${code ?? signal})\n${logs.join("")}`));
+        const err = new Error(`${id} exited (${code ?? signal})\n${logs.join("").slice(-4000)}`);
+        w.fail(Object.assign(err, { name: "Runtime.ExitError" }));
       }
     });
     const logs: string[] = [];
@@ -166,6 +176,7 @@ export function startFunctions(
   return {
     envOf,
     logsOf: (id) => procs.get(id)?.logs.join("") ?? "",
+    crashNext: (id) => void crashing.add(id),
     async invoke(id, event) {
       const p = procs.get(id) ?? start(id);
       await p.ready;
@@ -173,7 +184,9 @@ export function startFunctions(
       return new Promise((ok, fail) => {
         waiting.set(n, { ok, fail });
         owner.set(n, id);
-        p.child.send({ id: n, event });
+        p.child.send({ id: n, event }, () => {
+          if (crashing.delete(id)) p.child.kill("SIGKILL");
+        });
       });
     },
     async stop() {
@@ -188,6 +201,50 @@ export function startFunctions(
         ),
       );
     },
+  };
+}
+
+// ------------------------------------------------------------------ EventBridge schedules
+
+export interface Schedule {
+  ruleId: string;
+  expression: string;
+  /** The function the rule targets, allowed by a Lambda permission for this rule. */
+  functionId: string;
+}
+
+/** The template's scheduled rules, each with the one function it targets and may invoke. */
+export function schedulesOf(template: TemplateJson): Schedule[] {
+  const getAtt = (v: unknown) => (v as { "Fn::GetAtt"?: [string, string] } | undefined)?.["Fn::GetAtt"]?.[0];
+  const permitted = Object.values(template.Resources).filter(
+    (r) => r.Type === "AWS::Lambda::Permission" && r.Properties?.Principal === "events.amazonaws.com",
+  );
+  return Object.entries(template.Resources).flatMap(([ruleId, r]) => {
+    if (r.Type !== "AWS::Events::Rule" || typeof r.Properties?.ScheduleExpression !== "string") return [];
+    const targets = (r.Properties.Targets as Json[] | undefined) ?? [];
+    if (targets.length !== 1) throw new Error(`${ruleId} has ${targets.length} targets`);
+    const functionId = getAtt(targets[0]?.Arn) ?? "";
+    const allowed = permitted.some(
+      (p) => getAtt(p.Properties?.FunctionName) === functionId && getAtt(p.Properties?.SourceArn) === ruleId,
+    );
+    if (!allowed) throw new Error(`${ruleId} may not invoke ${functionId}`);
+    return [{ ruleId, expression: r.Properties.ScheduleExpression, functionId }];
+  });
+}
+
+/** The event a scheduled rule delivers to its target. */
+export function scheduledEventOf(rule: Schedule) {
+  const { partition, region, account } = PLACEHOLDER_ENV;
+  return {
+    version: "0",
+    id: `event-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account,
+    time: new Date().toISOString(),
+    region,
+    resources: [`arn:${partition}:events:${region}:${account}:rule/${rule.ruleId}`],
+    detail: {},
   };
 }
 

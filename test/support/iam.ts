@@ -3,7 +3,7 @@
  * and managed policies) and decides whether an action on a resource is allowed: the IAM
  * contract check of the deployed-shape tier.
  */
-import { PLACEHOLDER_ENV } from "#infra/cdk/playback-loop.ts";
+import { PLACEHOLDER_ENV, placeholderArn } from "#infra/cdk/playback-loop.ts";
 import type { TemplateJson } from "./deployed.ts";
 
 type Json = Record<string, unknown>;
@@ -15,7 +15,7 @@ export interface Grant {
 
 const { partition, region, account } = PLACEHOLDER_ENV;
 
-export function arnOf(service: "dynamodb" | "ssm", resource: string): string {
+export function arnOf(service: "dynamodb" | "ssm" | "states", resource: string): string {
   return `arn:${partition}:${service}:${region}:${account}:${resource}`;
 }
 
@@ -31,12 +31,19 @@ function resolverFor(template: TemplateJson, tableName: string) {
         "AWS::AccountId": account,
         "AWS::URLSuffix": PLACEHOLDER_ENV.urlSuffix,
       };
-      return pseudo[v.Ref] ?? v.Ref;
+      if (v.Ref in pseudo) return pseudo[v.Ref] ?? "";
+      // Ref of a state machine is its ARN (the one the functions get in STATE_MACHINE_ARN).
+      if (template.Resources[v.Ref]?.Type === "AWS::StepFunctions::StateMachine") {
+        return placeholderArn(template, v.Ref);
+      }
+      return v.Ref;
     }
     const att = v["Fn::GetAtt"] as [string, string] | undefined;
     if (att) {
       const type = template.Resources[att[0]]?.Type;
       if (type === "AWS::DynamoDB::Table" && att[1] === "Arn") return arnOf("dynamodb", `table/${tableName}`);
+      // A function's ARN as the state machine's definition names it.
+      if (type === "AWS::Lambda::Function" && att[1] === "Arn") return placeholderArn(template, att[0]);
       return `${att[0]}.${att[1]}`;
     }
     const join = v["Fn::Join"] as [string, unknown[]] | undefined;
@@ -46,10 +53,12 @@ function resolverFor(template: TemplateJson, tableName: string) {
   return resolve;
 }
 
-export function grantsOf(template: TemplateJson, functionId: string, tableName: string): Grant[] {
+/** The grants of a function's role, or of a state machine's (`principalId`: its logical id). */
+export function grantsOf(template: TemplateJson, principalId: string, tableName: string): Grant[] {
   const resolve = resolverFor(template, tableName);
-  const fn = template.Resources[functionId];
-  const roleId = ((fn?.Properties?.Role as Json | undefined)?.["Fn::GetAtt"] as string[] | undefined)?.[0];
+  const principal = template.Resources[principalId]?.Properties;
+  const roleRef = (principal?.Role ?? principal?.RoleArn) as Json | undefined;
+  const roleId = (roleRef?.["Fn::GetAtt"] as string[] | undefined)?.[0];
   const role = roleId ? template.Resources[roleId] : undefined;
   const managed = ((role?.Properties?.ManagedPolicyArns as Json[] | undefined) ?? []).map((m) => m.Ref);
   const documents: Json[] = [];

@@ -9,6 +9,7 @@
  * Run on its own: `node bench/import.ts` (starts its own DynamoDB Local).
  */
 import { startDynamoDbLocal } from "#infra/local/processes.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { importContent, importParsed } from "#shared/import/importer.ts";
 import { parseImportFile } from "#shared/import/parse.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
@@ -41,7 +42,7 @@ export async function importBench(endpoint: string): Promise<void> {
   const client = createDocumentClient({ region: "us-east-1", endpoint });
   const tableName = `bench-import-${Date.now()}`;
   await ensureTable(client, tableName);
-  const store = createDynamoStore({ client, tableName });
+  const store = createDynamoStore({ client, tableName, listener: OWNER_ID });
   t = performance.now();
   const summary = await importParsed(store, parsed, "bench", {
     concurrency,

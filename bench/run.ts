@@ -22,10 +22,11 @@ import { EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "#infra/cdk/bundlin
 import { startDynamoDbLocal } from "#infra/local/processes.ts";
 import { createLocalServer } from "#infra/local/server.ts";
 import { hashPassword } from "#shared/auth/password.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
-import { CACHE_KEYS } from "#shared/capture/loop.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import type { NowPlayingSnapshot } from "#shared/domain/tracker.ts";
 import { notFoundHandler, routeList, routes } from "#shared/http/routes.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
@@ -150,7 +151,7 @@ async function recordPlays(endpoint: string) {
   const client = createDocumentClient({ region: "us-east-1", endpoint });
   const tableName = `bench-plays-${Date.now()}`;
   await ensureTable(client, tableName);
-  const store = createDynamoStore({ client, tableName });
+  const store = createDynamoStore({ client, tableName, listener: OWNER_ID });
   const latencies: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
@@ -212,7 +213,7 @@ async function nowPlayingLatency(endpoint: string, bundles: Map<string, number>)
     device: { id: "d", name: "Laptop", type: "Computer" },
     context: null,
   };
-  await deps.cache.set(CACHE_KEYS.snapshot, playing);
+  await deps.cache.set(cacheKeys.snapshot(OWNER_ID), playing);
   const server = createLocalServer({ corsOrigins: [] });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -224,7 +225,7 @@ async function nowPlayingLatency(endpoint: string, bundles: Map<string, number>)
   await (await fetch(`${base}${svg.path}`)).text();
   const etagWhenPaused = async () => {
     // Paused, the card is the same between requests: GitHub's proxy revalidates to a 304.
-    await deps.cache.set(CACHE_KEYS.snapshot, { ...playing, is_playing: false });
+    await deps.cache.set(cacheKeys.snapshot(OWNER_ID), { ...playing, is_playing: false });
     const res = await fetch(`${base}${svg.path}`);
     await res.text();
     return res.headers.get("etag") ?? "";

@@ -5,20 +5,16 @@
  * second, 24/7, on a Standard workflow). Both are priced by one model (prices.ts).
  */
 import { LAMBDA_SYSTEM_LOG_LEVEL } from "#infra/cdk/logging.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
 import type { Cache } from "#shared/cache/port.ts";
-import {
-  CACHE_KEYS,
-  DEFAULT_LOOP_OPTIONS,
-  type LoopState,
-  newLoopState,
-  tick,
-} from "#shared/capture/loop.ts";
+import { DEFAULT_LOOP_OPTIONS, type LoopState, newLoopState, tick } from "#shared/capture/loop.ts";
 import { runPollTask } from "#shared/capture/runner.ts";
 import { watchdog } from "#shared/capture/watchdog.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, type Deps } from "#shared/deps.ts";
 import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { DEFAULT_TRACKER_OPTIONS, type NowPlayingSnapshot } from "#shared/domain/tracker.ts";
 import { createSpotifyClient } from "#shared/spotify/client.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
@@ -224,6 +220,7 @@ function countingCache(inner: Cache, counter: { commands: number }): Cache {
     deleteIfEquals: count(inner.deleteIfEquals.bind(inner)),
     incrementWindow: count(inner.incrementWindow.bind(inner)),
     ttlMs: count(inner.ttlMs.bind(inner)),
+    deleteByPrefix: count(inner.deleteByPrefix.bind(inner)),
     size: count(inner.size.bind(inner)),
     ping: count(inner.ping.bind(inner)),
   };
@@ -246,7 +243,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
   const client = createDocumentClient({ region: "us-east-1", endpoint });
   const tableName = `bench-day-${policy}-${hours}h-${Date.now()}`;
   await ensureTable(client, tableName);
-  const store = createDynamoStore({ client, tableName });
+  const store = createDynamoStore({ client, tableName, listener: OWNER_ID });
   const cacheCounter = { commands: 0 };
   // The card check below reads the cache directly, so it is not billed as the app's commands.
   const memoryCache = createMemoryCache({ now: () => now });
@@ -288,7 +285,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
         changedAt = nextSample;
       }
       if (nextSample - changedAt < 3 * S) continue;
-      const snapshot = await memoryCache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot);
+      const snapshot = await memoryCache.get<NowPlayingSnapshot>(cacheKeys.snapshot(OWNER_ID));
       const right = cardSig(snapshot?.item, snapshot?.is_playing ?? false) === sig;
       card.sampled++;
       if (right) card.right++;
@@ -374,7 +371,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
     while (now < end) {
       const t = performance.now();
       const out = await tick(
-        { spotify, store, cache: deps.cache, clock: deps.clock, tracker: trackerOpts },
+        { listener: OWNER_ID, spotify, store, cache: deps.cache, clock: deps.clock, tracker: trackerOpts },
         { ...state, chain_started_at: now },
         { ...DEFAULT_LOOP_OPTIONS, chainMaxMs: Infinity },
       );

@@ -15,6 +15,7 @@ import { issueToken } from "#shared/auth/jwt.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
@@ -82,7 +83,7 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
   const config = loadConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, SECRET_KEY: SECRET });
   setDeps(
     await buildDeps(config, {
-      store: createDynamoStore({ client, tableName }),
+      store: createDynamoStore({ client, tableName, listener: OWNER_ID }),
       cache: createMemoryCache(),
       clock: () => new Date(NOW),
     }),
@@ -108,7 +109,10 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
     // The hourly job packs closed months (shared/stats/packs.ts); a fresh load has none yet.
     const unpacked = await clockAll();
     const t0 = performance.now();
-    const packed = await packClosedMonths(createDynamoStore({ client: loader, tableName }), NOW);
+    const packed = await packClosedMonths(
+      createDynamoStore({ client: loader, tableName, listener: OWNER_ID }),
+      NOW,
+    );
     const packMs = performance.now() - t0;
     console.log(
       `  ${"".padEnd(22)} /stats/clock range=all before the month packs: ${unpacked.toFixed(0)} ms; packing ${packed.packed} months took ${(packMs / 1000).toFixed(1)} s (the hourly job's work)`,

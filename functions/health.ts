@@ -1,4 +1,4 @@
-import { CACHE_KEYS } from "#shared/capture/loop.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import type { LoopStatus } from "#shared/capture/runner.ts";
 import { missingSpotifyConfig, SPOTIFY_SETTINGS } from "#shared/config.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
@@ -9,7 +9,7 @@ import { DependencyUnavailableError } from "#shared/outage.ts";
 import { VERSION } from "#shared/version.ts";
 
 export const handler = httpHandler(routes.health, async ({ deps }) => {
-  const { config, store, cache, clock } = deps;
+  const { config, store, cache, clock, listener } = deps;
   let storage: HealthResponse["storage"] = { reachable: true, table: config.TABLE_NAME };
   let link: Awaited<ReturnType<typeof store.getSpotifyLink>> | "unknown" = null;
   try {
@@ -21,7 +21,7 @@ export const handler = httpHandler(routes.health, async ({ deps }) => {
     storage = { reachable: false, table: config.TABLE_NAME, error: reason };
   }
   const cacheOk = await cache.ping().catch(() => false);
-  const loop = cacheOk ? await cache.get<LoopStatus>(CACHE_KEYS.status).catch(() => null) : null;
+  const loop = cacheOk ? await cache.get<LoopStatus>(cacheKeys.status(listener)).catch(() => null) : null;
   const missing = missingSpotifyConfig(config);
   // None set is a choice (not linked yet); some set is a deploy that forgot one.
   const spotifyHalfSet = missing.length > 0 && missing.length < SPOTIFY_SETTINGS.length;

@@ -1,6 +1,7 @@
 import { runBackfillJob } from "#shared/capture/backfill.ts";
+import { linkedListeners } from "#shared/capture/listeners.ts";
 import { runMetadataSyncJob } from "#shared/capture/metadata-sync.ts";
-import { getDeps } from "#shared/deps.ts";
+import { type Deps, forListener, getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
 
@@ -17,6 +18,24 @@ const SYNC_LIMIT = 100;
  */
 export const handler = async () => {
   const deps = await getDeps();
+  // Every linked listener's hoard, one after the other (each its own Spotify token and quota);
+  // the owner's month packs are kept even before the owner links.
+  const listeners = new Set([deps.listener, ...(await linkedListeners(deps))]);
+  const summaries: Record<string, Awaited<ReturnType<typeof hourlyFor>>> = {};
+  let failure: unknown;
+  for (const listener of listeners) {
+    try {
+      summaries[listener] = await hourlyFor(forListener(deps, listener));
+    } catch (err) {
+      failure ??= err;
+    }
+  }
+  if (failure) throw failure;
+  // A single-listener deployment keeps its old summary shape at the top.
+  return { ...summaries[deps.listener], listeners: summaries };
+};
+
+async function hourlyFor(deps: Deps) {
   const backfill = await runBackfillJob(deps, "schedule");
   const stop = !backfill.ok && backfill.fault !== null && backfill.fault.type !== "unavailable";
   const sync = stop ? null : await runMetadataSyncJob(deps, "schedule", { limit: SYNC_LIMIT });
@@ -32,9 +51,9 @@ export const handler = async () => {
           : { error: sync.fault?.type ?? "error", result: sync.result },
     packs: packs instanceof Error ? { error: packs.message } : packs,
   };
-  logger.info("hourly jobs", summary);
+  logger.info("hourly jobs", { listener: deps.listener, ...summary });
   const crashed = [backfill, sync].find((o) => o !== null && !o.ok && o.fault === null && o.error !== null);
   if (crashed && !crashed.ok) throw crashed.error;
   if (packs instanceof Error) throw packs;
   return summary;
-};
+}

@@ -5,6 +5,7 @@ import {
   type ReleaseTaskInput,
   runPollTask,
   runReleaseTask,
+  taskListener,
 } from "#shared/capture/runner.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
@@ -39,7 +40,14 @@ export const handler = async (
       // the slow one still writes is idempotent (plays are keyed, the snapshot is last-wins).
       if (!input.state) throw new Error(`the first tick overran its ${budgetMs} ms budget`);
       logger.warn("tick overran its time budget; waiting and trying again", { budgetMs });
-      return { action: "wait", nextDelaySeconds: 1, state: input.state, recorded: 0, fault: "timeout" };
+      return {
+        action: "wait",
+        nextDelaySeconds: 1,
+        state: input.state,
+        listener: taskListener(input),
+        recorded: 0,
+        fault: "timeout",
+      };
     }
     if (out.stopReason === "revoked") emitMetric(METRICS.spotifyNeedsReauth, 1);
     logger.debug("poll", {

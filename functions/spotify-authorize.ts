@@ -10,7 +10,7 @@ export const handler = httpHandler(routes.spotifyAuthorize, async ({ query, deps
   if (missing.length > 0) {
     throw unavailable(`Spotify is not configured: set ${missing.join(", ")}`, "not_configured");
   }
-  const { state, expires_in } = await createOAuthState(deps.cache, deps.clock());
+  const { state, expires_in } = await createOAuthState(deps.cache, deps.clock(), { listener: deps.listener });
   const url = createSpotifyClient(deps).authorizeUrl(state);
   if (query.redirect)
     return { status: 302, headers: { Location: url, "Cache-Control": "no-store" }, text: "" };

@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
+import { newSession, secureCookies } from "#shared/auth/session.ts";
 import { kickLoop } from "#shared/capture/kick.ts";
 import { missingSpotifyConfig } from "#shared/config.ts";
+import { forListener } from "#shared/deps.ts";
 import type { SpotifyLink } from "#shared/domain/entities.ts";
 import { type HttpReply, httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
 import type { SpotifyCallbackResponse } from "#shared/http/schemas.ts";
+import { applySpotifyLink } from "#shared/listeners/join.ts";
 import { consumeOAuthState, createSpotifyClient } from "#shared/spotify/client.ts";
 import { SpotifyError } from "#shared/spotify/types.ts";
 
@@ -111,6 +114,7 @@ export const handler = httpHandler(routes.spotifyCallback, async ({ query, heade
     );
   }
   if (check === "used") return refuse(400, "state_used", "This authorization was already used.", {}, "state");
+  const { purpose } = check;
   if (query.error) {
     return query.error === "access_denied"
       ? refuse(400, "access_denied", "Access was declined on Spotify's consent page.", {}, "error")
@@ -120,7 +124,8 @@ export const handler = httpHandler(routes.spotifyCallback, async ({ query, heade
 
   let link: SpotifyLink;
   try {
-    link = await createSpotifyClient(deps).exchangeCode(query.code);
+    // Whose link it is may only be known from Spotify's answer (signing in): stored below.
+    link = await createSpotifyClient(deps).exchangeCode(query.code, { keep: false });
   } catch (err) {
     if (!(err instanceof SpotifyError)) throw err;
     const f = err.fault;
@@ -133,17 +138,40 @@ export const handler = httpHandler(routes.spotifyCallback, async ({ query, heade
     return refuse(503, "spotify_unavailable", `Spotify could not be reached: ${f.message}.`);
   }
 
+  const outcome = await applySpotifyLink(deps, purpose, link);
+  if (!outcome.ok) return refuse(outcome.status, outcome.code, outcome.message);
+  const own = forListener(deps, outcome.listener.listener_id);
+  // Signing in (members, or the owner in a browser) opens a session.
+  const cookie =
+    "login" in purpose && deps.config.SECRET_KEY
+      ? {
+          "Set-Cookie": await newSession({
+            secret: deps.config.SECRET_KEY,
+            listener: outcome.listener.listener_id,
+            ttlSeconds: deps.config.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+            now: deps.clock(),
+            secure: secureCookies(deps.config),
+          }),
+        }
+      : undefined;
   // Start recording now: the first song after linking is followed live, not left to the watchdog.
-  const loop = await kickLoop(deps);
+  const loop = await kickLoop(own);
   const name = link.display_name ?? link.user_id ?? "your Spotify account";
   if (!asJson) {
-    return page(200, `Linked as ${name}`, "Listening history is now recorded. You can close this tab.");
+    return page(
+      200,
+      `Linked as ${name}`,
+      `Listening history is now recorded${outcome.joined ? `; your handle is ${outcome.listener.handle}` : ""}. You can close this tab.`,
+      cookie,
+    );
   }
   const reply: SpotifyCallbackResponse = {
     linked: true,
     user_id: link.user_id,
     display_name: link.display_name,
     loop,
+    handle: outcome.listener.handle,
+    joined: outcome.joined,
   };
-  return json(reply);
+  return json(reply, 200, cookie);
 });

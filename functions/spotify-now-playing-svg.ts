@@ -1,21 +1,5 @@
-import { artOptionsOf } from "#shared/cards/art.ts";
-import { artForView, loadNowPlaying } from "#shared/cards/data.ts";
-import { renderNowPlayingCard } from "#shared/cards/svg.ts";
+import { nowPlayingCardReply } from "#shared/cards/replies.ts";
 import { httpHandler } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
-import { svgReply } from "#shared/http/svg-reply.ts";
 
-export const handler = httpHandler(routes.spotifyNowPlayingSvg, async ({ query, deps, headers }) => {
-  const nowMs = deps.clock().getTime();
-  const view = await loadNowPlaying(deps, nowMs);
-  const art = query.art ? await artForView(deps.cache, view, artOptionsOf(deps.config)) : null;
-  const svg = renderNowPlayingCard(view, {
-    theme: query.theme,
-    width: query.width,
-    nowMs,
-    showProgress: query.show_progress,
-    showArt: query.art,
-    art,
-  });
-  return svgReply(svg, headers);
-});
+export const handler = httpHandler(routes.spotifyNowPlayingSvg, nowPlayingCardReply);

@@ -1,6 +1,7 @@
 import { issueToken } from "#shared/auth/jwt.ts";
 import { checkLogin } from "#shared/auth/password.ts";
 import { createLoginLimiter } from "#shared/auth/rate-limit.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { tooManyRequests, unauthorized, unavailable } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
@@ -38,7 +39,8 @@ export const handler = httpHandler(routes.token, async ({ body, deps, sourceIp }
   const expiresIn = config.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
   const token = await issueToken({
     secret: config.SECRET_KEY,
-    subject: body.username,
+    // The password is the owner's: the token acts for the owner's listener.
+    subject: OWNER_ID,
     ttlSeconds: expiresIn,
     now: clock(),
   });

@@ -1,21 +1,44 @@
 import type { Cache } from "./cache/port.ts";
-import { type LoopStarter, stepFunctionsStarter } from "./capture/starter.ts";
+import { type LoopStarter, type LoopStarters, stepFunctionsStarters } from "./capture/starter.ts";
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { OWNER_ID } from "./domain/listener.ts";
 import { withSsmSecrets } from "./secrets.ts";
 import { createDocumentClient, dynamoTimeoutsOf } from "./store/dynamo.ts";
+import { createHousehold, type Household } from "./store/household.ts";
 import type { Store } from "./store/port.ts";
-import { createDynamoStore } from "./store/repository.ts";
 
-/** Everything a handler talks to. Built once per Lambda container (or given by the local runtime). */
+/**
+ * Everything a handler talks to, for one listener: `store`, the cache keys the capture code
+ * builds (shared/cache/keys.ts) and `startLoop` all act for `listener`. Built once per Lambda
+ * container for the owner (or given by the local runtime); `forListener` gives another
+ * listener's (the HTTP middleware does, from the caller).
+ */
 export interface Deps {
   config: Config;
   cache: Cache;
+  /** The hoard of `listener`. */
   store: Store;
   clock: Clock;
-  /** Starts the playback loop now (shared/capture/kick.ts); absent where there is no loop. */
+  listener: string;
+  /** Who listens here, and every listener's store. */
+  household: Household;
+  /** Starts `listener`'s playback loop now (shared/capture/kick.ts); absent where there is no loop. */
   startLoop?: LoopStarter | undefined;
+  /** Every listener's loop starter (the AWS state machine, or the local loops). */
+  starters?: LoopStarters | undefined;
+}
+
+/** The same dependencies acting for another listener. */
+export function forListener(deps: Deps, listener: string): Deps {
+  if (listener === deps.listener) return deps;
+  return {
+    ...deps,
+    listener,
+    store: deps.household.storeOf(listener),
+    startLoop: deps.starters?.(listener),
+  };
 }
 
 let current: Promise<Deps> | undefined;
@@ -48,9 +71,9 @@ export async function buildFromEnvironment(
 }
 
 export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): Promise<Deps> {
-  const store =
-    overrides.store ??
-    createDynamoStore({
+  const household =
+    overrides.household ??
+    createHousehold({
       client: createDocumentClient({
         region: config.AWS_REGION,
         endpoint: config.DYNAMODB_ENDPOINT,
@@ -59,6 +82,8 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
       tableName: config.TABLE_NAME,
       cursorSecret: config.SECRET_KEY,
     });
+  const listener = overrides.listener ?? OWNER_ID;
+  const store = overrides.store ?? household.storeOf(listener);
   let cache = overrides.cache;
   if (!cache) {
     if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
@@ -74,10 +99,19 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
       cache = createMemoryCache();
     }
   }
-  const startLoop =
-    overrides.startLoop ??
-    (config.STATE_MACHINE_ARN ? stepFunctionsStarter(config.STATE_MACHINE_ARN) : undefined);
-  return { config, cache, store, clock: overrides.clock ?? systemClock, startLoop };
+  const starters =
+    overrides.starters ??
+    (config.STATE_MACHINE_ARN ? stepFunctionsStarters(config.STATE_MACHINE_ARN) : undefined);
+  return {
+    config,
+    cache,
+    store,
+    clock: overrides.clock ?? systemClock,
+    listener,
+    household,
+    starters,
+    startLoop: overrides.startLoop ?? starters?.(listener),
+  };
 }
 
 export { ConfigError };

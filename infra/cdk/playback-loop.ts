@@ -82,6 +82,8 @@ export class PlaybackLoop extends Construct {
       lambdaFunction: props.pollFunction,
       payload: TaskInput.fromObject({
         state: JsonPath.objectAt("$.state"),
+        // Whose player: every execution input and every Poll output names the listener.
+        listener: JsonPath.stringAt("$.listener"),
         // A successor execution restarts the 5-minute Express clock: the tick hands over by it.
         execution_started_at: JsonPath.executionStartTime,
       }),
@@ -119,7 +121,7 @@ export class PlaybackLoop extends Construct {
         Resource: `arn:${Aws.PARTITION}:states:::states:startExecution`,
         Parameters: {
           "StateMachineArn.$": "$$.StateMachine.Id",
-          Input: { "state.$": "$.state" },
+          Input: { "state.$": "$.state", "listener.$": "$.listener" },
         },
       },
     });

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleepFor } from "node:timers/promises";
-import { CACHE_KEYS, type LoopState, startLoopState, tick } from "#shared/capture/loop.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
+import { type LoopState, startLoopState, tick } from "#shared/capture/loop.ts";
 import { recordListen, toPlay, toTrackInfo } from "#shared/capture/record.ts";
 import { loopDepsOf, reportPoll } from "#shared/capture/runner.ts";
 import type { LoopStarter } from "#shared/capture/starter.ts";
 import { watchdog } from "#shared/capture/watchdog.ts";
-import type { Deps } from "#shared/deps.ts";
+import { type Deps, forListener } from "#shared/deps.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { flush } from "#shared/domain/tracker.ts";
 import { logger } from "#shared/logger.ts";
 
@@ -34,6 +36,7 @@ const realSleep = async (ms: number, signal: AbortSignal) => {
   await sleepFor(ms, undefined, { signal }).catch(() => undefined);
 };
 
+/** One listener's loop (`deps` acts for that listener); startLocalLoops runs one per listener. */
 export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLoop {
   const sleep = opts.sleep ?? realSleep;
   const watchdogMs = opts.watchdogIntervalMs ?? 60_000;
@@ -49,7 +52,7 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
     await sleep(ms, AbortSignal.any([abort.signal, wake.signal]));
   };
   const startChain = async () => {
-    state = await startLoopState(deps.cache, owner, deps.clock().getTime());
+    state = await startLoopState(deps.cache, owner, deps.clock().getTime(), deps.listener);
   };
 
   const run = async () => {
@@ -71,14 +74,17 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
       }
       const current: LoopState = state;
       const r = await tick(loopDepsOf(deps), { ...current, chain_started_at: deps.clock().getTime() });
-      await reportPoll(deps.cache, r, deps.clock().getTime());
+      await reportPoll(deps.cache, deps.listener, r, deps.clock().getTime());
       for (const x of r.recorded) {
         if (x.result === "recorded")
           logger.info("recorded", { track_id: x.track_id, listened_at: x.listened_at, counted: x.counted });
       }
       state = r.action === "stop" ? null : r.state;
       if (r.action === "stop") {
-        logger.info("playback loop paused; the watchdog looks again every minute", { reason: r.stopReason });
+        logger.info("playback loop paused; the watchdog looks again every minute", {
+          listener: deps.listener,
+          reason: r.stopReason,
+        });
         await nap(watchdogMs);
       } else {
         await nap(r.nextDelaySeconds * 1000);
@@ -92,12 +98,10 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
     kicked = { handover: handover ?? null };
     wake.abort();
   };
-  deps.startLoop = kick;
   return {
     ticks: () => count,
     kick,
     async stop() {
-      if (deps.startLoop === kick) deps.startLoop = undefined;
       abort.abort();
       await done;
       // Shutting down must not lose the listen in progress.
@@ -108,8 +112,50 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
             logger.error("could not store the last listen on shutdown", err as Error),
           );
         }
-        await deps.cache.del(CACHE_KEYS.lease).catch(() => undefined);
+        await deps.cache.del(cacheKeys.lease(deps.listener)).catch(() => undefined);
       }
+    },
+  };
+}
+
+export interface LocalLoops {
+  stop(): Promise<void>;
+  /** The loop of each listener that has one (tests, logs). */
+  readonly loops: () => ReadonlyMap<string, LocalLoop>;
+}
+
+/**
+ * One loop per listener, as the Step Functions chains are on AWS: the owner's always (its
+ * watchdog waits for a link), and each member's that has linked Spotify. It is the process's
+ * loop starter (`deps.starters`): a member linking for the first time gets a loop at once.
+ */
+export async function startLocalLoops(deps: Deps, opts: LocalLoopOptions = {}): Promise<LocalLoops> {
+  const loops = new Map<string, LocalLoop>();
+  let stopped = false;
+  const loopOf = (listener: string): LocalLoop | undefined => {
+    if (stopped) return undefined;
+    let loop = loops.get(listener);
+    if (!loop) {
+      loop = startLocalLoop(forListener(deps, listener), opts);
+      loops.set(listener, loop);
+    }
+    return loop;
+  };
+  deps.starters = (listener) => async (handover) => loopOf(listener)?.kick(handover);
+  deps.startLoop = deps.starters(deps.listener);
+  loopOf(OWNER_ID);
+  for (const l of await deps.household.listListeners()) {
+    if (l.listener_id === OWNER_ID) continue;
+    const link = await deps.household.storeOf(l.listener_id).getSpotifyLink();
+    if (link && !link.needs_reauth) loopOf(l.listener_id);
+  }
+  return {
+    loops: () => loops,
+    async stop() {
+      stopped = true;
+      deps.starters = undefined;
+      deps.startLoop = undefined;
+      await Promise.all([...loops.values()].map((l) => l.stop()));
     },
   };
 }

@@ -9,7 +9,8 @@ import { type Config, ConfigError, loadConfig, spotifyConfigured } from "#shared
 import { buildDeps, setDeps } from "#shared/deps.ts";
 import { runAsJob } from "#shared/logger.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
-import { type LocalLoop, startLocalLoop } from "./loop.ts";
+import { migrateToHousehold } from "#shared/store/migrate.ts";
+import { type LocalLoops, startLocalLoops } from "./loop.ts";
 import { type SupervisedProcess, superviseDynamoDbLocal } from "./processes.ts";
 import { ensureLocalSecrets } from "./secrets.ts";
 import { createLocalServer } from "./server.ts";
@@ -58,6 +59,11 @@ async function main(): Promise<void> {
     config = { ...config, DYNAMODB_ENDPOINT: endpoint };
     const client = createDocumentClient({ region: config.AWS_REGION, endpoint });
     const created = await ensureTable(client, config.TABLE_NAME);
+    // A hoard recorded before listeners existed becomes the owner's before anything reads or
+    // writes it (one Get once done; shared/store/migrate.ts).
+    const migrated = await migrateToHousehold({ client, tableName: config.TABLE_NAME });
+    if (!migrated.already && migrated.moved > 0)
+      process.stdout.write(`upgrade: ${migrated.moved} items of the existing hoard are the owner's now\n`);
     const deps = await buildDeps(config);
     setDeps(deps);
 
@@ -70,8 +76,8 @@ async function main(): Promise<void> {
 
     // The same playback loop as on AWS, once Spotify is configured (it waits for the link). Its
     // lines are logged as the job's, not as whichever request the server handled last.
-    const loop: LocalLoop | undefined = spotifyConfigured(config)
-      ? runAsJob("playback-loop", () => startLocalLoop(deps))
+    const loop: LocalLoops | undefined = spotifyConfigured(config)
+      ? await runAsJob("playback-loop", () => startLocalLoops(deps))
       : undefined;
 
     // The hourly jobs (backfill, metadata sync): the same handler EventBridge runs on AWS,

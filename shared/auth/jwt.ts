@@ -26,7 +26,9 @@ export async function issueToken(opts: {
     .sign(key(opts.secret));
 }
 
-export type VerifyResult = { ok: true; subject: string } | { ok: false; reason: string };
+export type VerifyResult =
+  | { ok: true; subject: string; issuedAt: number; expiresAt: number }
+  | { ok: false; reason: string };
 
 /**
  * Seconds a token's `iat` may lie ahead of our clock: the issuer's and our clocks (two Lambda
@@ -58,7 +60,7 @@ export async function verifyToken(opts: {
       return { ok: false, reason: 'token claim "iat" is in the future' };
     if (exp - iat > opts.maxLifetimeSeconds)
       return { ok: false, reason: "token lifetime (exp - iat) is longer than this service issues" };
-    return { ok: true, subject: payload.sub };
+    return { ok: true, subject: payload.sub, issuedAt: iat, expiresAt: exp };
   } catch (err) {
     if (err instanceof errors.JWTExpired) return { ok: false, reason: "token has expired" };
     if (err instanceof errors.JWSSignatureVerificationFailed)

@@ -1,3 +1,4 @@
+import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 
 /**
@@ -15,7 +16,7 @@ export function createLoginLimiter(
   cache: Cache,
   opts: { maxFailures: number; windowSeconds: number },
 ): LoginLimiter {
-  const key = (client: string) => `ratelimit:login:${client}`;
+  const key = cacheKeys.loginFailures;
   return {
     async blockedFor(client) {
       const count = await cache.get<number>(key(client));

@@ -94,6 +94,17 @@ export function createMemoryCache(opts: { now?: () => number } = {}): Cache {
       return entry.expiresAt === null ? -1 : entry.expiresAt - now();
     },
 
+    async deleteByPrefix(prefix) {
+      let n = 0;
+      for (const key of [...entries.keys()]) {
+        if (key.startsWith(prefix) && live(key)) {
+          entries.delete(key);
+          n++;
+        }
+      }
+      return n;
+    },
+
     async size() {
       for (const key of [...entries.keys()]) live(key);
       return entries.size;

@@ -28,6 +28,8 @@ export interface Cache {
   incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
   /** Remaining lifetime of a key in ms; null when absent, -1 when it has no TTL. */
   ttlMs(key: string): Promise<number | null>;
+  /** Deletes every key starting with `prefix` (POST /admin/clear-cache); how many went. */
+  deleteByPrefix(prefix: string): Promise<number>;
   /** Number of keys (for admin statistics). */
   size(): Promise<number>;
   /** Round-trip check for /health. */

@@ -149,6 +149,17 @@ export function createUpstashCache(opts: UpstashCacheOptions): Cache {
       return pttl === -2 ? null : pttl;
     },
 
+    async deleteByPrefix(match) {
+      let n = 0;
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, { match: `${globEscape(k(match))}*`, count: 1000 });
+        if (keys.length > 0) n += await redis.del(...keys);
+        cursor = String(next);
+      } while (cursor !== "0");
+      return n;
+    },
+
     async size() {
       if (!prefix) return redis.dbsize();
       const seen = new Set<string>();

@@ -1,3 +1,4 @@
+import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import type { Clock } from "../clock.ts";
 import type { Deps } from "../deps.ts";
@@ -8,7 +9,7 @@ import { logger } from "../logger.ts";
 import { createSpotifyClient } from "../spotify/client.ts";
 import { type RecentPlay, type SpotifyApi, SpotifyError, type SpotifyFault } from "../spotify/types.ts";
 import type { Store } from "../store/port.ts";
-import { CACHE_KEYS, parkForQuota, QUOTA_LEASE } from "./loop.ts";
+import { parkForQuota, QUOTA_LEASE } from "./loop.ts";
 import { recordListen, toPlay, toTrackInfo } from "./record.ts";
 
 /**
@@ -315,9 +316,9 @@ export type JobOutcome<R> =
     };
 
 /** Someone (the loop, the watchdog, a job) was told by a 429 to stay away until then. */
-async function quotaWait(cache: Cache, now: number): Promise<number | null> {
+async function quotaWait(cache: Cache, listener: string, now: number): Promise<number | null> {
   try {
-    const until = await cache.get<number>(CACHE_KEYS.quotaUntil);
+    const until = await cache.get<number>(cacheKeys.quotaUntil(listener));
     return typeof until === "number" && until > now ? Math.ceil((until - now) / 1000) : null;
   } catch {
     return null;
@@ -330,7 +331,7 @@ async function quotaWait(cache: Cache, now: number): Promise<number | null> {
  * the loops, the watchdog, the other job). The job does not start while such a wait is on.
  */
 export async function runJob<R extends object>(
-  deps: Pick<Deps, "store" | "clock" | "cache">,
+  deps: Pick<Deps, "store" | "clock" | "cache" | "listener">,
   job: string,
   trigger: JobTrigger,
   fn: () => Promise<R>,
@@ -338,7 +339,7 @@ export async function runJob<R extends object>(
 ): Promise<JobOutcome<R>> {
   const started = deps.clock();
   let outcome: JobOutcome<R>;
-  const wait = await quotaWait(deps.cache, started.getTime());
+  const wait = await quotaWait(deps.cache, deps.listener, started.getTime());
   if (wait !== null) {
     const fault: SpotifyFault = {
       type: "rate_limited",
@@ -381,9 +382,9 @@ export async function runJob<R extends object>(
 }
 
 /** Whether a playback loop holds its lease (an unreadable cache counts as live: defer). */
-export async function loopIsLive(cache: Cache): Promise<boolean> {
+export async function loopIsLive(cache: Cache, listener: string): Promise<boolean> {
   try {
-    const holder = await cache.get(CACHE_KEYS.lease);
+    const holder = await cache.get(cacheKeys.lease(listener));
     return holder !== null && holder !== QUOTA_LEASE;
   } catch {
     return true;
@@ -402,7 +403,7 @@ export async function runBackfillJob(
   return runJob(deps, JOB_BACKFILL, trigger, async () =>
     backfill(
       { spotify: opts.spotify ?? createSpotifyClient(deps), store: deps.store, clock: deps.clock },
-      { ...opts, loopLive: opts.loopLive ?? (await loopIsLive(deps.cache)) },
+      { ...opts, loopLive: opts.loopLive ?? (await loopIsLive(deps.cache, deps.listener)) },
     ),
   );
 }

@@ -1,6 +1,7 @@
+import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import { logger } from "../logger.ts";
-import { CACHE_KEYS, type LoopState, QUOTA_LEASE } from "./loop.ts";
+import { type LoopState, QUOTA_LEASE } from "./loop.ts";
 import type { LoopStarter } from "./starter.ts";
 
 export type KickOutcome = "started" | "running" | "quota" | "no_starter" | "error";
@@ -11,12 +12,12 @@ export type KickOutcome = "started" | "running" | "quota" | "no_starter" | "erro
  * manual poll. Never throws: a failed kick leaves the watchdog to start the loop within a minute.
  */
 export async function kickLoop(
-  deps: { cache: Cache; startLoop?: LoopStarter | undefined },
+  deps: { cache: Cache; listener: string; startLoop?: LoopStarter | undefined },
   handover?: LoopState,
 ): Promise<KickOutcome> {
   if (!deps.startLoop) return "no_starter";
   try {
-    const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
+    const holder = await deps.cache.get<string>(cacheKeys.lease(deps.listener));
     if (holder === QUOTA_LEASE) return "quota";
     if (holder) return "running";
     await deps.startLoop(handover);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { cacheKeys, cacheTtlMs } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import type { Clock } from "../clock.ts";
 import {
@@ -24,17 +25,13 @@ import { recordListen, toPlay, toTrackInfo } from "./record.ts";
  * `pending` until they are stored.
  */
 
-export const CACHE_KEYS = {
-  lease: "loop:lease",
-  snapshot: "now-playing",
-  quotaUntil: "loop:quota-until",
-  /** Listens a stopped chain could not store, for the next chain. */
-  parked: "loop:parked",
-  status: "loop:status",
-} as const;
-
 export interface LoopState {
   v: 1;
+  /**
+   * Whose player this chain follows: it rides the Step Functions payload, so a successor or a
+   * Release acts for the same listener. Absent in states of the single-listener version: the owner.
+   */
+  listener?: string;
   tracker: TrackerState;
   pending: FinishedListen[];
   /** Who holds the lease; a successor execution inherits it. */
@@ -69,6 +66,8 @@ export interface TickResult {
 export type CatchUpOutcome = { ok: true; inserted: number } | { ok: false; fault: SpotifyFault | null };
 
 export interface LoopDeps {
+  /** The listener whose player, hoard and cache keys this loop uses. */
+  listener: string;
   spotify: SpotifyApi;
   store: Store;
   cache: Cache;
@@ -101,9 +100,10 @@ export const DEFAULT_LOOP_OPTIONS: LoopOptions = {
 /** A failing catch-up (Spotify down) is retried on this many ticks, then left to the hourly job. */
 export const CATCH_UP_TRIES = 3;
 
-export function newLoopState(owner: string, now: number): LoopState {
+export function newLoopState(owner: string, now: number, listener?: string): LoopState {
   return {
     v: 1,
+    ...(listener ? { listener } : {}),
     tracker: initialTrackerState(),
     pending: [],
     owner,
@@ -118,25 +118,28 @@ export function newLoopState(owner: string, now: number): LoopState {
 export const QUOTA_LEASE = "quota";
 
 /** Takes or renews the lease; false when another loop (or a quota back-off) holds it. */
-async function holdLease(cache: Cache, state: LoopState, now: number, opts: LoopOptions): Promise<boolean> {
+async function holdLease(
+  cache: Cache,
+  lease: string,
+  state: LoopState,
+  now: number,
+  opts: LoopOptions,
+): Promise<boolean> {
   if (state.lease_until - now > opts.leaseRenewMs) return true;
   // Believed ours: check and extend (2 commands). Not yet taken: take it if free.
-  if (
-    state.lease_until === 0 &&
-    (await cache.setIfAbsent(CACHE_KEYS.lease, state.owner, { ttlMs: opts.leaseMs }))
-  ) {
+  if (state.lease_until === 0 && (await cache.setIfAbsent(lease, state.owner, { ttlMs: opts.leaseMs }))) {
     state.lease_until = now + opts.leaseMs;
     return true;
   }
-  const holder = await cache.get<string>(CACHE_KEYS.lease);
+  const holder = await cache.get<string>(lease);
   if (holder === null && state.lease_until !== 0) {
     // Ours expired (a long wait): take it again if nobody else did.
-    if (!(await cache.setIfAbsent(CACHE_KEYS.lease, state.owner, { ttlMs: opts.leaseMs }))) return false;
+    if (!(await cache.setIfAbsent(lease, state.owner, { ttlMs: opts.leaseMs }))) return false;
     state.lease_until = now + opts.leaseMs;
     return true;
   }
   if (holder !== state.owner) return false;
-  await cache.set(CACHE_KEYS.lease, state.owner, { ttlMs: opts.leaseMs });
+  await cache.set(lease, state.owner, { ttlMs: opts.leaseMs });
   state.lease_until = now + opts.leaseMs;
   return true;
 }
@@ -148,6 +151,7 @@ async function holdLease(cache: Cache, state: LoopState, now: number, opts: Loop
  */
 export async function passLease(
   cache: Cache,
+  lease: string,
   state: LoopState,
   now: number,
   opts: LoopOptions,
@@ -156,9 +160,9 @@ export async function passLease(
   try {
     const ttl = { ttlMs: opts.leaseMs };
     const passed =
-      (await cache.swapIfEquals(CACHE_KEYS.lease, state.owner, nextOwner, ttl)) ||
+      (await cache.swapIfEquals(lease, state.owner, nextOwner, ttl)) ||
       // Lost (the cache was flushed): nobody else holds it, so take it for the successor.
-      (await cache.setIfAbsent(CACHE_KEYS.lease, nextOwner, ttl));
+      (await cache.setIfAbsent(lease, nextOwner, ttl));
     if (!passed) return false;
   } catch (err) {
     // As in holdLease: without the cache nothing can be proven; keep the owner and go on.
@@ -234,7 +238,7 @@ export async function tick(
 
   let leased: boolean;
   try {
-    leased = await holdLease(deps.cache, state, now, opts);
+    leased = await holdLease(deps.cache, cacheKeys.lease(deps.listener), state, now, opts);
   } catch (err) {
     // Without the cache we cannot prove we are alone; Spotify is still worth asking, and
     // recording is idempotent, so carry on and try the lease again next tick.
@@ -322,7 +326,7 @@ export async function tick(
   let snapshotWritten = false;
   if (snapshot) {
     try {
-      await deps.cache.set(CACHE_KEYS.snapshot, snapshot, { ttlMs: 30 * 86_400_000 });
+      await deps.cache.set(cacheKeys.snapshot(deps.listener), snapshot, { ttlMs: cacheTtlMs.snapshot });
       snapshotWritten = true;
     } catch (err) {
       // Readers keep the previous snapshot; forget the signature so the next tick rewrites it.
@@ -336,12 +340,14 @@ export async function tick(
     action = "stop";
     if (state.pending.length > 0) {
       await deps.cache
-        .set(CACHE_KEYS.parked, state.pending, { ttlMs: 7 * 86_400_000 })
+        .set(cacheKeys.parked(deps.listener), state.pending, { ttlMs: cacheTtlMs.parked })
         .catch(() => undefined);
     }
-    if (stopReason !== "quota") await deps.cache.del(CACHE_KEYS.lease).catch(() => undefined);
+    if (stopReason !== "quota") await deps.cache.del(cacheKeys.lease(deps.listener)).catch(() => undefined);
   } else if (now + nextDelaySeconds * 1000 - state.chain_started_at > opts.chainMaxMs) {
-    action = (await passLease(deps.cache, state, now, opts)) ? "handover" : "stop";
+    action = (await passLease(deps.cache, cacheKeys.lease(deps.listener), state, now, opts))
+      ? "handover"
+      : "stop";
     if (action === "stop") stopReason = "lease";
   }
   return {
@@ -361,13 +367,13 @@ export async function tick(
  * `quotaUntil` says until when for the other jobs, and the link item tells the watchdog.
  */
 export async function parkForQuota(
-  deps: { cache: Cache; store: Store },
+  deps: { cache: Cache; store: Store; listener: string },
   now: number,
   seconds: number,
 ): Promise<void> {
   const ttlMs = Math.max(1, seconds) * 1000;
-  await deps.cache.set(CACHE_KEYS.lease, QUOTA_LEASE, { ttlMs }).catch(() => undefined);
-  await deps.cache.set(CACHE_KEYS.quotaUntil, now + ttlMs, { ttlMs }).catch(() => undefined);
+  await deps.cache.set(cacheKeys.lease(deps.listener), QUOTA_LEASE, { ttlMs }).catch(() => undefined);
+  await deps.cache.set(cacheKeys.quotaUntil(deps.listener), now + ttlMs, { ttlMs }).catch(() => undefined);
   await deps.store.setSpotifyQuotaUntil(new Date(now + ttlMs).toISOString()).catch(() => undefined);
 }
 
@@ -375,13 +381,18 @@ export async function parkForQuota(
  * The state a new chain starts from: fresh tracker, and any listens a previous chain parked
  * because storage was down.
  */
-export async function startLoopState(cache: Cache, owner: string, now: number): Promise<LoopState> {
-  const state = newLoopState(owner, now);
+export async function startLoopState(
+  cache: Cache,
+  owner: string,
+  now: number,
+  listener: string,
+): Promise<LoopState> {
+  const state = newLoopState(owner, now, listener);
   try {
-    const parked = await cache.get<FinishedListen[]>(CACHE_KEYS.parked);
+    const parked = await cache.get<FinishedListen[]>(cacheKeys.parked(listener));
     if (Array.isArray(parked) && parked.length > 0) {
       state.pending = parked;
-      await cache.del(CACHE_KEYS.parked);
+      await cache.del(cacheKeys.parked(listener));
     }
   } catch {
     // nothing parked that we can see; recording stays idempotent either way

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { cacheKeys, cacheTtlMs } from "../cache/keys.ts";
 import type { Deps } from "../deps.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
 import { kickLoop } from "./kick.ts";
 import {
-  CACHE_KEYS,
   DEFAULT_LOOP_OPTIONS,
   type LoopState,
   QUOTA_LEASE,
@@ -13,7 +13,6 @@ import {
 } from "./loop.ts";
 import { loopDepsOf } from "./runner.ts";
 
-const MANUAL_STATE_KEY = "loop:manual-state";
 const MANUAL_OWNER = "manual";
 
 export interface ManualPollResult {
@@ -32,9 +31,12 @@ export interface ManualPollResult {
  * on. Where no loop can be started, the state is kept in the cache for the next call.
  */
 export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
-  const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
+  const leaseKey = cacheKeys.lease(deps.listener);
+  const snapshotKey = cacheKeys.snapshot(deps.listener);
+  const stateKey = cacheKeys.manualState(deps.listener);
+  const holder = await deps.cache.get<string>(leaseKey);
   if (holder === QUOTA_LEASE) {
-    const ttl = await deps.cache.ttlMs(CACHE_KEYS.lease);
+    const ttl = await deps.cache.ttlMs(leaseKey);
     const retryAfterSeconds = Math.max(1, Math.ceil((ttl ?? 60_000) / 1000));
     return {
       loop: "idle",
@@ -48,29 +50,29 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
     return {
       loop: "running",
       recorded: [],
-      now_playing: await deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot),
+      now_playing: await deps.cache.get<NowPlayingSnapshot>(snapshotKey),
       next_delay_seconds: null,
       fault: null,
     };
   }
   const now = deps.clock().getTime();
-  const saved = await deps.cache.get<LoopState>(MANUAL_STATE_KEY);
-  const state = saved ?? (await startLoopState(deps.cache, MANUAL_OWNER, now));
+  const saved = await deps.cache.get<LoopState>(stateKey);
+  const state = saved ?? (await startLoopState(deps.cache, MANUAL_OWNER, now, deps.listener));
   const r = await tick(
     loopDepsOf(deps),
     { ...state, owner: MANUAL_OWNER, lease_until: 0, chain_started_at: now },
     DEFAULT_LOOP_OPTIONS,
   );
-  await deps.cache.del(CACHE_KEYS.lease);
+  await deps.cache.del(leaseKey);
   // Handed over under a new owner that has not taken the lease: two kicks cannot both run.
   const handover: LoopState = { ...r.state, owner: randomUUID(), lease_until: 0 };
   const kicked = r.action === "stop" ? null : await kickLoop(deps, handover);
-  if (kicked === "started") await deps.cache.del(MANUAL_STATE_KEY);
-  else await deps.cache.set(MANUAL_STATE_KEY, r.state, { ttlMs: 6 * 3_600_000 });
+  if (kicked === "started") await deps.cache.del(stateKey);
+  else await deps.cache.set(stateKey, r.state, { ttlMs: cacheTtlMs.manualState });
   return {
     loop: kicked === "started" ? "started" : "idle",
     recorded: r.recorded,
-    now_playing: await deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot),
+    now_playing: await deps.cache.get<NowPlayingSnapshot>(snapshotKey),
     next_delay_seconds: r.nextDelaySeconds,
     fault: r.fault ?? null,
   };

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { Deps } from "../deps.ts";
+import { cacheKeys, cacheTtlMs } from "../cache/keys.ts";
+import { type Deps, forListener } from "../deps.ts";
+import { OWNER_ID } from "../domain/listener.ts";
 import type { FinishedListen } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
 import { createSpotifyClient } from "../spotify/client.ts";
 import { backfill, JOB_CATCH_UP, runJob } from "./backfill.ts";
 import {
   boundPending,
-  CACHE_KEYS,
   type CatchUpOutcome,
   DEFAULT_LOOP_OPTIONS,
   type LoopDeps,
@@ -27,7 +28,13 @@ export const LOOP_SPOTIFY_CLIENT = { timeoutMs: 3000, retries: 1 } as const;
 /** What a tick needs, from the process's dependencies (the Spotify client over its config). */
 export function loopDepsOf(deps: Deps): LoopDeps {
   const spotify = createSpotifyClient(deps, LOOP_SPOTIFY_CLIENT);
-  const loopDeps: LoopDeps = { spotify, store: deps.store, cache: deps.cache, clock: deps.clock };
+  const loopDeps: LoopDeps = {
+    listener: deps.listener,
+    spotify,
+    store: deps.store,
+    cache: deps.cache,
+    clock: deps.clock,
+  };
   return { ...loopDeps, catchUp: () => catchUp(loopDeps) };
 }
 
@@ -51,12 +58,16 @@ export async function catchUp(deps: LoopDeps): Promise<CatchUpOutcome> {
  */
 export interface PollTaskInput {
   state?: LoopState | null;
+  /** Whose loop (the execution input names it; older states carry it, or mean the owner). */
+  listener?: string | null;
   /** `$$.Execution.StartTime`: a successor execution restarts the 5-minute clock. */
   execution_started_at?: string;
 }
 
 export interface PollTaskOutput {
   state: LoopState;
+  /** Passed on to the next Poll and to a successor execution. */
+  listener: string;
   action: TickResult["action"];
   nextDelaySeconds: number;
   stopReason?: TickResult["stopReason"];
@@ -64,42 +75,60 @@ export interface PollTaskOutput {
   fault?: string;
 }
 
-/** What /health shows of the loop (cache key loop:status). */
+/** The listener a task acts for: the execution's, else its state's, else (older chains) the owner. */
+export const taskListener = (input: { state?: LoopState | null; listener?: string | null }) =>
+  input.listener ?? input.state?.listener ?? OWNER_ID;
+
+/** What /health shows of the loop (cacheKeys.status). */
 export interface LoopStatus {
   last_successful_poll_at: string;
 }
 
 const STATUS_EVERY_MS = 60_000;
-/** Per cache (one per Lambda container; one per test world). */
-const lastStatusAt = new WeakMap<Deps["cache"], number>();
+/** Per cache (one per Lambda container; one per test world), per listener. */
+const lastStatusAt = new WeakMap<Deps["cache"], Map<string, number>>();
 
 /**
  * Notes the time of a poll Spotify answered, at most once a minute per process: one cache
  * command a minute instead of one per 1-2 s tick (Upstash bills per command).
  */
-export async function reportPoll(cache: Deps["cache"], result: Pick<TickResult, "fault">, now: number) {
-  const last = lastStatusAt.get(cache);
+export async function reportPoll(
+  cache: Deps["cache"],
+  listener: string,
+  result: Pick<TickResult, "fault">,
+  now: number,
+) {
+  const byListener = lastStatusAt.get(cache) ?? new Map<string, number>();
+  lastStatusAt.set(cache, byListener);
+  const last = byListener.get(listener);
   if (result.fault || (last !== undefined && now - last < STATUS_EVERY_MS)) return;
-  lastStatusAt.set(cache, now);
+  byListener.set(listener, now);
   const status: LoopStatus = { last_successful_poll_at: new Date(now).toISOString() };
-  await cache.set(CACHE_KEYS.status, status, { ttlMs: 30 * 86_400_000 }).catch(() => {
-    lastStatusAt.delete(cache);
+  await cache.set(cacheKeys.status(listener), status, { ttlMs: cacheTtlMs.status }).catch(() => {
+    byListener.delete(listener);
   });
 }
 
 export async function runPollTask(
-  deps: Deps,
+  processDeps: Deps,
   input: PollTaskInput,
   opts: LoopOptions = DEFAULT_LOOP_OPTIONS,
 ): Promise<PollTaskOutput> {
+  const listener = taskListener(input);
+  const deps = forListener(processDeps, listener);
   const now = deps.clock().getTime();
   const startedAt = input.execution_started_at ? Date.parse(input.execution_started_at) : now;
-  const base = input.state ?? (await startLoopState(deps.cache, randomUUID(), now));
-  const state: LoopState = { ...base, chain_started_at: Number.isNaN(startedAt) ? now : startedAt };
+  const base = input.state ?? (await startLoopState(deps.cache, randomUUID(), now, listener));
+  const state: LoopState = {
+    ...base,
+    listener,
+    chain_started_at: Number.isNaN(startedAt) ? now : startedAt,
+  };
   const r = await tick(loopDepsOf(deps), state, opts);
-  await reportPoll(deps.cache, r, deps.clock().getTime());
+  await reportPoll(deps.cache, listener, r, deps.clock().getTime());
   return {
     state: r.state,
+    listener,
     action: r.action,
     nextDelaySeconds: r.nextDelaySeconds,
     ...(r.stopReason ? { stopReason: r.stopReason } : {}),
@@ -118,6 +147,7 @@ export interface TaskFailure {
 export interface ReleaseTaskInput {
   release: true;
   state?: LoopState | null;
+  listener?: string | null;
   failure?: TaskFailure;
   execution_started_at?: string;
 }
@@ -134,7 +164,11 @@ export const LOOP_JOB = "playback-loop";
  * leaving the watchdog blocked for its 6 minutes, keep the unstored listens for the next
  * chain, and record the failure where /admin/system-stats and the logs show it.
  */
-export async function runReleaseTask(deps: Deps, input: ReleaseTaskInput): Promise<{ released: boolean }> {
+export async function runReleaseTask(
+  processDeps: Deps,
+  input: ReleaseTaskInput,
+): Promise<{ released: boolean }> {
+  const deps = forListener(processDeps, taskListener(input));
   const now = deps.clock();
   const state = input.state ?? null;
   const error = input.failure?.Error ?? "unknown";
@@ -143,11 +177,14 @@ export async function runReleaseTask(deps: Deps, input: ReleaseTaskInput): Promi
   logger.error("playback loop task failed; releasing the lease", { error, cause, owner: state?.owner });
   let released = false;
   if (state) {
-    released = await deps.cache.deleteIfEquals(CACHE_KEYS.lease, state.owner).catch(() => false);
+    released = await deps.cache
+      .deleteIfEquals(cacheKeys.lease(deps.listener), state.owner)
+      .catch(() => false);
     if (state.pending.length > 0) {
-      const parked = (await deps.cache.get<FinishedListen[]>(CACHE_KEYS.parked).catch(() => null)) ?? [];
+      const parkedKey = cacheKeys.parked(deps.listener);
+      const parked = (await deps.cache.get<FinishedListen[]>(parkedKey).catch(() => null)) ?? [];
       await deps.cache
-        .set(CACHE_KEYS.parked, boundPending([...parked, ...state.pending]), { ttlMs: 7 * 86_400_000 })
+        .set(parkedKey, boundPending([...parked, ...state.pending]), { ttlMs: cacheTtlMs.parked })
         .catch((err: unknown) => logger.error("could not park pending listens", { error: String(err) }));
     }
   }

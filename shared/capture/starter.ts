@@ -8,14 +8,23 @@ import type { LoopState } from "./loop.ts";
  */
 export type LoopStarter = (handover?: LoopState) => Promise<void>;
 
-/** The AWS starter: one StartExecution of the playback state machine with `{state}` as input. */
-export function stepFunctionsStarter(stateMachineArn: string): LoopStarter {
+/** One loop per listener: the starter of each. */
+export type LoopStarters = (listener: string) => LoopStarter;
+
+/**
+ * The AWS starter: one StartExecution of the playback state machine with `{state, listener}`
+ * as input; the listener then rides in the state from one execution to its successor.
+ */
+export function stepFunctionsStarters(stateMachineArn: string): LoopStarters {
   let client: import("@aws-sdk/client-sfn").SFNClient | undefined;
-  return async (handover) => {
+  return (listener) => async (handover) => {
     const { SFNClient, StartExecutionCommand } = await import("@aws-sdk/client-sfn");
     client ??= new SFNClient({});
     await client.send(
-      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ state: handover ?? null }) }),
+      new StartExecutionCommand({
+        stateMachineArn,
+        input: JSON.stringify({ state: handover ? { ...handover, listener } : null, listener }),
+      }),
     );
   };
 }

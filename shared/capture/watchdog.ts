@@ -1,9 +1,10 @@
+import { cacheKeys } from "../cache/keys.ts";
 import type { Deps } from "../deps.ts";
 import { logger } from "../logger.ts";
 import { createSpotifyClient } from "../spotify/client.ts";
 import { SpotifyError } from "../spotify/types.ts";
 import { RECENTLY_PLAYED_CURSOR, runBackfillJob } from "./backfill.ts";
-import { CACHE_KEYS, parkForQuota, QUOTA_LEASE } from "./loop.ts";
+import { parkForQuota, QUOTA_LEASE } from "./loop.ts";
 import { LOOP_SPOTIFY_CLIENT } from "./runner.ts";
 
 export type WatchdogOutcome = "quota" | "running" | "not_linked" | "idle" | "caught_up" | "started" | "error";
@@ -38,7 +39,7 @@ export async function watchdog(deps: Deps, startChain: () => Promise<void>): Pro
       const run = await runBackfillJob(deps, "watchdog", { spotify });
       return run.ok && run.result.inserted > 0 ? "caught_up" : "idle";
     }
-    const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
+    const holder = await deps.cache.get<string>(cacheKeys.lease(deps.listener));
     if (holder === QUOTA_LEASE) return "quota";
     if (holder) return "running";
     await startChain();

@@ -1,5 +1,5 @@
+import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
-import { CACHE_KEYS } from "../capture/loop.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
 import type { StatsRange } from "../stats/plan.ts";
@@ -24,12 +24,14 @@ import {
 export interface CardSources {
   cache: Cache;
   store: Store;
+  /** Whose cards. */
+  listener: string;
 }
 
 /** The snapshot, or null when absent or the cache is unreachable (the store still answers). */
-async function readSnapshot(cache: Cache): Promise<NowPlayingSnapshot | null> {
+async function readSnapshot(cache: Cache, listener: string): Promise<NowPlayingSnapshot | null> {
   try {
-    return await cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot);
+    return await cache.get<NowPlayingSnapshot>(cacheKeys.snapshot(listener));
   } catch (err) {
     logger.warn("now-playing snapshot unreadable; falling back to the newest play", {
       error: (err as Error).message,
@@ -39,7 +41,7 @@ async function readSnapshot(cache: Cache): Promise<NowPlayingSnapshot | null> {
 }
 
 export async function loadNowPlaying(src: CardSources, nowMs: number): Promise<NowPlayingView> {
-  const fromSnapshot = viewFromSnapshot(await readSnapshot(src.cache), nowMs);
+  const fromSnapshot = viewFromSnapshot(await readSnapshot(src.cache, src.listener), nowMs);
   if (fromSnapshot) return fromSnapshot;
   const play = await src.store.newestPlay();
   if (!play) return emptyNowPlaying();
@@ -111,7 +113,7 @@ export async function loadTopArtistRows(
   opts?: ArtOptions,
 ): Promise<TopArtistRow[]> {
   const today = new Date(nowMs).toISOString().slice(0, 10);
-  const key = `card:top-artists:${range}:${today}`;
+  const key = cacheKeys.topArtistsCard(src.listener, range, today);
   let ranked = await src.cache.get<RankedArtist[]>(key).catch(() => null);
   if (!Array.isArray(ranked)) {
     const top = await createStatsReader(src.store).top(

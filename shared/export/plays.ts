@@ -51,7 +51,7 @@ const FORMULA_LIKE = /^'*[=+\-@\t\r]/;
 const defuse = (text: string) => (FORMULA_LIKE.test(text) ? `'${text}` : text);
 const restore = (text: string) => (text.startsWith("'") && FORMULA_LIKE.test(text) ? text.slice(1) : text);
 
-function cell(value: unknown): string {
+export function cell(value: unknown): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return quote(defuse(value));
   if (typeof value === "number" || typeof value === "boolean") return String(value);

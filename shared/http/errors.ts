@@ -48,6 +48,7 @@ export const unprocessable = (message: string, fields?: ErrorBody["fields"]) =>
   new HttpError(422, "validation_failed", message, { fields });
 export const unauthorized = (message: string) =>
   new HttpError(401, "unauthorized", message, { headers: { "WWW-Authenticate": 'Bearer realm="hoardify"' } });
+export const forbidden = (message: string, code = "forbidden") => new HttpError(403, code, message);
 export const notFound = (message: string) => new HttpError(404, "not_found", message);
 export const conflict = (message: string) => new HttpError(409, "conflict", message);
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>

@@ -3,21 +3,25 @@ import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type * as z from "zod";
 import { verifyToken } from "../auth/jwt.ts";
+import { needsRenewal, newSession, originAllowed, secureCookies, sessionFrom } from "../auth/session.ts";
 import { ConfigError } from "../config.ts";
-import { type Deps, getDeps } from "../deps.ts";
+import { type Deps, forListener, getDeps } from "../deps.ts";
+import { handleSchema, type Listener, OWNER_ID, ownerListener } from "../domain/listener.ts";
 import { logger } from "../logger.ts";
 import { DependencyUnavailableError } from "../outage.ts";
 import { corsHeaders } from "./cors.ts";
 import {
   badRequest,
+  forbidden,
   HttpError,
+  notFound,
   outage,
   unauthorized,
   unavailable,
   unprocessable,
   zodFields,
 } from "./errors.ts";
-import type { BodyOf, PathOf, QueryOf, RouteDef } from "./route.ts";
+import { audienceOf, type BodyOf, type PathOf, type QueryOf, type RouteDef } from "./route.ts";
 
 /**
  * The shared middy stack every route handler is wrapped in:
@@ -26,9 +30,18 @@ import type { BodyOf, PathOf, QueryOf, RouteDef } from "./route.ts";
  * Lambda response or catches errors itself.
  */
 
+/** Who called: the listener their token or session names. */
+export interface Caller {
+  subject: string;
+  listener: Listener;
+  via: "bearer" | "session";
+}
+
 export type HttpEvent = APIGatewayProxyEventV2 & {
   deps?: Deps;
-  auth?: { subject: string };
+  auth?: Caller;
+  /** A renewed session cookie to send back. */
+  renewCookie?: string;
   input?: { query: unknown; body: unknown; path: unknown };
 };
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -38,8 +51,9 @@ export interface HttpRequest<R> {
   body: BodyOf<R>;
   path: PathOf<R>;
   headers: Record<string, string | undefined>;
+  /** Acting for the listener the route is about (the caller's own, or as the audience says). */
   deps: Deps;
-  auth: { subject: string } | undefined;
+  auth: Caller | undefined;
   requestId: string;
   sourceIp: string;
   event: APIGatewayProxyEventV2;
@@ -63,6 +77,9 @@ export const json = (body: unknown, status = 200, headers: Record<string, string
 const JSON_TYPE = "application/json; charset=utf-8";
 
 function toResult(reply: HttpReply): HttpResult {
+  const { "Set-Cookie": setCookie, ...rest } = reply.headers ?? {};
+  // Payload v2.0 sends cookies in their own list (API Gateway writes one Set-Cookie each).
+  if (setCookie) return { ...toResult({ ...reply, headers: rest }), cookies: [setCookie] };
   const headers: Record<string, string> = { "X-Content-Type-Options": "nosniff", ...reply.headers };
   if (reply.text !== undefined) return { statusCode: reply.status ?? 200, headers, body: reply.text };
   if (reply.body === undefined) return { statusCode: reply.status ?? 204, headers, body: "" };
@@ -129,28 +146,136 @@ const withDeps = (): MiddlewareObj<HttpEvent, HttpResult> => ({
   },
 });
 
-const bearerAuth = (route: RouteDef): MiddlewareObj<HttpEvent, HttpResult> => ({
-  before: async (request) => {
-    const deps = request.event.deps;
-    if (route.publicWhen && deps?.config[route.publicWhen] === true) return;
-    if (!deps?.config.SECRET_KEY) {
-      throw unavailable("SECRET_KEY is not set, so no token can be checked", "not_configured");
-    }
-    const header = headerOf(request.event, "authorization");
-    if (!header)
-      throw unauthorized(
-        "missing Authorization header; send `Authorization: Bearer <token>` from POST /token",
-      );
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * The caller from a bearer token or, failing that, the session cookie; null without either.
+ * A session used for a state change must come from an allowed Origin (CSRF), and is renewed
+ * once half its lifetime is gone.
+ */
+async function authenticate(event: HttpEvent, deps: Deps): Promise<Caller | null> {
+  const header = headerOf(event, "authorization");
+  // Payload v2.0 (and the local server) hands cookies over apart from the headers.
+  const cookie = header ? null : sessionFrom(event.cookies ?? []);
+  if (!header && !cookie) return null;
+  if (!deps.config.SECRET_KEY) {
+    throw unavailable("SECRET_KEY is not set, so no token can be checked", "not_configured");
+  }
+  let token: string;
+  if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw unauthorized("Authorization header must be `Bearer <token>`");
-    const result = await verifyToken({
-      secret: deps.config.SECRET_KEY,
-      token: match[1],
-      now: deps.clock(),
-      maxLifetimeSeconds: deps.config.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
-    });
-    if (!result.ok) throw unauthorized(result.reason);
-    request.event.auth = { subject: result.subject };
+    token = match[1];
+  } else {
+    token = cookie ?? "";
+  }
+  const now = deps.clock();
+  const lifetime = deps.config.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+  const result = await verifyToken({
+    secret: deps.config.SECRET_KEY,
+    token,
+    now,
+    maxLifetimeSeconds: lifetime,
+  });
+  if (!result.ok)
+    throw unauthorized(header ? result.reason : `session: ${result.reason}; sign in again at /login`);
+  // The owner's token (the password login) needs no read: the owner always exists.
+  const listener =
+    result.subject === OWNER_ID ? ownerListener(now) : await deps.household.getListener(result.subject);
+  if (!listener) throw unauthorized("the listener this token was issued to no longer exists");
+  if (!header) {
+    const method = event.requestContext?.http?.method ?? "GET";
+    if (
+      STATE_CHANGING.has(method) &&
+      !originAllowed(headerOf(event, "origin"), headerOf(event, "host"), deps.config.CORS_ORIGINS)
+    ) {
+      throw forbidden(
+        "a cookie-authenticated change must come from this site (Origin header); API clients send a bearer token",
+        "csrf_origin",
+      );
+    }
+    if (needsRenewal(result.issuedAt, result.expiresAt, now.getTime() / 1000)) {
+      event.renewCookie = await newSession({
+        secret: deps.config.SECRET_KEY,
+        listener: listener.listener_id,
+        ttlSeconds: lifetime,
+        now,
+        secure: secureCookies(deps.config),
+      });
+    }
+  }
+  return { subject: result.subject, listener, via: header ? "bearer" : "session" };
+}
+
+/** `?listener=<handle>`: the owner acting on another listener's hoard. Taken out of the query. */
+function listenerParam(event: HttpEvent, check = true): string | undefined {
+  const q = event.queryStringParameters;
+  if (!q || q.listener === undefined) return undefined;
+  const { listener, ...rest } = q;
+  event.queryStringParameters = rest;
+  return check ? checkedHandle(listener, "query.listener") : listener;
+}
+
+/** A handle from the request, checked before it becomes part of a key. */
+function checkedHandle(value: string | undefined, field: string): string {
+  const parsed = handleSchema.safeParse(value);
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? "is not a handle";
+    throw badRequest(`invalid ${field.split(".")[0]} parameters: ${field}`, [{ field, message }]);
+  }
+  return parsed.data;
+}
+
+/**
+ * The one place a route's audience is enforced (route.ts `audience`): it authenticates the
+ * caller, refuses who may not call, and hands the handler deps acting for the right listener.
+ */
+const audience = (route: RouteDef): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: async (request) => {
+    const event = request.event;
+    const deps = event.deps;
+    if (!deps) throw new Error("deps middleware did not run");
+    const kind = audienceOf(route);
+    if (kind === "public") {
+      // A stray ?listener= on a public route names nobody: the route is the owner's.
+      listenerParam(event, false);
+      return;
+    }
+    if (kind === "handle") {
+      const handle = checkedHandle(event.pathParameters?.handle, "path.handle");
+      const target = await deps.household.findByHandle(handle);
+      let caller: Caller | null = null;
+      if (target && !target.public) caller = await authenticate(event, deps).catch(() => null);
+      const allowed =
+        target &&
+        (target.public ||
+          caller?.listener.listener_id === target.listener_id ||
+          caller?.listener.role === "owner");
+      // A private listener's cards look like nobody's: their existence is not public either.
+      if (!target || !allowed) throw notFound(`no public cards for ${JSON.stringify(handle)}`);
+      event.deps = forListener(deps, target.listener_id);
+      return;
+    }
+    const named = listenerParam(event);
+    const caller = await authenticate(event, deps);
+    if (!caller) {
+      // PUBLIC_STATS opens the owner's statistics (the single-user routes), nobody else's.
+      if (route.publicWhen && deps.config[route.publicWhen] === true && named === undefined) return;
+      throw unauthorized(
+        "missing Authorization header; send `Authorization: Bearer <token>` from POST /token, or sign in at /login",
+      );
+    }
+    event.auth = caller;
+    const role = caller.listener.role;
+    if (kind === "owner" && role !== "owner") throw forbidden("this route is the owner's only", "owner_only");
+    let target = caller.listener.listener_id;
+    if (named !== undefined) {
+      if (role !== "owner") throw forbidden("only the owner may name a listener (?listener=)", "owner_only");
+      const found = await deps.household.findByHandle(named);
+      if (!found) throw notFound(`no listener has the handle ${JSON.stringify(named)}`);
+      target = found.listener_id;
+    }
+    event.deps = forListener(deps, target);
   },
 });
 
@@ -229,13 +354,14 @@ export function httpHandler<R extends RouteDef>(route: R, fn: (req: HttpRequest<
       sourceIp: event.requestContext?.http?.sourceIp ?? "unknown",
       event,
     });
-    return toResult(reply);
+    const result = toResult(reply);
+    if (event.renewCookie && !result.cookies) result.cookies = [event.renewCookie];
+    return result;
   };
   const stack = middy<HttpEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(cors())
     .use(errorResponder())
     .use(withDeps());
-  if (route.auth === "bearer") stack.use(bearerAuth(route));
-  return stack.use(validateInput(route)).handler(core);
+  return stack.use(audience(route)).use(validateInput(route)).handler(core);
 }

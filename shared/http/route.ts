@@ -21,6 +21,16 @@ export interface RouteDef<
   readonly handler: `functions/${string}.ts`;
   readonly auth: "none" | "bearer";
   /**
+   * Who may call it beyond `auth`, enforced by one middleware (no handler checks a role):
+   *   (none) with auth "bearer": a signed-in listener, acting on their own hoard; the owner may
+   *          act on another's with `?listener=<handle>`;
+   *   (none) with auth "none": anybody, for the owner (the single-user routes: /spotify/… cards);
+   *   "owner": the owner only (auth "bearer");
+   *   "handle": anybody, for the listener the `{handle}` path parameter names, while that
+   *          listener's cards are public (auth "none").
+   */
+  readonly audience?: "owner" | "handle";
+  /**
    * A bearer route that answers without a token while this setting is true (the statistics
    * with PUBLIC_STATS=true). Checked per request by the middleware; the CDK keeps treating the
    * route by its `exposure`.
@@ -61,3 +71,9 @@ export function defineRoute<Q extends z.ZodType, B extends z.ZodType, P extends 
 export type QueryOf<R> = R extends RouteDef<infer Q, z.ZodType, z.ZodType> ? z.infer<Q> : never;
 export type BodyOf<R> = R extends RouteDef<z.ZodType, infer B, z.ZodType> ? z.infer<B> : never;
 export type PathOf<R> = R extends RouteDef<z.ZodType, z.ZodType, infer P> ? z.infer<P> : never;
+
+export type Audience = "public" | "listener" | "owner" | "handle";
+
+/** A route's audience with the defaults spelled out (the privacy walk and the docs use it). */
+export const audienceOf = (route: Pick<RouteDef, "auth" | "audience">): Audience =>
+  route.audience ?? (route.auth === "bearer" ? "listener" : "public");

@@ -1,6 +1,18 @@
 import * as z from "zod";
 import { playSchema, trackSchema } from "../domain/entities.ts";
 import { errorBodySchema } from "./errors.ts";
+import {
+  clearCacheResponseSchema,
+  deleteListenerResponseSchema,
+  handlePathSchema,
+  inviteBodySchema,
+  inviteResponseSchema,
+  listenerReportSchema,
+  listenersResponseSchema,
+  loginQuerySchema,
+  mePatchSchema,
+  meResponseSchema,
+} from "./household-schemas.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
   backfillResultSchema,
@@ -80,6 +92,70 @@ const statsRoute = <Q extends z.ZodType>(
       200: { description: summary, schema },
       400: error("Bad range, from/to, tz or other query parameter (named in `fields`)"),
     },
+  });
+
+/** The owner's cards (the single-user routes), also served per listener at `/u/{handle}/…`. */
+const nowPlayingCard = defineRoute({
+  method: "GET",
+  path: "/spotify/now-playing.svg",
+  handler: "functions/spotify-now-playing-svg.ts",
+  auth: "none",
+  exposure: "public",
+  summary: "Now-playing card for a README: art, title, artists, progress (ETag, 304)",
+  tags: ["now playing"],
+  request: { query: nowPlayingCardQuerySchema },
+  responses: {
+    200: { description: "SVG card", mediaType: "image/svg+xml" },
+    304: { description: "Unchanged since the ETag in If-None-Match" },
+    400: error("Invalid card option (theme, width, show_progress, art)"),
+  },
+});
+
+const recentlyPlayedCard = defineRoute({
+  method: "GET",
+  path: "/spotify/recently-played.svg",
+  handler: "functions/spotify-recently-played-svg.ts",
+  auth: "none",
+  exposure: "public",
+  summary: "Recently-played card: the last counted plays as a compact list",
+  tags: ["now playing"],
+  request: { query: recentlyPlayedCardQuerySchema },
+  responses: {
+    200: { description: "SVG card", mediaType: "image/svg+xml" },
+    304: { description: "Unchanged since the ETag in If-None-Match" },
+    400: error("Invalid card option (theme, width, limit, art)"),
+  },
+});
+
+const topArtistsCard = defineRoute({
+  method: "GET",
+  path: "/spotify/top-artists.svg",
+  handler: "functions/spotify-top-artists-svg.ts",
+  auth: "none",
+  exposure: "public",
+  summary: "Top-artists card for a period, from the daily aggregates",
+  tags: ["now playing"],
+  request: { query: topArtistsCardQuerySchema },
+  responses: {
+    200: { description: "SVG card", mediaType: "image/svg+xml" },
+    304: { description: "Unchanged since the ETag in If-None-Match" },
+    400: error("Invalid card option (theme, width, range, limit, art)"),
+  },
+});
+
+/** A listener's public card: the owner's `/spotify/…` card route at `/u/{handle}/…`. */
+const handleCard = <Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType>(
+  card: RouteDef<Q, B, P>,
+  handler: `functions/${string}.ts`,
+) =>
+  defineRoute<Q, B, typeof handlePathSchema>({
+    ...card,
+    path: card.path.replace(/^\/spotify\//, "/u/{handle}/"),
+    handler,
+    audience: "handle",
+    summary: `${card.summary}, of the listener with this handle (while their cards are public)`,
+    request: { ...card.request, path: handlePathSchema },
+    responses: { ...card.responses, 404: error("No listener with public cards has this handle") },
   });
 
 export const routes = {
@@ -278,51 +354,9 @@ export const routes = {
     tags: ["now playing"],
     responses: { 200: { description: "Now playing", schema: nowPlayingResponseSchema } },
   }),
-  spotifyNowPlayingSvg: defineRoute({
-    method: "GET",
-    path: "/spotify/now-playing.svg",
-    handler: "functions/spotify-now-playing-svg.ts",
-    auth: "none",
-    exposure: "public",
-    summary: "Now-playing card for a README: art, title, artists, progress (ETag, 304)",
-    tags: ["now playing"],
-    request: { query: nowPlayingCardQuerySchema },
-    responses: {
-      200: { description: "SVG card", mediaType: "image/svg+xml" },
-      304: { description: "Unchanged since the ETag in If-None-Match" },
-      400: error("Invalid card option (theme, width, show_progress, art)"),
-    },
-  }),
-  spotifyRecentlyPlayedSvg: defineRoute({
-    method: "GET",
-    path: "/spotify/recently-played.svg",
-    handler: "functions/spotify-recently-played-svg.ts",
-    auth: "none",
-    exposure: "public",
-    summary: "Recently-played card: the last counted plays as a compact list",
-    tags: ["now playing"],
-    request: { query: recentlyPlayedCardQuerySchema },
-    responses: {
-      200: { description: "SVG card", mediaType: "image/svg+xml" },
-      304: { description: "Unchanged since the ETag in If-None-Match" },
-      400: error("Invalid card option (theme, width, limit, art)"),
-    },
-  }),
-  spotifyTopArtistsSvg: defineRoute({
-    method: "GET",
-    path: "/spotify/top-artists.svg",
-    handler: "functions/spotify-top-artists-svg.ts",
-    auth: "none",
-    exposure: "public",
-    summary: "Top-artists card for a period, from the daily aggregates",
-    tags: ["now playing"],
-    request: { query: topArtistsCardQuerySchema },
-    responses: {
-      200: { description: "SVG card", mediaType: "image/svg+xml" },
-      304: { description: "Unchanged since the ETag in If-None-Match" },
-      400: error("Invalid card option (theme, width, range, limit, art)"),
-    },
-  }),
+  spotifyNowPlayingSvg: nowPlayingCard,
+  spotifyRecentlyPlayedSvg: recentlyPlayedCard,
+  spotifyTopArtistsSvg: topArtistsCard,
   spotifyTop: defineRoute({
     method: "GET",
     path: "/spotify/top",
@@ -466,6 +500,7 @@ export const routes = {
     path: "/admin/system-stats",
     handler: "functions/admin-system-stats.ts",
     auth: "bearer",
+    audience: "owner",
     exposure: "private",
     tableAccess: "read",
     summary: "Counts of plays, tracks, artists, albums; table size; cache; loop state; last job runs",
@@ -477,6 +512,7 @@ export const routes = {
     path: "/admin/rebuild-aggregates",
     handler: "functions/admin-rebuild-aggregates.ts",
     auth: "bearer",
+    audience: "owner",
     exposure: "private",
     summary:
       "Recompute every aggregate and count from the plays (idempotent; large hoards: npm run rebuild-aggregates)",
@@ -509,6 +545,164 @@ export const routes = {
     summary: "Human-readable API reference",
     tags: ["system"],
     responses: { 200: { description: "HTML page", mediaType: "text/html" } },
+  }),
+  login: defineRoute({
+    method: "GET",
+    path: "/login",
+    handler: "functions/login.ts",
+    auth: "none",
+    exposure: "public",
+    tableAccess: "read",
+    summary:
+      "Sign in with Spotify (members): redirects to Spotify's consent page; with ?invite= it joins the household",
+    tags: ["listeners"],
+    request: { query: loginQuerySchema },
+    responses: {
+      302: { description: "To Spotify's consent page" },
+      400: error("Unknown, used or expired invite"),
+      503: error("Spotify is not configured"),
+    },
+  }),
+  logout: defineRoute({
+    method: "GET",
+    path: "/logout",
+    handler: "functions/logout.ts",
+    auth: "none",
+    exposure: "public",
+    tableAccess: "none",
+    summary: "End the browser session (clears the session cookie)",
+    tags: ["listeners"],
+    responses: { 200: { description: "Signed out", schema: z.object({ signed_out: z.literal(true) }) } },
+  }),
+  me: defineRoute({
+    method: "GET",
+    path: "/me",
+    handler: "functions/me.ts",
+    auth: "bearer",
+    exposure: "private",
+    tableAccess: "read",
+    summary: "The caller's listener: handle, role, whether their cards are public, link state",
+    tags: ["listeners"],
+    responses: { 200: { description: "The caller", schema: meResponseSchema } },
+  }),
+  mePatch: defineRoute({
+    method: "PATCH",
+    path: "/me",
+    handler: "functions/me-patch.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary: "Make the caller's /u/{handle}/… cards public or private",
+    tags: ["listeners"],
+    request: { body: mePatchSchema },
+    responses: {
+      200: { description: "The caller, updated", schema: meResponseSchema },
+      422: error("Invalid body"),
+    },
+  }),
+  meDelete: defineRoute({
+    method: "DELETE",
+    path: "/me",
+    handler: "functions/me-delete.ts",
+    auth: "bearer",
+    exposure: "private",
+    timeoutSeconds: 29,
+    summary:
+      "Delete the caller's hoard and leave the household (members; batched: repeat while `more`). Export first.",
+    tags: ["listeners"],
+    responses: {
+      200: { description: "What this call deleted", schema: deleteListenerResponseSchema },
+      403: error("The owner cannot leave their own deployment"),
+    },
+  }),
+  userNowPlayingSvg: handleCard(nowPlayingCard, "functions/u-now-playing-svg.ts"),
+  userRecentlyPlayedSvg: handleCard(recentlyPlayedCard, "functions/u-recently-played-svg.ts"),
+  userTopArtistsSvg: handleCard(topArtistsCard, "functions/u-top-artists-svg.ts"),
+  adminInvite: defineRoute({
+    method: "POST",
+    path: "/admin/invites",
+    handler: "functions/admin-invite.ts",
+    auth: "bearer",
+    audience: "owner",
+    exposure: "private",
+    summary: "Invite a member: a single-use code and its /login link, valid for expires_in_hours",
+    tags: ["admin", "listeners"],
+    request: { body: inviteBodySchema },
+    responses: {
+      201: { description: "The invite (the code is shown once)", schema: inviteResponseSchema },
+      409: error("The handle is taken"),
+      422: error("Invalid body"),
+    },
+  }),
+  adminListeners: defineRoute({
+    method: "GET",
+    path: "/admin/listeners",
+    handler: "functions/admin-listeners.ts",
+    auth: "bearer",
+    audience: "owner",
+    exposure: "private",
+    tableAccess: "read",
+    summary: "Every listener with their link state, counts and loop state",
+    tags: ["admin", "listeners"],
+    responses: { 200: { description: "The listeners", schema: listenersResponseSchema } },
+  }),
+  adminListenersCsv: defineRoute({
+    method: "GET",
+    path: "/admin/listeners.csv",
+    handler: "functions/admin-listeners-csv.ts",
+    auth: "bearer",
+    audience: "owner",
+    exposure: "private",
+    tableAccess: "read",
+    summary: "The listeners as CSV",
+    tags: ["admin", "listeners"],
+    responses: { 200: { description: "CSV", mediaType: "text/csv" } },
+  }),
+  adminListenerReport: defineRoute({
+    method: "GET",
+    path: "/admin/listeners/{handle}/report",
+    handler: "functions/admin-listener-report.ts",
+    auth: "bearer",
+    audience: "owner",
+    exposure: "private",
+    tableAccess: "read",
+    summary: "One listener: plays, top 10 artists and tracks (all time), link state, last poll",
+    tags: ["admin", "listeners"],
+    request: { path: handlePathSchema },
+    responses: {
+      200: { description: "The report", schema: listenerReportSchema },
+      404: error("No listener has this handle"),
+    },
+  }),
+  adminListenerDelete: defineRoute({
+    method: "DELETE",
+    path: "/admin/listeners/{handle}",
+    handler: "functions/admin-listener-delete.ts",
+    auth: "bearer",
+    audience: "owner",
+    exposure: "private",
+    timeoutSeconds: 29,
+    summary:
+      "Remove a member and every item of theirs, a bounded part per call (repeat while `more`); resumable",
+    tags: ["admin", "listeners"],
+    request: { path: handlePathSchema },
+    responses: {
+      200: { description: "What this call deleted", schema: deleteListenerResponseSchema },
+      403: error("The owner cannot be removed"),
+      404: error("No listener has this handle"),
+    },
+  }),
+  adminClearCache: defineRoute({
+    method: "POST",
+    path: "/admin/clear-cache",
+    handler: "functions/admin-clear-cache.ts",
+    auth: "bearer",
+    audience: "owner",
+    exposure: "private",
+    tableAccess: "read",
+    summary:
+      "Forget every listener's cached Spotify top lists and cards (never a loop's lease or parked listens)",
+    tags: ["admin"],
+    responses: { 200: { description: "How many keys were cleared", schema: clearCacheResponseSchema } },
   }),
 } as const satisfies Record<string, RouteDef>;
 

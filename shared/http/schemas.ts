@@ -177,6 +177,8 @@ export const spotifyCallbackResponseSchema = z
     loop: z
       .enum(["started", "running", "quota", "no_starter", "error"])
       .describe("Whether linking started the playback loop at once (else the watchdog does within a minute)"),
+    handle: z.string().describe("The listener the account is linked to"),
+    joined: z.boolean().describe("True when this consent made a new member (an invite)"),
   })
   .meta({ id: "SpotifyLinked" });
 export type SpotifyCallbackResponse = z.infer<typeof spotifyCallbackResponseSchema>;

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type * as z from "zod";
+import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import { type Config, missingSpotifyConfig, spotifyConfigured } from "../config.ts";
 import type { Deps } from "../deps.ts";
 import type { SpotifyLink } from "../domain/entities.ts";
+import { OWNER_ID } from "../domain/listener.ts";
 import { logger } from "../logger.ts";
 import {
   accountsErrorSchema,
@@ -55,7 +57,6 @@ export const SPOTIFY_SCOPES = [
   "user-library-read",
 ].join(" ");
 
-export const ACCESS_TOKEN_KEY = "spotify:access_token";
 /** Stop using a token this long before Spotify says it expires (clock skew, slow requests). */
 const EXPIRY_MARGIN_MS = 60_000;
 const DEFAULT_RETRY_AFTER_SECONDS = 30;
@@ -78,10 +79,15 @@ export interface SpotifyClient extends SpotifyApi {
   /** The accounts-service URL that asks the person to grant our scopes. */
   authorizeUrl(state: string): string;
   /** Trades the code from /spotify/callback for tokens, saves the link and returns it. */
-  exchangeCode(code: string): Promise<SpotifyLink>;
+  /**
+   * Trades an authorization code for the link. `keep` (default): store it as this client's
+   * listener's and keep the access token; false when the callback learns only from the answer
+   * whose account it is (a member signing in) and stores it under that listener itself.
+   */
+  exchangeCode(code: string, opts?: { keep?: boolean }): Promise<SpotifyLink>;
 }
 
-export type SpotifyDeps = Pick<Deps, "config" | "cache" | "store" | "clock">;
+export type SpotifyDeps = Pick<Deps, "config" | "cache" | "store" | "clock" | "listener">;
 
 interface CachedToken {
   token: string;
@@ -104,13 +110,14 @@ interface ProcessMemory {
 
 const memories = new WeakMap<Cache, Map<string, ProcessMemory>>();
 
-function memoryFor(cache: Cache, config: Config): ProcessMemory {
+function memoryFor(cache: Cache, config: Config, listener: string): ProcessMemory {
   let byApp = memories.get(cache);
   if (!byApp) {
     byApp = new Map();
     memories.set(cache, byApp);
   }
-  const key = `${config.SPOTIFY_ACCOUNTS_URL}|${config.SPOTIFY_API_URL}|${config.SPOTIFY_CLIENT_ID ?? ""}`;
+  // Per listener: each has its own access token.
+  const key = `${config.SPOTIFY_ACCOUNTS_URL}|${config.SPOTIFY_API_URL}|${config.SPOTIFY_CLIENT_ID ?? ""}|${listener}`;
   let mem = byApp.get(key);
   if (!mem) {
     mem = { token: undefined, pending: undefined, singlesOnly: new Set() };
@@ -153,10 +160,11 @@ function chunks<T>(list: readonly T[], size: number): T[][] {
 
 export function createSpotifyClient(deps: SpotifyDeps, opts: SpotifyClientOptions = {}): SpotifyClient {
   const { config, cache, store, clock } = deps;
+  const ACCESS_TOKEN_KEY = cacheKeys.accessToken(deps.listener);
   const fetchImpl = opts.fetch ?? fetch;
   const timeoutMs = opts.timeoutMs ?? 5000;
   const retries = Math.max(0, opts.retries ?? 2);
-  const mem = memoryFor(cache, config);
+  const mem = memoryFor(cache, config, deps.listener);
   const accountsUrl = config.SPOTIFY_ACCOUNTS_URL;
   const apiUrl = config.SPOTIFY_API_URL;
   const nowMs = () => clock().getTime();
@@ -505,7 +513,7 @@ export function createSpotifyClient(deps: SpotifyDeps, opts: SpotifyClientOption
       return `${accountsUrl}/authorize?${params}`;
     },
 
-    async exchangeCode(code) {
+    async exchangeCode(code, { keep = true } = {}) {
       const path = new URL(`${accountsUrl}/api/token`).pathname;
       requireConfigured(path);
       const r = await tokenRequest({
@@ -533,7 +541,7 @@ export function createSpotifyClient(deps: SpotifyDeps, opts: SpotifyClientOption
           { path, status: 200 },
         );
       }
-      const token = await remember(r.token);
+      const token = keep ? await remember(r.token) : r.token.access_token;
       // Who linked: nice to show, not worth losing the grant over (the code is single-use).
       let user: { id: string | null; display_name: string | null } = { id: null, display_name: null };
       try {
@@ -556,7 +564,7 @@ export function createSpotifyClient(deps: SpotifyDeps, opts: SpotifyClientOption
         needs_reauth: false,
         reauth_reason: null,
       };
-      await store.saveSpotifyLink(link);
+      if (keep) await store.saveSpotifyLink(link);
       return link;
     },
 
@@ -636,24 +644,31 @@ export function createSpotifyClient(deps: SpotifyDeps, opts: SpotifyClientOption
 // ---------------------------------------------------------------- OAuth state
 
 export const OAUTH_STATE_TTL_SECONDS = 600;
-const stateKey = (state: string) => `oauth:state:${state}`;
-const usedKey = (state: string) => `oauth:used:${state}`;
+const stateKey = cacheKeys.oauthState;
+const usedKey = cacheKeys.oauthUsed;
+
+/**
+ * What a state was issued for: linking a known listener's Spotify (`/spotify/authorize`), or
+ * signing in with Spotify (`/login`), with an invite's hash when joining.
+ */
+export type OAuthPurpose = { listener: string } | { login: true; invite_hash?: string | undefined };
 
 /** A fresh, unguessable (256-bit) state for one authorization round trip. */
 export async function createOAuthState(
   cache: Cache,
   now: Date,
+  purpose: OAuthPurpose = { listener: OWNER_ID },
 ): Promise<{ state: string; expires_in: number }> {
   const state = randomBytes(32).toString("base64url");
   await cache.set(
     stateKey(state),
-    { issued_at: now.toISOString() },
+    { issued_at: now.toISOString(), ...purpose },
     { ttlMs: OAUTH_STATE_TTL_SECONDS * 1000 },
   );
   return { state, expires_in: OAUTH_STATE_TTL_SECONDS };
 }
 
-export type StateCheck = "ok" | "unknown" | "used";
+export type StateCheck = { ok: true; purpose: OAuthPurpose } | "unknown" | "used";
 
 /**
  * Single use: the `used` marker is taken with SET NX, so of two concurrent callbacks with
@@ -662,10 +677,14 @@ export type StateCheck = "ok" | "unknown" | "used";
  */
 export async function consumeOAuthState(cache: Cache, state: string): Promise<StateCheck> {
   if (!/^[A-Za-z0-9_-]{16,128}$/.test(state)) return "unknown";
-  const issued = await cache.get(stateKey(state));
+  const issued = await cache.get<{ listener?: string; login?: true; invite_hash?: string }>(stateKey(state));
   if (issued === null) return (await cache.get(usedKey(state))) !== null ? "used" : "unknown";
   const first = await cache.setIfAbsent(usedKey(state), true, { ttlMs: OAUTH_STATE_TTL_SECONDS * 1000 });
   if (!first) return "used";
   await cache.del(stateKey(state));
-  return "ok";
+  // A state issued before listeners existed names nobody: it was the owner's.
+  const purpose: OAuthPurpose = issued.login
+    ? { login: true, invite_hash: issued.invite_hash }
+    : { listener: issued.listener ?? OWNER_ID };
+  return { ok: true, purpose };
 }

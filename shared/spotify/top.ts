@@ -1,3 +1,4 @@
+import { cacheKeys, cacheTtlMs } from "../cache/keys.ts";
 import type { Deps } from "../deps.ts";
 import { HttpError } from "../http/errors.ts";
 import { spotifyFaultError } from "../http/spotify-faults.ts";
@@ -12,7 +13,7 @@ import { type SpotifyApi, SpotifyError, type TopItems, type TopTimeRange, type T
  * hour. The cache is an optimisation: when it is down, Spotify is asked every time.
  */
 
-export const TOP_CACHE_TTL_MS = 3_600_000;
+export const TOP_CACHE_TTL_MS = cacheTtlMs.spotifyTop;
 
 export interface SpotifyTop {
   type: TopType;
@@ -24,15 +25,12 @@ export interface SpotifyTop {
   items: TopItems["items"];
 }
 
-export const topCacheKey = (type: TopType, range: TopTimeRange, limit: number) =>
-  `spotify:top:${type}:${range}:${limit}`;
-
 export async function spotifyTop(
-  deps: Pick<Deps, "config" | "cache" | "store" | "clock">,
+  deps: Pick<Deps, "config" | "cache" | "store" | "clock" | "listener">,
   q: { type: TopType; time_range: TopTimeRange; limit: number },
   spotify: SpotifyApi = createSpotifyClient(deps),
 ): Promise<SpotifyTop> {
-  const key = topCacheKey(q.type, q.time_range, q.limit);
+  const key = cacheKeys.spotifyTop(deps.listener, q.type, q.time_range, q.limit);
   try {
     const hit = await deps.cache.get<SpotifyTop>(key);
     if (hit && Array.isArray(hit.items)) return hit;

@@ -1,5 +1,5 @@
+import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
-import { CACHE_KEYS } from "../capture/loop.ts";
 import type { Clock } from "../clock.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
@@ -13,14 +13,14 @@ import { createStatsReader } from "./reader.ts";
  * clock (sharing their reads), plus the latest listens.
  */
 export async function loadDashboard(
-  deps: { store: Store; cache: Cache; clock: Clock },
+  deps: { store: Store; cache: Cache; clock: Clock; listener: string },
   query: RangeSpec & { limit: number },
 ) {
   const now = deps.clock().getTime();
   const [overview, link, snapshot, recent] = await Promise.all([
     createStatsReader(deps.store).overview(query, query.limit, now),
     deps.store.getSpotifyLink(),
-    deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot).catch((err: unknown) => {
+    deps.cache.get<NowPlayingSnapshot>(cacheKeys.snapshot(deps.listener)).catch((err: unknown) => {
       // Hot state only: the dashboard still answers without it.
       logger.warn("dashboard: now-playing snapshot unreadable", { error: (err as Error).message });
       return null;

@@ -1,6 +1,7 @@
+import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import { JOB_BACKFILL } from "../capture/backfill.ts";
-import { CACHE_KEYS, QUOTA_LEASE } from "../capture/loop.ts";
+import { QUOTA_LEASE } from "../capture/loop.ts";
 import { JOB_METADATA_SYNC } from "../capture/metadata-sync.ts";
 import type { Config } from "../config.ts";
 import type { Store } from "../store/port.ts";
@@ -14,16 +15,22 @@ export const REPORTED_JOBS = [JOB_BACKFILL, JOB_METADATA_SYNC, JOB_REBUILD] as c
  * maintain, DynamoDB's own table figures, the cache, the playback loop's lease and status, and
  * the latest job runs. An unreadable cache degrades to nulls rather than failing the page.
  */
-export async function systemStats(deps: { store: Store; cache: Cache; config: Config; clock: () => Date }) {
+export async function systemStats(deps: {
+  store: Store;
+  cache: Cache;
+  config: Config;
+  clock: () => Date;
+  listener: string;
+}) {
   const { store, cache } = deps;
   const fromCache = <T>(key: string) => cache.get<T>(key).catch(() => null);
   const [counts, table, keys, lease, status, quotaUntil, link, ...runs] = await Promise.all([
     store.getCounts(),
     store.describeTable().catch(() => null),
     cache.size().catch(() => null),
-    fromCache<string>(CACHE_KEYS.lease),
-    fromCache<unknown>(CACHE_KEYS.status),
-    fromCache<number>(CACHE_KEYS.quotaUntil),
+    fromCache<string>(cacheKeys.lease(deps.listener)),
+    fromCache<unknown>(cacheKeys.status(deps.listener)),
+    fromCache<number>(cacheKeys.quotaUntil(deps.listener)),
     store.getSpotifyLink(),
     ...REPORTED_JOBS.map((job) => store.listJobRuns(job, 5)),
   ]);

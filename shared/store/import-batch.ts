@@ -16,7 +16,6 @@ import {
   MAX_TRANSACTION_ITEMS,
   type UpdateOp,
 } from "./repository.ts";
-import { keys } from "./table.ts";
 
 /**
  * The store's import-only writes (shared/import/importer.ts): batches of plays applied exactly
@@ -139,8 +138,18 @@ export function importStoreOf(store: Store): ImportStore {
 }
 
 function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
-  const { client, TableName, get, batchGet, batchWrite, queryAll, trackUpdate, deltaUpdate, countsUpdate } =
-    i;
+  const {
+    client,
+    TableName,
+    keys,
+    get,
+    batchGet,
+    batchWrite,
+    queryAll,
+    trackUpdate,
+    deltaUpdate,
+    countsUpdate,
+  } = i;
 
   // --------------------------------------------------------------- batches (imports)
 

@@ -24,7 +24,7 @@ import type {
   StoreCounts,
   TrackInfo,
 } from "./port.ts";
-import { indexes, keys, TTL_ATTRIBUTE } from "./table.ts";
+import { indexes, type ListenerKeys, listenerKeys, listenerOfPk, TTL_ATTRIBUTE } from "./table.ts";
 
 /** The batch a play was written by (recordPlayBatch): internal, never part of the document. */
 export const BATCH_ATTR = "import_batch";
@@ -50,8 +50,8 @@ export function doc<T>(item: Record<string, unknown>): T {
  * Aggregate items come back with bucket, dimension and id read from their keys (they are not
  * stored twice), counters defaulting to 0, and quarter-hour counters gathered under `slots`.
  */
-function aggregateDoc(item: Record<string, unknown>): Aggregate {
-  const pk = String(item.pk);
+function aggregateDoc(item: Record<string, unknown>, prefix: string): Aggregate {
+  const pk = String(item.pk).slice(prefix.length);
   const sk = String(item.sk);
   const cut = sk.indexOf("#");
   const out: Record<string, unknown> = {
@@ -111,11 +111,15 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 export function createDynamoStore(opts: {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** Whose hoard this store reads and writes: every per-listener key carries it (table.ts). */
+  listener: string;
   /** SECRET_KEY: the pagination cursors' MAC key is derived from it (shared/store/cursor.ts). */
   cursorSecret?: string | undefined;
 }): Store {
   const { client, tableName: TableName } = opts;
   const cursors = createCursorCodec(opts.cursorSecret);
+  const keys = listenerKeys(opts.listener);
+  const toAggregate = (item: Record<string, unknown>) => aggregateDoc(item, keys.prefix);
 
   const get = async <T>(key: { pk: string; sk: string }, consistent = false): Promise<T | null> => {
     const out = await client.send(new GetCommand({ TableName, Key: key, ConsistentRead: consistent }));
@@ -130,11 +134,16 @@ export function createDynamoStore(opts: {
     cursor?: string,
   ) => {
     const out = await client.send(
-      new QueryCommand({ TableName, ...input, ExclusiveStartKey: cursors.decode(cursor, scope, cursorKeys) }),
+      new QueryCommand({
+        TableName,
+        ...input,
+        ExclusiveStartKey: cursors.decode(cursor, `${keys.prefix}${scope}`, cursorKeys),
+      }),
     );
     return {
       items: (out.Items ?? []).map((i) => doc<T>(i)),
-      next_cursor: cursors.encode(out.LastEvaluatedKey, scope),
+      // A cursor is bound to its listener too: one listener's cursor is a 400 for another.
+      next_cursor: cursors.encode(out.LastEvaluatedKey, `${keys.prefix}${scope}`),
     } satisfies Page<T>;
   };
 
@@ -224,12 +233,13 @@ export function createDynamoStore(opts: {
     };
   }
 
-  function countsUpdate(add: Partial<StoreCounts>) {
+  /** The listener's counts (plays, tracks) or, for artists and albums, the catalog's. */
+  function countsUpdate(add: Partial<StoreCounts>, key: { pk: string; sk: string } = keys.counts) {
     const entries = Object.entries(add);
     return {
       Update: {
         TableName,
-        Key: keys.counts,
+        Key: key,
         UpdateExpression: `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(", ")}`,
         ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k])),
         ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v])),
@@ -331,7 +341,7 @@ export function createDynamoStore(opts: {
       if ((err as Error).name === "ConditionalCheckFailedException") return false;
       throw err;
     }
-    await client.send(new UpdateCommand(countsUpdate({ [counter]: 1 }).Update));
+    await client.send(new UpdateCommand(countsUpdate({ [counter]: 1 }, keys.catalogCounts).Update));
     return true;
   }
 
@@ -620,10 +630,13 @@ export function createDynamoStore(opts: {
     async queryAggregates(bucket, dimension, opts) {
       const items = await queryAll({
         KeyConditionExpression: dimension ? "pk = :p AND begins_with(sk, :d)" : "pk = :p",
-        ExpressionAttributeValues: { ":p": `AGG#${bucket}`, ...(dimension ? { ":d": `${dimension}#` } : {}) },
+        ExpressionAttributeValues: {
+          ":p": keys.aggregates(bucket),
+          ...(dimension ? { ":d": `${dimension}#` } : {}),
+        },
         ...(opts?.numbersOnly ? { ProjectionExpression: "pk, sk, plays, skips, listened_ms" } : {}),
       });
-      return items.map(aggregateDoc);
+      return items.map(toAggregate);
     },
 
     async countAggregates(bucket, dimension) {
@@ -635,7 +648,7 @@ export function createDynamoStore(opts: {
             TableName,
             KeyConditionExpression: "pk = :p AND begins_with(sk, :d)",
             FilterExpression: "plays > :zero",
-            ExpressionAttributeValues: { ":p": `AGG#${bucket}`, ":d": `${dimension}#`, ":zero": 0 },
+            ExpressionAttributeValues: { ":p": keys.aggregates(bucket), ":d": `${dimension}#`, ":zero": 0 },
             Select: "COUNT",
             ExclusiveStartKey: start,
           }),
@@ -653,7 +666,7 @@ export function createDynamoStore(opts: {
         KeyConditionExpression: "pk = :p AND begins_with(sk, :d)",
         FilterExpression: "plays > :zero",
         ProjectionExpression: "sk",
-        ExpressionAttributeValues: { ":p": `AGG#${bucket}`, ":d": `${dimension}#`, ":zero": 0 },
+        ExpressionAttributeValues: { ":p": keys.aggregates(bucket), ":d": `${dimension}#`, ":zero": 0 },
       });
       return items.map((i) => String(i.sk).slice(dimension.length + 1));
     },
@@ -661,10 +674,14 @@ export function createDynamoStore(opts: {
     async queryDays(year, fromDay, toDay, opts) {
       const items = await queryAll({
         KeyConditionExpression: "pk = :p AND sk BETWEEN :a AND :b",
-        ExpressionAttributeValues: { ":p": `AGG#Y#${year}`, ":a": `DAY#${fromDay}`, ":b": `DAY#${toDay}` },
+        ExpressionAttributeValues: {
+          ":p": keys.aggregates(`Y#${year}`),
+          ":a": `DAY#${fromDay}`,
+          ":b": `DAY#${toDay}`,
+        },
         ConsistentRead: opts?.consistent ?? false,
       });
-      return items.map(aggregateDoc);
+      return items.map(toAggregate);
     },
 
     async batchGetAggregates(refs, opts) {
@@ -672,7 +689,7 @@ export function createDynamoStore(opts: {
         refs.map((r) => keys.aggregate(r.bucket, r.dimension, r.id)),
         opts?.consistent ?? false,
       );
-      return items.map(aggregateDoc);
+      return items.map(toAggregate);
     },
 
     async queryDayPacks(year) {
@@ -693,18 +710,23 @@ export function createDynamoStore(opts: {
     },
 
     async getCounts() {
-      const item = await get<Partial<StoreCounts>>(keys.counts);
+      const [own, catalog] = await Promise.all([
+        get<Partial<StoreCounts>>(keys.counts),
+        get<Partial<StoreCounts>>(keys.catalogCounts),
+      ]);
       return {
-        plays: item?.plays ?? 0,
-        counted_plays: item?.counted_plays ?? 0,
-        tracks: item?.tracks ?? 0,
-        artists: item?.artists ?? 0,
-        albums: item?.albums ?? 0,
+        plays: own?.plays ?? 0,
+        counted_plays: own?.counted_plays ?? 0,
+        tracks: own?.tracks ?? 0,
+        // The catalog's: artists and albums belong to nobody (table.ts).
+        artists: catalog?.artists ?? 0,
+        albums: catalog?.albums ?? 0,
       };
     },
 
-    async putCounts(counts) {
-      await client.send(new PutCommand({ TableName, Item: { ...keys.counts, ...counts } }));
+    async putCounts({ artists, albums, ...own }) {
+      await client.send(new PutCommand({ TableName, Item: { ...keys.counts, ...own } }));
+      await client.send(new PutCommand({ TableName, Item: { ...keys.catalogCounts, artists, albums } }));
     },
 
     async describeTable() {
@@ -731,13 +753,19 @@ export function createDynamoStore(opts: {
               }),
             );
             for (const item of res.Items ?? []) {
-              const key = { pk: String(item.pk), sk: String(item.sk) };
+              const stored = { pk: String(item.pk), sk: String(item.sk) };
+              // This listener's items (read back as logical keys) and the shared catalog;
+              // other listeners' items are theirs.
+              const own = stored.pk.startsWith(keys.prefix);
+              const key = own ? keys.logical(stored) : stored;
               let scanned: ScannedItem;
-              if (key.pk === keys.playsPartition) scanned = { type: "play", play: doc<Play>(item) };
-              else if (key.pk.startsWith("AGG#")) scanned = { type: "aggregate", key };
-              else if (item.entity === "cursor")
+              if (own && stored.pk === keys.playsPartition) scanned = { type: "play", play: doc<Play>(item) };
+              else if (own && stored.pk.startsWith(keys.aggregates(""))) scanned = { type: "aggregate", key };
+              else if (own && item.entity === "cursor")
                 scanned = { type: "cursor", name: key.pk.slice("CURSOR#".length), value: String(item.value) };
-              else if (item.entity === "track" || item.entity === "artist" || item.entity === "album")
+              else if (own && item.entity === "track") scanned = { type: "track", key };
+              else if (!own && listenerOfPk(stored.pk) !== null) continue;
+              else if (item.entity === "artist" || item.entity === "album")
                 scanned = { type: item.entity, key };
               else scanned = { type: "other", key };
               visit(scanned);
@@ -752,14 +780,14 @@ export function createDynamoStore(opts: {
       for (const r of records) {
         if (!r.pk.startsWith("AGG#")) throw new Error(`putAggregateRecords: ${r.pk} is not an aggregate`);
       }
-      await batchWrite(records.map((Item) => ({ PutRequest: { Item } })));
+      await batchWrite(records.map((r) => ({ PutRequest: { Item: keys.scoped(r) } })));
     },
 
     async deleteAggregateRecords(keyList) {
       for (const k of keyList) {
         if (!k.pk.startsWith("AGG#")) throw new Error(`deleteAggregateRecords: ${k.pk} is not an aggregate`);
       }
-      await batchWrite(keyList.map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } })));
+      await batchWrite(keyList.map((k) => ({ DeleteRequest: { Key: keys.scoped({ pk: k.pk, sk: k.sk }) } })));
     },
 
     getSpotifyLink: () => get<SpotifyLink>(keys.spotifyLink, true),
@@ -813,7 +841,7 @@ export function createDynamoStore(opts: {
         new QueryCommand({
           TableName,
           KeyConditionExpression: "pk = :p",
-          ExpressionAttributeValues: { ":p": `JOB#${job}` },
+          ExpressionAttributeValues: { ":p": keys.jobRuns(job) },
           ScanIndexForward: false,
           Limit: limit,
         }),
@@ -834,6 +862,7 @@ export function createDynamoStore(opts: {
   const internals: DynamoInternals = {
     client,
     TableName,
+    keys,
     get,
     batchGet,
     batchWrite,
@@ -865,6 +894,8 @@ export interface UpdateOp {
 export interface DynamoInternals {
   client: DynamoDBDocumentClient;
   TableName: string;
+  /** The store's listener's keys (table.ts). */
+  keys: ListenerKeys;
   get<T>(key: { pk: string; sk: string }, consistent?: boolean): Promise<T | null>;
   batchGet(
     keyList: readonly { pk: string; sk: string }[],
@@ -879,5 +910,5 @@ export interface DynamoInternals {
     add: { listen_count: number; skip_count: number; listened_ms_total: number },
   ): UpdateOp;
   deltaUpdate(d: AggregateDelta): UpdateOp;
-  countsUpdate(add: Partial<StoreCounts>): UpdateOp;
+  countsUpdate(add: Partial<StoreCounts>, key?: { pk: string; sk: string }): UpdateOp;
 }

@@ -1,6 +1,10 @@
 /**
  * Single-table design. Every entity knows its own keys here, and nowhere else.
  *
+ * Listeners: every item below except artists and albums (the shared catalog) is one listener's
+ * and is stored under `L#<listener id>#` + its pk (`listenerKeys`); the tables below spell the
+ * logical keys. The household itself (listeners, handles, accounts, invites) is `householdKeys`.
+ *
  *   entity        pk                     sk                         indexes
  *   ------------  ---------------------  -------------------------  ---------------------------------------
  *   track         TRACK#<track_id>       META                       by_count: gsi2pk=TRACKS, listen_count (N)
@@ -39,11 +43,15 @@
  *   getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
  *   recordJobRun / listJobRuns(job) · getCursor / setCursor
  *
- * One partition (PLAYS) holds every play: a single person listens to ~50k tracks a year,
+ * One partition (L#<id>#PLAYS) holds every play of a listener: one person listens to ~50k tracks a year,
  * far below a partition's 1,000 WCU / 3,000 RCU, and a single partition makes "newest
  * first between two instants" one Query.
  */
 
+/**
+ * The keys of one listener's items as the store code spells them (logical keys). Every one of
+ * them is stored under the listener's prefix (`listenerKeys`); the catalog's are not.
+ */
 export const keys = {
   track: (trackId: string) => ({ pk: `TRACK#${trackId}`, sk: "META" }),
   play: (listenedAt: string, trackId: string) => ({ pk: "PLAYS", sk: `${listenedAt}#${trackId}` }),
@@ -54,6 +62,7 @@ export const keys = {
     pk: `AGG#${bucket}`,
     sk: `${dimension}#${id}`,
   }),
+  aggregates: (bucket: string) => `AGG#${bucket}`,
   dayPacks: (year: string) => `PACK#${year}`,
   dayPack: (month: string) => ({ pk: `PACK#${month.slice(0, 4)}`, sk: month }),
   counts: { pk: "META#COUNTS", sk: "META" },
@@ -61,10 +70,90 @@ export const keys = {
   playOverflow: (playSk: string, n: number) => ({ pk: "PLAYX", sk: `${playSk}#${n}` }),
   spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },
   jobRun: (job: string, startedAt: string) => ({ pk: `JOB#${job}`, sk: startedAt }),
+  jobRuns: (job: string) => `JOB#${job}`,
   cursor: (name: string) => ({ pk: `CURSOR#${name}`, sk: "META" }),
   tracksIndexPk: "TRACKS",
   unsyncedArtists: "UNSYNCED#ARTIST",
   unsyncedAlbums: "UNSYNCED#ALBUM",
+} as const;
+
+/**
+ * The shared catalog: Spotify's artists and albums (names, genres, art) belong to nobody, so
+ * their items and the count of them carry no listener. Everything else is a listener's.
+ */
+export const catalogKeys = {
+  artist: keys.artist,
+  album: keys.album,
+  unsyncedArtists: keys.unsyncedArtists,
+  unsyncedAlbums: keys.unsyncedAlbums,
+  counts: { pk: "CATALOG#COUNTS", sk: "META" },
+} as const;
+
+/** The partition prefix of one listener's items: `L#<listener id>#`. */
+export const listenerPrefix = (listener: string) => `L#${listener}#`;
+
+/** The listener id a stored partition key belongs to (null: catalog or household). */
+export function listenerOfPk(pk: string): string | null {
+  if (!pk.startsWith("L#")) return null;
+  const end = pk.indexOf("#", 2);
+  return end < 0 ? null : pk.slice(2, end);
+}
+
+/**
+ * Every key of one listener, as stored: the logical key under the listener's prefix. The
+ * artist and album builders stay the catalog's, so code that writes both (recordPlay) takes
+ * one `keys` object. The one place a listener's key is built.
+ */
+export function listenerKeys(listener: string) {
+  if (!/^[A-Za-z0-9_-]+$/.test(listener)) throw new Error(`not a listener id: ${JSON.stringify(listener)}`);
+  const p = listenerPrefix(listener);
+  const scoped = <K extends { pk: string; sk: string }>(k: K): K => ({ ...k, pk: p + k.pk });
+  return {
+    prefix: p,
+    /** A logical key (rebuild records, aggregate folds) as stored for this listener. */
+    scoped,
+    /** A stored key of this listener read back as its logical key. */
+    logical: <K extends { pk: string; sk: string }>(k: K): K => ({ ...k, pk: k.pk.slice(p.length) }),
+    track: (trackId: string) => scoped(keys.track(trackId)),
+    play: (listenedAt: string, trackId: string) => scoped(keys.play(listenedAt, trackId)),
+    playsPartition: p + keys.playsPartition,
+    artist: catalogKeys.artist,
+    album: catalogKeys.album,
+    aggregate: (bucket: string, dimension: string, id: string) =>
+      scoped(keys.aggregate(bucket, dimension, id)),
+    aggregates: (bucket: string) => p + keys.aggregates(bucket),
+    dayPacks: (year: string) => p + keys.dayPacks(year),
+    dayPack: (month: string) => scoped(keys.dayPack(month)),
+    counts: scoped(keys.counts),
+    catalogCounts: catalogKeys.counts,
+    batchMarker: (batchId: string, part: string) => scoped(keys.batchMarker(batchId, part)),
+    playOverflow: (playSk: string, n: number) => scoped(keys.playOverflow(playSk, n)),
+    spotifyLink: scoped(keys.spotifyLink),
+    jobRun: (job: string, startedAt: string) => scoped(keys.jobRun(job, startedAt)),
+    jobRuns: (job: string) => p + keys.jobRuns(job),
+    cursor: (name: string) => scoped(keys.cursor(name)),
+    tracksIndexPk: p + keys.tracksIndexPk,
+    unsyncedArtists: catalogKeys.unsyncedArtists,
+    unsyncedAlbums: catalogKeys.unsyncedAlbums,
+  } as const;
+}
+export type ListenerKeys = ReturnType<typeof listenerKeys>;
+
+/**
+ * The household: who the listeners are (shared/store/household.ts). One partition lists them
+ * all (a household is a handful of accounts); a handle and a Spotify account each point at
+ * one listener, so joining twice or two listeners on one handle fail a condition.
+ */
+export const householdKeys = {
+  listeners: "LISTENERS",
+  listener: (id: string) => ({ pk: "LISTENERS", sk: id }),
+  handle: (handle: string) => ({ pk: `HANDLE#${handle}`, sk: "META" }),
+  account: (spotifyId: string) => ({ pk: `ACCOUNT#${spotifyId}`, sk: "META" }),
+  invite: (codeHash: string) => ({ pk: `INVITE#${codeHash}`, sk: "META" }),
+  /** How far the removal of a listener's items got (Household.purge): resumable. */
+  purge: (id: string) => ({ pk: `PURGE#${id}`, sk: "META" }),
+  /** The upgrade's progress (shared/store/migrate.ts). */
+  migration: { pk: "MIGRATION#household", sk: "META" },
 } as const;
 
 export const indexes = {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { importContent } from "#shared/import/importer.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store } from "#shared/store/port.ts";
@@ -24,7 +25,7 @@ async function freshStore(): Promise<Store> {
   const client = createDocumentClient({ region: "us-east-1", endpoint: await dynamoEndpoint() });
   const tableName = uniqueTableName("order");
   await ensureTable(client, tableName);
-  return createDynamoStore({ client, tableName });
+  return createDynamoStore({ client, tableName, listener: OWNER_ID });
 }
 
 async function importAll(files: readonly ExportFile[], chunkSize: (f: ExportFile) => number) {

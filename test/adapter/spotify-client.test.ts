@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
 import type { Cache } from "#shared/cache/port.ts";
 import { type Config, loadConfig } from "#shared/config.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { logger } from "#shared/logger.ts";
-import { ACCESS_TOKEN_KEY, createSpotifyClient, type SpotifyClientOptions } from "#shared/spotify/client.ts";
+import { createSpotifyClient, type SpotifyClientOptions } from "#shared/spotify/client.ts";
 import { SpotifyError, type SpotifyFault } from "#shared/spotify/types.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store } from "#shared/store/port.ts";
@@ -74,10 +76,10 @@ async function world(
   });
   const doc = createDocumentClient({ region: "us-east-1", endpoint });
   await ensureTable(doc, tableName);
-  const store = createDynamoStore({ client: doc, tableName });
+  const store = createDynamoStore({ client: doc, tableName, listener: OWNER_ID });
   const cache = countingCache();
   const clientOpts = { fetch: opts.fetch, timeoutMs: opts.timeoutMs, retries: opts.retries };
-  const client = createSpotifyClient({ config, cache, store, clock }, clientOpts);
+  const client = createSpotifyClient({ config, cache, store, clock, listener: OWNER_ID }, clientOpts);
   return {
     config,
     cache,
@@ -85,7 +87,7 @@ async function world(
     client,
     another: (o = {}) =>
       createSpotifyClient(
-        { config, cache: o.freshProcess ? countingCache() : cache, store, clock },
+        { config, cache: o.freshProcess ? countingCache() : cache, store, clock, listener: OWNER_ID },
         { ...clientOpts, ...o },
       ),
   };
@@ -146,12 +148,12 @@ describe("linking and tokens", () => {
     assert.equal(stored.needs_reauth, false);
     assert.equal(stored.linked_at, clock().toISOString());
 
-    const cached = await w.cache.get<{ token: string; expires_at: number }>(ACCESS_TOKEN_KEY);
+    const cached = await w.cache.get<{ token: string; expires_at: number }>(cacheKeys.accessToken(OWNER_ID));
     assert.ok(cached);
     assert.match(cached.token, /^BQ/);
     assert.equal(cached.expires_at, nowMs + 3600_000);
     // The cache entry dies a minute before Spotify's token does.
-    assert.equal(await w.cache.ttlMs(ACCESS_TOKEN_KEY), 3540_000);
+    assert.equal(await w.cache.ttlMs(cacheKeys.accessToken(OWNER_ID)), 3540_000);
 
     assert.deepEqual(await w.client.currentPlayback(), { type: "nothing" });
     assert.equal(rec.tokenRequests(), 1, "the exchanged token is used, no refresh");
@@ -173,7 +175,13 @@ describe("linking and tokens", () => {
     const rec = recorder();
     // Another cache object over the same entries: no process memory, same Redis.
     const sameRedis = Object.create(w.cache) as Cache;
-    await createSpotifyClient({ config: w.config, cache: sameRedis, store: w.store, clock }).me();
+    await createSpotifyClient({
+      config: w.config,
+      cache: sameRedis,
+      store: w.store,
+      clock,
+      listener: OWNER_ID,
+    }).me();
     assert.equal(rec.tokenRequests(), 0);
     assert.equal(rec.to("/v1/me").length, 1);
   });
@@ -181,13 +189,13 @@ describe("linking and tokens", () => {
   test("an expired token is refreshed before use (no 401 round trip)", async () => {
     const w = await linked();
     await w.client.me();
-    const before = await w.cache.get<{ token: string }>(ACCESS_TOKEN_KEY);
+    const before = await w.cache.get<{ token: string }>(cacheKeys.accessToken(OWNER_ID));
     const rec = recorder();
     nowMs += 3600_000;
     await w.client.me();
     assert.equal(rec.tokenRequests(), 1);
     assert.equal(rec.calls().filter((c) => c.status === 401).length, 0);
-    const after = await w.cache.get<{ token: string; expires_at: number }>(ACCESS_TOKEN_KEY);
+    const after = await w.cache.get<{ token: string; expires_at: number }>(cacheKeys.accessToken(OWNER_ID));
     assert.ok(after && before);
     assert.notEqual(after.token, before.token);
     assert.equal(after.expires_at, nowMs + 3600_000);
@@ -221,7 +229,7 @@ describe("linking and tokens", () => {
     const link = await w.store.getSpotifyLink();
     assert.equal(link?.needs_reauth, true);
     assert.equal(link?.reauth_reason, "Refresh token revoked");
-    assert.equal(await w.cache.get(ACCESS_TOKEN_KEY), null);
+    assert.equal(await w.cache.get(cacheKeys.accessToken(OWNER_ID)), null);
 
     assert.equal((await faultOf(w.another({ freshProcess: true }).me())).type, "revoked");
     assert.equal(rec.tokenRequests(), 1, "a known-revoked link is not tried again");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { recordListen } from "#shared/capture/record.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { decodeDays, encodeDays, monthsBetween, packClosedMonths } from "#shared/stats/packs.ts";
 import type { RangeSpec } from "#shared/stats/plan.ts";
 import { createStatsReader } from "#shared/stats/reader.ts";
@@ -41,7 +42,7 @@ before(async () => {
   const client = createDocumentClient({ region: "us-east-1", endpoint: await dynamoEndpoint() });
   const tableName = uniqueTableName("packs");
   await ensureTable(client, tableName);
-  store = createDynamoStore({ client, tableName });
+  store = createDynamoStore({ client, tableName, listener: OWNER_ID });
   for (const g of generated) await recordListen(store, g.play, g.track);
 });
 

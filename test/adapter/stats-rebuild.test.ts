@@ -3,10 +3,12 @@ import { before, describe, test } from "node:test";
 import { type DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { rebuildAggregates } from "#shared/stats/rebuild.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store, TrackInfo } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
+import { listenerKeys } from "#shared/store/table.ts";
 import { generatePlays } from "#test/support/plays.ts";
 import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
 
@@ -18,10 +20,13 @@ before(async () => {
   client = createDocumentClient({ region: "us-east-1", endpoint: await dynamoEndpoint() });
   tableName = uniqueTableName("rebuild");
   await ensureTable(client, tableName);
-  store = createDynamoStore({ client, tableName });
+  store = createDynamoStore({ client, tableName, listener: OWNER_ID });
 });
 
-/** Every aggregate item exactly as stored, sorted by key. */
+/** The owner's stored keys (the table holds every listener's). */
+const own = listenerKeys(OWNER_ID);
+
+/** Every aggregate item exactly as stored, sorted by key, with its logical key (no listener prefix). */
 async function aggregateItems(): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
@@ -30,11 +35,11 @@ async function aggregateItems(): Promise<Record<string, unknown>[]> {
       new ScanCommand({
         TableName: tableName,
         FilterExpression: "begins_with(pk, :a)",
-        ExpressionAttributeValues: { ":a": "AGG#" },
+        ExpressionAttributeValues: { ":a": own.aggregates("") },
         ExclusiveStartKey: start,
       }),
     );
-    out.push(...(res.Items ?? []));
+    out.push(...(res.Items ?? []).map((i) => own.logical(i as { pk: string; sk: string })));
     start = res.LastEvaluatedKey;
   } while (start);
   const key = (i: Record<string, unknown>) => `${String(i.pk)} ${String(i.sk)}`;
@@ -129,7 +134,7 @@ describe("rebuild-aggregates", () => {
     await client.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { pk: first.pk, sk: first.sk },
+        Key: own.scoped({ pk: String(first.pk), sk: String(first.sk) }),
         UpdateExpression: "ADD plays :n SET #name = :x",
         ExpressionAttributeNames: { "#name": "name" },
         ExpressionAttributeValues: { ":n": 5, ":x": "wrong" },
@@ -139,13 +144,13 @@ describe("rebuild-aggregates", () => {
     await client.send(
       new PutCommand({
         TableName: tableName,
-        Item: { pk: "AGG#D#2019-01-01", sk: "TRACK#ghost", plays: 3, listened_ms: 1, skips: 0 },
+        Item: { ...own.aggregate("D#2019-01-01", "TRACK", "ghost"), plays: 3, listened_ms: 1, skips: 0 },
       }),
     );
     await client.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { pk: "META#COUNTS", sk: "META" },
+        Key: own.counts,
         UpdateExpression: "ADD plays :n",
         ExpressionAttributeValues: { ":n": 99 },
       }),

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { recordListen } from "#shared/capture/record.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
 import type { RangeSpec } from "#shared/stats/plan.ts";
 import { createStatsReader, type StatsReader } from "#shared/stats/reader.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import { migrateToHousehold } from "#shared/store/migrate.ts";
 import type { Store } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
+import { toLegacyLayout } from "#test/support/legacy.ts";
 import { artistGenres, type GeneratedPlay, generatePlays } from "#test/support/plays.ts";
 import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
 import {
@@ -24,6 +27,9 @@ import {
  * Every statistic, read from the aggregates the play transactions maintain, against a brute
  * force over the plays themselves (local dates from Intl, not from shared/stats/zones.ts), in
  * UTC, a :30 zone, a :45 zone, a DST zone and a :30 DST zone, over named and explicit ranges.
+ * The hoard is recorded as the single-listener version left it and upgraded (the owner's now,
+ * shared/store/migrate.ts); then a member records other plays into the same table, which the
+ * owner's statistics must not see.
  */
 
 const NOW = Date.parse("2026-03-15T10:20:00.000Z");
@@ -59,7 +65,8 @@ before(async () => {
   const client = createDocumentClient({ region: "us-east-1", endpoint: await dynamoEndpoint() });
   const tableName = uniqueTableName("stats");
   await ensureTable(client, tableName);
-  store = createDynamoStore({ client, tableName });
+  store = createDynamoStore({ client, tableName, listener: OWNER_ID });
+  const member = createDynamoStore({ client, tableName, listener: "member-1" });
   // In shuffled order, as backfill and imports deliver them.
   const shuffled = [...generated].sort((a, b) =>
     a.play.ended_at.slice(-7) < b.play.ended_at.slice(-7) ? -1 : 1,
@@ -67,6 +74,14 @@ before(async () => {
   for (const g of shuffled) await recordListen(store, g.play, g.track);
   // Closed months answer from their packs (shared/stats/packs.ts), as after the hourly job.
   assert.ok((await packClosedMonths(store, NOW)).packed > 12);
+  const legacy = await toLegacyLayout(client, tableName);
+  assert.equal((await store.getCounts()).plays, 0, "the legacy layout is not the owner's yet");
+  const migrated = await migrateToHousehold({ client, tableName, pageSize: 100 });
+  assert.deepEqual([migrated.moved, migrated.conflicts, migrated.already], [legacy, 0, false]);
+  assert.equal((await migrateToHousehold({ client, tableName })).already, true);
+  // Another listener's plays of the same tracks, in the same months.
+  for (const g of generatePlays({ count: 120, seed: 29, now: NOW, spanDays: 800 }))
+    await recordListen(member, g.play, g.track);
   for (let i = 0; i < 12; i++) {
     const genres = artistGenres(`ar${i}`);
     if (genres === null) continue; // never synced

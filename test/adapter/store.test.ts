@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store, TrackInfo } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
@@ -13,7 +14,7 @@ before(async () => {
   const tableName = uniqueTableName("store");
   assert.equal(await ensureTable(client, tableName), "created");
   assert.equal(await ensureTable(client, tableName), "exists");
-  store = createDynamoStore({ client, tableName });
+  store = createDynamoStore({ client, tableName, listener: OWNER_ID });
 });
 
 function track(

@@ -21,9 +21,11 @@ import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import type { CfnStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { PLAYBACK_STATES, placeholderArn, stateMachineDefinitionOf } from "#infra/cdk/playback-loop.ts";
 import { syncSecrets } from "#infra/scripts/secrets.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { createUpstashCache } from "#shared/cache/upstash.ts";
-import { CACHE_KEYS, DEFAULT_LOOP_OPTIONS } from "#shared/capture/loop.ts";
+import { DEFAULT_LOOP_OPTIONS } from "#shared/capture/loop.ts";
 import { LOOP_JOB } from "#shared/capture/runner.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { startDynamoRecorder } from "#test/support/aws-recorder.ts";
@@ -160,7 +162,11 @@ const enteredStates = (e: Execution) =>
 /** What the loop left in Upstash and DynamoDB, read as the functions read it. */
 const cache = () => createUpstashCache({ url: upstash.url, token: UPSTASH_TOKEN });
 const store = () =>
-  createDynamoStore({ client: createDocumentClient({ region: "us-east-1", endpoint }), tableName });
+  createDynamoStore({
+    client: createDocumentClient({ region: "us-east-1", endpoint }),
+    tableName,
+    listener: OWNER_ID,
+  });
 
 /** Invokes the function a scheduled rule targets with the event the rule delivers. */
 const fire = (functionId: string) => {
@@ -227,7 +233,7 @@ test("journey: token → authorize → callback → a play recorded by the loop 
 
   const first = sfn.executions[0] ?? assert.fail("no execution");
   assert.equal(first.startedBy, callbackId);
-  assert.deepEqual(first.input, { state: null });
+  assert.deepEqual(first.input, { state: null, listener: OWNER_ID });
   assert.equal(first.status, "succeeded");
   const entered = enteredStates(first);
   assert.deepEqual(entered.slice(0, 4), [
@@ -259,7 +265,7 @@ test("journey: token → authorize → callback → a play recorded by the loop 
   assert.deepEqual(second.input, first.handover);
   const lastPoll = first.tasks.filter((t) => t.state === PLAYBACK_STATES.poll).at(-1)?.output;
   assert.equal(lastPoll?.action, "handover");
-  assert.deepEqual(first.handover, { state: lastPoll?.state });
+  assert.deepEqual(first.handover, { state: lastPoll?.state, listener: OWNER_ID });
   await until("the successor polls", () =>
     second.tasks.some((t) => t.state === PLAYBACK_STATES.poll && t.output?.action === "wait"),
   );
@@ -301,7 +307,7 @@ test("a Poll whose process dies is caught: Release frees the lease, the failure 
   assert.deepEqual(release.payload.state, polls.at(-1)?.payload.state);
   assert.match(String((release.payload.failure as { Cause?: string }).Cause), /Runtime\.ExitError/);
   assert.equal(release.output?.released, true, JSON.stringify(release.output));
-  assert.equal(await cache().get(CACHE_KEYS.lease), null, "the lease is free at once");
+  assert.equal(await cache().get(cacheKeys.lease(OWNER_ID)), null, "the lease is free at once");
   const [run] = await store().listJobRuns(LOOP_JOB, 5);
   assert.equal(run?.ok, false);
   assert.match(String(run?.result.cause), /Runtime\.ExitError/);
@@ -312,17 +318,19 @@ test("a Poll whose process dies is caught: Release frees the lease, the failure 
   // The watchdog's next minute, as EventBridge invokes it: music, no lease → it starts a chain.
   const before = sfn.executions.length;
   const out = (await fire(watchdogId)) as { outcome: string };
-  assert.deepEqual(out, { outcome: "started" });
+  // One look per linked listener (only the owner here).
+  assert.deepEqual(out, { outcome: "started", listeners: { [OWNER_ID]: "started" } });
   const restarted = sfn.executions[before] ?? assert.fail("no execution started");
   assert.equal(restarted.startedBy, watchdogId);
-  assert.deepEqual(restarted.input, { state: null });
+  assert.deepEqual(restarted.input, { state: null, listener: OWNER_ID });
   await until("the restarted loop polls", () =>
     restarted.tasks.some((t) => t.state === PLAYBACK_STATES.poll && t.output?.action === "wait"),
   );
-  assert.notEqual(await cache().get(CACHE_KEYS.lease), null, "the new chain holds the lease");
+  assert.notEqual(await cache().get(cacheKeys.lease(OWNER_ID)), null, "the new chain holds the lease");
   // A second minute sees it running and starts nothing.
   assert.deepEqual(await fire(watchdogId), {
     outcome: "running",
+    listeners: { [OWNER_ID]: "running" },
   });
   assert.equal(sfn.calls.filter((c) => c.accessKeyId === watchdogId).length, 1);
 });

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { CACHE_KEYS } from "#shared/capture/loop.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { fetchArt, hostAllowed, isInternalAddress } from "#shared/cards/art.ts";
 import { SPOTIFY_IMAGE_HOSTS } from "#shared/config.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import type { NowPlayingSnapshot } from "#shared/domain/tracker.ts";
 import type { PlayableItem } from "#shared/spotify/types.ts";
 import { startTestApp, type TestApp } from "#test/support/app.ts";
@@ -80,7 +81,7 @@ describe("through the now-playing card", () => {
       context: null,
       item,
     };
-    await app.deps.cache.set(CACHE_KEYS.snapshot, snapshot);
+    await app.deps.cache.set(cacheKeys.snapshot(OWNER_ID), snapshot);
     const res = await fetch(`${app.url}/spotify/now-playing.svg`);
     assert.equal(res.status, 200);
     return res.text();

@@ -8,8 +8,9 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { crc32, deflateSync } from "node:zlib";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { CACHE_KEYS } from "#shared/capture/loop.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { recordListen } from "#shared/capture/record.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import type { NowPlayingSnapshot } from "#shared/domain/tracker.ts";
 import type { PlayableItem } from "#shared/spotify/types.ts";
 import { startTestApp, type TestApp } from "#test/support/app.ts";
@@ -126,7 +127,7 @@ before(async () => {
     device: { id: "lap", name: "Laptop", type: "Computer" },
     context: null,
   };
-  await app.deps.cache.set(CACHE_KEYS.snapshot, snapshot);
+  await app.deps.cache.set(cacheKeys.snapshot(OWNER_ID), snapshot);
   const names = ["Paper Planes", "Slow Tide", "Glasshouse"];
   for (const [i, name] of names.entries()) {
     const key = `trkRecent0000000000000${i}`;

@@ -5,6 +5,7 @@ import { JWT_AUDIENCE, JWT_ISSUER } from "#shared/auth/jwt.ts";
 import { recordListen } from "#shared/capture/record.ts";
 import { mapLimit } from "#shared/concurrency.ts";
 import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { buildOpenApi } from "#shared/http/openapi.ts";
 import { routeList } from "#shared/http/routes.ts";
 import { bearer, startTestApp, TEST_SECRET, type TestApp } from "#test/support/app.ts";
@@ -322,7 +323,7 @@ describe("issue 10, item by item", () => {
 
   test("tokens: a future iat, a lifetime over the configured one, alg none, a foreign key are 401", async () => {
     const now = Math.floor(NOW / 1000);
-    const std = { sub: "admin", iss: JWT_ISSUER, aud: JWT_AUDIENCE };
+    const std = { sub: OWNER_ID, iss: JWT_ISSUER, aud: JWT_AUDIENCE };
     const forged = [
       await token$({ ...std, iat: now + 3600, exp: now + 3600 + 60 }),
       await token$({ ...std, iat: now - 10, exp: now + 365 * 86_400 }),

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { CACHE_KEYS } from "#shared/capture/loop.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { setDeps } from "#shared/deps.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { routeList } from "#shared/http/routes.ts";
 import { bearer, login, startTestApp, TEST_SECRET, type TestApp } from "#test/support/app.ts";
 
@@ -36,10 +37,10 @@ describe("GET /health", () => {
     const first = (await (await fetch(`${app.url}/health`)).json()) as { loop: unknown };
     assert.deepEqual(first.loop, { last_successful_poll_at: null });
     const at = "2026-11-21T11:59:00.000Z";
-    await app.deps.cache.set(CACHE_KEYS.status, { last_successful_poll_at: at });
+    await app.deps.cache.set(cacheKeys.status(OWNER_ID), { last_successful_poll_at: at });
     const second = (await (await fetch(`${app.url}/health`)).json()) as { loop: unknown };
     assert.deepEqual(second.loop, { last_successful_poll_at: at });
-    await app.deps.cache.del(CACHE_KEYS.status);
+    await app.deps.cache.del(cacheKeys.status(OWNER_ID));
   });
 
   test("a half-set Spotify app: /health names what is missing, only the Spotify routes answer 503", async () => {

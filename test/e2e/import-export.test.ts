@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import type { ImportSummary } from "#shared/http/schemas.ts";
 import {
   contentHash,
@@ -21,6 +22,7 @@ import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { importStoreOf } from "#shared/store/import-batch.ts";
 import type { Store, TrackInfo } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
+import { listenerKeys } from "#shared/store/table.ts";
 import { bearer, startTestApp, type TestApp } from "#test/support/app.ts";
 import {
   accountRow,
@@ -60,7 +62,7 @@ async function freshStore(): Promise<{ store: Store; tableName: string }> {
   const client = createDocumentClient({ region: "us-east-1", endpoint });
   const tableName = uniqueTableName("import");
   await ensureTable(client, tableName);
-  return { store: createDynamoStore({ client, tableName }), tableName };
+  return { store: createDynamoStore({ client, tableName, listener: OWNER_ID }), tableName };
 }
 
 const countBy = (plays: Play[]) => {
@@ -340,10 +342,12 @@ describe("a crash in the middle of a chunk", () => {
         if (context.commandName === "TransactWriteItemsCommand") {
           const first = (args.input as { TransactItems: { Put?: { Item: Record<string, unknown> } }[] })
             .TransactItems[0]?.Put?.Item;
-          const marker = String(first?.pk ?? "").startsWith("BATCH#");
+          // The owner's keys, read back without the listener prefix.
+          const pk = String(first?.pk ?? "").replace(listenerKeys(OWNER_ID).prefix, "");
+          const marker = pk.startsWith("BATCH#");
           sent.push({
             part: marker ? String(first?.sk) : "plays",
-            batch: marker ? String(first?.pk).slice(6) : String(first?.import_batch ?? ""),
+            batch: marker ? pk.slice(6) : String(first?.import_batch ?? ""),
           });
           if (sent.length === nth) throw new Error("injected crash");
         }
@@ -351,7 +355,11 @@ describe("a crash in the middle of a chunk", () => {
       },
       { step: "initialize", name: "injectCrash" },
     );
-    return { store: createDynamoStore({ client, tableName }), crashed: () => sent.length >= nth, sent };
+    return {
+      store: createDynamoStore({ client, tableName, listener: OWNER_ID }),
+      crashed: () => sent.length >= nth,
+      sent,
+    };
   }
 
   /** The counts, the track counters and every aggregate item of the plays' buckets. */
@@ -412,6 +420,7 @@ describe("a crash in the middle of a chunk", () => {
     const twin = createDynamoStore({
       client: createDocumentClient({ region: "us-east-1", endpoint }),
       tableName,
+      listener: OWNER_ID,
     });
     const runs = await Promise.allSettled([
       importContent(store, FILE, text, { chunkSize: 30 }),
@@ -431,6 +440,7 @@ describe("a crash in the middle of a chunk", () => {
     const twin = createDynamoStore({
       client: createDocumentClient({ region: "us-east-1", endpoint }),
       tableName,
+      listener: OWNER_ID,
     });
     let second: Promise<unknown> | null = null;
     const first = await importContent(store, FILE, text, {

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { CACHE_KEYS } from "#shared/capture/loop.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import type { NowPlayingSnapshot } from "#shared/domain/tracker.ts";
 import type { NowPlayingResponse } from "#shared/http/schemas.ts";
 import type { PlayableItem } from "#shared/spotify/types.ts";
@@ -81,7 +82,7 @@ async function setSnapshot(s: Partial<NowPlayingSnapshot> & { item: PlayableItem
     context: null,
     ...s,
   };
-  await app.deps.cache.set(CACHE_KEYS.snapshot, snapshot);
+  await app.deps.cache.set(cacheKeys.snapshot(OWNER_ID), snapshot);
 }
 
 async function record(it: PlayableItem, endedAt: number, counted = true) {

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import {
   dashboardResponseSchema,
   rebuildResultSchema,
@@ -163,7 +165,7 @@ describe("statistics routes (bearer)", () => {
       needs_reauth: false,
       reauth_reason: null,
     });
-    await app.deps.cache.set("now-playing", {
+    await app.deps.cache.set(cacheKeys.snapshot(OWNER_ID), {
       item: { ...song, key: "s1" },
       is_playing: true,
       progress_ms: 42_000,
@@ -198,7 +200,7 @@ describe("statistics routes (bearer)", () => {
   });
 
   test("system stats: maintained counts, cache keys, loop lease, job runs; rebuild is recorded", async () => {
-    await app.deps.cache.set("loop:lease", "loop-1", { ttlMs: 60_000 });
+    await app.deps.cache.set(cacheKeys.lease(OWNER_ID), "loop-1", { ttlMs: 60_000 });
     const res = await get("/admin/system-stats");
     assert.equal(res.status, 200);
     const parsed = systemStatsResponseSchema.safeParse(await res.json());

@@ -368,7 +368,8 @@ describe("playback loop", () => {
     );
     assert.deepEqual(handover.Parameters, {
       "StateMachineArn.$": "$$.StateMachine.Id",
-      Input: { "state.$": "$.state" },
+      // The successor follows the same listener's player.
+      Input: { "state.$": "$.state", "listener.$": "$.listener" },
     });
     // The grant names the machine by its fixed name: no reference to the machine itself.
     const roleId = getAttId(machine.Properties.RoleArn) ?? assert.fail("role");

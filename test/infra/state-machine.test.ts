@@ -16,8 +16,8 @@ import type { CfnStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { PLAYBACK_STATES, placeholderArn, stateMachineDefinitionOf } from "#infra/cdk/playback-loop.ts";
 import { HoardifyStack } from "#infra/cdk/stack.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
-import { CACHE_KEYS } from "#shared/capture/loop.ts";
 import {
   LOOP_JOB,
   type PollTaskInput,
@@ -30,6 +30,7 @@ import { watchdog } from "#shared/capture/watchdog.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, type Deps } from "#shared/deps.ts";
 import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { DEFAULT_TRACKER_OPTIONS } from "#shared/domain/tracker.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { TEST_DEPLOY_SETTINGS } from "#test/support/deploy.ts";
@@ -76,11 +77,12 @@ before(() => {
   machine = new StateMachine(definition);
 });
 
-test("the Poll task invokes the poll-loop function with the state and the execution start", () => {
+test("the Poll task invokes the poll-loop function with the state, its listener and the execution start", () => {
   const poll = definition.States[PLAYBACK_STATES.poll] as unknown as Record<string, unknown>;
   assert.equal(poll.Resource, pollArn);
   assert.deepEqual(poll.Parameters, {
     "state.$": "$.state",
+    "listener.$": "$.listener",
     "execution_started_at.$": "$$.Execution.StartTime",
   });
   assert.match(selfArn, /:stateMachine:Hoardify-PlaybackLoop$/);
@@ -226,7 +228,10 @@ async function runExecution(
 }
 
 /** Runs executions until one ends without handing over, each started from the last Handover input. */
-async function runChain(w: World, input: JsonValue = { state: null }): Promise<ExecutionRecord[]> {
+async function runChain(
+  w: World,
+  input: JsonValue = { state: null, listener: OWNER_ID },
+): Promise<ExecutionRecord[]> {
   const chain: ExecutionRecord[] = [];
   let next: JsonValue | null = input;
   while (next !== null) {
@@ -327,9 +332,13 @@ describe("a listening session across handovers", () => {
     const idleEndMs = DEFAULT_TRACKER_OPTIONS.idleEndMs;
     const idleFor = lastPoll.at - (T0 + 620 * S);
     assert.ok(idleFor >= idleEndMs && idleFor <= idleEndMs + 7 * S, `stopped after ${idleFor / S} s idle`);
-    assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), null, "the stopped chain let go of the lease");
+    assert.equal(
+      await w.deps.cache.get(cacheKeys.lease(OWNER_ID)),
+      null,
+      "the stopped chain let go of the lease",
+    );
     // /health's "last successful poll": noted at most once a minute, so within a minute of the last.
-    const status = await w.deps.cache.get<{ last_successful_poll_at: string }>(CACHE_KEYS.status);
+    const status = await w.deps.cache.get<{ last_successful_poll_at: string }>(cacheKeys.status(OWNER_ID));
     const noted = Date.parse(status?.last_successful_poll_at ?? "");
     assert.ok(
       lastPoll.at - noted >= 0 && lastPoll.at - noted <= 60 * S,
@@ -359,7 +368,10 @@ describe("a listening session across handovers", () => {
         `execution ${i} handed over after ${ranFor / S} s`,
       );
       assert.equal(lastPoll.output.action, "handover");
-      assert.deepEqual(rec.handover.Input, { state: JSON.parse(JSON.stringify(lastPoll.output.state)) });
+      assert.deepEqual(rec.handover.Input, {
+        state: JSON.parse(JSON.stringify(lastPoll.output.state)),
+        listener: OWNER_ID,
+      });
       assert.deepEqual(enteredStates(rec).slice(-3), [
         PLAYBACK_STATES.decide,
         PLAYBACK_STATES.handover,
@@ -428,12 +440,12 @@ describe("a second loop", () => {
     w.fake.player.play(track({ name: "D", duration_ms: 400 * S }));
     let intruder: ExecutionRecord | undefined;
     let holder = "";
-    const first = await runExecution(w, { state: null }, async (rec) => {
+    const first = await runExecution(w, { state: null, listener: OWNER_ID }, async (rec) => {
       if (rec.polls.length !== 3) return;
       holder = rec.polls[2]?.output.state.owner ?? "";
-      assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), holder);
+      assert.equal(await w.deps.cache.get(cacheKeys.lease(OWNER_ID)), holder);
       // What the watchdog would start if it missed the lease: a chain with a new owner.
-      intruder = await runExecution(w, { state: null });
+      intruder = await runExecution(w, { state: null, listener: OWNER_ID });
     });
     const second = intruder ?? assert.fail("the second execution did not run");
     assert.equal(second.polls.length, 1);
@@ -451,7 +463,7 @@ describe("a second loop", () => {
 
     // The first loop kept its lease and went on until its handover, which passed it on.
     const successor = first.handover?.Input as { state: { owner: string } } | undefined;
-    assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), successor?.state.owner);
+    assert.equal(await w.deps.cache.get(cacheKeys.lease(OWNER_ID)), successor?.state.owner);
     assert.notEqual(successor?.state.owner, holder);
     const after = first.polls.slice(3);
     assert.ok(after.length > 100);
@@ -466,7 +478,7 @@ describe("a loop that cannot die silently", () => {
   test("a failed Poll is caught: Release frees the lease, records the failure, and the watchdog restarts", async () => {
     const w = await world();
     w.fake.player.play(track({ name: "E", duration_ms: 400 * S }));
-    const rec = await runExecution(w, { state: null }, undefined, 4);
+    const rec = await runExecution(w, { state: null, listener: OWNER_ID }, undefined, 4);
     assert.equal(rec.polls.length, 3, "three good polls, the fourth threw");
     const owner = rec.polls[2]?.output.state.owner ?? assert.fail("no owner");
     assert.deepEqual(enteredStates(rec).slice(-3), [
@@ -476,7 +488,7 @@ describe("a loop that cannot die silently", () => {
     ]);
     assert.equal(rec.release?.state?.owner, owner, "Release got the state the failed Poll was given");
     assert.match(rec.release?.failure?.Cause ?? "", /Task timed out/);
-    assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), null, "the lease is free at once");
+    assert.equal(await w.deps.cache.get(cacheKeys.lease(OWNER_ID)), null, "the lease is free at once");
     const [run] = await w.deps.store.listJobRuns(LOOP_JOB, 5);
     assert.equal(run?.ok, false);
     assert.equal(run?.result.released, true);
@@ -500,10 +512,10 @@ describe("a loop that cannot die silently", () => {
     const store = w.deps.store;
     w.deps.store = { ...store, recordJobRun: () => Promise.reject(new Error("DynamoDB is down")) };
     try {
-      const rec = await runExecution(w, { state: null }, undefined, 2);
+      const rec = await runExecution(w, { state: null, listener: OWNER_ID }, undefined, 2);
       assert.equal(enteredStates(rec).at(-1), PLAYBACK_STATES.failed);
       // Released before recording: the watchdog is not blocked even when recording fails.
-      assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), null);
+      assert.equal(await w.deps.cache.get(cacheKeys.lease(OWNER_ID)), null);
     } finally {
       w.deps.store = store;
     }
@@ -512,7 +524,7 @@ describe("a loop that cannot die silently", () => {
   test("a duplicated execution (same input twice) ends with one successor: the copy that loses the lease stops", async () => {
     const w = await world();
     w.fake.player.play(track({ name: "G", duration_ms: 900 * S }));
-    const first = await runExecution(w, { state: null });
+    const first = await runExecution(w, { state: null, listener: OWNER_ID });
     const input = first.handover?.Input as JsonValue;
     assert.ok(input, "the first execution handed over");
     // Step Functions may start the successor twice with the same input (at-least-once).
@@ -526,6 +538,6 @@ describe("a loop that cannot die silently", () => {
     const loser = original.handover ? twin : original;
     assert.equal(loser.polls.at(-1)?.output.stopReason, "lease");
     const successor = handedOver[0]?.handover?.Input as { state: { owner: string } } | undefined;
-    assert.equal(await w.deps.cache.get(CACHE_KEYS.lease), successor?.state.owner);
+    assert.equal(await w.deps.cache.get(cacheKeys.lease(OWNER_ID)), successor?.state.owner);
   });
 });

@@ -1,0 +1,11 @@
+import { forbidden, notFound } from "#shared/http/errors.ts";
+import { httpHandler, json } from "#shared/http/middleware.ts";
+import { routes } from "#shared/http/routes.ts";
+import { purgeListener } from "#shared/listeners/remove.ts";
+
+export const handler = httpHandler(routes.adminListenerDelete, async ({ path, deps }) => {
+  const listener = await deps.household.findByHandle(path.handle);
+  if (!listener) throw notFound(`no listener has the handle ${JSON.stringify(path.handle)}`);
+  if (listener.role === "owner") throw forbidden("the owner cannot be removed", "owner_stays");
+  return json(await purgeListener(deps, listener));
+});

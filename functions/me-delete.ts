@@ -1,0 +1,14 @@
+import { clearedSessionCookie, secureCookies } from "#shared/auth/session.ts";
+import { forbidden, notFound } from "#shared/http/errors.ts";
+import { httpHandler, json } from "#shared/http/middleware.ts";
+import { routes } from "#shared/http/routes.ts";
+import { purgeListener } from "#shared/listeners/remove.ts";
+
+export const handler = httpHandler(routes.meDelete, async ({ deps }) => {
+  const me = await deps.household.getListener(deps.listener);
+  if (!me) throw notFound("this listener no longer exists");
+  if (me.role === "owner") throw forbidden("the owner cannot leave their own deployment", "owner_stays");
+  const r = await purgeListener(deps, me);
+  // Gone for good: the session names nobody any more.
+  return json(r, 200, r.more ? {} : { "Set-Cookie": clearedSessionCookie(secureCookies(deps.config)) });
+});

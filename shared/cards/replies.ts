@@ -1,0 +1,80 @@
+import type * as z from "zod";
+import type { Deps } from "../deps.ts";
+import type { HttpReply } from "../http/middleware.ts";
+import type {
+  nowPlayingCardQuerySchema,
+  recentlyPlayedCardQuerySchema,
+  topArtistsCardQuerySchema,
+} from "../http/schemas.ts";
+import { svgReply } from "../http/svg-reply.ts";
+import { artOptionsOf } from "./art.ts";
+import { artForView, loadNowPlaying, loadRecentRows, loadTopArtistRows } from "./data.ts";
+import { renderNowPlayingCard, renderRecentlyPlayedCard, renderTopArtistsCard } from "./svg.ts";
+
+/**
+ * The cards as HTTP answers, for whichever listener `deps` acts for: the owner's at
+ * `/spotify/…svg`, anybody's public ones at `/u/{handle}/…svg` (the middleware picks `deps`).
+ */
+interface CardRequest<Q> {
+  query: Q;
+  deps: Deps;
+  headers: Record<string, string | undefined>;
+}
+
+export async function nowPlayingCardReply({
+  query,
+  deps,
+  headers,
+}: CardRequest<z.infer<typeof nowPlayingCardQuerySchema>>): Promise<HttpReply> {
+  const nowMs = deps.clock().getTime();
+  const view = await loadNowPlaying(deps, nowMs);
+  const art = query.art ? await artForView(deps.cache, view, artOptionsOf(deps.config)) : null;
+  const svg = renderNowPlayingCard(view, {
+    theme: query.theme,
+    width: query.width,
+    nowMs,
+    showProgress: query.show_progress,
+    showArt: query.art,
+    art,
+  });
+  return svgReply(svg, headers);
+}
+
+export async function recentlyPlayedCardReply({
+  query,
+  deps,
+  headers,
+}: CardRequest<z.infer<typeof recentlyPlayedCardQuerySchema>>): Promise<HttpReply> {
+  const rows = await loadRecentRows(deps, query.limit, query.art, artOptionsOf(deps.config));
+  const svg = renderRecentlyPlayedCard(rows, {
+    theme: query.theme,
+    width: query.width,
+    nowMs: deps.clock().getTime(),
+    showArt: query.art,
+  });
+  return svgReply(svg, headers);
+}
+
+export async function topArtistsCardReply({
+  query,
+  deps,
+  headers,
+}: CardRequest<z.infer<typeof topArtistsCardQuerySchema>>): Promise<HttpReply> {
+  const nowMs = deps.clock().getTime();
+  const rows = await loadTopArtistRows(
+    deps,
+    query.range,
+    query.limit,
+    nowMs,
+    query.art,
+    artOptionsOf(deps.config),
+  );
+  const svg = renderTopArtistsCard(rows, {
+    theme: query.theme,
+    width: query.width,
+    nowMs,
+    showArt: query.art,
+    range: query.range,
+  });
+  return svgReply(svg, headers);
+}

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { cacheKeys } from "#shared/cache/keys.ts";
+import type { Play } from "#shared/domain/entities.ts";
+import { type CaptureRig, startCaptureRig } from "#test/support/capture.ts";
+import { track } from "#test/support/fake-spotify.ts";
+
+/**
+ * Listeners recorded side by side: each listener's own Spotify account (its own fake) plays
+ * its own session on one virtual clock, the local runtime runs one loop per listener, and each
+ * hoard must hold exactly what that account played — nothing of anyone else's — with one
+ * lease per listener held by that listener's loop.
+ */
+
+const S = 1000;
+
+async function household(members: number) {
+  const rig = await startCaptureRig({ members });
+  // Listener i plays i+2 tracks of its own, starting i × 7 s in, the last one skipped early.
+  const sessions = rig.fakes.map((fake, i) => {
+    const tracks = Array.from({ length: i + 2 }, (_, n) =>
+      track({ name: `L${i}-T${n}`, duration_ms: (60 + 10 * n) * S }),
+    );
+    rig.at(i * 7 * S, () => {
+      const [first, ...rest] = tracks;
+      if (first) fake.player.play(first);
+      fake.player.queue(...rest);
+    });
+    const total = tracks.slice(0, -1).reduce((ms, t) => ms + t.duration_ms, 0);
+    // 20 s into the last track: a skip (counted: false).
+    rig.at(i * 7 * S + total + 20 * S, () => fake.player.stop());
+    return tracks;
+  });
+  return { rig, sessions };
+}
+
+async function check(rig: CaptureRig, sessions: ReturnType<typeof track>[][]) {
+  assert.equal(rig.leases(), rig.listeners.length, "one loop per listener");
+  for (const [i, id] of rig.listeners.entries()) {
+    const store = rig.app.deps.household.storeOf(id);
+    const plays: Play[] = (await store.listPlays({ limit: 100 })).items.reverse();
+    const tracks = sessions[i] ?? [];
+    assert.deepEqual(
+      plays.map((p) => p.name),
+      tracks.map((t) => t.name),
+      `listener ${id} holds exactly their own session`,
+    );
+    assert.deepEqual(
+      plays.map((p) => p.counted),
+      tracks.map((_, n) => n < tracks.length - 1),
+      `listener ${id}: every play counted but the skipped last one`,
+    );
+    for (const [n, p] of plays.entries()) {
+      const want = (rig.fakes[i]?.plays ?? [])[n];
+      assert.ok(want, `listener ${id}: the fake played play ${n}`);
+      assert.ok(
+        Math.abs(Date.parse(p.listened_at) - want.started_at) <= 2 * S,
+        `listener ${id} play ${n} start`,
+      );
+    }
+    const counts = await store.getCounts();
+    assert.equal(counts.plays, tracks.length, `listener ${id}: counts are their own`);
+  }
+}
+
+test("two listeners side by side: each loop faithful, no cross-talk", { timeout: 180_000 }, async () => {
+  const { rig, sessions } = await household(1);
+  try {
+    await rig.runUntil(6 * 60 * S);
+    await check(rig, sessions);
+  } finally {
+    await rig.stop();
+  }
+});
+
+test("five listeners side by side: five loops, five leases, five faithful hoards", {
+  timeout: 300_000,
+}, async () => {
+  const { rig, sessions } = await household(4);
+  try {
+    // Mid-session every listener's own loop holds its own lease.
+    // (members start playing within the first 30 s; their watchdogs look at 60 s)
+    await rig.runUntil(100 * S);
+    const holders = await Promise.all(
+      rig.listeners.map((id) => rig.app.deps.cache.get<string>(cacheKeys.lease(id))),
+    );
+    assert.ok(
+      holders.every((h) => typeof h === "string"),
+      `every listener's lease is held: ${JSON.stringify(holders)}`,
+    );
+    assert.equal(new Set(holders).size, rig.listeners.length, "five different holders");
+    await rig.runUntil(10 * 60 * S);
+    await check(rig, sessions);
+  } finally {
+    await rig.stop();
+  }
+});

@@ -12,7 +12,7 @@ export const handler = httpHandler(routes.adminInvite, async ({ body, deps, head
   await deps.household.createInvite({
     code_hash: inviteHash(code),
     created_at: now.toISOString(),
-    expires_at,
+    valid_until: expires_at,
     created_by: deps.listener,
     handle: body.handle ?? null,
   });

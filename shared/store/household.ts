@@ -18,7 +18,8 @@ import { householdKeys as hk, listenerPrefix, TTL_ATTRIBUTE } from "./table.ts";
 export interface Invite {
   code_hash: string;
   created_at: string;
-  expires_at: string;
+  /** ISO time; the item's TTL attribute (`expires_at`, epoch seconds) follows it. */
+  valid_until: string;
   created_by: string;
   /** The handle the member gets; none: one made from their Spotify account. */
   handle: string | null;
@@ -79,7 +80,7 @@ export function createHousehold(opts: {
     return p ? getListener(p.listener_id) : null;
   };
   const unexpired = (invite: Invite | null, now: Date) =>
-    invite && Date.parse(invite.expires_at) > now.getTime() ? invite : null;
+    invite && Date.parse(invite.valid_until) > now.getTime() ? invite : null;
 
   return {
     storeOf(listener) {
@@ -249,7 +250,7 @@ export function createHousehold(opts: {
             entity: "invite",
             ...invite,
             // DynamoDB's TTL sweeps it some time after; takeInvite checks the expiry itself.
-            [TTL_ATTRIBUTE]: Math.ceil(Date.parse(invite.expires_at) / 1000),
+            [TTL_ATTRIBUTE]: Math.ceil(Date.parse(invite.valid_until) / 1000),
           },
         }),
       );
@@ -263,7 +264,7 @@ export function createHousehold(opts: {
           new DeleteCommand({
             TableName,
             Key: hk.invite(codeHash),
-            ConditionExpression: "attribute_exists(pk) AND expires_at > :now",
+            ConditionExpression: "attribute_exists(pk) AND valid_until > :now",
             ExpressionAttributeValues: { ":now": now.toISOString() },
             ReturnValues: "ALL_OLD",
           }),

@@ -4,6 +4,7 @@ import type { Aggregate, Store } from "../store/port.ts";
 import { ALL_BUCKET, type Dimension, TOTAL_ID } from "./aggregates.ts";
 import {
   type Clock,
+  type GenreTotals,
   genreTotals,
   type ItemTotals,
   listeningClock,
@@ -28,10 +29,26 @@ import {
   type RangeSpec,
   type ResolvedRange,
   resolveRange,
+  STATS_RANGES,
   utcDaysTouching,
   type Window,
 } from "./plan.ts";
-import { localDateKey } from "./zones.ts";
+import {
+  beforeFingerprint,
+  type Counted,
+  countedOf,
+  type DimensionSnapshot,
+  daysFrom,
+  floorDay,
+  genresWithDelta,
+  loadSnapshot,
+  SNAPSHOT_DIMENSIONS,
+  type SnapshotDimension,
+  type SnapshotHead,
+  saveSnapshot,
+  withDelta,
+} from "./snapshot.ts";
+import { DAY_MS, localDateKey } from "./zones.ts";
 
 /**
  * The I/O half of the statistics: reads bucket items, quarter-hour counters and edge plays
@@ -113,6 +130,36 @@ const iso = (ms: number) => new Date(ms).toISOString();
 type Plan = BucketPlan & { totals?: () => Promise<Aggregate[]> };
 
 const totalRef = (bucket: string) => ({ bucket, dimension: "TOTAL" as const, id: TOTAL_ID });
+
+/** A named range's numbers up to now, from its snapshot and the plays since (snapshot.ts). */
+interface RangeView {
+  totals: Totals;
+  items: Partial<Record<SnapshotDimension, Map<string, ItemTotals>>>;
+  genres?: Map<string, GenreTotals>;
+}
+
+/** Items with a counted play: a distinct count. */
+const played = (m: Map<string, ItemTotals>) => {
+  let n = 0;
+  for (const t of m.values()) if (t.plays > 0) n++;
+  return n;
+};
+
+function shapeGenres(totals: Map<string, GenreTotals>, by: RankBy, limit: number): TopGenre[] {
+  return rank(totals.values(), by, limit).map((g, i) => ({
+    rank: i + 1,
+    genre: g.id,
+    plays: g.plays,
+    listened_ms: g.listened_ms,
+    artists: g.artists,
+  }));
+}
+
+const addTotals = (a: Totals, b: Totals): Totals => ({
+  plays: a.plays + b.plays,
+  skips: a.skips + b.skips,
+  listened_ms: a.listened_ms + b.listened_ms,
+});
 
 export function createStatsReader(store: Store) {
   /** Plays in [from, to), every page (bounded by a day: fragments and edges are shorter). */
@@ -271,14 +318,7 @@ export function createStatsReader(store: Store) {
     const artists = await store.batchGetArtists([...merged.keys()]);
     const meta = new Map(artists.map((a) => [a.artist_id, a]));
     const totals = genreTotals(merged.values(), new Map(artists.map((a) => [a.artist_id, a.genres])));
-    const genres: TopGenre[] = rank(totals.values(), by, limit).map((g, i) => ({
-      rank: i + 1,
-      genre: g.id,
-      plays: g.plays,
-      listened_ms: g.listened_ms,
-      artists: g.artists,
-    }));
-    return { genres, meta };
+    return { genres: shapeGenres(totals, by, limit), meta };
   }
 
   /** Ids with a counted play in the window's whole buckets (edge plays are added by the caller). */
@@ -319,6 +359,160 @@ export function createStatsReader(store: Store) {
     };
   }
 
+  /** Named ranges have snapshots, keyed by the range and its first instant; custom ones do not. */
+  function snapshotKey(r: ResolvedRange): { key: string; from: number } | null {
+    if (!r.range || !r.aggregateWindow) return null;
+    return { key: `${r.range}@${iso(r.aggregateWindow.from)}`, from: r.aggregateWindow.from };
+  }
+
+  /**
+   * Computes a range's snapshot over [its start, cutoff) from the buckets (all of them closed:
+   * nothing live moves them) and stores it when neither the older plays' fingerprint nor the
+   * generation moved meanwhile. Returns it either way (this read answers from it).
+   */
+  async function buildSnapshot(
+    r: ResolvedRange,
+    at: { key: string; from: number },
+    cutoff: number,
+    nowMs: number,
+  ): Promise<Map<SnapshotDimension, DimensionSnapshot> | null> {
+    const days = daysFrom(cutoff, nowMs);
+    const v0 = await store.getStatsValidity(days);
+    const before = beforeFingerprint(v0, cutoff);
+    if (before === null) return null; // no ALL bucket yet: the buckets answer (rebuild-aggregates adds it)
+    const plan = planBuckets({ from: at.from, to: Math.max(at.from, cutoff) });
+    const fragments = fragmentsOf(plan);
+    const [totals, ...lists] = await Promise.all([
+      totalsOf(plan, fragments),
+      ...SNAPSHOT_DIMENSIONS.map((d) => itemsOf(plan, d, fragments)),
+    ]);
+    const items = new Map(SNAPSHOT_DIMENSIONS.map((d, i) => [d, lists[i] as Map<string, ItemTotals>]));
+    const artists = items.get("ARTIST") as Map<string, ItemTotals>;
+    const meta = await store.batchGetArtists([...artists.keys()]);
+    const genres = [
+      ...genreTotals(artists.values(), new Map(meta.map((a) => [a.artist_id, a.genres]))).values(),
+    ];
+    const v1 = await store.getStatsValidity(days);
+    const steady = beforeFingerprint(v1, cutoff) === before && v1.generation === v0.generation;
+    // All-time covers every play before the cutoff: its buckets must add up to ALL's (a hoard
+    // recorded before ALL existed, or mid-rebuild, does not; it is read from the years alone).
+    const agrees = r.range !== "all" || `${totals.plays}/${totals.skips}/${totals.listened_ms}` === before;
+    const out = new Map<SnapshotDimension, DimensionSnapshot>();
+    const head: Omit<SnapshotHead, "parts" | "build"> = { cutoff, before, generation: v0.generation, totals };
+    for (const [d, m] of items) {
+      const h = { ...head, ...(d === "ARTIST" ? { genres } : {}) };
+      out.set(d, { head: { ...h, build: "", parts: 0 }, items: countedOf(m) });
+    }
+    if (steady && agrees) {
+      await Promise.all([
+        ...[...out].map(([d, snap]) =>
+          saveSnapshot(store, at.key, d, { ...head, ...(snap.head.genres ? { genres } : {}) }, snap.items),
+        ),
+        store.addSnapshotZone(r.tz),
+      ]);
+    }
+    return out;
+  }
+
+  /**
+   * The range's numbers from its snapshots plus the plays since their cutoff; null for custom
+   * ranges and hoards without an ALL bucket (the buckets answer those). A snapshot is used while
+   * its cutoff is today's or yesterday's UTC midnight and it is still valid; otherwise this read
+   * builds one (cutoff: today).
+   */
+  async function viaSnapshot(
+    r: ResolvedRange,
+    dimensions: readonly SnapshotDimension[],
+    nowMs: number,
+    opts: { genres?: boolean; rebuildOlderThan?: number } = {},
+  ): Promise<RangeView | null> {
+    const at = snapshotKey(r);
+    if (!at) return null;
+    const today = floorDay(nowMs);
+    const oldest = opts.rebuildOlderThan ?? today - DAY_MS;
+    const [validity, loaded, recent] = await Promise.all([
+      store.getStatsValidity(daysFrom(today - DAY_MS, nowMs)),
+      Promise.all(dimensions.map((d) => loadSnapshot(store, at.key, d))),
+      playsIn({ from: today, to: nowMs + 1 }),
+    ]);
+    if (!validity.all) return null;
+    const fresh = (s: DimensionSnapshot | null): s is DimensionSnapshot =>
+      s !== null &&
+      s.head.cutoff >= oldest &&
+      s.head.cutoff <= today &&
+      s.head.generation === validity.generation &&
+      beforeFingerprint(validity, s.head.cutoff) === s.head.before;
+    let snaps = new Map(dimensions.map((d, i) => [d, loaded[i] ?? null]));
+    if (![...snaps.values()].every(fresh)) {
+      const built = await buildSnapshot(r, at, today, nowMs);
+      if (!built) return null;
+      snaps = new Map(dimensions.map((d) => [d, built.get(d) ?? null]));
+    }
+    // Plays since each snapshot's cutoff (yesterday's: one more day of plays).
+    const older = [...snaps.values()].some((s) => s !== null && s.head.cutoff < today)
+      ? await playsIn({
+          from: Math.min(...[...snaps.values()].map((s) => s?.head.cutoff ?? today)),
+          to: today,
+        })
+      : [];
+    const since = (cutoff: number) =>
+      cutoff < today ? [...older.filter((p) => Date.parse(p.listened_at) >= cutoff), ...recent] : recent;
+    const out: RangeView = { totals: mergeTotals([], []), items: {} };
+    let first = true;
+    for (const [d, snap] of snaps) {
+      if (!snap) return null;
+      const delta = since(snap.head.cutoff);
+      if (first) out.totals = addTotals(snap.head.totals, mergeTotals([], delta));
+      first = false;
+      const merged = withDelta(d, snap.items, delta);
+      out.items[d] = merged;
+      if (opts.genres && d === "ARTIST") {
+        const touched = mergeDimension("ARTIST", [], delta);
+        const meta = await store.batchGetArtists([...touched.keys()]);
+        out.genres = genresWithDelta(
+          snap.head.genres ?? [],
+          snap.items as Map<string, Counted>,
+          touched,
+          new Map(meta.map((a) => [a.artist_id, a.genres])),
+        );
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The hourly job's part: a fresh snapshot (cutoff today) for every named range in every zone
+   * asked before, for now and for the hour ahead (a local day starting within it has new
+   * rolling ranges), so reads rarely build one themselves.
+   */
+  async function refreshSnapshots(nowMs: number): Promise<{ zones: number; built: number }> {
+    const zones = await store.snapshotZones();
+    const done = new Set<string>();
+    let built = 0;
+    for (const tz of zones) {
+      for (const at of [nowMs, nowMs + 3_600_000]) {
+        for (const range of STATS_RANGES) {
+          const r = await resolve({ tz, range }, at);
+          const k = snapshotKey(r);
+          if (!k || done.has(k.key)) continue;
+          done.add(k.key);
+          const heads = await Promise.all(SNAPSHOT_DIMENSIONS.map((d) => loadSnapshot(store, k.key, d)));
+          const validity = await store.getStatsValidity(daysFrom(floorDay(nowMs) - DAY_MS, nowMs));
+          const current = heads.every(
+            (h) =>
+              h !== null &&
+              h.head.cutoff === floorDay(nowMs) &&
+              h.head.generation === validity.generation &&
+              beforeFingerprint(validity, h.head.cutoff) === h.head.before,
+          );
+          if (current) continue;
+          if (await buildSnapshot(r, k, floorDay(nowMs), nowMs)) built++;
+        }
+      }
+    }
+    return { zones: zones.length, built };
+  }
+
   function summaryOf(
     r: ResolvedRange,
     totals: Totals,
@@ -342,6 +536,7 @@ export function createStatsReader(store: Store) {
   return {
     resolve,
     info,
+    refreshSnapshots,
 
     async top<K extends TopKind>(
       kind: K,
@@ -352,27 +547,35 @@ export function createStatsReader(store: Store) {
     ): Promise<{ range: RangeInfo; by: RankBy; items: TopItem[K][] }> {
       const r = await resolve(spec, nowMs);
       const dimension = DIMENSION_OF[kind];
-      const items = await withPlan(r, async (plan): Promise<TopItem[TopKind][]> => {
-        const merged = await itemsOf(plan, dimension, fragmentsOf(plan));
+      const rankOf = async (merged: Map<string, ItemTotals>): Promise<TopItem[TopKind][]> => {
         if (kind === "artists") return topArtistsFrom(merged, by, limit);
         const rows = rank(merged.values(), by, limit);
         await fillDetails(dimension, rows);
         return shapeTop(kind, rows);
-      });
+      };
+      const view = await viaSnapshot(r, [dimension], nowMs);
+      const items = view
+        ? await rankOf(view.items[dimension] as Map<string, ItemTotals>)
+        : await withPlan(r, async (plan) => rankOf(await itemsOf(plan, dimension, fragmentsOf(plan))));
       return { range: info(r), by, items: items as TopItem[K][] };
     },
 
     async topGenres(spec: RangeSpec, by: RankBy, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const { genres } = await withPlan(r, async (plan) =>
-        genresFrom(await itemsOf(plan, "ARTIST", fragmentsOf(plan)), by, limit),
-      );
+      const view = await viaSnapshot(r, ["ARTIST"], nowMs, { genres: true });
+      const genres = view?.genres
+        ? shapeGenres(view.genres, by, limit)
+        : (
+            await withPlan(r, async (plan) =>
+              genresFrom(await itemsOf(plan, "ARTIST", fragmentsOf(plan)), by, limit),
+            )
+          ).genres;
       return { range: info(r), by, items: genres };
     },
 
     async summary(spec: RangeSpec, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const [[totals, tracks, artists], slots, first] = await Promise.all([
+      const fromBuckets = () =>
         withPlan(r, (plan) => {
           const fragments = fragmentsOf(plan);
           return Promise.all([
@@ -380,7 +583,18 @@ export function createStatsReader(store: Store) {
             distinctCount(plan, "TRACK", fragments),
             distinctCount(plan, "ARTIST", fragments),
           ]);
-        }),
+        });
+      const fromSnapshot = async (): Promise<[Totals, number, number] | null> => {
+        const view = await viaSnapshot(r, ["TRACK", "ARTIST"], nowMs);
+        if (!view) return null;
+        const { TRACK: tracks, ARTIST: artists } = view.items as Record<
+          SnapshotDimension,
+          Map<string, ItemTotals>
+        >;
+        return [view.totals, played(tracks), played(artists)];
+      };
+      const [[totals, tracks, artists], slots, first] = await Promise.all([
+        fromSnapshot().then((v) => v ?? fromBuckets()),
         loadSlots(r.window),
         firstListen(r),
       ]);
@@ -407,25 +621,44 @@ export function createStatsReader(store: Store) {
      */
     async overview(spec: RangeSpec, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const played = (m: Map<string, ItemTotals>) => [...m.values()].filter((t) => t.plays > 0).length;
-      const [parts, slots, first] = await Promise.all([
+      const trackSide = async (tracks: Map<string, ItemTotals>) => {
+        const rows = rank(tracks.values(), "plays", limit);
+        await fillDetails("TRACK", rows);
+        return { distinct: played(tracks), top: shapeTop("tracks", rows) as TopTrack[] };
+      };
+      const fromBuckets = () =>
         withPlan(r, async (plan) => {
           const fragments = fragmentsOf(plan);
-          const [totals, artistSide, trackSide] = await Promise.all([
+          const [totals, artistSide, tracks] = await Promise.all([
             totalsOf(plan, fragments),
             itemsOf(plan, "ARTIST", fragments).then(async (artists) => {
               const genres = await genresFrom(artists, "plays", limit);
               const top = await topArtistsFrom(artists, "plays", limit, genres.meta);
               return { distinct: played(artists), genres: genres.genres, top };
             }),
-            itemsOf(plan, "TRACK", fragments).then(async (tracks) => {
-              const rows = rank(tracks.values(), "plays", limit);
-              await fillDetails("TRACK", rows);
-              return { distinct: played(tracks), top: shapeTop("tracks", rows) as TopTrack[] };
-            }),
+            itemsOf(plan, "TRACK", fragments).then(trackSide),
           ]);
-          return { totals, artistSide, trackSide };
-        }),
+          return { totals, artistSide, trackSide: tracks };
+        });
+      const fromSnapshot = async () => {
+        const view = await viaSnapshot(r, ["TRACK", "ARTIST"], nowMs, { genres: true });
+        if (!view?.genres) return null;
+        const { TRACK: tracks, ARTIST: artists } = view.items as Record<
+          SnapshotDimension,
+          Map<string, ItemTotals>
+        >;
+        const [top, trackPart] = await Promise.all([
+          topArtistsFrom(artists, "plays", limit),
+          trackSide(tracks),
+        ]);
+        return {
+          totals: view.totals,
+          artistSide: { distinct: played(artists), genres: shapeGenres(view.genres, "plays", limit), top },
+          trackSide: trackPart,
+        };
+      };
+      const [parts, slots, first] = await Promise.all([
+        fromSnapshot().then((v) => v ?? fromBuckets()),
         loadSlots(r.window),
         firstListen(r),
       ]);

@@ -135,7 +135,26 @@ export class ConcurrentBatchError extends Error {
 export function importStoreOf(store: Store): ImportStore {
   const internals = (store as { [DYNAMO_INTERNALS]?: DynamoInternals })[DYNAMO_INTERNALS];
   if (!internals) throw new Error("imports need the DynamoDB store (createDynamoStore)");
-  return { ...store, ...batchWrites(internals) };
+  const writes = batchWrites(internals);
+  // Imports and resolution change past counters (resolution without changing any TOTAL):
+  // statistics snapshots built before must not be trusted after (shared/stats/snapshot.ts).
+  // Bumped after the writes, even failed ones (some parts may be applied).
+  const bumping =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await write(...args);
+      } finally {
+        await store.bumpStatsGeneration();
+      }
+    };
+  return {
+    ...store,
+    ...writes,
+    recordPlayBatch: bumping(writes.recordPlayBatch),
+    rewritePlays: bumping(writes.rewritePlays),
+    movePlays: bumping(writes.movePlays),
+  };
 }
 
 function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {

@@ -15,6 +15,12 @@
  *   day pack      PACK#<yyyy>            <yyyy-mm>                  a closed month's DAY rows in one item
  *                                                                   (shared/stats/packs.ts; derived, rebuilt)
  *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
+ *   stats snapshot SNAP#<range>@<from>   <dimension>#<n>            a named range's counters before a cutoff,
+ *                                                                   gzip'd parts (shared/stats/snapshot.ts;
+ *                                                                   derived, expires by TTL)
+ *   snapshot zones SNAP#INDEX            META                       tzs: the zones snapshots were built for
+ *   stats gen     META#STATS             GENERATION                 n: bumped after every change to past
+ *                                                                   counters (shared/stats/snapshot.ts)
  *   batch marker  BATCH#<batch id>       T#<n> | A#<n> | COUNTS       a part of an import batch applied once
  *                                                                   (recordPlayBatch); deleted when done
  *   play overflow PLAYX                  <play sk>#<n>              marker: artists beyond one transaction
@@ -34,6 +40,8 @@
  *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata   (both count new items)
  *   getDailyAggregates(day) · queryAggregates(bucket, dimension?) · countAggregates(bucket, dimension) · queryDays(year, from, to)
  *   batchGetAggregates(keys) · queryDayPacks(year) · putDayPack(pack)
+ *   getStatsValidity(days) · bumpStatsGeneration() · queryStatsSnapshot / putStatsSnapshot ·
+ *   snapshotZones / addSnapshotZone
  *   getCounts() · describeTable() · rebuild: scanForRebuild / putAggregateRecords /
  *   deleteAggregateRecords / putCounts
  *   getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
@@ -57,6 +65,13 @@ export const keys = {
   dayPacks: (year: string) => `PACK#${year}`,
   dayPack: (month: string) => ({ pk: `PACK#${month.slice(0, 4)}`, sk: month }),
   counts: { pk: "META#COUNTS", sk: "META" },
+  statsSnapshot: (key: string) => `SNAP#${key}`,
+  statsSnapshotPart: (key: string, dimension: string, n: number) => ({
+    pk: `SNAP#${key}`,
+    sk: `${dimension}#${n}`,
+  }),
+  statsSnapshotZones: { pk: "SNAP#INDEX", sk: "META" },
+  statsGeneration: { pk: "META#STATS", sk: "GENERATION" },
   batchMarker: (batchId: string, part: string) => ({ pk: `BATCH#${batchId}`, sk: part }),
   playOverflow: (playSk: string, n: number) => ({ pk: "PLAYX", sk: `${playSk}#${n}` }),
   spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },

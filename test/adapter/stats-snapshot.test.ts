@@ -180,4 +180,21 @@ describe("statistics snapshots stay exact through every change to the hoard", ()
       [counted.length, new Set(counted.map((p) => p.track_id)).size],
     );
   });
+
+  test("the hourly refresh builds the day's snapshots for the zones asked; reads then build none", async () => {
+    const later = NOW + 2 * DAY_MS;
+    const reader = createStatsReader(watched);
+    const refreshed = await reader.refreshSnapshots(later);
+    assert.equal(refreshed.zones, 2, "UTC and Kathmandu were asked");
+    assert.ok(refreshed.built >= 5);
+    assert.deepEqual(await reader.refreshSnapshots(later), { zones: 2, built: 0 }, "nothing left to build");
+    bucketsRead.length = 0;
+    for (const tz of ["UTC", "Asia/Kathmandu"]) {
+      for (const range of ["7d", "4w", "6m", "1y", "all"] as const) {
+        await reader.overview({ tz, range }, 10, later);
+        await reader.top("albums", { tz, range }, "time", 10, later);
+      }
+    }
+    assert.deepEqual(bucketsRead, []);
+  });
 });

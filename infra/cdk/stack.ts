@@ -26,7 +26,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from "#shared/http/cors.ts";
-import type { RouteDef } from "#shared/http/route.ts";
+import type { RouteDef, TableAccess } from "#shared/http/route.ts";
 import { notFoundHandler, routeList, routes as routesById } from "#shared/http/routes.ts";
 import { METRIC_NAMESPACE, METRICS } from "#shared/metrics.ts";
 import { tableDefinition } from "#shared/store/table.ts";
@@ -119,10 +119,11 @@ const WRITE_ACTIONS = [
   "dynamodb:BatchWriteItem",
 ];
 
+/** What a "stats" function may write: statistics snapshots, derived and rebuildable. */
+const SNAPSHOT_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"];
+
 /** A handler needs only reads when it is public and a GET: nobody unauthenticated may write. */
-export function tableAccessFor(
-  route: Pick<RouteDef, "exposure" | "method" | "tableAccess">,
-): "read" | "readwrite" | "none" {
+export function tableAccessFor(route: Pick<RouteDef, "exposure" | "method" | "tableAccess">): TableAccess {
   if (route.tableAccess) return route.tableAccess;
   return route.exposure === "public" && route.method === "GET" ? "read" : "readwrite";
 }
@@ -285,7 +286,7 @@ export class HoardifyStack extends Stack {
     const makeFunction = (
       name: string,
       entry: string,
-      access: "read" | "readwrite" | "none",
+      access: TableAccess,
       sizing: {
         timeoutSeconds?: number | undefined;
         memoryMb?: number | undefined;
@@ -321,8 +322,20 @@ export class HoardifyStack extends Stack {
         role.addToPolicy(
           new PolicyStatement({
             effect: Effect.ALLOW,
-            actions: access === "read" ? READ_ACTIONS : [...READ_ACTIONS, ...WRITE_ACTIONS],
+            actions: access === "readwrite" ? [...READ_ACTIONS, ...WRITE_ACTIONS] : READ_ACTIONS,
             resources: tableResources,
+          }),
+        );
+      }
+      if (access === "stats") {
+        // Only items whose partition key is a snapshot's (shared/store/table.ts): a public
+        // statistics read can build one, and can write nothing else.
+        role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: SNAPSHOT_WRITE_ACTIONS,
+            resources: [this.table.tableArn],
+            conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["SNAP#*"] } },
           }),
         );
       }

@@ -55,8 +55,9 @@ const error = (description: string) => ({ description, schema: errorBodySchema }
 const pageOf = (item: z.ZodType) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
 /**
- * The statistics: bearer routes that answer without a token when PUBLIC_STATS=true. They only
- * read; on AWS they keep the private throttle (exposure) whatever the setting.
+ * The statistics: bearer routes that answer without a token when PUBLIC_STATS=true. They read,
+ * and write only statistics snapshots; on AWS they keep the private throttle (exposure) whatever
+ * the setting.
  */
 const statsRoute = <Q extends z.ZodType>(
   path: string,
@@ -72,7 +73,7 @@ const statsRoute = <Q extends z.ZodType>(
     auth: "bearer",
     publicWhen: "PUBLIC_STATS",
     exposure: "private",
-    tableAccess: "read",
+    tableAccess: "stats",
     summary: `${summary} (public when PUBLIC_STATS=true)`,
     tags: ["statistics"],
     request: { query },
@@ -314,6 +315,8 @@ export const routes = {
     handler: "functions/spotify-top-artists-svg.ts",
     auth: "none",
     exposure: "public",
+    // Reads the top artists as the statistics do, snapshots included.
+    tableAccess: "stats",
     summary: "Top-artists card for a period, from the daily aggregates",
     tags: ["now playing"],
     request: { query: topArtistsCardQuerySchema },
@@ -452,7 +455,7 @@ export const routes = {
     handler: "functions/dashboard.ts",
     auth: "bearer",
     exposure: "private",
-    tableAccess: "read",
+    tableAccess: "stats",
     summary: "A dashboard page in one call: profile, now playing, summary, tops, clock, recent plays",
     tags: ["statistics"],
     request: { query: dashboardQuerySchema },

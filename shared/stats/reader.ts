@@ -3,12 +3,15 @@ import type { Play } from "../domain/entities.ts";
 import type { Aggregate, Store } from "../store/port.ts";
 import { ALL_BUCKET, type Dimension, TOTAL_ID } from "./aggregates.ts";
 import {
+  addClock,
+  addSeries,
   type Clock,
+  type DailySeries,
+  dailySeries,
   type GenreTotals,
   genreTotals,
   type ItemTotals,
   listeningClock,
-  longestStreak,
   mergeDimension,
   mergeTotals,
   type RankBy,
@@ -16,10 +19,11 @@ import {
   type SlotSource,
   type Streak,
   splitOnGrid,
+  streakOfDays,
   type TimelineBucket,
   type TimelinePoint,
   type Totals,
-  timeline,
+  timelineOfDays,
 } from "./compute.ts";
 import { readDaySlots, totalsFingerprint } from "./packs.ts";
 import {
@@ -35,7 +39,6 @@ import {
 } from "./plan.ts";
 import {
   beforeFingerprint,
-  type Counted,
   countedOf,
   type DimensionSnapshot,
   daysFrom,
@@ -46,6 +49,7 @@ import {
   type SnapshotDimension,
   type SnapshotHead,
   saveSnapshot,
+  slotsDimension,
   withDelta,
 } from "./snapshot.ts";
 import { DAY_MS, localDateKey } from "./zones.ts";
@@ -136,6 +140,8 @@ interface RangeView {
   totals: Totals;
   items: Partial<Record<SnapshotDimension, Map<string, ItemTotals>>>;
   genres?: Map<string, GenreTotals>;
+  /** In the range's zone: plays per local date and the clock. */
+  local?: { days: DailySeries; clock: Clock };
 }
 
 /** Items with a counted play: a distinct count. */
@@ -414,6 +420,32 @@ export function createStatsReader(store: Store) {
     return out;
   }
 
+  /** The local-time snapshot of a range in its zone: the same validity as buildSnapshot's. */
+  async function buildSlots(
+    r: ResolvedRange,
+    at: { key: string },
+    cutoff: number,
+    nowMs: number,
+  ): Promise<DimensionSnapshot | null> {
+    if (!r.window) return null;
+    const days = daysFrom(cutoff, nowMs);
+    const v0 = await store.getStatsValidity(days);
+    const before = beforeFingerprint(v0, cutoff);
+    if (before === null) return null;
+    const src = await loadSlots({ from: r.window.from, to: Math.max(r.window.from, cutoff) });
+    const clock = listeningClock(src, r.tz);
+    const series = dailySeries(src, r.tz);
+    const v1 = await store.getStatsValidity(days);
+    const head = { cutoff, before, generation: v0.generation, totals: mergeTotals([], []), clock };
+    if (beforeFingerprint(v1, cutoff) === before && v1.generation === v0.generation) {
+      await Promise.all([
+        saveSnapshot(store, at.key, slotsDimension(r.tz, r.window.from), head, series),
+        store.addSnapshotZone(r.tz),
+      ]);
+    }
+    return { head: { ...head, build: "", parts: 0 }, items: series };
+  }
+
   /**
    * The range's numbers from its snapshots plus the plays since their cutoff; null for custom
    * ranges and hoards without an ALL bucket (the buckets answer those). A snapshot is used while
@@ -424,21 +456,22 @@ export function createStatsReader(store: Store) {
     r: ResolvedRange,
     dimensions: readonly SnapshotDimension[],
     nowMs: number,
-    opts: { genres?: boolean; rebuildOlderThan?: number } = {},
+    opts: { genres?: boolean; local?: boolean } = {},
   ): Promise<RangeView | null> {
     const at = snapshotKey(r);
-    if (!at) return null;
+    if (!at || !r.window) return null;
     const today = floorDay(nowMs);
-    const oldest = opts.rebuildOlderThan ?? today - DAY_MS;
-    const [validity, loaded, recent] = await Promise.all([
+    const local = opts.local ? slotsDimension(r.tz, r.window.from) : null;
+    const [validity, loaded, loadedLocal, recent] = await Promise.all([
       store.getStatsValidity(daysFrom(today - DAY_MS, nowMs)),
       Promise.all(dimensions.map((d) => loadSnapshot(store, at.key, d))),
+      local ? loadSnapshot(store, at.key, local) : null,
       playsIn({ from: today, to: nowMs + 1 }),
     ]);
     if (!validity.all) return null;
     const fresh = (s: DimensionSnapshot | null): s is DimensionSnapshot =>
       s !== null &&
-      s.head.cutoff >= oldest &&
+      s.head.cutoff >= today - DAY_MS &&
       s.head.cutoff <= today &&
       s.head.generation === validity.generation &&
       beforeFingerprint(validity, s.head.cutoff) === s.head.before;
@@ -448,13 +481,15 @@ export function createStatsReader(store: Store) {
       if (!built) return null;
       snaps = new Map(dimensions.map((d) => [d, built.get(d) ?? null]));
     }
+    let slots = loadedLocal;
+    if (local && !fresh(slots)) {
+      slots = await buildSlots(r, at, today, nowMs);
+      if (!slots) return null;
+    }
     // Plays since each snapshot's cutoff (yesterday's: one more day of plays).
-    const older = [...snaps.values()].some((s) => s !== null && s.head.cutoff < today)
-      ? await playsIn({
-          from: Math.min(...[...snaps.values()].map((s) => s?.head.cutoff ?? today)),
-          to: today,
-        })
-      : [];
+    const cutoffs = [...snaps.values(), slots].flatMap((s) => (s ? [s.head.cutoff] : []));
+    const earliest = Math.min(today, ...cutoffs);
+    const older = earliest < today ? await playsIn({ from: earliest, to: today }) : [];
     const since = (cutoff: number) =>
       cutoff < today ? [...older.filter((p) => Date.parse(p.listened_at) >= cutoff), ...recent] : recent;
     const out: RangeView = { totals: mergeTotals([], []), items: {} };
@@ -464,18 +499,24 @@ export function createStatsReader(store: Store) {
       const delta = since(snap.head.cutoff);
       if (first) out.totals = addTotals(snap.head.totals, mergeTotals([], delta));
       first = false;
-      const merged = withDelta(d, snap.items, delta);
-      out.items[d] = merged;
+      out.items[d] = withDelta(d, snap.items, delta);
       if (opts.genres && d === "ARTIST") {
         const touched = mergeDimension("ARTIST", [], delta);
         const meta = await store.batchGetArtists([...touched.keys()]);
         out.genres = genresWithDelta(
           snap.head.genres ?? [],
-          snap.items as Map<string, Counted>,
+          snap.items,
           touched,
           new Map(meta.map((a) => [a.artist_id, a.genres])),
         );
       }
+    }
+    if (slots?.head.clock) {
+      const src: SlotSource = { days: [], grid: { from: 0, to: 0 }, edgePlays: since(slots.head.cutoff) };
+      out.local = {
+        days: addSeries(new Map([...slots.items].map(([k, v]) => [k, [...v]])), dailySeries(src, r.tz)),
+        clock: addClock(slots.head.clock, listeningClock(src, r.tz)),
+      };
     }
     return out;
   }
@@ -487,36 +528,41 @@ export function createStatsReader(store: Store) {
    */
   async function refreshSnapshots(nowMs: number): Promise<{ zones: number; built: number }> {
     const zones = await store.snapshotZones();
-    const done = new Set<string>();
-    let built = 0;
+    // Items per range and start (shared by zones whose local day starts together), local
+    // halves per zone.
+    const built = new Set<string>();
+    const seen = new Set<string>();
+    let builds = 0;
     for (const tz of zones) {
       for (const at of [nowMs, nowMs + 3_600_000]) {
         for (const range of STATS_RANGES) {
           const r = await resolve({ tz, range }, at);
           const k = snapshotKey(r);
-          if (!k || done.has(k.key)) continue;
-          done.add(k.key);
-          const heads = await Promise.all(SNAPSHOT_DIMENSIONS.map((d) => loadSnapshot(store, k.key, d)));
+          if (!k || seen.has(`${k.key} ${tz} ${r.window?.from}`)) continue;
+          seen.add(`${k.key} ${tz} ${r.window?.from}`);
           const validity = await store.getStatsValidity(daysFrom(floorDay(nowMs) - DAY_MS, nowMs));
-          const current = heads.every(
-            (h) =>
-              h !== null &&
-              h.head.cutoff === floorDay(nowMs) &&
-              h.head.generation === validity.generation &&
-              beforeFingerprint(validity, h.head.cutoff) === h.head.before,
-          );
-          if (current) continue;
-          if (await buildSnapshot(r, k, floorDay(nowMs), nowMs)) built++;
+          const current = (h: DimensionSnapshot | null) =>
+            h !== null &&
+            h.head.cutoff === floorDay(nowMs) &&
+            h.head.generation === validity.generation &&
+            beforeFingerprint(validity, h.head.cutoff) === h.head.before;
+          if (!built.has(k.key)) {
+            built.add(k.key);
+            const heads = await Promise.all(SNAPSHOT_DIMENSIONS.map((d) => loadSnapshot(store, k.key, d)));
+            if (!heads.every(current) && (await buildSnapshot(r, k, floorDay(nowMs), nowMs))) builds++;
+          }
+          if (r.window && !current(await loadSnapshot(store, k.key, slotsDimension(tz, r.window.from)))) {
+            if (await buildSlots(r, k, floorDay(nowMs), nowMs)) builds++;
+          }
         }
       }
     }
-    return { zones: zones.length, built };
+    return { zones: zones.length, built: builds };
   }
 
   function summaryOf(
-    r: ResolvedRange,
     totals: Totals,
-    slots: SlotSource,
+    streak: Streak | null,
     distinct: { tracks: number; artists: number },
     first: Summary["first_listen"],
   ): Summary {
@@ -528,7 +574,7 @@ export function createStatsReader(store: Store) {
       listened_ms: totals.listened_ms,
       distinct_tracks: distinct.tracks,
       distinct_artists: distinct.artists,
-      longest_streak: longestStreak(slots, r.tz),
+      longest_streak: streak,
       first_listen: first,
     };
   }
@@ -575,43 +621,51 @@ export function createStatsReader(store: Store) {
 
     async summary(spec: RangeSpec, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const fromBuckets = () =>
-        withPlan(r, (plan) => {
-          const fragments = fragmentsOf(plan);
-          return Promise.all([
-            totalsOf(plan, fragments),
-            distinctCount(plan, "TRACK", fragments),
-            distinctCount(plan, "ARTIST", fragments),
-          ]);
-        });
-      const fromSnapshot = async (): Promise<[Totals, number, number] | null> => {
-        const view = await viaSnapshot(r, ["TRACK", "ARTIST"], nowMs);
-        if (!view) return null;
+      const fromBuckets = async (): Promise<[Totals, number, number, Streak | null]> => {
+        const [[totals, tracks, artists], slots] = await Promise.all([
+          withPlan(r, (plan) => {
+            const fragments = fragmentsOf(plan);
+            return Promise.all([
+              totalsOf(plan, fragments),
+              distinctCount(plan, "TRACK", fragments),
+              distinctCount(plan, "ARTIST", fragments),
+            ]);
+          }),
+          loadSlots(r.window),
+        ]);
+        return [totals, tracks, artists, streakOfDays(dailySeries(slots, r.tz))];
+      };
+      const fromSnapshot = async (): Promise<[Totals, number, number, Streak | null] | null> => {
+        const view = await viaSnapshot(r, ["TRACK", "ARTIST"], nowMs, { local: true });
+        if (!view?.local) return null;
         const { TRACK: tracks, ARTIST: artists } = view.items as Record<
           SnapshotDimension,
           Map<string, ItemTotals>
         >;
-        return [view.totals, played(tracks), played(artists)];
+        return [view.totals, played(tracks), played(artists), streakOfDays(view.local.days)];
       };
-      const [[totals, tracks, artists], slots, first] = await Promise.all([
+      const [[totals, tracks, artists, streak], first] = await Promise.all([
         fromSnapshot().then((v) => v ?? fromBuckets()),
-        loadSlots(r.window),
         firstListen(r),
       ]);
-      return { range: info(r), ...summaryOf(r, totals, slots, { tracks, artists }, first) };
+      return { range: info(r), ...summaryOf(totals, streak, { tracks, artists }, first) };
     },
 
     async clock(spec: RangeSpec, nowMs: number): Promise<{ range: RangeInfo } & Clock> {
       const r = await resolve(spec, nowMs);
-      return { range: info(r), ...listeningClock(await loadSlots(r.window), r.tz) };
+      const view = await viaSnapshot(r, [], nowMs, { local: true });
+      return { range: info(r), ...(view?.local?.clock ?? listeningClock(await loadSlots(r.window), r.tz)) };
     },
 
     async timeline(spec: RangeSpec, bucket: TimelineBucket, nowMs: number) {
       const r = await resolve(spec, nowMs);
       const w = r.window;
-      const points: TimelinePoint[] = w
-        ? timeline(await loadSlots(w), r.tz, bucket, localDateKey(r.tz, w.from), localDateKey(r.tz, w.to - 1))
-        : [];
+      let points: TimelinePoint[] = [];
+      if (w) {
+        const view = await viaSnapshot(r, [], nowMs, { local: true });
+        const days = view?.local?.days ?? dailySeries(await loadSlots(w), r.tz);
+        points = timelineOfDays(days, bucket, localDateKey(r.tz, w.from), localDateKey(r.tz, w.to - 1));
+      }
       return { range: info(r), bucket, points };
     },
 
@@ -626,23 +680,28 @@ export function createStatsReader(store: Store) {
         await fillDetails("TRACK", rows);
         return { distinct: played(tracks), top: shapeTop("tracks", rows) as TopTrack[] };
       };
-      const fromBuckets = () =>
-        withPlan(r, async (plan) => {
-          const fragments = fragmentsOf(plan);
-          const [totals, artistSide, tracks] = await Promise.all([
-            totalsOf(plan, fragments),
-            itemsOf(plan, "ARTIST", fragments).then(async (artists) => {
-              const genres = await genresFrom(artists, "plays", limit);
-              const top = await topArtistsFrom(artists, "plays", limit, genres.meta);
-              return { distinct: played(artists), genres: genres.genres, top };
-            }),
-            itemsOf(plan, "TRACK", fragments).then(trackSide),
-          ]);
-          return { totals, artistSide, trackSide: tracks };
-        });
+      const fromBuckets = async () => {
+        const [parts, slots] = await Promise.all([
+          withPlan(r, async (plan) => {
+            const fragments = fragmentsOf(plan);
+            const [totals, artistSide, tracks] = await Promise.all([
+              totalsOf(plan, fragments),
+              itemsOf(plan, "ARTIST", fragments).then(async (artists) => {
+                const genres = await genresFrom(artists, "plays", limit);
+                const top = await topArtistsFrom(artists, "plays", limit, genres.meta);
+                return { distinct: played(artists), genres: genres.genres, top };
+              }),
+              itemsOf(plan, "TRACK", fragments).then(trackSide),
+            ]);
+            return { totals, artistSide, trackSide: tracks };
+          }),
+          loadSlots(r.window),
+        ]);
+        return { ...parts, days: dailySeries(slots, r.tz), clock: listeningClock(slots, r.tz) };
+      };
       const fromSnapshot = async () => {
-        const view = await viaSnapshot(r, ["TRACK", "ARTIST"], nowMs, { genres: true });
-        if (!view?.genres) return null;
+        const view = await viaSnapshot(r, ["TRACK", "ARTIST"], nowMs, { genres: true, local: true });
+        if (!view?.genres || !view.local) return null;
         const { TRACK: tracks, ARTIST: artists } = view.items as Record<
           SnapshotDimension,
           Map<string, ItemTotals>
@@ -655,21 +714,22 @@ export function createStatsReader(store: Store) {
           totals: view.totals,
           artistSide: { distinct: played(artists), genres: shapeGenres(view.genres, "plays", limit), top },
           trackSide: trackPart,
+          days: view.local.days,
+          clock: view.local.clock,
         };
       };
-      const [parts, slots, first] = await Promise.all([
+      const [parts, first] = await Promise.all([
         fromSnapshot().then((v) => v ?? fromBuckets()),
-        loadSlots(r.window),
         firstListen(r),
       ]);
       const distinct = { tracks: parts.trackSide.distinct, artists: parts.artistSide.distinct };
       return {
         range: info(r),
-        summary: summaryOf(r, parts.totals, slots, distinct, first),
+        summary: summaryOf(parts.totals, streakOfDays(parts.days), distinct, first),
         top_artists: parts.artistSide.top,
         top_tracks: parts.trackSide.top,
         top_genres: parts.artistSide.genres,
-        clock: listeningClock(slots, r.tz),
+        clock: parts.clock,
       };
     },
   };

@@ -4,6 +4,7 @@ import type { Play } from "../domain/entities.ts";
 import type { SnapshotPart, StatsValidity, Store } from "../store/port.ts";
 import { ALL_BUCKET, type Dimension } from "./aggregates.ts";
 import {
+  type Clock,
   type GenreTotals,
   type ItemTotals,
   mergeDimension,
@@ -20,7 +21,8 @@ import { DAY_MS, dateKey } from "./zones.ts";
  * months and days).
  *
  * A snapshot holds, per dimension (TRACK, ARTIST, ALBUM), every item with its plays and listened
- * time over [range start, cutoff), plus the range's totals and (ARTIST) its genre totals. All
+ * time over [range start, cutoff), plus the range's totals and (ARTIST) its genre totals; and per
+ * zone asked, the plays per local date and the listening clock (timeline, streak, clock). All
  * items, not a top-K: distinct counts, genres' artist counts and any `limit` need to know whether
  * an item already had a play, and an exact merge then needs no bound and no fallback. A read
  * adds the plays since the cutoff (a Query of one partition, at most about a day of listens)
@@ -58,6 +60,8 @@ export interface SnapshotHead {
   totals: Totals;
   /** ARTIST only: genre totals over the window, with the genres of the artists then. */
   genres?: GenreTotals[];
+  /** Slots (per zone): the listening clock over the window; the items are its local days. */
+  clock?: Clock;
 }
 
 export interface DimensionSnapshot {
@@ -207,10 +211,16 @@ export function genresWithDelta(
   return out;
 }
 
+/**
+ * The local-time half of a range in one zone: its items are the plays per local date (timeline
+ * and streak), its head holds the clock. Per zone and start: local dates and hours depend on both.
+ */
+export const slotsDimension = (tz: string, fromMs: number) => `SLOTS@${tz}@${new Date(fromMs).toISOString()}`;
+
 export async function loadSnapshot(
   store: Store,
   key: string,
-  dimension: SnapshotDimension,
+  dimension: string,
 ): Promise<DimensionSnapshot | null> {
   return decodeParts(await store.queryStatsSnapshot(key, dimension));
 }
@@ -218,7 +228,7 @@ export async function loadSnapshot(
 export async function saveSnapshot(
   store: Store,
   key: string,
-  dimension: SnapshotDimension,
+  dimension: string,
   head: Omit<SnapshotHead, "parts" | "build">,
   items: Map<string, Counted>,
 ): Promise<void> {

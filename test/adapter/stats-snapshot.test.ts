@@ -37,7 +37,7 @@ const initial = older.filter((g) => !held.has(g));
 let store: Store;
 const plays: Play[] = [];
 const byTrack = new Map<string, TrackInfo>(generated.map((g) => [g.track.track_id, g.track]));
-/** Aggregate buckets read since the last reset: only a snapshot build reads them whole. */
+/** Buckets, DAY rows and packs read since the last reset: with valid snapshots, none. */
 const bucketsRead: string[] = [];
 let watched: Store;
 
@@ -69,6 +69,15 @@ before(async () => {
     queryAggregates: (bucket, dimension, opts) => {
       bucketsRead.push(bucket);
       return store.queryAggregates(bucket, dimension, opts);
+    },
+    // Clock, timeline and streak read quarter-hour counters from DAY rows and month packs.
+    queryDays: (year, from, to, opts) => {
+      bucketsRead.push(`DAY ${from}…${to}`);
+      return store.queryDays(year, from, to, opts);
+    },
+    queryDayPacks: (year) => {
+      bucketsRead.push(`PACK ${year}`);
+      return store.queryDayPacks(year);
     },
   };
   for (const g of initial) await recordListen(store, g.play, g.track);

@@ -9,6 +9,7 @@ import {
   type QueryCommandInput,
   ScanCommand,
   TransactGetCommand,
+  type TransactGetCommandOutput,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -698,11 +699,19 @@ export function createDynamoStore(opts: {
       ];
       // One transaction: a play moves ALL and its day together, so a consistent view of both
       // is what makes "ALL minus the recent days" a fingerprint of the older plays.
-      const out = await client.send(
-        new TransactGetCommand({
-          TransactItems: [...refs, keys.statsGeneration].map((Key) => ({ Get: { TableName, Key } })),
-        }),
-      );
+      const command = new TransactGetCommand({
+        TransactItems: [...refs, keys.statsGeneration].map((Key) => ({ Get: { TableName, Key } })),
+      });
+      // A transactional read is refused while a play's transaction holds one of the items.
+      let out: TransactGetCommandOutput | undefined;
+      for (let attempt = 0; !out; attempt++) {
+        try {
+          out = await client.send(command);
+        } catch (err) {
+          if (!isCancelled(err, "TransactionConflict") || attempt >= MAX_TRACK_RETRIES) throw err;
+          await backoff(attempt);
+        }
+      }
       const items = (out.Responses ?? []).map((r) => r.Item);
       const gen = items.at(-1);
       const aggs = items.slice(0, -1).map((i) => (i ? aggregateDoc(i) : null));

@@ -9,8 +9,9 @@
  *   4. a simulated day of listening: calls, invocations, writes and the monthly AWS bill,
  *      adaptive Express loop vs a naive 1 s Standard loop
  *   5. import throughput (plays/s) for a generated 100,000-entry Extended export (bench/import.ts)
- *   6. statistics routes over 100,000 generated plays (and two 10,000-play hoards): median
- *      latency and consumed read capacity for range=all and range=7d (bench/statistics.ts)
+ *   6. statistics routes over 100,000- and 10,000-play hoards of 400 and 4,000 artists: median
+ *      latency (and after a new listen) and consumed read capacity for every named range, beside
+ *      the targets; snapshot build and hourly refresh times (bench/statistics.ts)
  */
 import { execFile } from "node:child_process";
 import { createServer } from "node:http";

@@ -90,10 +90,12 @@ export interface LoopOptions {
 }
 
 export const DEFAULT_LOOP_OPTIONS: LoopOptions = {
-  // Renewed about every 3 minutes (2 cache commands); outlives the longest wait (90 s) plus a
-  // poll. A crashed chain blocks the watchdog for at most this long (backfill covers the gap).
+  // Outlives the longest wait (90 s) plus a poll. A crashed chain blocks the watchdog for at
+  // most this long (backfill covers the gap). Renewed (2 cache commands) only 250 s after it was
+  // last set: an Express chain hands over every 4 minutes, and the handover's swap sets it
+  // anyway, so on AWS it is never renewed separately (Upstash bills per command).
   leaseMs: 360_000,
-  leaseRenewMs: 180_000,
+  leaseRenewMs: 110_000,
   chainMaxMs: 4 * 60_000,
   maxWaitSeconds: 90,
 };

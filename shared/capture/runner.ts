@@ -69,13 +69,14 @@ export interface LoopStatus {
   last_successful_poll_at: string;
 }
 
-const STATUS_EVERY_MS = 60_000;
+const STATUS_EVERY_MS = 5 * 60_000;
 /** Per cache (one per Lambda container; one per test world). */
 const lastStatusAt = new WeakMap<Deps["cache"], number>();
 
 /**
- * Notes the time of a poll Spotify answered, at most once a minute per process: one cache
- * command a minute instead of one per 1-2 s tick (Upstash bills per command).
+ * Notes the time of a poll Spotify answered, at most once every 5 minutes per process: one
+ * cache command per 5 minutes instead of one per 1-2 s tick (Upstash bills per command; once
+ * a minute was a third of the loop's commands).
  */
 export async function reportPoll(cache: Deps["cache"], result: Pick<TickResult, "fault">, now: number) {
   const last = lastStatusAt.get(cache);

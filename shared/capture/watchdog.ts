@@ -9,15 +9,19 @@ import { LOOP_SPOTIFY_CLIENT } from "./runner.ts";
 export type WatchdogOutcome = "quota" | "running" | "not_linked" | "idle" | "caught_up" | "started" | "error";
 
 /**
- * Runs every minute. While nothing plays it asks Spotify what plays and whether recently-played
- * lists anything new (a Lambda, not a workflow: near zero idle cost), and touches the cache
- * only when something does play, to see whether a loop already holds the lease; if none does,
- * it starts one (the loop catches up first). The link item it reads from DynamoDB
- * anyway carries Spotify's quota back-off, so a 429 is honoured without a cache read.
+ * Runs every minute. First the lease (one cache read): while a loop holds it (or a quota
+ * back-off parks it) there is nothing to do, and Spotify is not asked — the loop is already
+ * looking every 1-3 s. Otherwise it asks Spotify what plays and whether recently-played lists
+ * anything new (a Lambda, not a workflow: near zero idle cost); when music plays it starts a
+ * loop (the loop catches up first). The link item it reads from DynamoDB carries Spotify's
+ * quota back-off too, for when the cache forgot the parked lease.
  */
 export async function watchdog(deps: Deps, startChain: () => Promise<void>): Promise<WatchdogOutcome> {
   const now = deps.clock().getTime();
   try {
+    const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
+    if (holder === QUOTA_LEASE) return "quota";
+    if (holder) return "running";
     const link = await deps.store.getSpotifyLink();
     if (!link || link.needs_reauth) return "not_linked";
     if (link.quota_until && Date.parse(link.quota_until) > now) return "quota";
@@ -27,8 +31,8 @@ export async function watchdog(deps: Deps, startChain: () => Promise<void>): Pro
     const active = (obs.type === "item" && obs.is_playing) || obs.type === "unsupported";
     if (!active) {
       // A short listen can start and end between two looks (or after the loop ended): Spotify
-      // lists it once it ends. One cheap question a minute; the full backfill (and its lease
-      // read) only when something new is listed, so it is stored now, not by the hourly job.
+      // lists it once it ends. One cheap question a minute; the full backfill only when
+      // something new is listed, so it is stored now, not by the hourly job.
       const cursor = Number(await deps.store.getCursor(RECENTLY_PLAYED_CURSOR));
       const fresh = await spotify.recentlyPlayed({
         ...(Number.isFinite(cursor) && cursor > 0 ? { afterMs: cursor } : {}),
@@ -38,9 +42,6 @@ export async function watchdog(deps: Deps, startChain: () => Promise<void>): Pro
       const run = await runBackfillJob(deps, "watchdog", { spotify });
       return run.ok && run.result.inserted > 0 ? "caught_up" : "idle";
     }
-    const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
-    if (holder === QUOTA_LEASE) return "quota";
-    if (holder) return "running";
     await startChain();
     return "started";
   } catch (err) {

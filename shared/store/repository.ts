@@ -318,8 +318,8 @@ export function createDynamoStore(opts: {
 
   /**
    * putIfAbsent for artists and albums, then counts the new one. Two writes, not a transaction:
-   * recordListen calls this for every artist of every play, and the usual outcome (already
-   * there) stays one cheap conditional put. A crash between the two leaves the count one short
+   * recordListen calls this for every artist of a track new to the hoard, and the usual
+   * outcome (already there) stays one conditional put. A crash between the two leaves the count one short
    * until the next rebuild-aggregates recounts.
    */
   async function putIfAbsentCounted(item: Record<string, unknown>, counter: "artists" | "albums") {

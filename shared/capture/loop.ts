@@ -12,7 +12,7 @@ import {
   type TrackerState,
 } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
-import { type SpotifyApi, SpotifyError, type SpotifyFault } from "../spotify/types.ts";
+import { type PlayableItem, type SpotifyApi, SpotifyError, type SpotifyFault } from "../spotify/types.ts";
 import type { Store } from "../store/port.ts";
 import { recordListen, toPlay, toTrackInfo } from "./record.ts";
 
@@ -76,6 +76,8 @@ export interface LoopDeps {
   tracker?: TrackerOptions;
   /** Stores what recently-played lists and nothing stored matches; none: no catch-up. */
   catchUp?: () => Promise<CatchUpOutcome>;
+  /** The album art the snapshot carries (shared/cards/art.ts artForSnapshot); none: no art. */
+  art?: (album: PlayableItem["album"]) => Promise<string | null | undefined>;
 }
 
 export interface LoopOptions {
@@ -324,7 +326,10 @@ export async function tick(
   let snapshotWritten = false;
   if (snapshot) {
     try {
-      await deps.cache.set(CACHE_KEYS.snapshot, snapshot, { ttlMs: 30 * 86_400_000 });
+      // The art rides in the snapshot: a card view is then one cache read, not two in sequence.
+      const art = snapshot.item && deps.art ? await deps.art(snapshot.item.album) : undefined;
+      const stored = art === undefined ? snapshot : { ...snapshot, art };
+      await deps.cache.set(CACHE_KEYS.snapshot, stored, { ttlMs: 30 * 86_400_000 });
       snapshotWritten = true;
     } catch (err) {
       // Readers keep the previous snapshot; forget the signature so the next tick rewrites it.

@@ -48,7 +48,7 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
     return {
       loop: "running",
       recorded: [],
-      now_playing: await deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot),
+      now_playing: await snapshotWithoutArt(deps.cache),
       next_delay_seconds: null,
       fault: null,
     };
@@ -70,8 +70,16 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
   return {
     loop: kicked === "started" ? "started" : "idle",
     recorded: r.recorded,
-    now_playing: await deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot),
+    now_playing: await snapshotWithoutArt(deps.cache),
     next_delay_seconds: r.nextDelaySeconds,
     fault: r.fault ?? null,
   };
+}
+
+/** The snapshot as the poll route shows it: the embedded art is for the cards, not this JSON. */
+async function snapshotWithoutArt(cache: Deps["cache"]): Promise<NowPlayingSnapshot | null> {
+  const snapshot = await cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot);
+  if (!snapshot) return null;
+  const { art: _art, ...rest } = snapshot;
+  return rest;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { artForSnapshot, artOptionsOf } from "../cards/art.ts";
 import type { Deps } from "../deps.ts";
 import type { FinishedListen } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
@@ -27,7 +28,14 @@ export const LOOP_SPOTIFY_CLIENT = { timeoutMs: 3000, retries: 1 } as const;
 /** What a tick needs, from the process's dependencies (the Spotify client over its config). */
 export function loopDepsOf(deps: Deps): LoopDeps {
   const spotify = createSpotifyClient(deps, LOOP_SPOTIFY_CLIENT);
-  const loopDeps: LoopDeps = { spotify, store: deps.store, cache: deps.cache, clock: deps.clock };
+  const art = artOptionsOf(deps.config);
+  const loopDeps: LoopDeps = {
+    spotify,
+    store: deps.store,
+    cache: deps.cache,
+    clock: deps.clock,
+    art: (album) => artForSnapshot(deps.cache, album, art),
+  };
   return { ...loopDeps, catchUp: () => catchUp(loopDeps) };
 }
 

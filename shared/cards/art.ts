@@ -211,3 +211,36 @@ export async function getArt(
   }
   return "uri" in value ? value.uri : null;
 }
+
+/**
+ * The longest art data URI a now-playing snapshot carries: Spotify's covers at the size the
+ * player picks (the smallest ≥ 64 px) are 2-10 KB, a 300 px one about 35 KB as base64. Bigger
+ * art stays out of the snapshot (every card view reads it whole); the card then reads it from
+ * its own cache key as before.
+ */
+export const SNAPSHOT_ART_MAX_CHARS = 48 * 1024;
+
+/** The last art a poll embedded, per cache (one per Lambda container): a pause needs no read. */
+const lastSnapshotArt = new WeakMap<Cache, { key: string; uri: string }>();
+
+/**
+ * The art a now-playing snapshot carries for its album, fetched (or read from the cache) when
+ * the item changes, so a card view is one cache read: the data URI; null when there is none
+ * or it could not be fetched (the card draws its placeholder); undefined when it is too big
+ * to embed. Never throws.
+ */
+export async function artForSnapshot(
+  cache: Cache,
+  album: { id: string | null; image_url: string | null } | null,
+  opts: ArtOptions = {},
+): Promise<string | null | undefined> {
+  if (!album?.image_url) return null;
+  const key = artCacheKey({ id: album.id, url: album.image_url });
+  const last = lastSnapshotArt.get(cache);
+  if (key && last?.key === key) return last.uri;
+  const uri = await getArt(cache, { id: album.id, url: album.image_url }, opts);
+  if (uri === null) return null;
+  if (uri.length > SNAPSHOT_ART_MAX_CHARS) return undefined;
+  if (key) lastSnapshotArt.set(cache, { key, uri });
+  return uri;
+}

@@ -38,12 +38,35 @@ async function readSnapshot(cache: Cache): Promise<NowPlayingSnapshot | null> {
   }
 }
 
-export async function loadNowPlaying(src: CardSources, nowMs: number): Promise<NowPlayingView> {
-  const fromSnapshot = viewFromSnapshot(await readSnapshot(src.cache), nowMs);
-  if (fromSnapshot) return fromSnapshot;
+/** The view for the snapshot, or, when it shows nothing, for the newest stored play. */
+async function viewOf(src: CardSources, snapshot: NowPlayingSnapshot | null, nowMs: number) {
+  const fromSnapshot = viewFromSnapshot(snapshot, nowMs);
+  if (fromSnapshot) return { view: fromSnapshot, fromSnapshot: true };
   const play = await src.store.newestPlay();
-  if (!play) return emptyNowPlaying();
-  return viewFromPlay(play, await src.store.getTrack(play.track_id));
+  if (!play) return { view: emptyNowPlaying(), fromSnapshot: false };
+  return { view: viewFromPlay(play, await src.store.getTrack(play.track_id)), fromSnapshot: false };
+}
+
+export async function loadNowPlaying(src: CardSources, nowMs: number): Promise<NowPlayingView> {
+  return (await viewOf(src, await readSnapshot(src.cache), nowMs)).view;
+}
+
+/**
+ * The now-playing card's view and art. The art comes with the snapshot (the loop embeds it
+ * when the item changes), so a view of a playing card is one cache command; only a snapshot
+ * without it (too big to embed, an older writer) or the newest-play fallback reads the art key.
+ */
+export async function loadNowPlayingCard(
+  src: CardSources,
+  nowMs: number,
+  withArt: boolean,
+  opts?: ArtOptions,
+): Promise<{ view: NowPlayingView; art: string | null }> {
+  const snapshot = await readSnapshot(src.cache);
+  const { view, fromSnapshot } = await viewOf(src, snapshot, nowMs);
+  if (!withArt || !view.album_art) return { view, art: null };
+  if (fromSnapshot && snapshot?.art !== undefined) return { view, art: snapshot.art };
+  return { view, art: await artForView(src.cache, view, opts) };
 }
 
 /** Album art for a view, or null (placeholder). */

@@ -4,8 +4,10 @@ import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { createUpstashCache } from "#shared/cache/upstash.ts";
 import { CACHE_KEYS, type LoopState } from "#shared/capture/loop.ts";
+import { recordListen } from "#shared/capture/record.ts";
 import { runPollTask } from "#shared/capture/runner.ts";
 import { routes } from "#shared/http/routes.ts";
+import type { TrackInfo } from "#shared/store/port.ts";
 import { startTestApp, type TestApp } from "#test/support/app.ts";
 import { linkSpotify } from "#test/support/capture.ts";
 import {
@@ -15,6 +17,7 @@ import {
   startFakeSpotify,
   track,
 } from "#test/support/fake-spotify.ts";
+import { playOf } from "#test/support/plays.ts";
 import { redisPort } from "#test/support/services.ts";
 import { startUpstashServer } from "#test/support/upstash-server.ts";
 
@@ -44,7 +47,8 @@ before(async () => {
   // The album art host: /ok.png is a cover, anything else a 404.
   images = createServer((req, res) => {
     imageHits++;
-    if (req.url === "/ok.png") return void res.writeHead(200, { "content-type": "image/png" }).end(PNG);
+    if (req.url?.startsWith("/ok.png"))
+      return void res.writeHead(200, { "content-type": "image/png" }).end(PNG);
     res.writeHead(404).end();
   });
   await new Promise<void>((ok) => images.listen(0, "127.0.0.1", ok));
@@ -76,9 +80,11 @@ async function poll() {
 }
 
 /** One card view: its body and the cache commands it made. */
-async function view(): Promise<{ svg: string; commands: string[][] }> {
+async function view(
+  path: string = routes.spotifyNowPlayingSvg.path,
+): Promise<{ svg: string; commands: string[][] }> {
   const from = upstash.commands.length;
-  const res = await fetch(`${app.url}${routes.spotifyNowPlayingSvg.path}`);
+  const res = await fetch(`${app.url}${path}`);
   assert.equal(res.status, 200);
   const svg = await res.text();
   return { svg, commands: upstash.commands.slice(from) };
@@ -122,4 +128,35 @@ test("a cover that cannot be fetched: the placeholder, still one cache read", as
   assert.match(svg, /Broken cover/);
   assert.doesNotMatch(svg, /data:image\//, "no embedded image: the placeholder");
   assert.equal(imageHits, 2, "the card itself fetched nothing");
+});
+
+test("the recently-played and top-artists cards are one cache read a view once warm", async () => {
+  const t: TrackInfo = {
+    track_id: "trkcard0000000000000001",
+    kind: "track",
+    name: "Counted song",
+    uri: "spotify:track:trkcard0000000000000001",
+    artists: [{ id: "artcard000000000000001", name: "Card Band" }],
+    album: { id: "albcard000000000000001", name: "Card Album", image_url: `${imagesUrl}/ok.png?album` },
+    duration_ms: 200_000,
+  };
+  const t0 = app.deps.clock().getTime() - 3_600_000;
+  for (let i = 0; i < 3; i++)
+    await recordListen(app.deps.store, playOf(t, t0 + i * 300_000, 180_000, true), t);
+  await app.deps.store.saveArtistMetadata({
+    artist_id: "artcard000000000000001",
+    name: "Card Band",
+    genres: [],
+    popularity: 50,
+    image_url: `${imagesUrl}/ok.png?artist`,
+    synced_at: app.deps.clock().toISOString(),
+  });
+  for (const path of [routes.spotifyRecentlyPlayedSvg.path, routes.spotifyTopArtistsSvg.path]) {
+    // The first view fetches the pictures and remembers them.
+    const cold = await view(path);
+    assert.match(cold.svg, /href="data:image\/png;base64,/, `${path}: art on the first view`);
+    const warm = await view(path);
+    assert.equal(warm.commands.length, 1, `${path}: one command per view: ${JSON.stringify(warm.commands)}`);
+    assert.match(warm.svg, /href="data:image\/png;base64,/, `${path}: art on a warm view`);
+  }
 });

@@ -264,14 +264,16 @@ export async function getArts(cache: Cache, refs: readonly ArtRef[], opts: ArtOp
  */
 export const SNAPSHOT_ART_MAX_CHARS = 48 * 1024;
 
-/** The last art a poll embedded, per cache (one per Lambda container): a pause needs no read. */
-const lastSnapshotArt = new WeakMap<Cache, { key: string; uri: string }>();
+/** The last art a poll embedded, per cache (one per Lambda container): a pause needs no fetch. */
+const lastSnapshotArt = new WeakMap<Cache, { key: string; uri: string | null | undefined }>();
 
 /**
- * The art a now-playing snapshot carries for its album, fetched (or read from the cache) when
- * the item changes, so a card view is one cache read: the data URI; null when there is none
- * or it could not be fetched (the card draws its placeholder); undefined when it is too big
- * to embed. Never throws.
+ * The art a now-playing snapshot carries for its album, fetched when the item changes, so a
+ * card view is one cache read: the data URI; null when there is none or it could not be
+ * fetched (the card draws its placeholder); undefined when it is too big to embed. Fetched
+ * straight from the image host (through the same fence), not through the `art:` cache keys:
+ * the snapshot is where it is kept, and two cache commands per new album would cost more
+ * than the fetch. Never throws.
  */
 export async function artForSnapshot(
   cache: Cache,
@@ -282,9 +284,15 @@ export async function artForSnapshot(
   const key = artCacheKey({ id: album.id, url: album.image_url });
   const last = lastSnapshotArt.get(cache);
   if (key && last?.key === key) return last.uri;
-  const uri = await getArt(cache, { id: album.id, url: album.image_url }, opts);
-  if (uri === null) return null;
-  if (uri.length > SNAPSHOT_ART_MAX_CHARS) return undefined;
+  let uri: string | null | undefined;
+  try {
+    const fetched = await fetchArt(album.image_url, opts);
+    uri = fetched.length > SNAPSHOT_ART_MAX_CHARS ? undefined : fetched;
+  } catch (err) {
+    const reason = err instanceof ArtError ? err.message : (err as Error).name || "fetch failed";
+    logger.warn("album art unavailable; the now-playing snapshot carries none", { reason });
+    uri = null;
+  }
   if (key) lastSnapshotArt.set(cache, { key, uri });
   return uri;
 }

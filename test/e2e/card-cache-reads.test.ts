@@ -6,6 +6,7 @@ import { createUpstashCache } from "#shared/cache/upstash.ts";
 import { CACHE_KEYS, type LoopState } from "#shared/capture/loop.ts";
 import { recordListen } from "#shared/capture/record.ts";
 import { runPollTask } from "#shared/capture/runner.ts";
+import { SNAPSHOT_ART_MAX_CHARS } from "#shared/cards/art.ts";
 import { routes } from "#shared/http/routes.ts";
 import type { TrackInfo } from "#shared/store/port.ts";
 import { startTestApp, type TestApp } from "#test/support/app.ts";
@@ -31,6 +32,8 @@ const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
   "base64",
 );
+/** A cover past what a snapshot embeds (its data URI is over SNAPSHOT_ART_MAX_CHARS). */
+const BIG_PNG = Buffer.concat([PNG, Buffer.alloc(Math.ceil((SNAPSHOT_ART_MAX_CHARS * 3) / 4), 7)]);
 const TOKEN = `card-test-${Math.random().toString(36).slice(2)}`;
 const PREFIX = `hoardify-test:cards:${process.pid}:${Date.now().toString(36)}:`;
 
@@ -49,6 +52,7 @@ before(async () => {
     imageHits++;
     if (req.url?.startsWith("/ok.png"))
       return void res.writeHead(200, { "content-type": "image/png" }).end(PNG);
+    if (req.url === "/big.png") return void res.writeHead(200, { "content-type": "image/png" }).end(BIG_PNG);
     res.writeHead(404).end();
   });
   await new Promise<void>((ok) => images.listen(0, "127.0.0.1", ok));
@@ -128,6 +132,18 @@ test("a cover that cannot be fetched: the placeholder, still one cache read", as
   assert.match(svg, /Broken cover/);
   assert.doesNotMatch(svg, /data:image\//, "no embedded image: the placeholder");
   assert.equal(imageHits, 2, "the card itself fetched nothing");
+});
+
+test("a cover too big to embed stays out of the snapshot; the card reads it from its own key", async () => {
+  fake.player.play(trackWithCover("Big cover", "/big.png"));
+  await poll();
+  const snapshot = await app.deps.cache.get<Record<string, unknown>>(CACHE_KEYS.snapshot);
+  assert.ok(snapshot && !("art" in snapshot), "not embedded");
+  const first = await view();
+  assert.match(first.svg, /href="data:image\/png;base64,/, "the card still shows it");
+  const warm = await view();
+  assert.equal(warm.commands.length, 2, "the snapshot, then the art key");
+  assert.match(warm.svg, /href="data:image\/png;base64,/);
 });
 
 test("the recently-played and top-artists cards are one cache read a view once warm", async () => {

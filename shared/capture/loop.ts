@@ -346,10 +346,17 @@ export async function tick(
         .set(CACHE_KEYS.parked, state.pending, { ttlMs: 7 * 86_400_000 })
         .catch(() => undefined);
     }
-    if (stopReason !== "quota") await deps.cache.del(CACHE_KEYS.lease).catch(() => undefined);
+    if (stopReason !== "quota") {
+      await deps.cache.del(CACHE_KEYS.lease).catch(() => undefined);
+      await noteLease(deps.store, null);
+    }
   } else if (now + nextDelaySeconds * 1000 - state.chain_started_at > opts.chainMaxMs) {
     action = (await passLease(deps.cache, state, now, opts)) ? "handover" : "stop";
     if (action === "stop") stopReason = "lease";
+  }
+  // Taken, renewed or passed on this tick (at a chain's start and each handover, ~15 an hour).
+  if (action !== "stop" && state.lease_until !== prev.lease_until) {
+    await noteLease(deps.store, new Date(state.lease_until).toISOString());
   }
   return {
     state,
@@ -361,6 +368,18 @@ export async function tick(
     ...(fault ? { fault } : {}),
     ...(caughtUp !== undefined ? { caughtUp } : {}),
   };
+}
+
+/**
+ * Notes on the link item until when the lease is held (null: let go). The watchdog reads that
+ * item every minute anyway, so while a loop lives it skips Spotify and the cache alike: a cache
+ * read a minute would cost more than everything else the watchdog does. Only a hint: a failed
+ * note lets the watchdog look (and find the lease in the cache); it never decides who runs.
+ */
+export async function noteLease(store: Store, until: string | null): Promise<void> {
+  await store.setLoopUntil(until).catch((err: unknown) => {
+    logger.warn("could not note the loop's lease on the link", { error: (err as Error).message });
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   CACHE_KEYS,
   DEFAULT_LOOP_OPTIONS,
   type LoopState,
+  noteLease,
   QUOTA_LEASE,
   startLoopState,
   type TickResult,
@@ -62,6 +63,7 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
     DEFAULT_LOOP_OPTIONS,
   );
   await deps.cache.del(CACHE_KEYS.lease);
+  await noteLease(deps.store, null);
   // Handed over under a new owner that has not taken the lease: two kicks cannot both run.
   const handover: LoopState = { ...r.state, owner: randomUUID(), lease_until: 0 };
   const kicked = r.action === "stop" ? null : await kickLoop(deps, handover);

@@ -13,6 +13,7 @@ import {
   type LoopDeps,
   type LoopOptions,
   type LoopState,
+  noteLease,
   startLoopState,
   type TickResult,
   tick,
@@ -153,6 +154,7 @@ export async function runReleaseTask(deps: Deps, input: ReleaseTaskInput): Promi
   let released = false;
   if (state) {
     released = await deps.cache.deleteIfEquals(CACHE_KEYS.lease, state.owner).catch(() => false);
+    if (released) await noteLease(deps.store, null);
     if (state.pending.length > 0) {
       const parked = (await deps.cache.get<FinishedListen[]>(CACHE_KEYS.parked).catch(() => null)) ?? [];
       await deps.cache

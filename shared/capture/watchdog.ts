@@ -9,22 +9,21 @@ import { LOOP_SPOTIFY_CLIENT } from "./runner.ts";
 export type WatchdogOutcome = "quota" | "running" | "not_linked" | "idle" | "caught_up" | "started" | "error";
 
 /**
- * Runs every minute. First the lease (one cache read): while a loop holds it (or a quota
- * back-off parks it) there is nothing to do, and Spotify is not asked — the loop is already
- * looking every 1-3 s. Otherwise it asks Spotify what plays and whether recently-played lists
- * anything new (a Lambda, not a workflow: near zero idle cost); when music plays it starts a
- * loop (the loop catches up first). The link item it reads from DynamoDB carries Spotify's
- * quota back-off too, for when the cache forgot the parked lease.
+ * Runs every minute. First the lease: a live loop notes on the link item until when it holds
+ * it (noteLease in loop.ts), and that item is read here anyway (it carries Spotify's quota
+ * back-off too), so while a loop lives the watchdog asks neither Spotify nor the cache — the
+ * loop is already looking every 1-3 s. Otherwise it asks Spotify what plays and whether
+ * recently-played lists anything new (a Lambda, not a workflow: near zero idle cost); when
+ * music plays it reads the lease itself in the cache, which decides, and starts a loop if
+ * none holds it (the loop catches up first).
  */
 export async function watchdog(deps: Deps, startChain: () => Promise<void>): Promise<WatchdogOutcome> {
   const now = deps.clock().getTime();
   try {
-    const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
-    if (holder === QUOTA_LEASE) return "quota";
-    if (holder) return "running";
     const link = await deps.store.getSpotifyLink();
     if (!link || link.needs_reauth) return "not_linked";
     if (link.quota_until && Date.parse(link.quota_until) > now) return "quota";
+    if (link.loop_until && Date.parse(link.loop_until) > now) return "running";
     // The loop's short timeouts: up to four Spotify calls must end well inside the function's timeout.
     const spotify = createSpotifyClient(deps, LOOP_SPOTIFY_CLIENT);
     const obs = await spotify.currentPlayback();
@@ -42,6 +41,9 @@ export async function watchdog(deps: Deps, startChain: () => Promise<void>): Pro
       const run = await runBackfillJob(deps, "watchdog", { spotify });
       return run.ok && run.result.inserted > 0 ? "caught_up" : "idle";
     }
+    const holder = await deps.cache.get<string>(CACHE_KEYS.lease);
+    if (holder === QUOTA_LEASE) return "quota";
+    if (holder) return "running";
     await startChain();
     return "started";
   } catch (err) {

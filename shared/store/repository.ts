@@ -335,6 +335,23 @@ export function createDynamoStore(opts: {
     return true;
   }
 
+  /** One field of the link item, if there is a link (unlinked: nothing to note). */
+  async function setLinkField(name: "quota_until" | "loop_until", value: string | null): Promise<void> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: keys.spotifyLink,
+          UpdateExpression: `SET ${name} = :u`,
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":u": value },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
+  }
+
   const store: Store = {
     async ping() {
       await client.send(new GetCommand({ TableName, Key: keys.spotifyLink }));
@@ -768,21 +785,8 @@ export function createDynamoStore(opts: {
         new PutCommand({ TableName, Item: { ...keys.spotifyLink, entity: "link", ...link } }),
       );
     },
-    async setSpotifyQuotaUntil(until) {
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName,
-            Key: keys.spotifyLink,
-            UpdateExpression: "SET quota_until = :u",
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeValues: { ":u": until },
-          }),
-        );
-      } catch (err) {
-        if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
-      }
-    },
+    setSpotifyQuotaUntil: (until) => setLinkField("quota_until", until),
+    setLoopUntil: (until) => setLinkField("loop_until", until),
     async markSpotifyNeedsReauth(reason) {
       try {
         await client.send(

@@ -4,7 +4,8 @@
  *   1. bundle size of every Lambda (same esbuild settings as the CDK stack)
  *   2. HTTP latency through the local server (a second process sends the load), beside a
  *      baseline server that answers a constant string; then the public now-playing JSON and
- *      SVG card with a warm cache, with their response and bundle sizes
+ *      SVG card with a warm cache, with their response and bundle sizes; then the card through
+ *      the Upstash REST endpoint over redis-server, with its cache commands per view
  *   3. recordPlay (the play transaction) into DynamoDB Local
  *   4. a simulated day of listening: calls, invocations, writes and the monthly AWS bill,
  *      adaptive Express loop vs a naive 1 s Standard loop
@@ -20,11 +21,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "#infra/cdk/bundling.ts";
-import { startDynamoDbLocal } from "#infra/local/processes.ts";
+import { startDynamoDbLocal, startRedisServer } from "#infra/local/processes.ts";
 import { createLocalServer } from "#infra/local/server.ts";
 import { hashPassword } from "#shared/auth/password.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
+import { createUpstashCache } from "#shared/cache/upstash.ts";
 import { CACHE_KEYS } from "#shared/capture/loop.ts";
+import { artForSnapshot } from "#shared/cards/art.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
 import type { NowPlayingSnapshot } from "#shared/domain/tracker.ts";
@@ -33,6 +36,7 @@ import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { TrackInfo } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { playOf } from "#test/support/plays.ts";
+import { startUpstashServer } from "#test/support/upstash-server.ts";
 import { importBench } from "./import.ts";
 import { simulatedDayBench } from "./simulated-day.ts";
 import { statisticsBench } from "./statistics.ts";
@@ -269,6 +273,84 @@ async function nowPlayingLatency(endpoint: string, bundles: Map<string, number>)
   images.close();
 }
 
+/**
+ * The cards through the Upstash REST endpoint over a real redis-server, as AWS reads them
+ * (the cache is the network hop that counts): the now-playing card with the art embedded in
+ * the snapshot (one command a view), beside the same card from a snapshot without it (an
+ * older writer: the snapshot, then the art key, in sequence). Target: p99 < 10 ms.
+ */
+async function cardsThroughUpstash(endpoint: string) {
+  console.log(
+    `\n## Cards through the Upstash REST endpoint over redis-server (${N} sequential requests; target p99 < 10 ms)`,
+  );
+  const redis = await startRedisServer();
+  const token = "bench-upstash-token";
+  const upstash = await startUpstashServer({ redisPort: redis.port, token });
+  try {
+    const cache = createUpstashCache({ url: upstash.url, token });
+    const config = loadConfig({
+      TABLE_NAME: `bench-cards-${Date.now()}`,
+      DYNAMODB_ENDPOINT: endpoint,
+      ART_ALLOWED_HOSTS: "127.0.0.1",
+    });
+    await ensureTable(createDocumentClient({ region: config.AWS_REGION, endpoint }), config.TABLE_NAME);
+    setDeps(await buildDeps(config, { cache }));
+    // A 3 KB cover, as Spotify's 64 px JPEGs weigh; only the signature is sniffed.
+    const cover = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), Buffer.alloc(3 * 1024, 7)]);
+    const images = createServer((_req, res) =>
+      res.writeHead(200, { "content-type": "image/png" }).end(cover),
+    );
+    await new Promise<void>((ok) => images.listen(0, "127.0.0.1", ok));
+    const imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/cover.png`;
+    const item = {
+      key: "4uLU6hMCjMI75M1A2tKUQC",
+      kind: "track" as const,
+      name: "Never Gonna Give You Up",
+      uri: "spotify:track:4uLU6hMCjMI75M1A2tKUQC",
+      artists: [{ id: "0gxyHStUsqpMadRV0Di1Qt", name: "Rick Astley" }],
+      album: { id: "6XhjNHCyCDyyGJRM5mg40G", name: "Whenever You Need Somebody", image_url: imageUrl },
+      duration_ms: 213_573,
+      url: "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC",
+    };
+    const playing: NowPlayingSnapshot = {
+      item,
+      is_playing: true,
+      progress_ms: 60_000,
+      observed_at: new Date().toISOString(),
+      device: { id: "d", name: "Laptop", type: "Computer" },
+      context: null,
+    };
+    // What the loop writes when the item changes: the snapshot with its art.
+    const art = await artForSnapshot(cache, item.album, { allowedHosts: ["127.0.0.1"] });
+    const server = createLocalServer({ corsOrigins: [] });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${routes.spotifyNowPlayingSvg.path}`;
+    const cases: [string, NowPlayingSnapshot][] = [
+      ["now-playing.svg, art in the snapshot", { ...playing, art }],
+      ["now-playing.svg, snapshot then art (before)", playing],
+    ];
+    for (const [name, snapshot] of cases) {
+      await cache.set(CACHE_KEYS.snapshot, snapshot);
+      await (await fetch(url)).text();
+      const from = upstash.commands.length;
+      const warmup = 100;
+      const r = await load({ url, n: N, warmup });
+      const perView = (upstash.commands.length - from) / (N + warmup);
+      const s = summarize(r.latencies);
+      const verdict = s.p99 < 10 ? "meets p99 < 10 ms" : "misses p99 < 10 ms";
+      console.log(
+        `  ${name.padEnd(46)} p50 ${fmt(s.p50).padStart(10)}  p99 ${fmt(s.p99).padStart(10)}  ` +
+          `${perView.toFixed(2)} cache commands/view  ${`${r.bytes} B`.padStart(8)}  ${verdict}  ${JSON.stringify(r.statuses)}`,
+      );
+    }
+    server.close();
+    images.close();
+  } finally {
+    await upstash.stop();
+    await redis.stop();
+  }
+}
+
 // BENCH_ONLY=statistics,import runs those sections alone (names: the keys below).
 const only = process.env.BENCH_ONLY?.split(",").map((x) => x.trim());
 const dynamo = await startDynamoDbLocal();
@@ -277,6 +359,7 @@ try {
   const sections: Record<string, () => Promise<void>> = {
     http: () => httpLatency(dynamo.endpoint),
     "now-playing": () => nowPlayingLatency(dynamo.endpoint, bundles),
+    cards: () => cardsThroughUpstash(dynamo.endpoint),
     "record-play": () => recordPlays(dynamo.endpoint),
     day: () => simulatedDayBench(dynamo.endpoint),
     import: () => importBench(dynamo.endpoint),

@@ -1,5 +1,5 @@
 import { artOptionsOf } from "#shared/cards/art.ts";
-import { artForView, loadNowPlaying } from "#shared/cards/data.ts";
+import { loadNowPlayingCard } from "#shared/cards/data.ts";
 import { renderNowPlayingCard } from "#shared/cards/svg.ts";
 import { httpHandler } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
@@ -7,8 +7,7 @@ import { svgReply } from "#shared/http/svg-reply.ts";
 
 export const handler = httpHandler(routes.spotifyNowPlayingSvg, async ({ query, deps, headers }) => {
   const nowMs = deps.clock().getTime();
-  const view = await loadNowPlaying(deps, nowMs);
-  const art = query.art ? await artForView(deps.cache, view, artOptionsOf(deps.config)) : null;
+  const { view, art } = await loadNowPlayingCard(deps, nowMs, query.art, artOptionsOf(deps.config));
   const svg = renderNowPlayingCard(view, {
     theme: query.theme,
     width: query.width,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleepFor } from "node:timers/promises";
-import { CACHE_KEYS, type LoopState, startLoopState, tick } from "#shared/capture/loop.ts";
+import { CACHE_KEYS, type LoopState, noteLease, startLoopState, tick } from "#shared/capture/loop.ts";
 import { recordListen, toPlay, toTrackInfo } from "#shared/capture/record.ts";
 import { loopDepsOf, reportPoll } from "#shared/capture/runner.ts";
 import type { LoopStarter } from "#shared/capture/starter.ts";
@@ -53,6 +53,9 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
   };
 
   const run = async () => {
+    // A note left by a process that died (its lease died with its memory cache) must not keep
+    // this one's watchdog resting: it is only a hint, the cache's lease decides.
+    await noteLease(deps.store, null);
     while (!abort.signal.aborted) {
       count++;
       if (!state && kicked) {
@@ -109,6 +112,7 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
           );
         }
         await deps.cache.del(CACHE_KEYS.lease).catch(() => undefined);
+        await noteLease(deps.store, null);
       }
     },
   };

@@ -99,6 +99,12 @@ export function createUpstashCache(opts: UpstashCacheOptions): Cache {
       return JSON.parse(raw) as T;
     },
 
+    async getMany<T = unknown>(keys: readonly string[]): Promise<(T | null)[]> {
+      if (keys.length === 0) return [];
+      const raw = await redis.mget<(string | null)[]>(...keys.map(k));
+      return raw.map((v) => (v === null || v === undefined ? null : (JSON.parse(v) as T)));
+    },
+
     async set(key, value, setOpts) {
       const json = encode(value);
       if (setOpts?.ttlMs === undefined) await redis.set(k(key), json);

@@ -6,6 +6,7 @@ import {
   CACHE_KEYS,
   DEFAULT_LOOP_OPTIONS,
   type LoopState,
+  noteLease,
   QUOTA_LEASE,
   startLoopState,
   type TickResult,
@@ -48,7 +49,7 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
     return {
       loop: "running",
       recorded: [],
-      now_playing: await deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot),
+      now_playing: await snapshotWithoutArt(deps.cache),
       next_delay_seconds: null,
       fault: null,
     };
@@ -62,6 +63,7 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
     DEFAULT_LOOP_OPTIONS,
   );
   await deps.cache.del(CACHE_KEYS.lease);
+  await noteLease(deps.store, null);
   // Handed over under a new owner that has not taken the lease: two kicks cannot both run.
   const handover: LoopState = { ...r.state, owner: randomUUID(), lease_until: 0 };
   const kicked = r.action === "stop" ? null : await kickLoop(deps, handover);
@@ -70,8 +72,16 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
   return {
     loop: kicked === "started" ? "started" : "idle",
     recorded: r.recorded,
-    now_playing: await deps.cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot),
+    now_playing: await snapshotWithoutArt(deps.cache),
     next_delay_seconds: r.nextDelaySeconds,
     fault: r.fault ?? null,
   };
+}
+
+/** The snapshot as the poll route shows it: the embedded art is for the cards, not this JSON. */
+async function snapshotWithoutArt(cache: Deps["cache"]): Promise<NowPlayingSnapshot | null> {
+  const snapshot = await cache.get<NowPlayingSnapshot>(CACHE_KEYS.snapshot);
+  if (!snapshot) return null;
+  const { art: _art, ...rest } = snapshot;
+  return rest;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { artForSnapshot, artOptionsOf } from "../cards/art.ts";
 import type { Deps } from "../deps.ts";
 import type { FinishedListen } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
@@ -12,6 +13,7 @@ import {
   type LoopDeps,
   type LoopOptions,
   type LoopState,
+  noteLease,
   startLoopState,
   type TickResult,
   tick,
@@ -27,7 +29,14 @@ export const LOOP_SPOTIFY_CLIENT = { timeoutMs: 3000, retries: 1 } as const;
 /** What a tick needs, from the process's dependencies (the Spotify client over its config). */
 export function loopDepsOf(deps: Deps): LoopDeps {
   const spotify = createSpotifyClient(deps, LOOP_SPOTIFY_CLIENT);
-  const loopDeps: LoopDeps = { spotify, store: deps.store, cache: deps.cache, clock: deps.clock };
+  const art = artOptionsOf(deps.config);
+  const loopDeps: LoopDeps = {
+    spotify,
+    store: deps.store,
+    cache: deps.cache,
+    clock: deps.clock,
+    art: (album) => artForSnapshot(deps.cache, album, art),
+  };
   return { ...loopDeps, catchUp: () => catchUp(loopDeps) };
 }
 
@@ -69,13 +78,14 @@ export interface LoopStatus {
   last_successful_poll_at: string;
 }
 
-const STATUS_EVERY_MS = 60_000;
+const STATUS_EVERY_MS = 5 * 60_000;
 /** Per cache (one per Lambda container; one per test world). */
 const lastStatusAt = new WeakMap<Deps["cache"], number>();
 
 /**
- * Notes the time of a poll Spotify answered, at most once a minute per process: one cache
- * command a minute instead of one per 1-2 s tick (Upstash bills per command).
+ * Notes the time of a poll Spotify answered, at most once every 5 minutes per process: one
+ * cache command per 5 minutes instead of one per 1-2 s tick (Upstash bills per command; once
+ * a minute was a third of the loop's commands).
  */
 export async function reportPoll(cache: Deps["cache"], result: Pick<TickResult, "fault">, now: number) {
   const last = lastStatusAt.get(cache);
@@ -144,6 +154,7 @@ export async function runReleaseTask(deps: Deps, input: ReleaseTaskInput): Promi
   let released = false;
   if (state) {
     released = await deps.cache.deleteIfEquals(CACHE_KEYS.lease, state.owner).catch(() => false);
+    if (released) await noteLease(deps.store, null);
     if (state.pending.length > 0) {
       const parked = (await deps.cache.get<FinishedListen[]>(CACHE_KEYS.parked).catch(() => null)) ?? [];
       await deps.cache

@@ -52,7 +52,7 @@ export const healthResponseSchema = z
       last_successful_poll_at: z
         .string()
         .nullable()
-        .describe("When the playback loop last heard from Spotify (noted at most once a minute)."),
+        .describe("When the playback loop last heard from Spotify (noted at most once every 5 minutes)."),
     }),
   })
   .meta({ id: "Health" });

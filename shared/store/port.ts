@@ -127,6 +127,11 @@ export interface Store {
   markSpotifyNeedsReauth(reason: string): Promise<void>;
   /** Notes Spotify's quota back-off on the link, where the watchdog reads it anyway. */
   setSpotifyQuotaUntil(until: string | null): Promise<void>;
+  /**
+   * Notes until when a playback loop holds its lease (null: it let go), on the link the
+   * watchdog reads anyway: a hint that spares it a cache read a minute, never the lease itself.
+   */
+  setLoopUntil(until: string | null): Promise<void>;
 
   recordJobRun(run: JobRun, keepDays?: number): Promise<void>;
   listJobRuns(job: string, limit: number): Promise<JobRun[]>;

@@ -328,8 +328,8 @@ export function createDynamoStore(opts: {
 
   /**
    * putIfAbsent for artists and albums, then counts the new one. Two writes, not a transaction:
-   * recordListen calls this for every artist of every play, and the usual outcome (already
-   * there) stays one cheap conditional put. A crash between the two leaves the count one short
+   * recordListen calls this for every artist of a track new to the hoard, and the usual
+   * outcome (already there) stays one conditional put. A crash between the two leaves the count one short
    * until the next rebuild-aggregates recounts.
    */
   async function putIfAbsentCounted(item: Record<string, unknown>, counter: "artists" | "albums") {
@@ -343,6 +343,23 @@ export function createDynamoStore(opts: {
     }
     await client.send(new UpdateCommand(countsUpdate({ [counter]: 1 }).Update));
     return true;
+  }
+
+  /** One field of the link item, if there is a link (unlinked: nothing to note). */
+  async function setLinkField(name: "quota_until" | "loop_until", value: string | null): Promise<void> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: keys.spotifyLink,
+          UpdateExpression: `SET ${name} = :u`,
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":u": value },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
   }
 
   const store: Store = {
@@ -873,21 +890,8 @@ export function createDynamoStore(opts: {
         new PutCommand({ TableName, Item: { ...keys.spotifyLink, entity: "link", ...link } }),
       );
     },
-    async setSpotifyQuotaUntil(until) {
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName,
-            Key: keys.spotifyLink,
-            UpdateExpression: "SET quota_until = :u",
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeValues: { ":u": until },
-          }),
-        );
-      } catch (err) {
-        if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
-      }
-    },
+    setSpotifyQuotaUntil: (until) => setLinkField("quota_until", until),
+    setLoopUntil: (until) => setLinkField("loop_until", until),
     async markSpotifyNeedsReauth(reason) {
       try {
         await client.send(

@@ -101,16 +101,22 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export async function startUpstashServer(opts: {
-  redisPort: number;
-  token: string;
-}): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startUpstashServer(opts: { redisPort: number; token: string }): Promise<{
+  url: string;
+  /** Every command served, in order, as its arguments (`["GET", "key"]`), pipelines included. */
+  commands: string[][];
+  stop(): Promise<void>;
+}> {
+  const commands: string[][] = [];
   const redis = createClient({ socket: { host: "127.0.0.1", port: opts.redisPort }, RESP: 2 });
   // Without a listener a lost connection (e.g. redis-server stopped first at teardown) would crash the process.
   redis.on("error", () => {});
   await redis.connect();
 
-  const run = (args: string[]): Promise<Reply> => redis.sendCommand<Reply>(args);
+  const run = (args: string[]): Promise<Reply> => {
+    commands.push(args);
+    return redis.sendCommand<Reply>(args);
+  };
 
   const outcome = (r: PromiseSettledResult<Reply>, base64: boolean): { result: Json } | { error: string } => {
     if (r.status === "rejected")
@@ -188,6 +194,7 @@ export async function startUpstashServer(opts: {
 
   return {
     url: `http://127.0.0.1:${port}`,
+    commands,
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

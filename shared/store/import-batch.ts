@@ -103,6 +103,8 @@ export interface ImportStore extends Store {
     rewrite: (p: Play) => Play,
     album: AlbumDetails | null,
   ): Promise<number>;
+  /** The stored tracks among these ids, a hundred per request (read as getTrack reads one). */
+  getTracks(trackIds: readonly string[]): Promise<Map<string, Track>>;
   /** Notes that Spotify does not know an imported track, so it is not asked again. */
   markUnresolvable(trackId: string): Promise<void>;
   /** Deletes a finished batch's markers (once no checkpoint names it). */
@@ -537,6 +539,11 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
         if (!(err instanceof TransactionCanceledException)) throw err;
       }
       return moved;
+    },
+
+    async getTracks(trackIds) {
+      const items = await batchGet(trackIds.map((id) => keys.track(id)));
+      return new Map(items.map((i) => [String(i.track_id), doc<Track>(i)]));
     },
 
     async markUnresolvable(trackId) {

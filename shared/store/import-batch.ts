@@ -122,6 +122,15 @@ export interface ImportStore extends Store {
   ): Promise<boolean>;
 }
 
+/**
+ * A cancelled transaction worth sending again as it was: another writer's transaction on one of
+ * its items, or DynamoDB throttling it (a busy partition: every play lands in PLAYS, and an
+ * on-demand table ramps up). The batch markers make sending a part twice harmless; past
+ * MAX_TRACK_RETRIES the import stops and a rerun resumes at the chunk.
+ */
+const tryAgain = (r: { Code?: string | undefined }) =>
+  r.Code === "TransactionConflict" || r.Code === "ThrottlingError";
+
 /** The same import batch is being written by another process (the same file imported twice at once). */
 export class ConcurrentBatchError extends Error {
   override name = "ConcurrentBatchError";
@@ -180,7 +189,7 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
         if (!(err instanceof TransactionCanceledException)) throw err;
         const reasons = err.CancellationReasons ?? [];
         if (reasons[0]?.Code === "ConditionalCheckFailed") return false;
-        if (attempt >= MAX_TRACK_RETRIES || !reasons.some((r) => r.Code === "TransactionConflict")) throw err;
+        if (attempt >= MAX_TRACK_RETRIES || !reasons.some(tryAgain)) throw err;
         await backoff(attempt);
       }
     }
@@ -239,9 +248,7 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
           return marker?.created ?? [];
         }
         // A track changed under us (live capture): read the group again.
-        if (!reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")) {
-          throw err;
-        }
+        if (!reasons.some((r) => r.Code === "ConditionalCheckFailed" || tryAgain(r))) throw err;
         await backoff(attempt);
       }
     }
@@ -598,8 +605,7 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
               pending = pending.filter((_, i) => !taken.has(i));
               continue;
             }
-            if (attempt >= MAX_TRACK_RETRIES || !reasons.some((r) => r.Code === "TransactionConflict"))
-              throw err;
+            if (attempt >= MAX_TRACK_RETRIES || !reasons.some(tryAgain)) throw err;
             await backoff(attempt);
           }
         }

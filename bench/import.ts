@@ -9,10 +9,12 @@
  * resumable, so a partial run is how a real import behaves when stopped); 0 (the default) runs to
  * the end. Run on its own: `node bench/import.ts` (starts its own DynamoDB Local).
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { startDynamoDbLocal } from "#infra/local/processes.ts";
-import { importContent, importParsed } from "#shared/import/importer.ts";
+import { mapLimit } from "#shared/concurrency.ts";
+import { DEFAULT_CHUNK_SIZE, importContent, importParsed } from "#shared/import/importer.ts";
 import { parseImportFile } from "#shared/import/parse.ts";
+import { createAggregateFold } from "#shared/stats/aggregates.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { generatedExport } from "#test/support/exports.ts";
@@ -57,6 +59,39 @@ function countCalls(client: DynamoDBDocumentClient): Calls {
     { step: "initialize", name: "benchImportCalls" },
   );
   return c;
+}
+
+/**
+ * How many items a second DynamoDB Local applies in transactions of 100 updates of the
+ * aggregate kind (SET display fields, ADD counters), on a scratch table, after a warm-up: the
+ * rate the import's writes are bounded by on this machine.
+ */
+async function transactionCeiling(endpoint: string): Promise<number> {
+  const client = createDocumentClient({ region: "us-east-1", endpoint });
+  const TableName = `bench-ceiling-${Date.now()}`;
+  await ensureTable(client, TableName);
+  const send = async (round: string, n: number) => {
+    const groups = Array.from({ length: n }, (_, g) => g);
+    await mapLimit(groups, 4, (g) =>
+      client.send(
+        new TransactWriteCommand({
+          TransactItems: Array.from({ length: 100 }, (_, i) => ({
+            Update: {
+              TableName,
+              Key: { pk: `AGG#${round}${g % 8}`, sk: `TRACK#${g}-${i}` },
+              UpdateExpression: "SET #n = :n, image_url = :img ADD plays :one, listened_ms :ms",
+              ExpressionAttributeNames: { "#n": "name" },
+              ExpressionAttributeValues: { ":n": `Track ${i}`, ":img": null, ":one": 1, ":ms": 180_000 },
+            },
+          })),
+        }),
+      ),
+    );
+  };
+  await send("warm", 40);
+  const t = performance.now();
+  await send("timed", 80);
+  return (80 * 100) / ((performance.now() - t) / 1000);
 }
 
 const median = (xs: readonly number[]) => {
@@ -109,6 +144,24 @@ export async function importBench(endpoint: string): Promise<void> {
       `${count(parsed.entries.length)} listens of ${count(distinct)} tracks, skipped ${JSON.stringify(parsed.skipped)}`,
   );
 
+  // What a batch writes, by chunk size: the plays, one update per track and per aggregate item
+  // the chunk touches (merged by the same fold recordPlayBatch uses), before any marker.
+  const perChunk = [1000, DEFAULT_CHUNK_SIZE, parsed.entries.length].map((size) => {
+    let items = 0;
+    for (let i = 0; i < parsed.entries.length; i += size) {
+      const fold = createAggregateFold();
+      const chunk = parsed.entries.slice(i, i + size);
+      for (const e of chunk) fold.add(e.play, e.track.album);
+      items += chunk.length + fold.deltas().length + new Set(chunk.map((e) => e.play.track_id)).size;
+    }
+    return `${(items / parsed.entries.length).toFixed(2)} at ${count(size)}`;
+  });
+  console.log(`  items a batch writes per play, by chunk size: ${perChunk.join(", ")}`);
+  const ceiling = await transactionCeiling(endpoint);
+  console.log(
+    `  DynamoDB Local's ceiling here: ${count(Math.round(ceiling))} items/s in 100-item update transactions, 4 at a time`,
+  );
+
   const rates: number[] = [];
   let txPerPlay = 0;
   let last: { store: ReturnType<typeof createDynamoStore>; done: number } | null = null;
@@ -145,6 +198,9 @@ export async function importBench(endpoint: string): Promise<void> {
   const m = median(rates);
   console.log(
     `  median ${count(Math.round(m))} plays/s (target ≥ ${count(TARGET_PLAYS_PER_S)}: ${m >= TARGET_PLAYS_PER_S ? "met" : "NOT met"})`,
+  );
+  console.log(
+    `  at ${txPerPlay.toFixed(2)} transactional items per play that ceiling allows ~${count(Math.round(ceiling / txPerPlay))} plays/s`,
   );
   realDynamoDb(txPerPlay);
   if (budgetS > 0 && last && last.done < parsed.entries.length) {

@@ -39,6 +39,11 @@ import {
  * attempt wrote taken as written (listBatchPlays); every part of the batch (each group of tracks, each
  * group of aggregates, the counts) carries a marker item in its transaction, so the replay
  * applies exactly the parts that were missing.
+ *
+ * Pipelined: while a chunk writes, the next one's reads run (its Query, and its tracks a hundred
+ * per BatchGetItem into the run's session). Only reads: its matching waits for the writes, and
+ * then also sees the listens the chunk before recorded (its Query may have missed them), so the
+ * checkpoints, markers and outcomes are those of chunks run one after another.
  */
 
 export { IMPORT_CURSOR_PREFIX };

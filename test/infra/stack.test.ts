@@ -12,6 +12,7 @@ import { App, type Stack, Validations } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import cdkNag from "cdk-nag";
+import { BUNDLE_LIMIT_BYTES } from "#infra/cdk/bundling.ts";
 import { LAMBDA_SYSTEM_LOG_LEVEL } from "#infra/cdk/logging.ts";
 import { PLAYBACK_STATES, stateMachineDefinitionOf } from "#infra/cdk/playback-loop.ts";
 import { HoardifyStack, routeKeyOf, SCHEDULED_JOBS, SECRET_NAMES, tableAccessFor } from "#infra/cdk/stack.ts";
@@ -297,6 +298,19 @@ describe("functions", () => {
       // Minified: no indentation-and-newline layout (template literals keep a few newlines).
       assert.ok(code.length / code.split("\n").length > 2000, `${id} is minified`);
     }
+  });
+
+  test(`every bundle, as CDK's esbuild staged it, is under ${BUNDLE_LIMIT_BYTES} bytes`, () => {
+    const sizes = ofType("AWS::Lambda::Function").flatMap(([id, r]) => {
+      const key = (r.Properties.Code as { S3Key?: unknown } | undefined)?.S3Key;
+      if (r.Properties.Handler !== "index.handler" || typeof key !== "string") return [];
+      const file = path.join(assemblyDir, `asset.${key.replace(/\.zip$/, "")}`, "index.mjs");
+      return [{ id, bytes: fs.statSync(file).size }];
+    });
+    // Every route, the not-found fallback, the loop and the watchdog.
+    assert.ok(sizes.length >= routeList.length + 3, `${sizes.length} bundles`);
+    const over = sizes.filter((s) => s.bytes >= BUNDLE_LIMIT_BYTES);
+    assert.deepEqual(over, [], "bundles at or over the limit");
   });
 
   test("each function's role: own log group, table read (public GET) or read/write, SSM secrets", () => {

@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import { createClient } from "redis";
 
 /**
- * A test-only HTTP server speaking the part of the Upstash Redis REST protocol that
- * @upstash/redis (1.39) uses, in front of a real redis-server:
+ * A test-only HTTP server speaking the part of the Upstash Redis REST protocol that the
+ * cache (shared/cache/upstash.ts) and the @upstash/redis client (1.39) use, in front of a
+ * real redis-server:
  *
  * - every request is `POST` with `Authorization: Bearer <token>` (else 401 `{"error":"Unauthorized"}`);
  * - `POST /` with a JSON command array `["set","k","v","px",1000]` → `{"result": ...}`,
@@ -17,7 +18,7 @@ import { createClient } from "redis";
  * Arguments may be JSON strings, numbers or booleans (the client sends numbers and
  * booleans unquoted); they are passed to Redis as their string form.
  *
- * Response encoding: the installed client sends `Upstash-Encoding: base64` on every
+ * Response encoding: the @upstash/redis client sends `Upstash-Encoding: base64` on every
  * request unless it was built with `responseEncoding: false`, and then base64-decodes
  * (as UTF-8) every string in `result` except a top-level `"OK"`; `error` is never decoded.
  * `encodeResult` below is the exact mirror of that `decode()` (pkg/http.ts): a top-level

@@ -124,6 +124,22 @@ export const configSchema = z.object({
     .pipe(z.enum(["", "true", "false", "1", "0"], { error: "must be true or false" }))
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  /** Lyrics (no key). Requests name the project in their User-Agent, as LRCLIB asks. */
+  LRCLIB_API_URL: urlWithDefault("https://lrclib.net/api"),
+  /** Genius song and artist search (`/genius/*`): its routes answer 503 until the token is set. */
+  GENIUS_ACCESS_TOKEN: optionalString,
+  GENIUS_API_URL: urlWithDefault("https://api.genius.com"),
+  /** Emotion classification (Hugging Face Inference API): mood and /analyze-lyrics need the token. */
+  HF_TOKEN: optionalString,
+  /** The model URL is HF_API_URL/HF_MODEL; stored vectors name the model they came from. */
+  HF_API_URL: urlWithDefault("https://router.huggingface.co/hf-inference/models"),
+  HF_MODEL: z
+    .string()
+    .trim()
+    .regex(/^[\w.-]+(\/[\w.-]+)?$/, "must be a model id such as SamLowe/roberta-base-go_emotions")
+    .default("SamLowe/roberta-base-go_emotions"),
+  /** Tracks the background analysis looks up per run (most played first): LRCLIB + HF calls. */
+  ANALYSIS_TRACKS_PER_RUN: z.coerce.number().int().min(1).max(1000).default(60),
   /** Local runtime only: where DynamoDB Local's files and the generated local secrets live. */
   DATA_DIR: z.string().trim().min(1).default(".data"),
 });

@@ -114,6 +114,13 @@ export const configSchema = z.object({
       .regex(/^arn:[\w-]+:states:[\w-]+:\d{12}:stateMachine:[\w-]{1,80}$/, "must be a state machine ARN")
       .optional(),
   ),
+  /** AWS only (set by the stack): the background analysis' state machine, started by POST /analysis/run. */
+  ANALYSIS_STATE_MACHINE_ARN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^arn:[\w-]+:states:[\w-]+:\d{12}:stateMachine:[\w-]{1,80}$/, "must be a state machine ARN")
+      .optional(),
+  ),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   /** true: the /stats/* routes answer without a bearer token (a public listening profile). */

@@ -50,6 +50,8 @@ export interface RouteDef<
   readonly memoryMb?: number;
   /** The handler starts the playback loop (shared/capture/kick.ts): on AWS it gets the state machine's ARN and StartExecution on it. */
   readonly startsLoop?: true;
+  /** The handler starts the background analysis (POST /analysis/run): on AWS it may start the analysis state machine. */
+  readonly startsAnalysis?: true;
 }
 
 export function defineRoute<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType>(

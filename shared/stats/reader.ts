@@ -362,6 +362,16 @@ export function createStatsReader(store: Store) {
       return { range: info(r), by, items: items as TopItem[K][] };
     },
 
+    /**
+     * Every track's counted plays and listened time over a range, exactly (buckets plus edge
+     * plays): what the mood (shared/lyrics/mood.ts) weighs the stored emotion vectors by.
+     */
+    async trackTotals(spec: RangeSpec, nowMs: number) {
+      const r = await resolve(spec, nowMs);
+      const tracks = await withPlan(r, (plan) => itemsOf(plan, "TRACK", fragmentsOf(plan)));
+      return { range: info(r), tracks };
+    },
+
     async topGenres(spec: RangeSpec, by: RankBy, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
       const { genres } = await withPlan(r, async (plan) =>

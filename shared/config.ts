@@ -114,11 +114,11 @@ export const configSchema = z.object({
       .regex(/^arn:[\w-]+:states:[\w-]+:\d{12}:stateMachine:[\w-]{1,80}$/, "must be a state machine ARN")
       .optional(),
   ),
-  /** AWS only (set by the stack): the background analysis' state machine, started by POST /analysis/run. */
-  ANALYSIS_STATE_MACHINE_ARN: optionalString.pipe(
+  /** AWS only (set by the stack): the analysis function POST /analysis/run invokes asynchronously. */
+  ANALYSIS_FUNCTION_NAME: optionalString.pipe(
     z
       .string()
-      .regex(/^arn:[\w-]+:states:[\w-]+:\d{12}:stateMachine:[\w-]{1,80}$/, "must be a state machine ARN")
+      .regex(/^[\w:.-]{1,170}$/, "must be a Lambda function name or ARN")
       .optional(),
   ),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),

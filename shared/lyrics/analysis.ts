@@ -1,5 +1,4 @@
 import type { Cache } from "../cache/port.ts";
-import { stepFunctionsStarter } from "../capture/starter.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Track } from "../domain/entities.ts";
@@ -276,15 +275,27 @@ export async function runAnalysisJob(
 }
 
 /**
- * POST /analysis/run: starts a run in the background and answers at once. On AWS the
- * analysis state machine runs the analysis function (its own 15-minute Lambda); on one
+ * POST /analysis/run: starts a run in the background and answers at once. On AWS it invokes
+ * the analysis function asynchronously (InvocationType Event: Lambda queues it, retries a
+ * crash twice, and the function has its own 15-minute limit, unlike a request's 29 s); on one
  * machine the run goes on in this process after the answer. False: a run holds the lease.
  */
+let lambda: import("@aws-sdk/client-lambda").LambdaClient | undefined;
+
 export async function startAnalysis(deps: AnalysisJobDeps): Promise<boolean> {
   if ((await deps.cache.get(ANALYSIS_LEASE_KEY)) !== null) return false;
-  const arn = deps.config.ANALYSIS_STATE_MACHINE_ARN;
-  if (arn) {
-    await stepFunctionsStarter(arn)();
+  const fn = deps.config.ANALYSIS_FUNCTION_NAME;
+  if (fn) {
+    // Loaded only here: the SDK ships with the Lambda runtime (bundles leave @aws-sdk/* out).
+    const { LambdaClient, InvokeCommand } = await import("@aws-sdk/client-lambda");
+    lambda ??= new LambdaClient({});
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: fn,
+        InvocationType: "Event",
+        Payload: JSON.stringify({ trigger: "manual" }),
+      }),
+    );
     return true;
   }
   void runAnalysisJob(deps, "manual", { runForMs: ANALYSIS_RUN_MS }).catch((err: unknown) =>

@@ -13,9 +13,8 @@ import {
   type FakeHf,
   type FakeLrclib,
   fakeScores,
-  startFakeGenius,
-  startFakeHf,
-  startFakeLrclib,
+  type LyricsFakes,
+  startLyricsFakes,
 } from "#test/support/fake-lyrics.ts";
 import { playOf } from "#test/support/plays.ts";
 
@@ -49,6 +48,7 @@ const FALLBACK_LYRICS = "sadness in the rain\ntears fall down";
 let lrclib: FakeLrclib;
 let hf: FakeHf;
 let genius: FakeGenius;
+let fakes: LyricsFakes;
 let app: TestApp;
 let token: string;
 
@@ -66,7 +66,8 @@ async function api(path: string, init: RequestInit = {}) {
 const run = () => runAnalysisJob(app.deps, "schedule", { runForMs: 60_000 });
 
 before(async () => {
-  [lrclib, hf, genius] = await Promise.all([startFakeLrclib(), startFakeHf(), startFakeGenius()]);
+  fakes = await startLyricsFakes();
+  ({ lrclib, hf, genius } = fakes);
   lrclib.add({
     trackName: "Sunny Day",
     artistName: "The Smiles",
@@ -95,14 +96,7 @@ before(async () => {
     syncedLyrics: null,
     instrumental: true,
   });
-  app = await startTestApp({
-    LRCLIB_API_URL: `${lrclib.url}/api`,
-    HF_API_URL: `${hf.url}/models`,
-    HF_TOKEN: "hf_test",
-    GENIUS_API_URL: genius.url,
-    GENIUS_ACCESS_TOKEN: "genius_test",
-    ANALYSIS_TRACKS_PER_RUN: "10",
-  });
+  app = await startTestApp({ ...fakes.env, ANALYSIS_TRACKS_PER_RUN: "10" });
   token = await bearer(app);
   const plays: [TrackInfo, number][] = [
     [EXACT, 4],
@@ -121,7 +115,7 @@ before(async () => {
 
 after(async () => {
   await app?.close();
-  await Promise.all([lrclib?.close(), hf?.close(), genius?.close()]);
+  await fakes?.close();
 });
 
 describe("the background analysis", () => {

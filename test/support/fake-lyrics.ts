@@ -321,3 +321,33 @@ export async function startFakeGenius(token = "genius_test"): Promise<FakeGenius
     },
   });
 }
+
+// ------------------------------------------------------------------ all three
+
+export interface LyricsFakes {
+  lrclib: FakeLrclib;
+  hf: FakeHf;
+  genius: FakeGenius;
+  /** The app settings that point at them (tokens included). */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startLyricsFakes(): Promise<LyricsFakes> {
+  const [lrclib, hf, genius] = await Promise.all([startFakeLrclib(), startFakeHf(), startFakeGenius()]);
+  return {
+    lrclib,
+    hf,
+    genius,
+    env: {
+      LRCLIB_API_URL: `${lrclib.url}/api`,
+      HF_API_URL: `${hf.url}/models`,
+      HF_TOKEN: "hf_test",
+      GENIUS_API_URL: genius.url,
+      GENIUS_ACCESS_TOKEN: "genius_test",
+    },
+    close: async () => {
+      await Promise.all([lrclib.close(), hf.close(), genius.close()]);
+    },
+  };
+}

@@ -13,8 +13,8 @@ import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { createLocalServer } from "#infra/local/server.ts";
 import { issueToken } from "#shared/auth/jwt.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
-import { loadConfig } from "#shared/config.ts";
 import { mapLimit } from "#shared/concurrency.ts";
+import { loadConfig } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
 import { createLyricsStore } from "#shared/lyrics/store.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
@@ -35,7 +35,10 @@ const DATASETS: { name: string; opts: HistoryOptions }[] = [
 ].slice(0, Number(process.env.BENCH_STATS_DATASETS ?? 3));
 
 /** GoEmotions' labels: the mood reads a vector of all 28 per analysed track. */
-const LABELS = "admiration amusement anger annoyance approval caring confusion curiosity desire disappointment disapproval disgust embarrassment excitement fear gratitude grief joy love nervousness optimism pride realization relief remorse sadness surprise neutral".split(" ");
+const LABELS =
+  "admiration amusement anger annoyance approval caring confusion curiosity desire disappointment disapproval disgust embarrassment excitement fear gratitude grief joy love nervousness optimism pride realization relief remorse sadness surprise neutral".split(
+    " ",
+  );
 
 const ROUTES = [
   "/stats/top-tracks",
@@ -114,7 +117,8 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
       clock: () => new Date(NOW),
     }),
   );
-  const token = await issueToken({ secret: SECRET, subject: "admin", ttlSeconds: 3600, now: new Date() });
+  // Issued at the clock the server reads (NOW), or its iat would lie in the future.
+  const token = await issueToken({ secret: SECRET, subject: "admin", ttlSeconds: 3600, now: new Date(NOW) });
   const server = createLocalServer({ corsOrigins: [] });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -541,7 +541,8 @@ export const routes = {
     handler: "functions/analysis-run.ts",
     auth: "bearer",
     exposure: "private",
-    tableAccess: "read",
+    // On AWS it only reads the run's lease (cache) and invokes the analysis function.
+    tableAccess: "none",
     startsAnalysis: true,
     summary:
       "Start a background analysis run now (lyrics, then emotions, most played tracks first, " +

@@ -20,10 +20,13 @@ import { loadConfig } from "#shared/config.ts";
 import { buildDeps, type Deps } from "#shared/deps.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import { DEFAULT_TRACKER_OPTIONS, type NowPlayingSnapshot } from "#shared/domain/tracker.ts";
+import { runAnalysisJob } from "#shared/lyrics/analysis.ts";
+import { createLyricsStore } from "#shared/lyrics/store.ts";
 import { createSpotifyClient } from "#shared/spotify/client.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { linkSpotify } from "#test/support/capture.ts";
+import { type LyricsFakes, startLyricsFakes } from "#test/support/fake-lyrics.ts";
 import {
   appEnvFor,
   type FakePlay,
@@ -56,6 +59,13 @@ const HOURLY_MB = 256;
 /** One more Spotify round trip inside an invocation. */
 const SPOTIFY_MS = 100;
 const LAMBDA_MB = 128;
+/**
+ * The hourly analysis (functions/analysis.ts): a run that finds nothing new walks the tracks
+ * (~300 ms); each new track adds an LRCLIB lookup and a Hugging Face call (~800 ms together).
+ */
+const ANALYSIS_IDLE_MS = 300;
+const ANALYSIS_TRACK_MS = 800;
+const ANALYSIS_MB = 256;
 
 type Action = { at: number; run: (fake: FakeSpotify) => void };
 
@@ -260,6 +270,8 @@ interface Run {
   plays: number;
   counted: number;
   medianTickMs: number;
+  /** The day's new tracks through the analysis: LRCLIB and HF calls (free tiers: counted, not priced). */
+  analysis: { tracks: number; lrclibCalls: number; hfCalls: number };
   capture: ReturnType<typeof captureReport>;
   /** Seconds sampled outside 3 s after a change, and how many of them the card was right. */
   card: { sampled: number; right: number; sampledMusic: number; rightMusic: number };
@@ -277,15 +289,18 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
   // The card check below reads the cache directly, so it is not billed as the app's commands.
   const memoryCache = createMemoryCache({ now: () => now });
   const meter: DynamoMeter = { writes: [], rru: 0 };
+  const lyricsFakes: LyricsFakes = await startLyricsFakes();
   const config = loadConfig({
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: endpoint,
     // The fake serves the covers on loopback: allowed, so the loop fetches them as on AWS.
     ART_ALLOWED_HOSTS: "127.0.0.1",
     ...appEnvFor(fake),
+    ...lyricsFakes.env,
   });
   const deps: Deps = await buildDeps(config, {
     store,
+    lyrics: createLyricsStore({ client, tableName }),
     cache: countingCache(memoryCache, cacheCounter),
     clock: () => new Date(now),
   });
@@ -436,6 +451,30 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
 
   // Covers the loop fetched for the snapshot (the fake serves them under /img/): a round trip each.
   const artFetches = fake.calls.slice(callsBefore).filter((c) => c.path.startsWith("/img/")).length;
+  // The day's hourly analysis runs, at once: every track played today is new to it. Two in
+  // three have lyrics on LRCLIB (the rest cost a search and a title analysis).
+  const analysis = { tracks: 0, lrclibCalls: 0, hfCalls: 0 };
+  if (policy === "adaptive") {
+    const played = await store.listTracksByCount(500);
+    played.items.forEach((t, i) => {
+      if (i % 3 === 2) return;
+      lyricsFakes.lrclib.add({
+        trackName: t.name,
+        artistName: t.artists[0]?.name ?? "",
+        albumName: t.album?.name ?? "",
+        duration: t.duration_ms / 1000,
+        plainLyrics: `words of ${t.name}\nmore words`,
+        syncedLyrics: null,
+        instrumental: false,
+      });
+    });
+    const outcome = await runAnalysisJob(deps, "schedule", { runForMs: 10 * 60 * S });
+    analysis.tracks = outcome.ran ? (outcome.result?.analyzed ?? 0) : 0;
+    analysis.lrclibCalls = lyricsFakes.lrclib.total();
+    analysis.hfCalls = lyricsFakes.hf.total();
+  }
+  await lyricsFakes.close();
+
   const { wru, bytes, byKind } = billWrites(meter.writes, await itemSizes(client, tableName));
   const usage: UsagePerDay = {
     spotifyCalls: fake.calls.length - callsBefore - artFetches,
@@ -448,6 +487,17 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
         extraMs: counts.watchdogMs,
       },
       ...(policy === "adaptive" ? [lambda("Hourly", 24, HOURLY_MS, HOURLY_MB, 900)] : []),
+      ...(policy === "adaptive"
+        ? [
+            lambda(
+              "Analysis",
+              24,
+              ANALYSIS_IDLE_MS + (analysis.tracks * ANALYSIS_TRACK_MS) / 24,
+              ANALYSIS_MB,
+              600,
+            ),
+          ]
+        : []),
     ],
     expressExecutions: express.executions,
     expressSeconds: express.seconds,
@@ -477,6 +527,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
     plays: page.items.length,
     counted: page.items.filter((p) => p.counted).length,
     medianTickMs: tickMs[Math.floor(tickMs.length / 2)] ?? 0,
+    analysis,
     capture,
     card,
   };
@@ -557,7 +608,11 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
     "Spotify calls / cover fetches",
     runs.map(([, r]) => `${r.usage.spotifyCalls} / ${r.artFetches}`),
   );
-  for (const name of ["PollLoop", "Watchdog", "Hourly"]) {
+  row(
+    "analysis: new tracks / LRCLIB / HF calls",
+    runs.map(([, r]) => `${r.analysis.tracks} / ${r.analysis.lrclibCalls} / ${r.analysis.hfCalls}`),
+  );
+  for (const name of ["PollLoop", "Watchdog", "Hourly", "Analysis"]) {
     row(
       `${name} invocations`,
       runs.map(([, r]) => String(r.usage.lambdas.find((l) => l.name === name)?.invocations ?? 0)),

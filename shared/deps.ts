@@ -3,6 +3,7 @@ import { type LoopStarter, stepFunctionsStarter } from "./capture/starter.ts";
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { createLyricsStore, type LyricsStore } from "./lyrics/store.ts";
 import { withSsmSecrets } from "./secrets.ts";
 import { createDocumentClient, dynamoTimeoutsOf } from "./store/dynamo.ts";
 import type { Store } from "./store/port.ts";
@@ -13,6 +14,8 @@ export interface Deps {
   config: Config;
   cache: Cache;
   store: Store;
+  /** Catalog lyrics and emotion vectors (shared/lyrics/store.ts), in the same table. */
+  lyrics: LyricsStore;
   clock: Clock;
   /** Starts the playback loop now (shared/capture/kick.ts); absent where there is no loop. */
   startLoop?: LoopStarter | undefined;
@@ -48,17 +51,24 @@ export async function buildFromEnvironment(
 }
 
 export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): Promise<Deps> {
+  let client: ReturnType<typeof createDocumentClient> | undefined;
+  const documentClient = () => {
+    client ??= createDocumentClient({
+      region: config.AWS_REGION,
+      endpoint: config.DYNAMODB_ENDPOINT,
+      timeouts: dynamoTimeoutsOf(config),
+    });
+    return client;
+  };
   const store =
     overrides.store ??
     createDynamoStore({
-      client: createDocumentClient({
-        region: config.AWS_REGION,
-        endpoint: config.DYNAMODB_ENDPOINT,
-        timeouts: dynamoTimeoutsOf(config),
-      }),
+      client: documentClient(),
       tableName: config.TABLE_NAME,
       cursorSecret: config.SECRET_KEY,
     });
+  const lyrics =
+    overrides.lyrics ?? createLyricsStore({ client: documentClient(), tableName: config.TABLE_NAME });
   let cache = overrides.cache;
   if (!cache) {
     if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
@@ -77,7 +87,7 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
   const startLoop =
     overrides.startLoop ??
     (config.STATE_MACHINE_ARN ? stepFunctionsStarter(config.STATE_MACHINE_ARN) : undefined);
-  return { config, cache, store, clock: overrides.clock ?? systemClock, startLoop };
+  return { config, cache, store, lyrics, clock: overrides.clock ?? systemClock, startLoop };
 }
 
 export { ConfigError };

@@ -72,6 +72,10 @@ export interface ScheduledJob {
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   // ~100 artists/albums and a few recently-played pages per run: seconds, with room for Spotify's slow days.
   { id: "hourly", entry: "functions/hourly.ts", schedule: "rate(1 hour)", timeoutSeconds: 120 },
+  // Lyrics and mood (shared/lyrics/analysis.ts): a run works up to 10 minutes (ANALYSIS_RUN_MS),
+  // waiting on LRCLIB and Hugging Face (a cold model asks for a minute), so its own function
+  // with Lambda's longest timeout; POST /analysis/run invokes it asynchronously.
+  { id: "analysis", entry: "functions/analysis.ts", schedule: "rate(1 hour)", timeoutSeconds: 900 },
 ];
 
 /**
@@ -431,6 +435,17 @@ export class HoardifyStack extends Stack {
       scheduledFunctions.set(job.id, fn);
     }
     this.scheduledFunctions = scheduledFunctions;
+    const analysisFn = scheduledFunctions.get("analysis");
+    for (const route of routes) {
+      const fn = functions.get(route.id);
+      if (!route.startsAnalysis || !fn) continue;
+      if (!analysisFn) throw new Error(`${route.id} starts the analysis, but no "analysis" job is scheduled`);
+      fn.addEnvironment("ANALYSIS_FUNCTION_NAME", analysisFn.functionName);
+      // The unqualified function only: grantInvoke would add `:*` (every version and alias).
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [analysisFn.functionArn] }),
+      );
+    }
 
     // ------------------------------------------------------------------ routes
     const apiRoutes: HttpRoute[] = [];

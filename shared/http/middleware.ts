@@ -6,6 +6,7 @@ import { verifyToken } from "../auth/jwt.ts";
 import { ConfigError } from "../config.ts";
 import { type Deps, getDeps } from "../deps.ts";
 import { logger } from "../logger.ts";
+import { IntegrationError } from "../lyrics/faults.ts";
 import { DependencyUnavailableError } from "../outage.ts";
 import { corsHeaders } from "./cors.ts";
 import {
@@ -17,6 +18,7 @@ import {
   unprocessable,
   zodFields,
 } from "./errors.ts";
+import { integrationFaultError } from "./integration-faults.ts";
 import type { BodyOf, PathOf, QueryOf, RouteDef } from "./route.ts";
 
 /**
@@ -90,6 +92,8 @@ const errorResponder = (): MiddlewareObj<HttpEvent, HttpResult> => ({
       httpError = err;
     } else if (err instanceof DependencyUnavailableError) {
       httpError = outage(err);
+    } else if (err instanceof IntegrationError) {
+      httpError = integrationFaultError(err);
     } else if (err instanceof ConfigError) {
       logger.error("configuration is invalid", { problems: err.problems });
       httpError = unavailable(`The service is misconfigured: ${err.problems.join("; ")}`, "not_configured");

@@ -54,6 +54,8 @@ export interface RouteDef<
   readonly memoryMb?: number;
   /** The handler starts the playback loop (shared/capture/kick.ts): on AWS it gets the state machine's ARN and StartExecution on it. */
   readonly startsLoop?: true;
+  /** The handler starts the background analysis (POST /analysis/run): on AWS it gets ANALYSIS_FUNCTION_NAME and may invoke that function. */
+  readonly startsAnalysis?: true;
 }
 
 export function defineRoute<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType>(

@@ -1,6 +1,20 @@
 import * as z from "zod";
 import { playSchema, trackSchema } from "../domain/entities.ts";
 import { errorBodySchema } from "./errors.ts";
+import {
+  analysisRunResponseSchema,
+  analyzeLyricsBodySchema,
+  analyzeLyricsResponseSchema,
+  geniusArtistPathSchema,
+  geniusArtistSongsResponseSchema,
+  geniusArtistsResponseSchema,
+  geniusLyricsResponseSchema,
+  geniusSearchQuerySchema,
+  geniusSongPathSchema,
+  geniusSongsQuerySchema,
+  trackIdPathSchema,
+  trackLyricsResponseSchema,
+} from "./lyrics-schemas.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
   backfillResultSchema,
@@ -15,6 +29,7 @@ import {
   importSummarySchema,
   manualPollResponseSchema,
   metadataSyncResultSchema,
+  moodResponseSchema,
   nowPlayingCardQuerySchema,
   nowPlayingResponseSchema,
   playIdPathSchema,
@@ -28,6 +43,7 @@ import {
   spotifyTopQuerySchema,
   spotifyTopResponseSchema,
   statsClockResponseSchema,
+  statsMoodQuerySchema,
   statsRangeQuerySchema,
   statsSummaryResponseSchema,
   statsTimelineQuerySchema,
@@ -52,6 +68,32 @@ import {
  */
 
 const error = (description: string) => ({ description, schema: errorBodySchema });
+/** A Genius route: bearer, answers 503 until GENIUS_ACCESS_TOKEN is set. */
+const geniusRoute = <Q extends z.ZodType = z.ZodType, P extends z.ZodType = z.ZodType>(
+  path: string,
+  handler: `functions/${string}.ts`,
+  summary: string,
+  request: { query?: Q; path?: P },
+  schema: z.ZodType,
+  extra: Record<number, { description: string; schema: z.ZodType }> = {},
+) =>
+  defineRoute<Q, z.ZodType, P>({
+    method: "GET",
+    path,
+    handler,
+    auth: "bearer",
+    exposure: "private",
+    summary,
+    tags: ["lyrics"],
+    request,
+    responses: {
+      200: { description: summary, schema },
+      400: error("Bad query or path parameter (named in `fields`)"),
+      ...extra,
+      429: error("Genius or LRCLIB is rate limiting; see Retry-After"),
+      503: error("GENIUS_ACCESS_TOKEN is not set (not_configured), or Genius is unreachable"),
+    },
+  });
 const pageOf = (item: z.ZodType) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
 /**
@@ -449,6 +491,105 @@ export const routes = {
     statsTimelineQuerySchema,
     statsTimelineResponseSchema,
   ),
+  statsMood: statsRoute(
+    "/stats/mood",
+    "functions/stats-mood.ts",
+    "The mood of a period: stored per-track emotion vectors weighted by plays or listened time, with coverage",
+    statsMoodQuerySchema,
+    moodResponseSchema,
+  ),
+  lyrics: defineRoute({
+    method: "GET",
+    path: "/lyrics/{track_id}",
+    handler: "functions/lyrics.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary:
+      "A stored track's lyrics (LRCLIB; plain and synced) and its emotions from the background analysis. " +
+      "Looked up once on a miss and kept; a miss is asked again after 30 days",
+    tags: ["lyrics"],
+    request: { path: trackIdPathSchema },
+    responses: {
+      200: { description: "Lyrics (or instrumental) and emotions", schema: trackLyricsResponseSchema },
+      400: error("Bad track id"),
+      404: error("No such track in the hoard, or LRCLIB has no lyrics for it (with the retry date)"),
+      429: error("LRCLIB is rate limiting; see Retry-After"),
+      503: error("LRCLIB is unreachable"),
+    },
+  }),
+  analyzeLyrics: defineRoute({
+    method: "POST",
+    path: "/analyze-lyrics",
+    handler: "functions/analyze-lyrics.ts",
+    auth: "bearer",
+    exposure: "private",
+    tableAccess: "none",
+    summary: "The emotions of a text (Hugging Face, HF_MODEL), every label best first",
+    tags: ["lyrics"],
+    request: { body: analyzeLyricsBodySchema },
+    responses: {
+      200: { description: "Emotion scores", schema: analyzeLyricsResponseSchema },
+      422: error("Missing, empty or too long text"),
+      429: error("Hugging Face is rate limiting; see Retry-After"),
+      503: error(
+        "HF_TOKEN is not set (not_configured), the model is loading (model_loading, Retry-After), or Hugging Face is unreachable",
+      ),
+    },
+    // A cold model asks for tens of seconds; the route waits up to 15 s of it.
+    timeoutSeconds: 29,
+  }),
+  analysisRun: defineRoute({
+    method: "POST",
+    path: "/analysis/run",
+    handler: "functions/analysis-run.ts",
+    auth: "bearer",
+    exposure: "private",
+    // On AWS it only reads the run's lease (cache) and invokes the analysis function.
+    tableAccess: "none",
+    startsAnalysis: true,
+    summary:
+      "Start a background analysis run now (lyrics, then emotions, most played tracks first, " +
+      "ANALYSIS_TRACKS_PER_RUN at most); progress in /admin/system-stats",
+    tags: ["lyrics"],
+    responses: {
+      202: { description: "Started", schema: analysisRunResponseSchema },
+      409: error("A run is in progress"),
+    },
+  }),
+  geniusSearchArtist: geniusRoute(
+    "/genius/search-artist",
+    "functions/genius-search-artist.ts",
+    "Artists on Genius whose songs match q, most relevant first",
+    { query: geniusSearchQuerySchema },
+    geniusArtistsResponseSchema,
+  ),
+  geniusAutocomplete: geniusRoute(
+    "/genius/autocomplete",
+    "functions/genius-autocomplete.ts",
+    "Up to 8 Genius artists with a picture, for a search box",
+    { query: geniusSearchQuerySchema },
+    geniusArtistsResponseSchema,
+  ),
+  geniusArtistSongs: geniusRoute(
+    "/genius/artist-songs/{id}",
+    "functions/genius-artist-songs.ts",
+    "A Genius artist's songs by release date, one page at a time",
+    { path: geniusArtistPathSchema, query: geniusSongsQuerySchema },
+    geniusArtistSongsResponseSchema,
+    { 404: error("Genius knows no such artist") },
+  ),
+  geniusLyrics: {
+    ...geniusRoute(
+      "/genius/lyrics/{song_id}",
+      "functions/genius-lyrics.ts",
+      "A Genius song with its lyrics (from LRCLIB by title and artist) and their emotions, kept once analysed",
+      { path: geniusSongPathSchema },
+      geniusLyricsResponseSchema,
+      { 404: error("Genius knows no such song") },
+    ),
+    tableAccess: "readwrite",
+    timeoutSeconds: 29,
+  },
   dashboard: defineRoute({
     method: "GET",
     path: "/dashboard",

@@ -643,6 +643,20 @@ export function createStatsReader(store: Store) {
       return { range: info(r), by, items: items as TopItem[K][] };
     },
 
+    /**
+     * Every track's counted plays and listened time over a range, exactly (buckets plus edge
+     * plays, or the range's snapshot): what the mood (shared/lyrics/mood.ts) weighs the stored emotion vectors by.
+     */
+    async trackTotals(spec: RangeSpec, nowMs: number) {
+      const r = await resolve(spec, nowMs);
+      // Named ranges: the snapshot holds every track's counters, so no bucket is read.
+      const view = await viaSnapshot(r, ["TRACK"], nowMs);
+      const tracks = view
+        ? (view.items.TRACK as Map<string, ItemTotals>)
+        : await withPlan(r, (plan) => itemsOf(plan, "TRACK", fragmentsOf(plan)));
+      return { range: info(r), tracks };
+    },
+
     async topGenres(spec: RangeSpec, by: RankBy, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
       const view = await viaSnapshot(r, ["ARTIST"], nowMs, { genres: true });

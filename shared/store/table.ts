@@ -25,6 +25,11 @@
  *                                                                   (recordPlayBatch); deleted when done
  *   play overflow PLAYX                  <play sk>#<n>              marker: artists beyond one transaction
  *                                        <play sk>#delete#<n>       (the same, when deletePlay takes them back)
+ *   lyrics        TRACK#<track_id>       LYRICS                     catalog (shared by listeners): LRCLIB's
+ *                                                                   text, or not found with retry_after
+ *   emotions      TRACK#<track_id>       EMOTIONS                   gsi1: EMOTIONS / track_id — the track's
+ *                                                                   emotion vector and model (or instrumental)
+ *   genius lyrics GENIUS#<song_id>       LYRICS                     a Genius song's lyrics and emotions
  *   spotify link  LINK#SPOTIFY           META
  *   job run       JOB#<job>              <started_at>               TTL: expires_at (epoch seconds)
  *   cursor        CURSOR#<name>          META
@@ -44,6 +49,9 @@
  *   snapshotZones / addSnapshotZone
  *   getCounts() · describeTable() · rebuild: scanForRebuild / putAggregateRecords /
  *   deleteAggregateRecords / putCounts
+ *   lyrics and mood (shared/lyrics/store.ts): getLyrics / putLyrics · getEmotions / putEmotions ·
+ *   batchGetAnalysis(ids) · emotionsFor(ids) (BatchGet, or all of gsi1 EMOTIONS for big ranges) ·
+ *   getGeniusLyrics / putGeniusLyrics
  *   getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
  *   recordJobRun / listJobRuns(job) · getCursor / setCursor
  *
@@ -74,6 +82,10 @@ export const keys = {
   statsGeneration: { pk: "META#STATS", sk: "GENERATION" },
   batchMarker: (batchId: string, part: string) => ({ pk: `BATCH#${batchId}`, sk: part }),
   playOverflow: (playSk: string, n: number) => ({ pk: "PLAYX", sk: `${playSk}#${n}` }),
+  lyrics: (trackId: string) => ({ pk: `TRACK#${trackId}`, sk: "LYRICS" }),
+  emotions: (trackId: string) => ({ pk: `TRACK#${trackId}`, sk: "EMOTIONS" }),
+  emotionsIndexPk: "EMOTIONS",
+  geniusLyrics: (songId: number) => ({ pk: `GENIUS#${songId}`, sk: "LYRICS" }),
   spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },
   jobRun: (job: string, startedAt: string) => ({ pk: `JOB#${job}`, sk: startedAt }),
   cursor: (name: string) => ({ pk: `CURSOR#${name}`, sk: "META" }),

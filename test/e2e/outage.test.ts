@@ -14,8 +14,24 @@ import { appEnvFor, type FakeSpotify, startFakeSpotify } from "#test/support/fak
  * answers 503 `storage_unavailable` with Retry-After — never a 500, never a hang.
  */
 
-/** Routes that answer without touching the table (login uses the cache; docs are static). */
-const STORAGE_FREE = new Set(["token", "spotifyAuthorize", "spotifyCallback", "openapi", "docs"]);
+/**
+ * Routes that answer without touching the table (login uses the cache; docs are static; the
+ * Genius and emotion routes ask their service first, unconfigured here: 503 not_configured;
+ * POST /analysis/run only reads the run's lease in the cache).
+ */
+const STORAGE_FREE = new Set([
+  "token",
+  "spotifyAuthorize",
+  "spotifyCallback",
+  "openapi",
+  "docs",
+  "analyzeLyrics",
+  "analysisRun",
+  "geniusSearchArtist",
+  "geniusAutocomplete",
+  "geniusArtistSongs",
+  "geniusLyrics",
+]);
 
 /** A body or query that passes validation, so the request reaches the storage. */
 const INPUT: Record<string, { path?: string; query?: string; body?: string; type?: string }> = {

@@ -472,6 +472,35 @@ describe("playback loop", () => {
     }
   });
 
+  test("the analysis runs in its own 15-minute function; only POST /analysis/run may invoke it, and only it", () => {
+    const analysis = stack.scheduledFunctions.get("analysis") ?? assert.fail("no analysis function");
+    const analysisId = logicalIdOf(stack, analysis);
+    assert.equal(resources[analysisId]?.Properties.Timeout, 900);
+    const starters = routeList.filter((r) => r.startsAnalysis).map((r) => r.id);
+    assert.deepEqual(starters, ["analysisRun"]);
+    const allFunctions = [...stack.functions.entries(), ...stack.scheduledFunctions.entries()];
+    for (const [id, fnConstruct] of allFunctions) {
+      const fnId = logicalIdOf(stack, fnConstruct);
+      const fn = resources[fnId] ?? assert.fail(fnId);
+      const env = (fn.Properties.Environment as { Variables: Json }).Variables;
+      const roleId = getAttId(fn.Properties.Role);
+      const grants = ofType("AWS::IAM::Policy")
+        .filter(([, pol]) => (pol.Properties.Roles as unknown[]).some((x) => refId(x) === roleId))
+        .flatMap(([, pol]) => (pol.Properties.PolicyDocument as { Statement: Json[] }).Statement)
+        .filter((st) => JSON.stringify(st.Action).includes("lambda:"));
+      if (id === "analysisRun") {
+        assert.equal(refId(env.ANALYSIS_FUNCTION_NAME), analysisId);
+        assert.deepEqual(
+          grants.map((g) => [g.Action, getAttId(g.Resource)]),
+          [["lambda:InvokeFunction", analysisId]],
+        );
+      } else {
+        assert.equal(env.ANALYSIS_FUNCTION_NAME, undefined, id);
+        assert.equal(grants.length, 0, `${id} may not invoke functions`);
+      }
+    }
+  });
+
   test("no dependency cycle between the template's resources", () => {
     const edges = new Map<string, Set<string>>();
     for (const [id, r] of Object.entries(resources)) {

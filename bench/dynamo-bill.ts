@@ -117,6 +117,21 @@ export async function itemSizes(client: DynamoDBDocumentClient, tableName: strin
   return sizes;
 }
 
+/**
+ * What kind of item a `pk|sk` key is, for the breakdown: the entity, aggregates by bucket kind
+ * (D/M/Y/ALL) and dimension, and whether the write failed its condition.
+ */
+export function writeKind(key: string, failed: boolean): string {
+  const [pk = "", sk = ""] = key.split("|");
+  let kind: string;
+  if (pk === "PLAYS") kind = "play";
+  else if (pk.startsWith("AGG#")) {
+    const bucket = pk.slice(4);
+    kind = `aggregate ${bucket === "ALL" ? "ALL" : bucket.slice(0, 1)} ${sk.slice(0, sk.indexOf("#"))}`;
+  } else kind = (pk.split("#")[0] ?? pk).toLowerCase();
+  return failed ? `${kind} (failed condition)` : kind;
+}
+
 /** Write units for the recorded writes, at the items' final sizes (deleted items: 1 KB). */
 export function billWrites(
   writes: readonly WriteRecord[],
@@ -124,14 +139,24 @@ export function billWrites(
 ) {
   const seen = new Set<string>();
   let wru = 0;
+  /** Units by writeKind, the index writes under their own "… index" kind. */
+  const byKind = new Map<string, number>();
+  const add = (kind: string, units: number) => byKind.set(kind, (byKind.get(kind) ?? 0) + units);
   for (const w of writes) {
     const size = sizes.get(w.key) ?? { bytes: 1024, indexes: 0 };
     const units = Math.max(1, Math.ceil(size.bytes / 1024));
-    wru += units * (w.transactional ? 2 : 1);
+    const kind = writeKind(w.key, w.failed);
+    const base = units * (w.transactional ? 2 : 1);
+    wru += base;
+    add(kind, base);
     // An index write is a put for a new item, a delete + put when an existing item's key moves.
-    if (!w.failed) wru += size.indexes * units * (seen.has(w.key) ? 2 : 1);
+    if (!w.failed && size.indexes > 0) {
+      const index = size.indexes * units * (seen.has(w.key) ? 2 : 1);
+      wru += index;
+      add(`${kind} index`, index);
+    }
     seen.add(w.key);
   }
   const bytes = [...sizes.values()].reduce((n, s) => n + s.bytes, 0);
-  return { wru, bytes };
+  return { wru, bytes, byKind };
 }

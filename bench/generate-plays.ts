@@ -47,7 +47,10 @@ export interface HistoryOptions {
   days: number;
   endMs: number;
   seed?: number;
+  /** Library size: 400 artists, 2 albums each, 4 tracks per album unless told otherwise. */
   artists?: number;
+  albums?: number;
+  tracks?: number;
 }
 
 export interface CatalogArtist {
@@ -64,6 +67,8 @@ export interface History {
 export function generateHistory(opts: HistoryOptions): History {
   const random = rng(opts.seed ?? 42);
   const artistCount = opts.artists ?? 400;
+  const albumCount = opts.albums ?? artistCount * 2;
+  const trackCount = opts.tracks ?? albumCount * 4;
   const artists: CatalogArtist[] = Array.from({ length: artistCount }, (_, i) => ({
     id: `artist${i}`,
     name: `Artist ${i}`,
@@ -75,27 +80,25 @@ export function generateHistory(opts: HistoryOptions): History {
           ? []
           : [GENRES[i % GENRES.length] as string, GENRES[(i * 7) % GENRES.length] as string],
   }));
+  // Album a belongs to artist a mod artists, track t to album t mod albums: every artist has
+  // albums, every album tracks, in the proportions asked for.
+  const albums = Array.from({ length: albumCount }, (_, a) => ({
+    artist: artists[a % artistCount] as CatalogArtist,
+    album: { id: `album${a}`, name: `Album ${a}`, image_url: `https://i.scdn.co/image/album${a}` },
+  }));
   const tracks: TrackInfo[] = [];
-  for (const [i, a] of artists.entries()) {
-    for (let al = 0; al < 2; al++) {
-      const album = {
-        id: `album${i}-${al}`,
-        name: `Album ${i}.${al}`,
-        image_url: `https://i.scdn.co/image/${i}${al}`,
-      };
-      for (let t = 0; t < 4; t++) {
-        const feat = random() < 0.15 ? [artists[Math.floor(random() * artists.length)] as CatalogArtist] : [];
-        tracks.push({
-          track_id: `track${i}-${al}-${t}`,
-          kind: "track",
-          name: `Track ${i}.${al}.${t}`,
-          uri: `spotify:track:track${i}-${al}-${t}`,
-          artists: [a, ...feat].map(({ id, name }) => ({ id, name })),
-          album,
-          duration_ms: 150_000 + Math.floor(random() * 150_000),
-        });
-      }
-    }
+  for (let t = 0; t < trackCount; t++) {
+    const { artist, album } = albums[t % albumCount] as (typeof albums)[number];
+    const feat = random() < 0.15 ? [artists[Math.floor(random() * artists.length)] as CatalogArtist] : [];
+    tracks.push({
+      track_id: `track${t}`,
+      kind: "track",
+      name: `Track ${t}`,
+      uri: `spotify:track:track${t}`,
+      artists: [artist, ...feat].map(({ id, name }) => ({ id, name })),
+      album,
+      duration_ms: 150_000 + Math.floor(random() * 150_000),
+    });
   }
   // Shuffle so that popularity is not ordered by artist.
   for (let i = tracks.length - 1; i > 0; i--) {

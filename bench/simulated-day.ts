@@ -16,10 +16,13 @@ import { buildDeps, type Deps } from "#shared/deps.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
 import { DEFAULT_TRACKER_OPTIONS, type NowPlayingSnapshot } from "#shared/domain/tracker.ts";
+import { runAnalysisJob } from "#shared/lyrics/analysis.ts";
+import { createLyricsStore } from "#shared/lyrics/store.ts";
 import { createSpotifyClient } from "#shared/spotify/client.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { linkSpotify } from "#test/support/capture.ts";
+import { type LyricsFakes, startLyricsFakes } from "#test/support/fake-lyrics.ts";
 import {
   appEnvFor,
   type FakePlay,
@@ -41,15 +44,24 @@ import {
 
 const S = 1000;
 const DAY = 86_400 * S;
-// Assumed billed time of one poll or watchdog run on AWS: one Spotify round trip (~100 ms from
-// us-east-1) plus cache/DynamoDB; the local tick time is printed beside it. Memory as in the stack.
+// Assumed billed time of one poll on AWS: one Spotify round trip (~100 ms from us-east-1) plus
+// cache/DynamoDB; the tick's own CPU time measured here is printed beside it. Memory as in the stack.
 const LAMBDA_MS = 120;
+/** A watchdog run without Spotify: its DynamoDB and cache reads; each Spotify call adds SPOTIFY_MS. */
+const WATCHDOG_MS = 20;
 /** The hourly job: a backfill, a metadata sync and the month packs (mostly waiting on I/O). */
 const HOURLY_MS = 1500;
 const HOURLY_MB = 256;
 /** One more Spotify round trip inside an invocation. */
 const SPOTIFY_MS = 100;
 const LAMBDA_MB = 128;
+/**
+ * The hourly analysis (functions/analysis.ts): a run that finds nothing new walks the tracks
+ * (~300 ms); each new track adds an LRCLIB lookup and a Hugging Face call (~800 ms together).
+ */
+const ANALYSIS_IDLE_MS = 300;
+const ANALYSIS_TRACK_MS = 800;
+const ANALYSIS_MB = 256;
 
 type Action = { at: number; run: (fake: FakeSpotify) => void };
 
@@ -200,37 +212,63 @@ function captureReport(truth: readonly FakePlay[], stored: readonly Play[]) {
   };
 }
 
-function countingCache(inner: Cache, counter: { commands: number }): Cache {
+/** Counts the app's cache commands, by command and key (`art:` keys as one), for the breakdown. */
+function countingCache(inner: Cache, counter: { commands: number; byKey: Map<string, number> }): Cache {
+  const note = (command: string, key: string) => {
+    counter.commands++;
+    const name = `${command} ${key.startsWith("art:") ? "art:*" : key}`;
+    counter.byKey.set(name, (counter.byKey.get(name) ?? 0) + 1);
+  };
   const count =
-    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    <A extends [string, ...unknown[]], R>(command: string, fn: (...a: A) => Promise<R>) =>
     (...a: A) => {
-      counter.commands++;
+      note(command, a[0]);
       return fn(...a);
     };
   return {
     kind: inner.kind,
     get: <T>(key: string) => {
-      counter.commands++;
+      note("GET", key);
       return inner.get<T>(key);
     },
-    set: count(inner.set.bind(inner)),
-    setIfAbsent: count(inner.setIfAbsent.bind(inner)),
-    del: count(inner.del.bind(inner)),
-    swapIfEquals: count(inner.swapIfEquals.bind(inner)),
-    deleteIfEquals: count(inner.deleteIfEquals.bind(inner)),
-    incrementWindow: count(inner.incrementWindow.bind(inner)),
-    ttlMs: count(inner.ttlMs.bind(inner)),
-    deleteByPrefix: count(inner.deleteByPrefix.bind(inner)),
-    size: count(inner.size.bind(inner)),
-    ping: count(inner.ping.bind(inner)),
+    getMany: <T>(keys: readonly string[]) => {
+      note("MGET", keys.join(","));
+      return inner.getMany<T>(keys);
+    },
+    set: count("SET", inner.set.bind(inner)),
+    setIfAbsent: count("SET NX", inner.setIfAbsent.bind(inner)),
+    del: count("DEL", inner.del.bind(inner)),
+    swapIfEquals: count("EVAL swap", inner.swapIfEquals.bind(inner)),
+    deleteIfEquals: count("EVAL delete", inner.deleteIfEquals.bind(inner)),
+    incrementWindow: count("MULTI incr", inner.incrementWindow.bind(inner)),
+    ttlMs: count("PTTL", inner.ttlMs.bind(inner)),
+    deleteByPrefix: count("SCAN+DEL", inner.deleteByPrefix.bind(inner)),
+    size: () => {
+      note("DBSIZE", "");
+      return inner.size();
+    },
+    ping: () => {
+      note("PING", "");
+      return inner.ping();
+    },
   };
 }
 
 interface Run {
   usage: UsagePerDay;
+  /** Album covers the loop fetched for the snapshot (billed a round trip each). */
+  artFetches: number;
+  /** Write units by item kind (dynamo-bill.ts writeKind), cache commands by command and key. */
+  wruByKind: Map<string, number>;
+  cacheByKey: Map<string, number>;
+  watchdogOutcomes: Map<string, number>;
+  /** This process's CPU time per poll (ms). */
+  tickCpuMs: { p50: number; p99: number; mean: number };
   plays: number;
   counted: number;
   medianTickMs: number;
+  /** The day's new tracks through the analysis: LRCLIB and HF calls (free tiers: counted, not priced). */
+  analysis: { tracks: number; lrclibCalls: number; hfCalls: number };
   capture: ReturnType<typeof captureReport>;
   /** Seconds sampled outside 3 s after a change, and how many of them the card was right. */
   card: { sampled: number; right: number; sampledMusic: number; rightMusic: number };
@@ -244,17 +282,22 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
   const tableName = `bench-day-${policy}-${hours}h-${Date.now()}`;
   await ensureTable(client, tableName);
   const store = createDynamoStore({ client, tableName, listener: OWNER_ID });
-  const cacheCounter = { commands: 0 };
+  const cacheCounter = { commands: 0, byKey: new Map<string, number>() };
   // The card check below reads the cache directly, so it is not billed as the app's commands.
   const memoryCache = createMemoryCache({ now: () => now });
   const meter: DynamoMeter = { writes: [], rru: 0 };
+  const lyricsFakes: LyricsFakes = await startLyricsFakes();
   const config = loadConfig({
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: endpoint,
+    // The fake serves the covers on loopback: allowed, so the loop fetches them as on AWS.
+    ART_ALLOWED_HOSTS: "127.0.0.1",
     ...appEnvFor(fake),
+    ...lyricsFakes.env,
   });
   const deps: Deps = await buildDeps(config, {
     store,
+    lyrics: createLyricsStore({ client, tableName }),
     cache: countingCache(memoryCache, cacheCounter),
     clock: () => new Date(now),
   });
@@ -305,45 +348,60 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
     }
     now = to;
   };
-  // The watchdog runs on the minute (EventBridge rate(1 minute)).
-  const nextMinute = () => day0 + Math.ceil((now + 1 - day0) / (60 * S)) * 60 * S;
-
-  const counts = { polls: 0, watchdogs: 0, watchdogLogged: 0, watchdogExtraMs: 0, transitions: 0 };
+  const counts = { polls: 0, watchdogs: 0, watchdogLogged: 0, watchdogMs: 0, transitions: 0 };
+  const watchdogOutcomes = new Map<string, number>();
   const express = { executions: 0, seconds: 0 };
   const tickMs: number[] = [];
+  /** CPU time (user + system) this process spent in each poll: the tick's own work, SDKs included. */
+  const tickCpuMs: number[] = [];
   const end = day0 + DAY;
 
   if (policy === "adaptive") {
     let state: LoopState | null = null;
     let chainStart: number | null = null;
-    while (now < end) {
-      if (chainStart === null) {
+    let nextPollAt: number | null = null;
+    // EventBridge rate(1 minute) fires on every minute of the day, whether a loop lives or not.
+    let nextWatchdogAt = day0;
+    while (true) {
+      const at = Math.min(nextPollAt ?? Infinity, nextWatchdogAt);
+      if (at >= end) break;
+      await advance(at);
+      if (at === nextWatchdogAt) {
+        nextWatchdogAt += 60 * S;
         counts.watchdogs++;
         const before = fake.calls.length;
-        const outcome = await watchdog(deps, async () => undefined);
+        let started = false;
+        const outcome = await watchdog(deps, async () => {
+          started = true;
+        });
+        watchdogOutcomes.set(outcome, (watchdogOutcomes.get(outcome) ?? 0) + 1);
         // functions/watchdog.ts logs a line unless it only found nothing playing.
         if (outcome !== "idle") counts.watchdogLogged++;
-        // Each Spotify call past the first adds a round trip to the billed time.
-        counts.watchdogExtraMs += Math.max(0, fake.calls.length - before - 1) * SPOTIFY_MS;
-        if (outcome !== "started") {
-          await advance(nextMinute());
-          continue;
+        // Its own work, plus a round trip for each Spotify call it made.
+        counts.watchdogMs += WATCHDOG_MS + (fake.calls.length - before) * SPOTIFY_MS;
+        if (started && chainStart === null) {
+          chainStart = now;
+          state = null;
+          express.executions++;
+          nextPollAt = now;
         }
-        chainStart = now;
-        state = null;
-        express.executions++;
+        continue;
       }
+      if (chainStart === null) break;
       const t = performance.now();
+      const cpu = process.cpuUsage();
       const out = await runPollTask(deps, {
         state,
         execution_started_at: new Date(chainStart).toISOString(),
       });
+      const used = process.cpuUsage(cpu);
+      tickCpuMs.push((used.user + used.system) / 1000);
       tickMs.push(performance.now() - t);
       counts.polls++;
       if (out.action === "stop") {
         express.seconds += (now - chainStart) / 1000 + LAMBDA_MS / 1000;
         chainStart = null;
-        await advance(nextMinute());
+        nextPollAt = null;
         continue;
       }
       state = out.state;
@@ -352,11 +410,12 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
         express.executions++;
         chainStart = now;
         // The successor polls at once, without a Wait.
-        await advance(now + LAMBDA_MS);
+        nextPollAt = now + LAMBDA_MS;
         continue;
       }
-      await advance(now + out.nextDelaySeconds * S);
+      nextPollAt = now + out.nextDelaySeconds * S;
     }
+    await advance(end);
     if (chainStart !== null) express.seconds += (now - chainStart) / 1000;
   } else {
     // The naive loop: one poll a second, forever, never idle, on a Standard workflow.
@@ -370,11 +429,14 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
     let state = newLoopState("naive", now);
     while (now < end) {
       const t = performance.now();
+      const cpu = process.cpuUsage();
       const out = await tick(
         { listener: OWNER_ID, spotify, store, cache: deps.cache, clock: deps.clock, tracker: trackerOpts },
         { ...state, chain_started_at: now },
         { ...DEFAULT_LOOP_OPTIONS, chainMaxMs: Infinity },
       );
+      const used = process.cpuUsage(cpu);
+      tickCpuMs.push((used.user + used.system) / 1000);
       tickMs.push(performance.now() - t);
       state = out.state;
       counts.polls++;
@@ -384,18 +446,55 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
     }
   }
 
-  const { wru, bytes } = billWrites(meter.writes, await itemSizes(client, tableName));
+  // Covers the loop fetched for the snapshot (the fake serves them under /img/): a round trip each.
+  const artFetches = fake.calls.slice(callsBefore).filter((c) => c.path.startsWith("/img/")).length;
+  // The day's hourly analysis runs, at once: every track played today is new to it. Two in
+  // three have lyrics on LRCLIB (the rest cost a search and a title analysis).
+  const analysis = { tracks: 0, lrclibCalls: 0, hfCalls: 0 };
+  if (policy === "adaptive") {
+    const played = await store.listTracksByCount(500);
+    played.items.forEach((t, i) => {
+      if (i % 3 === 2) return;
+      lyricsFakes.lrclib.add({
+        trackName: t.name,
+        artistName: t.artists[0]?.name ?? "",
+        albumName: t.album?.name ?? "",
+        duration: t.duration_ms / 1000,
+        plainLyrics: `words of ${t.name}\nmore words`,
+        syncedLyrics: null,
+        instrumental: false,
+      });
+    });
+    const outcome = await runAnalysisJob(deps, "schedule", { runForMs: 10 * 60 * S });
+    analysis.tracks = outcome.ran ? (outcome.result?.analyzed ?? 0) : 0;
+    analysis.lrclibCalls = lyricsFakes.lrclib.total();
+    analysis.hfCalls = lyricsFakes.hf.total();
+  }
+  await lyricsFakes.close();
+
+  const { wru, bytes, byKind } = billWrites(meter.writes, await itemSizes(client, tableName));
   const usage: UsagePerDay = {
-    spotifyCalls: fake.calls.length - callsBefore,
+    spotifyCalls: fake.calls.length - callsBefore - artFetches,
     lambdas: [
       // The poll logs at DEBUG only; the watchdog one INFO line a run; the hourly job one a run.
-      lambda("PollLoop", counts.polls, LAMBDA_MS, LAMBDA_MB, 0),
+      { ...lambda("PollLoop", counts.polls, LAMBDA_MS, LAMBDA_MB, 0), extraMs: artFetches * SPOTIFY_MS },
       {
-        ...lambda("Watchdog", counts.watchdogs, LAMBDA_MS, LAMBDA_MB, 0),
+        ...lambda("Watchdog", counts.watchdogs, 0, LAMBDA_MB, 0),
         appLogBytes: counts.watchdogLogged * (300 + LOG_EVENT_OVERHEAD_BYTES),
-        extraMs: counts.watchdogExtraMs,
+        extraMs: counts.watchdogMs,
       },
       ...(policy === "adaptive" ? [lambda("Hourly", 24, HOURLY_MS, HOURLY_MB, 900)] : []),
+      ...(policy === "adaptive"
+        ? [
+            lambda(
+              "Analysis",
+              24,
+              ANALYSIS_IDLE_MS + (analysis.tracks * ANALYSIS_TRACK_MS) / 24,
+              ANALYSIS_MB,
+              600,
+            ),
+          ]
+        : []),
     ],
     expressExecutions: express.executions,
     expressSeconds: express.seconds,
@@ -410,11 +509,22 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
   const capture = captureReport(fake.plays, page.items);
   await fake.stop();
   tickMs.sort((a, b) => a - b);
+  tickCpuMs.sort((a, b) => a - b);
   return {
     usage,
+    artFetches,
+    wruByKind: byKind,
+    cacheByKey: cacheCounter.byKey,
+    watchdogOutcomes,
+    tickCpuMs: {
+      p50: tickCpuMs[Math.floor(tickCpuMs.length / 2)] ?? 0,
+      p99: tickCpuMs[Math.floor(tickCpuMs.length * 0.99)] ?? 0,
+      mean: tickCpuMs.reduce((a, b) => a + b, 0) / Math.max(1, tickCpuMs.length),
+    },
     plays: page.items.length,
     counted: page.items.filter((p) => p.counted).length,
     medianTickMs: tickMs[Math.floor(tickMs.length / 2)] ?? 0,
+    analysis,
     capture,
     card,
   };
@@ -424,8 +534,11 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
 const CARD_VIEWS = 10_000;
 const CARD_MS = 25;
 const CARD_MB = 256;
-/** Cache commands one view of the now-playing card makes (the snapshot, then the art). */
-const CARD_CACHE_COMMANDS = 2;
+/**
+ * Cache commands one view of the now-playing card makes: the snapshot, which carries the art
+ * (test/e2e/card-cache-reads.test.ts counts them through the Upstash endpoint).
+ */
+const CARD_CACHE_COMMANDS = 1;
 
 function cardViewsUsage(): UsagePerDay {
   return {
@@ -464,7 +577,7 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
   const profiles = (process.env.BENCH_DAY_HOURS ?? "1,4,10").split(",").map(Number);
   console.log(`\n## Simulated days (prices: ${SOURCES})`);
   console.log(
-    `  Lambda billed ${LAMBDA_MS} ms × ${LAMBDA_MB} MB per poll or watchdog run (+${SPOTIFY_MS} ms per extra Spotify call), ` +
+    `  Lambda billed ${LAMBDA_MS} ms × ${LAMBDA_MB} MB per poll (+${SPOTIFY_MS} ms per cover fetched), ${WATCHDOG_MS} ms + ${SPOTIFY_MS} ms per Spotify call per watchdog run (every minute), ` +
       `system logs ${LAMBDA_SYSTEM_LOG_LEVEL}; DynamoDB writes billed as AWS does (transactions ×2, index writes, failed conditions)`,
   );
   const runs: [string, Run][] = [];
@@ -489,10 +602,14 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
     runs.map(([, r]) => `${r.plays} (${r.counted})`),
   );
   row(
-    "Spotify calls",
-    runs.map(([, r]) => String(r.usage.spotifyCalls)),
+    "Spotify calls / cover fetches",
+    runs.map(([, r]) => `${r.usage.spotifyCalls} / ${r.artFetches}`),
   );
-  for (const name of ["PollLoop", "Watchdog", "Hourly"]) {
+  row(
+    "analysis: new tracks / LRCLIB / HF calls",
+    runs.map(([, r]) => `${r.analysis.tracks} / ${r.analysis.lrclibCalls} / ${r.analysis.hfCalls}`),
+  );
+  for (const name of ["PollLoop", "Watchdog", "Hourly", "Analysis"]) {
     row(
       `${name} invocations`,
       runs.map(([, r]) => String(r.usage.lambdas.find((l) => l.name === name)?.invocations ?? 0)),
@@ -522,6 +639,13 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
     "median tick here (ms)",
     runs.map(([, r]) => r.medianTickMs.toFixed(1)),
   );
+  row(
+    "poll CPU here p50 / p99 / mean (ms)",
+    runs.map(
+      ([, r]) =>
+        `${r.tickCpuMs.p50.toFixed(2)} / ${r.tickCpuMs.p99.toFixed(1)} / ${r.tickCpuMs.mean.toFixed(2)}`,
+    ),
+  );
 
   console.log("  cost per month at list price");
   const bills = runs.map(([, r]) => monthlyBill(r.usage));
@@ -547,6 +671,21 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
       ")",
   );
 
+  for (const [label, r] of runs) {
+    const counted = Math.max(1, r.counted);
+    const top = (m: Map<string, number>) =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ");
+    console.log(
+      `  ${label}: where the write units go (${(r.usage.wru / counted).toFixed(1)} WRU per counted play)`,
+    );
+    console.log(`    ${top(r.wruByKind)}`);
+    console.log(`  ${label}: cache commands by command and key`);
+    console.log(`    ${top(r.cacheByKey)}`);
+    console.log(`  ${label}: watchdog outcomes: ${top(r.watchdogOutcomes)}`);
+  }
   console.log(
     "  capture, against what the fake really played (targets: 0 left to the hourly job, card ≥ 99 %)",
   );

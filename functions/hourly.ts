@@ -4,13 +4,15 @@ import { runMetadataSyncJob } from "#shared/capture/metadata-sync.ts";
 import { type Deps, forListener, getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
+import { createStatsReader } from "#shared/stats/reader.ts";
 
 /** Artists and albums per hour: a few dozen requests, even one id at a time. */
 const SYNC_LIMIT = 100;
 
 /**
  * EventBridge, hourly: the recently-played backfill, then the metadata sync, then the month
- * packs of the statistics (shared/stats/packs.ts). Each Spotify job run is
+ * packs of the statistics (shared/stats/packs.ts) and the named ranges' snapshots
+ * (shared/stats/snapshot.ts: after the backfill and the sync, which may have invalidated them). Each Spotify job run is
  * recorded as a job run. A Spotify fault never fails the invocation (EventBridge would only
  * retry into the same fault): a 429, a missing or revoked link stop here and wait for the
  * next hour. Any other error (storage) is thrown after both ran, so the failure shows in the
@@ -41,6 +43,9 @@ async function hourlyFor(deps: Deps) {
   const sync = stop ? null : await runMetadataSyncJob(deps, "schedule", { limit: SYNC_LIMIT });
   // Needs no Spotify: closed months whose listens changed (backfill, imports) are packed again.
   const packs = await packClosedMonths(deps.store, deps.clock().getTime()).catch((err: unknown) => err);
+  const snapshots = await createStatsReader(deps.store)
+    .refreshSnapshots(deps.clock().getTime())
+    .catch((err: unknown) => err);
   const summary = {
     backfill: backfill.ok ? backfill.result : { error: backfill.fault?.type ?? "error" },
     sync:
@@ -50,10 +55,12 @@ async function hourlyFor(deps: Deps) {
           ? sync.result
           : { error: sync.fault?.type ?? "error", result: sync.result },
     packs: packs instanceof Error ? { error: packs.message } : packs,
+    snapshots: snapshots instanceof Error ? { error: snapshots.message } : snapshots,
   };
   logger.info("hourly jobs", { listener: deps.listener, ...summary });
   const crashed = [backfill, sync].find((o) => o !== null && !o.ok && o.fault === null && o.error !== null);
   if (crashed && !crashed.ok) throw crashed.error;
   if (packs instanceof Error) throw packs;
+  if (snapshots instanceof Error) throw snapshots;
   return summary;
 }

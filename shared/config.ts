@@ -114,6 +114,13 @@ export const configSchema = z.object({
       .regex(/^arn:[\w-]+:states:[\w-]+:\d{12}:stateMachine:[\w-]{1,80}$/, "must be a state machine ARN")
       .optional(),
   ),
+  /** AWS only (set by the stack): the analysis function POST /analysis/run invokes asynchronously. */
+  ANALYSIS_FUNCTION_NAME: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\w:.-]{1,170}$/, "must be a Lambda function name or ARN")
+      .optional(),
+  ),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   /** true: the /stats/* routes answer without a bearer token (a public listening profile). */
@@ -124,6 +131,22 @@ export const configSchema = z.object({
     .pipe(z.enum(["", "true", "false", "1", "0"], { error: "must be true or false" }))
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  /** Lyrics (no key). Requests name the project in their User-Agent, as LRCLIB asks. */
+  LRCLIB_API_URL: urlWithDefault("https://lrclib.net/api"),
+  /** Genius song and artist search (`/genius/*`): its routes answer 503 until the token is set. */
+  GENIUS_ACCESS_TOKEN: optionalString,
+  GENIUS_API_URL: urlWithDefault("https://api.genius.com"),
+  /** Emotion classification (Hugging Face Inference API): mood and /analyze-lyrics need the token. */
+  HF_TOKEN: optionalString,
+  /** The model URL is HF_API_URL/HF_MODEL; stored vectors name the model they came from. */
+  HF_API_URL: urlWithDefault("https://router.huggingface.co/hf-inference/models"),
+  HF_MODEL: z
+    .string()
+    .trim()
+    .regex(/^[\w.-]+(\/[\w.-]+)?$/, "must be a model id such as SamLowe/roberta-base-go_emotions")
+    .default("SamLowe/roberta-base-go_emotions"),
+  /** Tracks the background analysis looks up per run (most played first): LRCLIB + HF calls. */
+  ANALYSIS_TRACKS_PER_RUN: z.coerce.number().int().min(1).max(1000).default(60),
   /** Local runtime only: where DynamoDB Local's files and the generated local secrets live. */
   DATA_DIR: z.string().trim().min(1).default(".data"),
 });

@@ -4,6 +4,7 @@ import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { OWNER_ID } from "./domain/listener.ts";
+import { createLyricsStore, type LyricsStore } from "./lyrics/store.ts";
 import { withSsmSecrets } from "./secrets.ts";
 import { createDocumentClient, dynamoTimeoutsOf } from "./store/dynamo.ts";
 import { createHousehold, type Household } from "./store/household.ts";
@@ -20,6 +21,8 @@ export interface Deps {
   cache: Cache;
   /** The hoard of `listener`. */
   store: Store;
+  /** Catalog lyrics and emotion vectors (shared/lyrics/store.ts), in the same table. */
+  lyrics: LyricsStore;
   clock: Clock;
   listener: string;
   /** Who listens here, and every listener's store. */
@@ -71,19 +74,26 @@ export async function buildFromEnvironment(
 }
 
 export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): Promise<Deps> {
+  let client: ReturnType<typeof createDocumentClient> | undefined;
+  const documentClient = () => {
+    client ??= createDocumentClient({
+      region: config.AWS_REGION,
+      endpoint: config.DYNAMODB_ENDPOINT,
+      timeouts: dynamoTimeoutsOf(config),
+    });
+    return client;
+  };
   const household =
     overrides.household ??
     createHousehold({
-      client: createDocumentClient({
-        region: config.AWS_REGION,
-        endpoint: config.DYNAMODB_ENDPOINT,
-        timeouts: dynamoTimeoutsOf(config),
-      }),
+      client: documentClient(),
       tableName: config.TABLE_NAME,
       cursorSecret: config.SECRET_KEY,
     });
   const listener = overrides.listener ?? OWNER_ID;
   const store = overrides.store ?? household.storeOf(listener);
+  const lyrics =
+    overrides.lyrics ?? createLyricsStore({ client: documentClient(), tableName: config.TABLE_NAME });
   let cache = overrides.cache;
   if (!cache) {
     if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
@@ -106,6 +116,7 @@ export async function buildDeps(config: Config, overrides: Partial<Deps> = {}): 
     config,
     cache,
     store,
+    lyrics,
     clock: overrides.clock ?? systemClock,
     listener,
     household,

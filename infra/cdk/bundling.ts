@@ -13,3 +13,9 @@ export const ESM_REQUIRE_BANNER =
 export const EXTERNAL_MODULES = ["@aws-sdk/*"];
 
 export const MAIN_FIELDS = ["module", "main"];
+
+/**
+ * Every bundle stays under this (issue 12): a smaller bundle loads faster at a cold start, and
+ * the budget keeps a heavy dependency from creeping into every function unnoticed.
+ */
+export const BUNDLE_LIMIT_BYTES = 300_000;

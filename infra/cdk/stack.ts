@@ -26,10 +26,10 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from "#shared/http/cors.ts";
-import type { RouteDef } from "#shared/http/route.ts";
+import type { RouteDef, TableAccess } from "#shared/http/route.ts";
 import { notFoundHandler, routeList, routes as routesById } from "#shared/http/routes.ts";
 import { METRIC_NAMESPACE, METRICS } from "#shared/metrics.ts";
-import { tableDefinition } from "#shared/store/table.ts";
+import { SNAPSHOT_LEADING_KEYS, tableDefinition } from "#shared/store/table.ts";
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "./bundling.ts";
 import { LAMBDA_SYSTEM_LOG_LEVEL } from "./logging.ts";
 import { PlaybackLoop, scheduleFunction } from "./playback-loop.ts";
@@ -72,6 +72,10 @@ export interface ScheduledJob {
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   // ~100 artists/albums and a few recently-played pages per run: seconds, with room for Spotify's slow days.
   { id: "hourly", entry: "functions/hourly.ts", schedule: "rate(1 hour)", timeoutSeconds: 120 },
+  // Lyrics and mood (shared/lyrics/analysis.ts): a run works up to 10 minutes (ANALYSIS_RUN_MS),
+  // waiting on LRCLIB and Hugging Face (a cold model asks for a minute), so its own function
+  // with Lambda's longest timeout; POST /analysis/run invokes it asynchronously.
+  { id: "analysis", entry: "functions/analysis.ts", schedule: "rate(1 hour)", timeoutSeconds: 900 },
 ];
 
 /**
@@ -119,10 +123,11 @@ const WRITE_ACTIONS = [
   "dynamodb:BatchWriteItem",
 ];
 
+/** What a "stats" function may write: statistics snapshots, derived and rebuildable. */
+const SNAPSHOT_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"];
+
 /** A handler needs only reads when it is public and a GET: nobody unauthenticated may write. */
-export function tableAccessFor(
-  route: Pick<RouteDef, "exposure" | "method" | "tableAccess">,
-): "read" | "readwrite" | "none" {
+export function tableAccessFor(route: Pick<RouteDef, "exposure" | "method" | "tableAccess">): TableAccess {
   if (route.tableAccess) return route.tableAccess;
   return route.exposure === "public" && route.method === "GET" ? "read" : "readwrite";
 }
@@ -285,7 +290,7 @@ export class HoardifyStack extends Stack {
     const makeFunction = (
       name: string,
       entry: string,
-      access: "read" | "readwrite" | "none",
+      access: TableAccess,
       sizing: {
         timeoutSeconds?: number | undefined;
         memoryMb?: number | undefined;
@@ -321,8 +326,20 @@ export class HoardifyStack extends Stack {
         role.addToPolicy(
           new PolicyStatement({
             effect: Effect.ALLOW,
-            actions: access === "read" ? READ_ACTIONS : [...READ_ACTIONS, ...WRITE_ACTIONS],
+            actions: access === "readwrite" ? [...READ_ACTIONS, ...WRITE_ACTIONS] : READ_ACTIONS,
             resources: tableResources,
+          }),
+        );
+      }
+      if (access === "stats") {
+        // Only items whose partition key is a listener's snapshot's (shared/store/table.ts,
+        // `L#*#SNAP#*`): a public statistics read can build one, and can write nothing else.
+        role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: SNAPSHOT_WRITE_ACTIONS,
+            resources: [this.table.tableArn],
+            conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [SNAPSHOT_LEADING_KEYS] } },
           }),
         );
       }
@@ -418,6 +435,17 @@ export class HoardifyStack extends Stack {
       scheduledFunctions.set(job.id, fn);
     }
     this.scheduledFunctions = scheduledFunctions;
+    const analysisFn = scheduledFunctions.get("analysis");
+    for (const route of routes) {
+      const fn = functions.get(route.id);
+      if (!route.startsAnalysis || !fn) continue;
+      if (!analysisFn) throw new Error(`${route.id} starts the analysis, but no "analysis" job is scheduled`);
+      fn.addEnvironment("ANALYSIS_FUNCTION_NAME", analysisFn.functionName);
+      // The unqualified function only: grantInvoke would add `:*` (every version and alias).
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [analysisFn.functionArn] }),
+      );
+    }
 
     // ------------------------------------------------------------------ routes
     const apiRoutes: HttpRoute[] = [];

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { cacheKeys } from "#shared/cache/keys.ts";
-import { type LoopState, startLoopState, tick } from "#shared/capture/loop.ts";
+import { type LoopState, noteLease, startLoopState, tick } from "#shared/capture/loop.ts";
 import { recordListen, toPlay, toTrackInfo } from "#shared/capture/record.ts";
 import { loopDepsOf, reportPoll } from "#shared/capture/runner.ts";
 import type { LoopStarter } from "#shared/capture/starter.ts";
@@ -56,6 +56,9 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
   };
 
   const run = async () => {
+    // A note left by a process that died (its lease died with its memory cache) must not keep
+    // this one's watchdog resting: it is only a hint, the cache's lease decides.
+    await noteLease(deps.store, null);
     while (!abort.signal.aborted) {
       count++;
       if (!state && kicked) {
@@ -113,6 +116,7 @@ export function startLocalLoop(deps: Deps, opts: LocalLoopOptions = {}): LocalLo
           );
         }
         await deps.cache.del(cacheKeys.lease(deps.listener)).catch(() => undefined);
+        await noteLease(deps.store, null);
       }
     },
   };

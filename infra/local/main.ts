@@ -87,6 +87,11 @@ async function main(): Promise<void> {
       await runAsJob("hourly", handler).catch((err: unknown) =>
         process.stderr.write(`hourly jobs failed: ${(err as Error).message}\n`),
       );
+      // The lyrics and mood analysis: its own function on AWS, after the other jobs here.
+      const analysis = await import("#functions/analysis.ts");
+      await runAsJob("analysis", analysis.handler).catch((err: unknown) =>
+        process.stderr.write(`analysis failed: ${(err as Error).message}\n`),
+      );
     };
     const hourlyTimers = spotifyConfigured(config)
       ? [setTimeout(() => void hourly(), 60_000), setInterval(() => void hourly(), 3_600_000)]

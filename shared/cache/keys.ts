@@ -35,6 +35,9 @@ export const cacheKeys = {
   /** Every key of one listener starts so (what `POST /admin/clear-cache` may clear). */
   listenerPrefix: (listener: string) => of(listener, ""),
 
+  /** The lyrics analysis run's lease: one run for the whole household (lyrics are catalog). */
+  analysisLease: "analysis:lease",
+
   oauthState: (state: string) => `oauth:state:${state}`,
   oauthUsed: (state: string) => `oauth:used:${state}`,
   loginFailures: (client: string) => `ratelimit:login:${client}`,

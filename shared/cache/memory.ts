@@ -38,6 +38,13 @@ export function createMemoryCache(opts: { now?: () => number } = {}): Cache {
       return entry ? (JSON.parse(entry.json) as T) : null;
     },
 
+    async getMany<T = unknown>(keys: readonly string[]): Promise<(T | null)[]> {
+      return keys.map((key) => {
+        const entry = live(key);
+        return entry ? (JSON.parse(entry.json) as T) : null;
+      });
+    },
+
     async set(key, value, setOpts) {
       const ttl = setOpts?.ttlMs === undefined ? null : toTtl(setOpts.ttlMs);
       // Like Redis SET without KEEPTTL: a plain set clears any previous TTL.

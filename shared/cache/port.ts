@@ -7,6 +7,8 @@
 export interface Cache {
   readonly kind: "upstash" | "memory";
   get<T = unknown>(key: string): Promise<T | null>;
+  /** Several keys in one command (MGET): each value, or null when absent, in `keys` order. */
+  getMany<T = unknown>(keys: readonly string[]): Promise<(T | null)[]>;
   /** Stores `value` (JSON); with `ttlMs`, the key expires after that many milliseconds. */
   set(key: string, value: unknown, opts?: { ttlMs?: number }): Promise<void>;
   /** Stores only if the key is absent (a lease or a lock); true when this call stored it. */

@@ -1,17 +1,19 @@
-import { Redis } from "@upstash/redis";
 import { DependencyUnavailableError } from "../outage.ts";
 import type { Cache } from "./port.ts";
 import { encode, toTtl } from "./values.ts";
 
 /**
- * Cache over the Upstash Redis REST API.
+ * Cache over the Upstash Redis REST API (https://upstash.com/docs/redis/features/restapi):
+ * `POST /` with a command as a JSON array answers `{"result": …}` (or `{"error": …}` with a
+ * 4xx), `POST /multi-exec` runs several as one MULTI/EXEC. That is all this adapter needs, so it
+ * speaks the protocol itself over `fetch`: the @upstash/redis client cannot be tree-shaken (one
+ * class holds every Redis command) and weighed ~80 KB in every Lambda bundle, a quarter of it.
+ * It keeps that client's behaviour where it mattered: the same Bearer auth, retries after a
+ * network error (never after a reply) with the same back-off, the read-your-writes sync token,
+ * and plain JSON replies (no `Upstash-Encoding`: every value here is JSON text).
  *
- * Serialisation is done here, not by @upstash/redis: its default serializer sends strings,
- * numbers and booleans as-is and its default deserializer JSON-parses every reply, so
- * `set("k", "123")` would come back as the number 123 and `set("k", "true")` as `true`.
- * With `automaticDeserialization: false` and our own JSON.stringify/JSON.parse the value
- * stored in Redis is always JSON text and `get` returns exactly what was `set` (the same
- * representation the memory cache uses).
+ * Values are always stored as JSON text (JSON.stringify on set, JSON.parse on get), so `get`
+ * returns exactly what was `set`: the same representation the memory cache uses.
  */
 
 export interface UpstashCacheOptions {
@@ -60,71 +62,116 @@ function globEscape(s: string): string {
   return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
+/** A reply of Redis itself (a wrong type, a bad token): not an outage. */
+export class UpstashError extends Error {
+  override name = "UpstashError";
+}
+
+type Arg = string | number;
+
 export function createUpstashCache(opts: UpstashCacheOptions): Cache {
   const prefix = opts.keyPrefix ?? "";
   const retries = Math.max(0, Math.floor(opts.retries ?? DEFAULT_RETRIES));
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client = new Redis({
-    url: opts.url,
-    token: opts.token,
-    automaticDeserialization: false,
-    enableTelemetry: false,
-    retry: { retries, backoff: (n) => Math.min(50 * 2 ** n, 400) },
-    // A function: a fresh signal per command (a shared one would abort every later command).
-    signal: () => AbortSignal.timeout(timeoutMs),
-  });
-  // Every command goes through this proxy, so each one maps its transport failure the same way.
-  const redis = new Proxy(client, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        const out: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
-        return out instanceof Promise
-          ? out.catch((err: unknown) => {
-              throw outageOf(err);
-            })
-          : out;
-      };
-    },
-  });
+  const base = opts.url.replace(/\/+$/, "");
+  /** Upstash's read-your-writes token: a read after a write sees it, even on a replica. */
+  let syncToken = "";
+
+  async function post(path: string, body: unknown): Promise<unknown> {
+    // One budget per command, its retries included. Timers count from the event loop's cached
+    // clock, stale by whatever synchronous work ran since the loop last turned (module loading
+    // at a cold start: ~30 ms), so the budget is armed after one turn or it would end early.
+    await new Promise(setImmediate);
+    const signal = AbortSignal.timeout(timeoutMs);
+    const init = {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${opts.token}`,
+        "content-type": "application/json",
+        "upstash-sync-token": syncToken,
+      },
+      body: JSON.stringify(body),
+      signal,
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(`${base}${path}`, init);
+        syncToken = res.headers.get("upstash-sync-token") ?? syncToken;
+        const text = await res.text();
+        let reply: { result?: unknown; error?: string } | { result?: unknown; error?: string }[];
+        try {
+          reply = JSON.parse(text);
+        } catch {
+          throw new UpstashError(`Upstash answered HTTP ${res.status} without JSON: ${text.slice(0, 200)}`);
+        }
+        if (!res.ok || (!Array.isArray(reply) && reply.error !== undefined)) {
+          const error = Array.isArray(reply) ? `HTTP ${res.status}` : reply.error;
+          throw new UpstashError(`${error}, command was: ${JSON.stringify(body)}`);
+        }
+        return reply;
+      } catch (err) {
+        if (err instanceof UpstashError || signal.aborted || attempt >= retries) throw outageOf(err);
+        await new Promise((ok) => setTimeout(ok, Math.min(50 * 2 ** attempt, 400)));
+      }
+    }
+  }
+
+  const run = async <T>(...command: Arg[]): Promise<T> => ((await post("", command)) as { result: T }).result;
+
+  /** Several commands as one MULTI/EXEC; any command's error rejects the whole. */
+  async function transaction<T extends unknown[]>(...commands: Arg[][]): Promise<T> {
+    const replies = (await post("/multi-exec", commands)) as { result?: unknown; error?: string }[];
+    const failed = replies.find((r) => r.error !== undefined);
+    if (failed) throw new UpstashError(`${failed.error}, command was: ${JSON.stringify(commands)}`);
+    return replies.map((r) => r.result) as T;
+  }
   const k = (key: string): string => prefix + key;
 
   return {
     kind: "upstash",
 
     async get<T = unknown>(key: string): Promise<T | null> {
-      const raw = await redis.get<string>(k(key));
+      const raw = await run<string | null>("GET", k(key));
       if (raw === null || raw === undefined) return null;
       return JSON.parse(raw) as T;
     },
 
+    async getMany<T = unknown>(keys: readonly string[]): Promise<(T | null)[]> {
+      if (keys.length === 0) return [];
+      const raw = await run<(string | null)[]>("MGET", ...keys.map(k));
+      return raw.map((v) => (v === null || v === undefined ? null : (JSON.parse(v) as T)));
+    },
+
     async set(key, value, setOpts) {
       const json = encode(value);
-      if (setOpts?.ttlMs === undefined) await redis.set(k(key), json);
-      else await redis.set(k(key), json, { px: toTtl(setOpts.ttlMs) });
+      if (setOpts?.ttlMs === undefined) await run("SET", k(key), json);
+      else await run("SET", k(key), json, "PX", toTtl(setOpts.ttlMs));
     },
 
     async setIfAbsent(key, value, setOpts) {
-      const reply = await redis.set(k(key), encode(value), { nx: true, px: toTtl(setOpts.ttlMs) });
+      const reply = await run("SET", k(key), encode(value), "NX", "PX", toTtl(setOpts.ttlMs));
       return reply === "OK";
     },
 
     async del(key) {
-      await redis.del(k(key));
+      await run("DEL", k(key));
     },
 
     async swapIfEquals(key, expected, next, setOpts) {
-      const swapped = await redis.eval(
+      const swapped = await run(
+        "EVAL",
         SWAP_IF_EQUALS,
-        [k(key)],
-        [encode(expected), encode(next), String(toTtl(setOpts.ttlMs))],
+        1,
+        k(key),
+        encode(expected),
+        encode(next),
+        String(toTtl(setOpts.ttlMs)),
       );
       return Number(swapped) === 1;
     },
 
     async deleteIfEquals(key, expected) {
-      return Number(await redis.eval(DELETE_IF_EQUALS, [k(key)], [encode(expected)])) === 1;
+      return Number(await run("EVAL", DELETE_IF_EQUALS, 1, k(key), encode(expected))) === 1;
     },
 
     async incrementWindow(key, windowMs) {
@@ -132,20 +179,16 @@ export function createUpstashCache(opts: UpstashCacheOptions): Cache {
       const full = k(key);
       // One MULTI/EXEC: the counter, its expiry (only set when it has none, i.e. the window
       // starts with the first increment) and the remaining time are read atomically.
-      const [count, , pttl] = await redis
-        .multi()
-        .incr(full)
-        .pexpire(full, window, "NX")
-        .pttl(full)
-        .exec<[number, number, number]>()
-        .catch((err: unknown) => {
-          throw outageOf(err);
-        });
+      const [count, , pttl] = await transaction<[number, number, number]>(
+        ["INCR", full],
+        ["PEXPIRE", full, window, "NX"],
+        ["PTTL", full],
+      );
       return { count: Number(count), resetInMs: pttl > 0 ? pttl : window };
     },
 
     async ttlMs(key) {
-      const pttl = await redis.pttl(k(key));
+      const pttl = await run<number>("PTTL", k(key));
       return pttl === -2 ? null : pttl;
     },
 
@@ -153,19 +196,33 @@ export function createUpstashCache(opts: UpstashCacheOptions): Cache {
       let n = 0;
       let cursor = "0";
       do {
-        const [next, keys] = await redis.scan(cursor, { match: `${globEscape(k(match))}*`, count: 1000 });
-        if (keys.length > 0) n += await redis.del(...keys);
+        const [next, keys] = await run<[string | number, string[]]>(
+          "SCAN",
+          cursor,
+          "MATCH",
+          `${globEscape(k(match))}*`,
+          "COUNT",
+          1000,
+        );
+        if (keys.length > 0) n += await run<number>("DEL", ...keys);
         cursor = String(next);
       } while (cursor !== "0");
       return n;
     },
 
     async size() {
-      if (!prefix) return redis.dbsize();
+      if (!prefix) return run<number>("DBSIZE");
       const seen = new Set<string>();
       let cursor = "0";
       do {
-        const [next, keys] = await redis.scan(cursor, { match: `${globEscape(prefix)}*`, count: 1000 });
+        const [next, keys] = await run<[string | number, string[]]>(
+          "SCAN",
+          cursor,
+          "MATCH",
+          `${globEscape(prefix)}*`,
+          "COUNT",
+          1000,
+        );
         for (const key of keys) seen.add(key);
         cursor = String(next);
       } while (cursor !== "0");
@@ -174,7 +231,7 @@ export function createUpstashCache(opts: UpstashCacheOptions): Cache {
 
     async ping() {
       try {
-        return (await redis.ping()) === "PONG";
+        return (await run("PING")) === "PONG";
       } catch {
         return false;
       }

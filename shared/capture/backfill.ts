@@ -90,14 +90,20 @@ export function matchRecent<R extends RecentEntry, S extends StoredListen>(
   const out: RecentMatch<R, S>[] = recent.map((entry) => ({ entry, stored: null, how: null }));
   const taken = new Set<number>();
 
+  // Stored listens by track, in their order: an import matches thousands of entries per call.
+  const byTrack = new Map<string, number[]>();
+  stored.forEach((listen, s) => {
+    const list = byTrack.get(listen.track_id);
+    if (list) list.push(s);
+    else byTrack.set(listen.track_id, [s]);
+  });
   const pairs: { e: number; s: number; diff: number }[] = [];
   recent.forEach((entry, e) => {
     const end = ms(entry.played_at);
-    stored.forEach((listen, s) => {
-      if (listen.track_id !== entry.track_id) return;
-      const diff = Math.abs(ms(listen.ended_at) - end);
+    for (const s of byTrack.get(entry.track_id) ?? []) {
+      const diff = Math.abs(ms(stored[s]?.ended_at ?? "") - end);
       if (diff <= toleranceMs) pairs.push({ e, s, diff });
-    });
+    }
   });
   // Nearest first; ties in time order, so two repeats pair up in order rather than crosswise.
   pairs.sort(

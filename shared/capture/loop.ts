@@ -13,7 +13,7 @@ import {
   type TrackerState,
 } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
-import { type SpotifyApi, SpotifyError, type SpotifyFault } from "../spotify/types.ts";
+import { type PlayableItem, type SpotifyApi, SpotifyError, type SpotifyFault } from "../spotify/types.ts";
 import type { Store } from "../store/port.ts";
 import { recordListen, toPlay, toTrackInfo } from "./record.ts";
 
@@ -75,6 +75,8 @@ export interface LoopDeps {
   tracker?: TrackerOptions;
   /** Stores what recently-played lists and nothing stored matches; none: no catch-up. */
   catchUp?: () => Promise<CatchUpOutcome>;
+  /** The album art the snapshot carries (shared/cards/art.ts artForSnapshot); none: no art. */
+  art?: (album: PlayableItem["album"]) => Promise<string | null | undefined>;
 }
 
 export interface LoopOptions {
@@ -89,10 +91,12 @@ export interface LoopOptions {
 }
 
 export const DEFAULT_LOOP_OPTIONS: LoopOptions = {
-  // Renewed about every 3 minutes (2 cache commands); outlives the longest wait (90 s) plus a
-  // poll. A crashed chain blocks the watchdog for at most this long (backfill covers the gap).
+  // Outlives the longest wait (90 s) plus a poll. A crashed chain blocks the watchdog for at
+  // most this long (backfill covers the gap). Renewed (2 cache commands) only 250 s after it was
+  // last set: an Express chain hands over every 4 minutes, and the handover's swap sets it
+  // anyway, so on AWS it is never renewed separately (Upstash bills per command).
   leaseMs: 360_000,
-  leaseRenewMs: 180_000,
+  leaseRenewMs: 110_000,
   chainMaxMs: 4 * 60_000,
   maxWaitSeconds: 90,
 };
@@ -326,7 +330,10 @@ export async function tick(
   let snapshotWritten = false;
   if (snapshot) {
     try {
-      await deps.cache.set(cacheKeys.snapshot(deps.listener), snapshot, { ttlMs: cacheTtlMs.snapshot });
+      // The art rides in the snapshot: a card view is then one cache read, not two in sequence.
+      const art = snapshot.item && deps.art ? await deps.art(snapshot.item.album) : undefined;
+      const stored = art === undefined ? snapshot : { ...snapshot, art };
+      await deps.cache.set(cacheKeys.snapshot(deps.listener), stored, { ttlMs: cacheTtlMs.snapshot });
       snapshotWritten = true;
     } catch (err) {
       // Readers keep the previous snapshot; forget the signature so the next tick rewrites it.
@@ -343,12 +350,19 @@ export async function tick(
         .set(cacheKeys.parked(deps.listener), state.pending, { ttlMs: cacheTtlMs.parked })
         .catch(() => undefined);
     }
-    if (stopReason !== "quota") await deps.cache.del(cacheKeys.lease(deps.listener)).catch(() => undefined);
+    if (stopReason !== "quota") {
+      await deps.cache.del(cacheKeys.lease(deps.listener)).catch(() => undefined);
+      await noteLease(deps.store, null);
+    }
   } else if (now + nextDelaySeconds * 1000 - state.chain_started_at > opts.chainMaxMs) {
     action = (await passLease(deps.cache, cacheKeys.lease(deps.listener), state, now, opts))
       ? "handover"
       : "stop";
     if (action === "stop") stopReason = "lease";
+  }
+  // Taken, renewed or passed on this tick (at a chain's start and each handover, ~15 an hour).
+  if (action !== "stop" && state.lease_until !== prev.lease_until) {
+    await noteLease(deps.store, new Date(state.lease_until).toISOString());
   }
   return {
     state,
@@ -360,6 +374,18 @@ export async function tick(
     ...(fault ? { fault } : {}),
     ...(caughtUp !== undefined ? { caughtUp } : {}),
   };
+}
+
+/**
+ * Notes on the link item until when the lease is held (null: let go). The watchdog reads that
+ * item every minute anyway, so while a loop lives it skips Spotify and the cache alike: a cache
+ * read a minute would cost more than everything else the watchdog does. Only a hint: a failed
+ * note lets the watchdog look (and find the lease in the cache); it never decides who runs.
+ */
+export async function noteLease(store: Store, until: string | null): Promise<void> {
+  await store.setLoopUntil(until).catch((err: unknown) => {
+    logger.warn("could not note the loop's lease on the link", { error: (err as Error).message });
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import { kickLoop } from "./kick.ts";
 import {
   DEFAULT_LOOP_OPTIONS,
   type LoopState,
+  noteLease,
   QUOTA_LEASE,
   startLoopState,
   type TickResult,
@@ -50,7 +51,7 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
     return {
       loop: "running",
       recorded: [],
-      now_playing: await deps.cache.get<NowPlayingSnapshot>(snapshotKey),
+      now_playing: await snapshotWithoutArt(deps.cache, snapshotKey),
       next_delay_seconds: null,
       fault: null,
     };
@@ -64,6 +65,7 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
     DEFAULT_LOOP_OPTIONS,
   );
   await deps.cache.del(leaseKey);
+  await noteLease(deps.store, null);
   // Handed over under a new owner that has not taken the lease: two kicks cannot both run.
   const handover: LoopState = { ...r.state, owner: randomUUID(), lease_until: 0 };
   const kicked = r.action === "stop" ? null : await kickLoop(deps, handover);
@@ -72,8 +74,16 @@ export async function manualPoll(deps: Deps): Promise<ManualPollResult> {
   return {
     loop: kicked === "started" ? "started" : "idle",
     recorded: r.recorded,
-    now_playing: await deps.cache.get<NowPlayingSnapshot>(snapshotKey),
+    now_playing: await snapshotWithoutArt(deps.cache, snapshotKey),
     next_delay_seconds: r.nextDelaySeconds,
     fault: r.fault ?? null,
   };
+}
+
+/** The snapshot as the poll route shows it: the embedded art is for the cards, not this JSON. */
+async function snapshotWithoutArt(cache: Deps["cache"], key: string): Promise<NowPlayingSnapshot | null> {
+  const snapshot = await cache.get<NowPlayingSnapshot>(key);
+  if (!snapshot) return null;
+  const { art: _art, ...rest } = snapshot;
+  return rest;
 }

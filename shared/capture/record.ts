@@ -1,4 +1,4 @@
-import type { Play } from "../domain/entities.ts";
+import type { Play, Track } from "../domain/entities.ts";
 import { isSyntheticId } from "../domain/names.ts";
 import type { FinishedListen } from "../domain/tracker.ts";
 import type { RecentPlay } from "../spotify/types.ts";
@@ -44,11 +44,25 @@ export function toTrackInfo(f: Pick<FinishedListen, "item"> | RecentPlay): Track
 /**
  * Stores one play with its counters, and registers its artists and album so the metadata
  * sync (not the hot loop) fetches what is missing. Idempotent: a replay is "duplicate".
+ *
+ * The catalog is registered only for a track the hoard does not know yet (or that now credits
+ * other artists or another album), and before the play: a conditional put that finds the item
+ * is billed as a write all the same (two a play, most plays being of known tracks), while the
+ * track read costs half a read unit. Registering first means a crash in between is repaired
+ * by the replay, which still finds the track new.
  */
 export async function recordListen(store: Store, play: Play, track: TrackInfo): Promise<RecordPlayResult> {
-  const result = await store.recordPlay(play, track);
-  if (result === "recorded") await registerCatalog(store, track);
-  return result;
+  const known = await store.getTrack(track.track_id);
+  if (!known || catalogMoved(known, track)) await registerCatalog(store, track);
+  return store.recordPlay(play, track);
+}
+
+/** Whether the player credits artists or an album the stored track does not (ids only). */
+function catalogMoved(known: Pick<Track, "artists" | "album">, track: TrackInfo): boolean {
+  const stored = new Set(known.artists.map((a) => a.id));
+  return (
+    track.artists.some((a) => !stored.has(a.id)) || (track.album?.id ?? null) !== (known.album?.id ?? null)
+  );
 }
 
 /** Registers a track's artists and album for the metadata sync (conditional puts: idempotent). */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { cacheKeys, cacheTtlMs } from "../cache/keys.ts";
+import { artForSnapshot, artOptionsOf } from "../cards/art.ts";
 import { type Deps, forListener } from "../deps.ts";
 import { OWNER_ID } from "../domain/listener.ts";
 import type { FinishedListen } from "../domain/tracker.ts";
@@ -13,6 +14,7 @@ import {
   type LoopDeps,
   type LoopOptions,
   type LoopState,
+  noteLease,
   startLoopState,
   type TickResult,
   tick,
@@ -28,12 +30,14 @@ export const LOOP_SPOTIFY_CLIENT = { timeoutMs: 3000, retries: 1 } as const;
 /** What a tick needs, from the process's dependencies (the Spotify client over its config). */
 export function loopDepsOf(deps: Deps): LoopDeps {
   const spotify = createSpotifyClient(deps, LOOP_SPOTIFY_CLIENT);
+  const art = artOptionsOf(deps.config);
   const loopDeps: LoopDeps = {
     listener: deps.listener,
     spotify,
     store: deps.store,
     cache: deps.cache,
     clock: deps.clock,
+    art: (album) => artForSnapshot(deps.cache, album, art),
   };
   return { ...loopDeps, catchUp: () => catchUp(loopDeps) };
 }
@@ -84,13 +88,14 @@ export interface LoopStatus {
   last_successful_poll_at: string;
 }
 
-const STATUS_EVERY_MS = 60_000;
+const STATUS_EVERY_MS = 5 * 60_000;
 /** Per cache (one per Lambda container; one per test world), per listener. */
 const lastStatusAt = new WeakMap<Deps["cache"], Map<string, number>>();
 
 /**
- * Notes the time of a poll Spotify answered, at most once a minute per process: one cache
- * command a minute instead of one per 1-2 s tick (Upstash bills per command).
+ * Notes the time of a poll Spotify answered, at most once every 5 minutes per process: one
+ * cache command per 5 minutes instead of one per 1-2 s tick (Upstash bills per command; once
+ * a minute was a third of the loop's commands).
  */
 export async function reportPoll(
   cache: Deps["cache"],
@@ -180,6 +185,7 @@ export async function runReleaseTask(
     released = await deps.cache
       .deleteIfEquals(cacheKeys.lease(deps.listener), state.owner)
       .catch(() => false);
+    if (released) await noteLease(deps.store, null);
     if (state.pending.length > 0) {
       const parkedKey = cacheKeys.parked(deps.listener);
       const parked = (await deps.cache.get<FinishedListen[]>(parkedKey).catch(() => null)) ?? [];

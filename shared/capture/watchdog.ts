@@ -10,11 +10,13 @@ import { LOOP_SPOTIFY_CLIENT } from "./runner.ts";
 export type WatchdogOutcome = "quota" | "running" | "not_linked" | "idle" | "caught_up" | "started" | "error";
 
 /**
- * Runs every minute. While nothing plays it asks Spotify what plays and whether recently-played
- * lists anything new (a Lambda, not a workflow: near zero idle cost), and touches the cache
- * only when something does play, to see whether a loop already holds the lease; if none does,
- * it starts one (the loop catches up first). The link item it reads from DynamoDB
- * anyway carries Spotify's quota back-off, so a 429 is honoured without a cache read.
+ * Runs every minute. First the lease: a live loop notes on the link item until when it holds
+ * it (noteLease in loop.ts), and that item is read here anyway (it carries Spotify's quota
+ * back-off too), so while a loop lives the watchdog asks neither Spotify nor the cache — the
+ * loop is already looking every 1-3 s. Otherwise it asks Spotify what plays and whether
+ * recently-played lists anything new (a Lambda, not a workflow: near zero idle cost); when
+ * music plays it reads the lease itself in the cache, which decides, and starts a loop if
+ * none holds it (the loop catches up first).
  */
 export async function watchdog(deps: Deps, startChain: () => Promise<void>): Promise<WatchdogOutcome> {
   const now = deps.clock().getTime();
@@ -22,14 +24,15 @@ export async function watchdog(deps: Deps, startChain: () => Promise<void>): Pro
     const link = await deps.store.getSpotifyLink();
     if (!link || link.needs_reauth) return "not_linked";
     if (link.quota_until && Date.parse(link.quota_until) > now) return "quota";
+    if (link.loop_until && Date.parse(link.loop_until) > now) return "running";
     // The loop's short timeouts: up to four Spotify calls must end well inside the function's timeout.
     const spotify = createSpotifyClient(deps, LOOP_SPOTIFY_CLIENT);
     const obs = await spotify.currentPlayback();
     const active = (obs.type === "item" && obs.is_playing) || obs.type === "unsupported";
     if (!active) {
       // A short listen can start and end between two looks (or after the loop ended): Spotify
-      // lists it once it ends. One cheap question a minute; the full backfill (and its lease
-      // read) only when something new is listed, so it is stored now, not by the hourly job.
+      // lists it once it ends. One cheap question a minute; the full backfill only when
+      // something new is listed, so it is stored now, not by the hourly job.
       const cursor = Number(await deps.store.getCursor(RECENTLY_PLAYED_CURSOR));
       const fresh = await spotify.recentlyPlayed({
         ...(Number.isFinite(cursor) && cursor > 0 ? { afterMs: cursor } : {}),

@@ -171,23 +171,29 @@ export async function fetchArt(url: string, opts: ArtOptions = {}): Promise<stri
   return `data:image/${kind};base64,${bytes.toString("base64")}`;
 }
 
-/**
- * The art for one album (or show, or artist) as a data URI, from the cache or fetched now;
- * null when there is none or it cannot be had. Never throws. `url` may be a function so a
- * caller pays for looking the URL up (a store read) only on a cache miss.
- */
-export async function getArt(
+/** What to draw: a cache id (album id), and the image URL or a way to look it up on a miss. */
+export interface ArtRef {
+  id?: string | null;
+  url: string | null | (() => Promise<string | null>);
+}
+
+const keyOfRef = (ref: ArtRef) =>
+  artCacheKey({ id: ref.id ?? null, url: typeof ref.url === "string" ? ref.url : null });
+
+/** A cached entry as the data URI, null for a remembered failure, undefined for a miss. */
+function fromCached(hit: Cached | null | undefined): string | null | undefined {
+  if (hit && "uri" in hit && typeof hit.uri === "string") return hit.uri;
+  if (hit && "failed" in hit) return null;
+  return undefined;
+}
+
+/** A cache miss: look the URL up if need be, fetch it, remember the outcome. Never throws. */
+async function fetchAndRemember(
   cache: Cache,
-  ref: { id?: string | null; url: string | null | (() => Promise<string | null>) },
-  opts: ArtOptions = {},
+  ref: ArtRef,
+  known: string | null,
+  opts: ArtOptions,
 ): Promise<string | null> {
-  const direct = typeof ref.url === "string" ? ref.url : null;
-  let key = artCacheKey({ id: ref.id ?? null, url: direct });
-  if (key) {
-    const hit = await cache.get<Cached>(key).catch(() => null);
-    if (hit && "uri" in hit && typeof hit.uri === "string") return hit.uri;
-    if (hit && "failed" in hit) return null;
-  }
   let url: string | null;
   try {
     url = typeof ref.url === "function" ? await ref.url() : ref.url;
@@ -195,7 +201,7 @@ export async function getArt(
     return null;
   }
   if (!url) return null;
-  key ??= artCacheKey({ url });
+  const key = known ?? artCacheKey({ url });
   let value: Cached;
   try {
     value = { uri: await fetchArt(url, opts) };
@@ -210,4 +216,83 @@ export async function getArt(
     await cache.set(key, value, { ttlMs }).catch(() => undefined);
   }
   return "uri" in value ? value.uri : null;
+}
+
+/**
+ * The art for one album (or show, or artist) as a data URI, from the cache or fetched now;
+ * null when there is none or it cannot be had. Never throws. `url` may be a function so a
+ * caller pays for looking the URL up (a store read) only on a cache miss.
+ */
+export async function getArt(cache: Cache, ref: ArtRef, opts: ArtOptions = {}): Promise<string | null> {
+  const key = keyOfRef(ref);
+  if (key) {
+    const hit = fromCached(await cache.get<Cached>(key).catch(() => null));
+    if (hit !== undefined) return hit;
+  }
+  return fetchAndRemember(cache, ref, key, opts);
+}
+
+/**
+ * The art of several items (a card's rows) in one cache command (MGET), in `refs` order; only
+ * the misses are fetched, each as getArt would. Never throws.
+ */
+export async function getArts(cache: Cache, refs: readonly ArtRef[], opts: ArtOptions = {}) {
+  const keys = refs.map(keyOfRef);
+  const unique = [...new Set(keys.filter((k): k is string => k !== null))];
+  const found = await cache.getMany<Cached>(unique).catch(() => unique.map(() => null));
+  const cached = new Map(unique.map((k, i) => [k, fromCached(found[i])]));
+  // Two rows of one album fetch it once.
+  const fetching = new Map<string, Promise<string | null>>();
+  return Promise.all(
+    refs.map(async (ref, i): Promise<string | null> => {
+      const key = keys[i] ?? null;
+      const hit = key ? cached.get(key) : undefined;
+      if (hit !== undefined) return hit;
+      if (!key) return fetchAndRemember(cache, ref, key, opts);
+      const once = fetching.get(key) ?? fetchAndRemember(cache, ref, key, opts);
+      fetching.set(key, once);
+      return once;
+    }),
+  );
+}
+
+/**
+ * The longest art data URI a now-playing snapshot carries: Spotify's covers at the size the
+ * player picks (the smallest ≥ 64 px) are 2-10 KB, a 300 px one about 35 KB as base64. Bigger
+ * art stays out of the snapshot (every card view reads it whole); the card then reads it from
+ * its own cache key as before.
+ */
+export const SNAPSHOT_ART_MAX_CHARS = 48 * 1024;
+
+/** The last art a poll embedded, per cache (one per Lambda container): a pause needs no fetch. */
+const lastSnapshotArt = new WeakMap<Cache, { key: string; uri: string | null | undefined }>();
+
+/**
+ * The art a now-playing snapshot carries for its album, fetched when the item changes, so a
+ * card view is one cache read: the data URI; null when there is none or it could not be
+ * fetched (the card draws its placeholder); undefined when it is too big to embed. Fetched
+ * straight from the image host (through the same fence), not through the `art:` cache keys:
+ * the snapshot is where it is kept, and two cache commands per new album would cost more
+ * than the fetch. Never throws.
+ */
+export async function artForSnapshot(
+  cache: Cache,
+  album: { id: string | null; image_url: string | null } | null,
+  opts: ArtOptions = {},
+): Promise<string | null | undefined> {
+  if (!album?.image_url) return null;
+  const key = artCacheKey({ id: album.id, url: album.image_url });
+  const last = lastSnapshotArt.get(cache);
+  if (key && last?.key === key) return last.uri;
+  let uri: string | null | undefined;
+  try {
+    const fetched = await fetchArt(album.image_url, opts);
+    uri = fetched.length > SNAPSHOT_ART_MAX_CHARS ? undefined : fetched;
+  } catch (err) {
+    const reason = err instanceof ArtError ? err.message : (err as Error).name || "fetch failed";
+    logger.warn("album art unavailable; the now-playing snapshot carries none", { reason });
+    uri = null;
+  }
+  if (key) lastSnapshotArt.set(cache, { key, uri });
+  return uri;
 }

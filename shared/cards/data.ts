@@ -5,7 +5,7 @@ import { logger } from "../logger.ts";
 import type { StatsRange } from "../stats/plan.ts";
 import { createStatsReader } from "../stats/reader.ts";
 import type { Store } from "../store/port.ts";
-import { type ArtOptions, getArt } from "./art.ts";
+import { type ArtOptions, getArt, getArts, SNAPSHOT_ART_MAX_CHARS } from "./art.ts";
 import {
   emptyNowPlaying,
   type NowPlayingView,
@@ -40,12 +40,35 @@ async function readSnapshot(cache: Cache, listener: string): Promise<NowPlayingS
   }
 }
 
-export async function loadNowPlaying(src: CardSources, nowMs: number): Promise<NowPlayingView> {
-  const fromSnapshot = viewFromSnapshot(await readSnapshot(src.cache, src.listener), nowMs);
-  if (fromSnapshot) return fromSnapshot;
+/** The view for the snapshot, or, when it shows nothing, for the newest stored play. */
+async function viewOf(src: CardSources, snapshot: NowPlayingSnapshot | null, nowMs: number) {
+  const fromSnapshot = viewFromSnapshot(snapshot, nowMs);
+  if (fromSnapshot) return { view: fromSnapshot, fromSnapshot: true };
   const play = await src.store.newestPlay();
-  if (!play) return emptyNowPlaying();
-  return viewFromPlay(play, await src.store.getTrack(play.track_id));
+  if (!play) return { view: emptyNowPlaying(), fromSnapshot: false };
+  return { view: viewFromPlay(play, await src.store.getTrack(play.track_id)), fromSnapshot: false };
+}
+
+export async function loadNowPlaying(src: CardSources, nowMs: number): Promise<NowPlayingView> {
+  return (await viewOf(src, await readSnapshot(src.cache, src.listener), nowMs)).view;
+}
+
+/**
+ * The now-playing card's view and art. The art comes with the snapshot (the loop embeds it
+ * when the item changes), so a view of a playing card is one cache command; only a snapshot
+ * without it (too big to embed, an older writer) or the newest-play fallback reads the art key.
+ */
+export async function loadNowPlayingCard(
+  src: CardSources,
+  nowMs: number,
+  withArt: boolean,
+  opts?: ArtOptions,
+): Promise<{ view: NowPlayingView; art: string | null }> {
+  const snapshot = await readSnapshot(src.cache, src.listener);
+  const { view, fromSnapshot } = await viewOf(src, snapshot, nowMs);
+  if (!withArt || !view.album_art) return { view, art: null };
+  if (fromSnapshot && snapshot?.art !== undefined) return { view, art: snapshot.art };
+  return { view, art: await artForView(src.cache, view, opts) };
 }
 
 /** Album art for a view, or null (placeholder). */
@@ -63,23 +86,23 @@ export async function loadRecentRows(
 ): Promise<RecentRow[]> {
   const page = await src.store.listPlays({ limit: Math.min(50, limit * 3) });
   const plays = page.items.filter((p) => p.counted).slice(0, limit);
-  return Promise.all(
-    plays.map(async (p) => ({
-      title: p.name,
-      artists: p.artists.map((a) => a.name),
-      played_at: p.ended_at,
-      art: withArt
-        ? await getArt(
-            src.cache,
-            {
-              id: p.album_id,
-              url: async () => (await src.store.getTrack(p.track_id))?.album?.image_url ?? null,
-            },
-            opts,
-          )
-        : null,
-    })),
-  );
+  // Every row's art in one cache command; the store is read for a URL only on a miss.
+  const art = withArt
+    ? await getArts(
+        src.cache,
+        plays.map((p) => ({
+          id: p.album_id,
+          url: async () => (await src.store.getTrack(p.track_id))?.album?.image_url ?? null,
+        })),
+        opts,
+      )
+    : [];
+  return plays.map((p, i) => ({
+    title: p.name,
+    artists: p.artists.map((a) => a.name),
+    played_at: p.ended_at,
+    art: art[i] ?? null,
+  }));
 }
 
 /** Longer ranges move slowly and cost more reads: keep their ranking longer. */
@@ -97,12 +120,15 @@ interface RankedArtist {
   name: string;
   plays: number;
   image_url: string | null;
+  /** The picture as a data URI (null: none), kept with the ranking; absent: too big to keep. */
+  art?: string | null;
 }
 
 /**
  * The top artists of a range, read by the statistics reader (year, month and day buckets, so
  * `all` costs a handful of Queries, not one per day) with UTC days as the card has no time
- * zone to ask for. The ranking is cached; pictures come from the artist items.
+ * zone to ask for. The ranking is cached with the pictures in it, so a view is one cache read;
+ * pictures come from the artist items, fetched (one MGET, then the misses) when it is built.
  */
 export async function loadTopArtistRows(
   src: CardSources,
@@ -123,19 +149,36 @@ export async function loadTopArtistRows(
       TOP_ARTISTS_MAX,
       nowMs,
     );
-    ranked = top.items.map((a) => ({
+    const art = await getArts(
+      src.cache,
+      top.items.map((a) => ({ url: a.image_url })),
+      opts,
+    );
+    ranked = top.items.map((a, i) => ({
       id: a.artist_id,
       name: a.name ?? "Unknown artist",
       plays: a.plays,
       image_url: a.image_url,
+      ...embeddable(art[i] ?? null),
     }));
     await src.cache.set(key, ranked, { ttlMs: TOP_TTL_MS[range] }).catch(() => undefined);
   }
-  return Promise.all(
-    ranked.slice(0, limit).map(async (r) => ({
-      name: r.name,
-      plays: r.plays,
-      art: withArt && r.image_url ? await getArt(src.cache, { url: r.image_url }, opts) : null,
-    })),
+  const rows = ranked.slice(0, limit);
+  // Pictures the ranking could not keep (too big, or an older ranking without them).
+  const missing = withArt ? rows.filter((r) => r.art === undefined && r.image_url) : [];
+  const fetched = await getArts(
+    src.cache,
+    missing.map((r) => ({ url: r.image_url })),
+    opts,
   );
+  const late = new Map(missing.map((r, i) => [r, fetched[i] ?? null]));
+  return rows.map((r) => ({
+    name: r.name,
+    plays: r.plays,
+    art: withArt ? (r.art ?? late.get(r) ?? null) : null,
+  }));
 }
+
+/** A picture small enough to ride in a cached value (as in the now-playing snapshot). */
+const embeddable = (uri: string | null): { art?: string | null } =>
+  uri !== null && uri.length > SNAPSHOT_ART_MAX_CHARS ? {} : { art: uri };

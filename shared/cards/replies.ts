@@ -8,7 +8,7 @@ import type {
 } from "../http/schemas.ts";
 import { svgReply } from "../http/svg-reply.ts";
 import { artOptionsOf } from "./art.ts";
-import { artForView, loadNowPlaying, loadRecentRows, loadTopArtistRows } from "./data.ts";
+import { loadNowPlayingCard, loadRecentRows, loadTopArtistRows } from "./data.ts";
 import { renderNowPlayingCard, renderRecentlyPlayedCard, renderTopArtistsCard } from "./svg.ts";
 
 /**
@@ -27,8 +27,7 @@ export async function nowPlayingCardReply({
   headers,
 }: CardRequest<z.infer<typeof nowPlayingCardQuerySchema>>): Promise<HttpReply> {
   const nowMs = deps.clock().getTime();
-  const view = await loadNowPlaying(deps, nowMs);
-  const art = query.art ? await artForView(deps.cache, view, artOptionsOf(deps.config)) : null;
+  const { view, art } = await loadNowPlayingCard(deps, nowMs, query.art, artOptionsOf(deps.config));
   const svg = renderNowPlayingCard(view, {
     theme: query.theme,
     width: query.width,

@@ -102,6 +102,8 @@ export const spotifyLinkSchema = z.object({
   reauth_reason: z.string().nullable(),
   /** Spotify's quota back-off (429 Retry-After) ends then; the watchdog does not call before. */
   quota_until: z.string().nullable().optional(),
+  /** A playback loop's lease runs until then (shared/capture/loop.ts notes it): the watchdog rests. */
+  loop_until: z.string().nullable().optional(),
 });
 export type SpotifyLink = z.infer<typeof spotifyLinkSchema>;
 

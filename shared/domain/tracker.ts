@@ -123,6 +123,12 @@ export interface NowPlayingSnapshot {
   observed_at: string;
   device: OpenListen["device"];
   context: OpenListen["context"];
+  /**
+   * The item's album art as a data URI, added by the loop when it writes the snapshot
+   * (shared/cards/art.ts artForSnapshot) so a card view is one cache read; null: no art (the
+   * placeholder); absent: not embedded (too big, or an older writer), the card reads it itself.
+   */
+  art?: string | null;
 }
 
 export type TrackerInput = { obs: Observation } | { fault: SpotifyFault };

@@ -8,6 +8,7 @@ import { ConfigError } from "../config.ts";
 import { type Deps, forListener, getDeps } from "../deps.ts";
 import { handleSchema, type Listener, OWNER_ID, ownerListener } from "../domain/listener.ts";
 import { logger } from "../logger.ts";
+import { IntegrationError } from "../lyrics/faults.ts";
 import { DependencyUnavailableError } from "../outage.ts";
 import { corsHeaders } from "./cors.ts";
 import {
@@ -21,6 +22,7 @@ import {
   unprocessable,
   zodFields,
 } from "./errors.ts";
+import { integrationFaultError } from "./integration-faults.ts";
 import { audienceOf, type BodyOf, type PathOf, type QueryOf, type RouteDef } from "./route.ts";
 
 /**
@@ -107,6 +109,8 @@ const errorResponder = (): MiddlewareObj<HttpEvent, HttpResult> => ({
       httpError = err;
     } else if (err instanceof DependencyUnavailableError) {
       httpError = outage(err);
+    } else if (err instanceof IntegrationError) {
+      httpError = integrationFaultError(err);
     } else if (err instanceof ConfigError) {
       logger.error("configuration is invalid", { problems: err.problems });
       httpError = unavailable(`The service is misconfigured: ${err.problems.join("; ")}`, "not_configured");

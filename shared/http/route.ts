@@ -11,6 +11,8 @@ export type ConfigFlag = { [K in keyof Config]-?: Config[K] extends boolean ? K 
  * both the CDK stack bundles into a Lambda and the local server imports; the schemas are
  * what the shared middleware validates and what the OpenAPI document describes.
  */
+export type TableAccess = "read" | "readwrite" | "none" | "stats";
+
 export interface RouteDef<
   Q extends z.ZodType = z.ZodType,
   B extends z.ZodType = z.ZodType,
@@ -53,13 +55,17 @@ export interface RouteDef<
   /**
    * Table access on AWS; by default public GET routes only read and the rest read and write.
    * "none": the function gets no grant at all (least privilege for what never touches it).
+   * "stats": reads, and writes statistics snapshots only (items under `SNAP#`, derived data a
+   * read builds when it finds none valid: shared/stats/snapshot.ts).
    */
-  readonly tableAccess?: "read" | "readwrite" | "none";
+  readonly tableAccess?: TableAccess;
   /** Seconds the function may run (CDK); the default suits request handlers. */
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;
   /** The handler starts the playback loop (shared/capture/kick.ts): on AWS it gets the state machine's ARN and StartExecution on it. */
   readonly startsLoop?: true;
+  /** The handler starts the background analysis (POST /analysis/run): on AWS it gets ANALYSIS_FUNCTION_NAME and may invoke that function. */
+  readonly startsAnalysis?: true;
 }
 
 export function defineRoute<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType>(

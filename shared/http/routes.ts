@@ -13,6 +13,20 @@ import {
   mePatchSchema,
   meResponseSchema,
 } from "./household-schemas.ts";
+import {
+  analysisRunResponseSchema,
+  analyzeLyricsBodySchema,
+  analyzeLyricsResponseSchema,
+  geniusArtistPathSchema,
+  geniusArtistSongsResponseSchema,
+  geniusArtistsResponseSchema,
+  geniusLyricsResponseSchema,
+  geniusSearchQuerySchema,
+  geniusSongPathSchema,
+  geniusSongsQuerySchema,
+  trackIdPathSchema,
+  trackLyricsResponseSchema,
+} from "./lyrics-schemas.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
   backfillResultSchema,
@@ -27,6 +41,7 @@ import {
   importSummarySchema,
   manualPollResponseSchema,
   metadataSyncResultSchema,
+  moodResponseSchema,
   nowPlayingCardQuerySchema,
   nowPlayingResponseSchema,
   playIdPathSchema,
@@ -40,6 +55,7 @@ import {
   spotifyTopQuerySchema,
   spotifyTopResponseSchema,
   statsClockResponseSchema,
+  statsMoodQuerySchema,
   statsRangeQuerySchema,
   statsSummaryResponseSchema,
   statsTimelineQuerySchema,
@@ -64,11 +80,38 @@ import {
  */
 
 const error = (description: string) => ({ description, schema: errorBodySchema });
+/** A Genius route: bearer, answers 503 until GENIUS_ACCESS_TOKEN is set. */
+const geniusRoute = <Q extends z.ZodType = z.ZodType, P extends z.ZodType = z.ZodType>(
+  path: string,
+  handler: `functions/${string}.ts`,
+  summary: string,
+  request: { query?: Q; path?: P },
+  schema: z.ZodType,
+  extra: Record<number, { description: string; schema: z.ZodType }> = {},
+) =>
+  defineRoute<Q, z.ZodType, P>({
+    method: "GET",
+    path,
+    handler,
+    auth: "bearer",
+    exposure: "private",
+    summary,
+    tags: ["lyrics"],
+    request,
+    responses: {
+      200: { description: summary, schema },
+      400: error("Bad query or path parameter (named in `fields`)"),
+      ...extra,
+      429: error("Genius or LRCLIB is rate limiting; see Retry-After"),
+      503: error("GENIUS_ACCESS_TOKEN is not set (not_configured), or Genius is unreachable"),
+    },
+  });
 const pageOf = (item: z.ZodType) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
 /**
- * The statistics: bearer routes that answer without a token when PUBLIC_STATS=true. They only
- * read; on AWS they keep the private throttle (exposure) whatever the setting.
+ * The statistics: bearer routes that answer without a token when PUBLIC_STATS=true. They read,
+ * and write only statistics snapshots; on AWS they keep the private throttle (exposure) whatever
+ * the setting.
  */
 const statsRoute = <Q extends z.ZodType>(
   path: string,
@@ -84,7 +127,7 @@ const statsRoute = <Q extends z.ZodType>(
     auth: "bearer",
     publicWhen: "PUBLIC_STATS",
     exposure: "private",
-    tableAccess: "read",
+    tableAccess: "stats",
     summary: `${summary} (public when PUBLIC_STATS=true)`,
     tags: ["statistics"],
     request: { query },
@@ -133,6 +176,8 @@ const topArtistsCard = defineRoute({
   handler: "functions/spotify-top-artists-svg.ts",
   auth: "none",
   exposure: "public",
+  // Reads the top artists as the statistics do, snapshots included.
+  tableAccess: "stats",
   summary: "Top-artists card for a period, from the daily aggregates",
   tags: ["now playing"],
   request: { query: topArtistsCardQuerySchema },
@@ -480,13 +525,112 @@ export const routes = {
     statsTimelineQuerySchema,
     statsTimelineResponseSchema,
   ),
+  statsMood: statsRoute(
+    "/stats/mood",
+    "functions/stats-mood.ts",
+    "The mood of a period: stored per-track emotion vectors weighted by plays or listened time, with coverage",
+    statsMoodQuerySchema,
+    moodResponseSchema,
+  ),
+  lyrics: defineRoute({
+    method: "GET",
+    path: "/lyrics/{track_id}",
+    handler: "functions/lyrics.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary:
+      "A stored track's lyrics (LRCLIB; plain and synced) and its emotions from the background analysis. " +
+      "Looked up once on a miss and kept; a miss is asked again after 30 days",
+    tags: ["lyrics"],
+    request: { path: trackIdPathSchema },
+    responses: {
+      200: { description: "Lyrics (or instrumental) and emotions", schema: trackLyricsResponseSchema },
+      400: error("Bad track id"),
+      404: error("No such track in the hoard, or LRCLIB has no lyrics for it (with the retry date)"),
+      429: error("LRCLIB is rate limiting; see Retry-After"),
+      503: error("LRCLIB is unreachable"),
+    },
+  }),
+  analyzeLyrics: defineRoute({
+    method: "POST",
+    path: "/analyze-lyrics",
+    handler: "functions/analyze-lyrics.ts",
+    auth: "bearer",
+    exposure: "private",
+    tableAccess: "none",
+    summary: "The emotions of a text (Hugging Face, HF_MODEL), every label best first",
+    tags: ["lyrics"],
+    request: { body: analyzeLyricsBodySchema },
+    responses: {
+      200: { description: "Emotion scores", schema: analyzeLyricsResponseSchema },
+      422: error("Missing, empty or too long text"),
+      429: error("Hugging Face is rate limiting; see Retry-After"),
+      503: error(
+        "HF_TOKEN is not set (not_configured), the model is loading (model_loading, Retry-After), or Hugging Face is unreachable",
+      ),
+    },
+    // A cold model asks for tens of seconds; the route waits up to 15 s of it.
+    timeoutSeconds: 29,
+  }),
+  analysisRun: defineRoute({
+    method: "POST",
+    path: "/analysis/run",
+    handler: "functions/analysis-run.ts",
+    auth: "bearer",
+    exposure: "private",
+    // On AWS it only reads the run's lease (cache) and invokes the analysis function.
+    tableAccess: "none",
+    startsAnalysis: true,
+    summary:
+      "Start a background analysis run now (lyrics, then emotions, most played tracks first, " +
+      "ANALYSIS_TRACKS_PER_RUN at most); progress in /admin/system-stats",
+    tags: ["lyrics"],
+    responses: {
+      202: { description: "Started", schema: analysisRunResponseSchema },
+      409: error("A run is in progress"),
+    },
+  }),
+  geniusSearchArtist: geniusRoute(
+    "/genius/search-artist",
+    "functions/genius-search-artist.ts",
+    "Artists on Genius whose songs match q, most relevant first",
+    { query: geniusSearchQuerySchema },
+    geniusArtistsResponseSchema,
+  ),
+  geniusAutocomplete: geniusRoute(
+    "/genius/autocomplete",
+    "functions/genius-autocomplete.ts",
+    "Up to 8 Genius artists with a picture, for a search box",
+    { query: geniusSearchQuerySchema },
+    geniusArtistsResponseSchema,
+  ),
+  geniusArtistSongs: geniusRoute(
+    "/genius/artist-songs/{id}",
+    "functions/genius-artist-songs.ts",
+    "A Genius artist's songs by release date, one page at a time",
+    { path: geniusArtistPathSchema, query: geniusSongsQuerySchema },
+    geniusArtistSongsResponseSchema,
+    { 404: error("Genius knows no such artist") },
+  ),
+  geniusLyrics: {
+    ...geniusRoute(
+      "/genius/lyrics/{song_id}",
+      "functions/genius-lyrics.ts",
+      "A Genius song with its lyrics (from LRCLIB by title and artist) and their emotions, kept once analysed",
+      { path: geniusSongPathSchema },
+      geniusLyricsResponseSchema,
+      { 404: error("Genius knows no such song") },
+    ),
+    tableAccess: "readwrite",
+    timeoutSeconds: 29,
+  },
   dashboard: defineRoute({
     method: "GET",
     path: "/dashboard",
     handler: "functions/dashboard.ts",
     auth: "bearer",
     exposure: "private",
-    tableAccess: "read",
+    tableAccess: "stats",
     summary: "A dashboard page in one call: profile, now playing, summary, tops, clock, recent plays",
     tags: ["statistics"],
     request: { query: dashboardQuerySchema },

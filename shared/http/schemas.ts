@@ -52,7 +52,7 @@ export const healthResponseSchema = z
       last_successful_poll_at: z
         .string()
         .nullable()
-        .describe("When the playback loop last heard from Spotify (noted at most once a minute)."),
+        .describe("When the playback loop last heard from Spotify (noted at most once every 5 minutes)."),
     }),
   })
   .meta({ id: "Health" });
@@ -595,6 +595,18 @@ export const statsTimelineQuerySchema = z
   })
   .superRefine(checkRange)
   .transform(toRangeSpec("all"));
+export const statsMoodQuerySchema = z
+  .object({
+    ...statsRangeShape("4w"),
+    by: z
+      .enum(["plays", "time"], { error: "must be plays or time" })
+      .default("time")
+      .describe("Weigh each track's vector by its plays, or by its listened time (default)."),
+    limit: statsLimitSchema(5, 28).describe("Emotions to list, 1–28 (GoEmotions has 28 labels)."),
+  })
+  .superRefine(checkRange)
+  .transform(toRangeSpec("4w"));
+
 export const dashboardQuerySchema = z
   .object({ ...statsRangeShape("4w"), limit: statsLimitSchema(10, 50) })
   .superRefine(checkRange)
@@ -697,6 +709,40 @@ export const statsTimelineResponseSchema = z
   })
   .meta({ id: "Timeline" });
 
+const moodShape = {
+  by: z.enum(["plays", "time"]),
+  emotions: z
+    .array(
+      z.object({
+        label: z.string(),
+        score: z.number().describe("Weighted mean of the tracks' scores for this label (0–1)."),
+        share: z.number().describe("This label's part of all labels' scores."),
+      }),
+    )
+    .describe("Best first."),
+  coverage: z
+    .object({
+      lyrics: z.number().describe("Share of listened time from tracks whose lyrics were analysed."),
+      title: z.number().describe("Share from tracks without lyrics, analysed by title (flagged)."),
+      instrumental: z.number(),
+      pending: z.number().describe("Share not analysed yet (or analysed by another model)."),
+      tracks: z.object({
+        lyrics: z.number().int(),
+        title: z.number().int(),
+        instrumental: z.number().int(),
+        pending: z.number().int(),
+      }),
+    })
+    .describe("What the mood rests on, as shares of the range's listened time and track counts."),
+  listened_ms: z.number().int(),
+  plays: z.number().int(),
+  model: z.string().describe("The emotion model whose vectors count (HF_MODEL)."),
+  summary: z.string().describe("One line for a dashboard."),
+};
+export const moodResponseSchema = z
+  .object({ range: statsRangeInfoSchema, ...moodShape })
+  .meta({ id: "Mood" });
+
 export const dashboardResponseSchema = z
   .object({
     profile: z
@@ -725,6 +771,7 @@ export const dashboardResponseSchema = z
     top_genres: z.array(topGenreSchema),
     clock: z.object(clockShape),
     recent_plays: z.array(playSchema).describe("The latest listens, newest first (skips included)."),
+    mood: z.object(moodShape).describe("The range's mood weighted by listened time (GET /stats/mood)."),
   })
   .meta({ id: "Dashboard" });
 
@@ -745,6 +792,14 @@ export const systemStatsResponseSchema = z
       })
       .describe("DynamoDB's figures (refreshed about every 6 hours); null when not readable."),
     cache: z.object({ kind: z.enum(["upstash", "memory"]), keys: z.number().int().nullable() }),
+    analysis: z
+      .object({
+        analyzed_tracks: z.number().int().describe("Tracks with an emotion vector (or found instrumental)."),
+        tracks: z.number().int(),
+        model: z.string(),
+        emotions_configured: z.boolean().describe("HF_TOKEN is set."),
+      })
+      .describe("The lyrics and mood analysis; each run is under jobs.analysis."),
     loop: z.object({
       alive: z.boolean().describe("A playback loop holds the lease now."),
       lease_holder: z.string().nullable(),

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type * as z from "zod";
 import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
@@ -8,6 +7,7 @@ import type { Deps } from "../deps.ts";
 import type { SpotifyLink } from "../domain/entities.ts";
 import { OWNER_ID } from "../domain/listener.ts";
 import { logger } from "../logger.ts";
+import { type Answer, ExchangeError, exchange, jsonOf } from "../net/exchange.ts";
 import {
   accountsErrorSchema,
   albumSchema,
@@ -128,30 +128,6 @@ function memoryFor(cache: Cache, config: Config, listener: string): ProcessMemor
 
 /** The SPOTIFY_* variables still to set before anything here can work. */
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-function jsonOf(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Retry-After is seconds (possibly hours for a quota); an HTTP date is allowed by RFC 9110. */
-function retryAfterSeconds(header: string | null, nowMs: number): number {
-  if (header === null || header.trim() === "") return DEFAULT_RETRY_AFTER_SECONDS;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return DEFAULT_RETRY_AFTER_SECONDS;
-  return Math.max(0, Math.ceil((date - nowMs) / 1000));
-}
-
 function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
@@ -196,58 +172,34 @@ export function createSpotifyClient(deps: SpotifyDeps, opts: SpotifyClientOption
    * network); a 429 throws at once and every other status is the caller's to read.
    */
   async function send(url: string, init: { method: string; headers: Record<string, string>; body?: string }) {
-    const path = new URL(url).pathname;
-    let problem = { message: "no attempt made", status: null as number | null };
-    let slept = 0;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) {
-        const base = 100 * 2 ** (attempt - 1);
-        const delay = Math.min(BACKOFF_BUDGET_MS - slept, Math.round(base / 2 + (Math.random() * base) / 2));
-        if (delay > 0) await sleep(delay);
-        slept += Math.max(0, delay);
-      }
-      let answer: Answer;
-      try {
-        const res = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-        // Read the body under the same timeout: a stalled body is as dead as a stalled head.
-        answer = { status: res.status, headers: res.headers, text: await res.text() };
-      } catch (err) {
-        const e = err as Error;
-        problem = {
-          message:
-            e.name === "TimeoutError" || e.name === "AbortError"
-              ? `no answer within ${timeoutMs} ms`
-              : `network error (${e.message})`,
-          status: null,
-        };
-        continue;
-      }
-      if (answer.status === 429) {
-        const body = apiErrorSchema.safeParse(jsonOf(answer.text));
-        const seconds = retryAfterSeconds(answer.headers.get("retry-after"), nowMs());
+    try {
+      return await exchange(url, init, {
+        fetch: fetchImpl,
+        timeoutMs,
+        retries,
+        backoffBudgetMs: BACKOFF_BUDGET_MS,
+        nowMs,
+        defaultRetryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+      });
+    } catch (err) {
+      if (!(err instanceof ExchangeError)) throw err;
+      const f = err.failure;
+      if (f.type === "rate_limited") {
+        const body = apiErrorSchema.safeParse(jsonOf(f.answer.text));
         throw fail(
           {
             type: "rate_limited",
-            retryAfterSeconds: seconds,
+            retryAfterSeconds: f.retryAfterSeconds,
             reason: body.success ? (body.data.error.reason ?? null) : null,
           },
-          { path, status: 429 },
+          { path: err.path, status: 429 },
         );
       }
-      if (answer.status >= 500) {
-        problem = { message: `HTTP ${answer.status}`, status: answer.status };
-        continue;
-      }
-      return answer;
+      throw fail(
+        { type: "unavailable", message: err.message, status: f.status },
+        { path: err.path, status: f.status },
+      );
     }
-    throw fail(
-      {
-        type: "unavailable",
-        message: `${path}: ${problem.message} after ${retries + 1} attempt${retries === 0 ? "" : "s"}`,
-        status: problem.status,
-      },
-      { path, status: problem.status },
-    );
   }
 
   // ---------------------------------------------------------------- tokens

@@ -299,6 +299,39 @@ export interface TimelinePoint {
   listened_ms: number;
 }
 
+/** Counted plays and listened ms per local date ("YYYY-MM-DD"). */
+export type DailySeries = Map<string, [plays: number, ms: number]>;
+
+/** The window's plays per local date: what timeline and streak are made of. */
+export function dailySeries(src: SlotSource, tz: string): DailySeries {
+  const out: DailySeries = new Map();
+  for (const s of localSlots(src, tz)) {
+    const d = out.get(s.date);
+    if (d) {
+      d[0] += s.plays;
+      d[1] += s.ms;
+    } else out.set(s.date, [s.plays, s.ms]);
+  }
+  return out;
+}
+
+/** Adds `b` into `a` (series of adjoining windows: a local day may straddle them). */
+export function addSeries(a: DailySeries, b: DailySeries): DailySeries {
+  for (const [date, [plays, ms]] of b) {
+    const d = a.get(date);
+    if (d) {
+      d[0] += plays;
+      d[1] += ms;
+    } else a.set(date, [plays, ms]);
+  }
+  return a;
+}
+
+export function addClock(a: Clock, b: Clock): Clock {
+  const sum = (x: number[][], y: number[][]) => x.map((row, w) => row.map((v, h) => v + (y[w]?.[h] ?? 0)));
+  return { plays: sum(a.plays, b.plays), listened_ms: sum(a.listened_ms, b.listened_ms) };
+}
+
 /**
  * Plays per local day, ISO week or month from `firstDate` to `lastDate` (local dates of the
  * window's first and last instant), empty buckets included.
@@ -310,22 +343,25 @@ export function timeline(
   firstDate: string,
   lastDate: string,
 ): TimelinePoint[] {
+  return timelineOfDays(dailySeries(src, tz), bucket, firstDate, lastDate);
+}
+
+export function timelineOfDays(
+  days: DailySeries,
+  bucket: TimelineBucket,
+  firstDate: string,
+  lastDate: string,
+): TimelinePoint[] {
   const points = new Map<string, TimelinePoint>();
   const last = bucketStart(lastDate, bucket);
   for (let b = bucketStart(firstDate, bucket); b <= last; b = nextBucket(b, bucket)) {
     points.set(b, { start: b, plays: 0, listened_ms: 0 });
   }
-  // Tens of thousands of quarter hours fall on a few hundred dates: one bucket lookup per date.
-  const pointOf = new Map<string, TimelinePoint | undefined>();
-  for (const s of localSlots(src, tz)) {
-    let p = pointOf.get(s.date);
-    if (p === undefined && !pointOf.has(s.date)) {
-      p = points.get(bucketStart(s.date, bucket));
-      pointOf.set(s.date, p);
-    }
+  for (const [date, [plays, ms]] of days) {
+    const p = points.get(bucketStart(date, bucket));
     if (!p) continue;
-    p.plays += s.plays;
-    p.listened_ms += s.ms;
+    p.plays += plays;
+    p.listened_ms += ms;
   }
   return [...points.values()];
 }
@@ -338,8 +374,12 @@ export interface Streak {
 
 /** The longest run of consecutive local days with a counted play (the earliest such run). */
 export function longestStreak(src: SlotSource, tz: string): Streak | null {
+  return streakOfDays(dailySeries(src, tz));
+}
+
+export function streakOfDays(days: DailySeries): Streak | null {
   const active = new Set<string>();
-  for (const s of localSlots(src, tz)) if (s.plays > 0) active.add(s.date);
+  for (const [date, [plays]] of days) if (plays > 0) active.add(date);
   let best: Streak | null = null;
   for (const d of [...active].sort()) {
     if (active.has(addDays(d, -1))) continue; // not the start of a run

@@ -1,8 +1,11 @@
 import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
+import { loadMood } from "../lyrics/mood.ts";
+import type { LyricsStore } from "../lyrics/store.ts";
 import type { Store } from "../store/port.ts";
 import type { RangeSpec } from "./plan.ts";
 import { createStatsReader } from "./reader.ts";
@@ -13,11 +16,18 @@ import { createStatsReader } from "./reader.ts";
  * clock (sharing their reads), plus the latest listens.
  */
 export async function loadDashboard(
-  deps: { store: Store; cache: Cache; clock: Clock; listener: string },
+  deps: {
+    store: Store;
+    lyrics: LyricsStore;
+    cache: Cache;
+    clock: Clock;
+    listener: string;
+    config: Pick<Config, "HF_MODEL">;
+  },
   query: RangeSpec & { limit: number },
 ) {
   const now = deps.clock().getTime();
-  const [overview, link, snapshot, recent] = await Promise.all([
+  const [overview, link, snapshot, recent, mood] = await Promise.all([
     createStatsReader(deps.store).overview(query, query.limit, now),
     deps.store.getSpotifyLink(),
     deps.cache.get<NowPlayingSnapshot>(cacheKeys.snapshot(deps.listener)).catch((err: unknown) => {
@@ -26,8 +36,11 @@ export async function loadDashboard(
       return null;
     }),
     deps.store.listPlays({ limit: query.limit }),
+    loadMood(deps, { ...query, by: "time", limit: 5 }, now),
   ]);
   const item = snapshot?.item;
+  // The dashboard's range is already stated once, at the top.
+  const { range: _range, ...moodOfRange } = mood;
   return {
     profile: link
       ? { user_id: link.user_id, display_name: link.display_name, linked_at: link.linked_at }
@@ -49,5 +62,6 @@ export async function loadDashboard(
         : null,
     ...overview,
     recent_plays: recent.items,
+    mood: moodOfRange,
   };
 }

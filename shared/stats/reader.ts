@@ -1,13 +1,17 @@
 import { mapLimit } from "../concurrency.ts";
 import type { Play } from "../domain/entities.ts";
-import type { Aggregate, Store } from "../store/port.ts";
+import type { Aggregate, StatsValidity, Store } from "../store/port.ts";
 import { ALL_BUCKET, type Dimension, TOTAL_ID } from "./aggregates.ts";
 import {
+  addClock,
+  addSeries,
   type Clock,
+  type DailySeries,
+  dailySeries,
+  type GenreTotals,
   genreTotals,
   type ItemTotals,
   listeningClock,
-  longestStreak,
   mergeDimension,
   mergeTotals,
   type RankBy,
@@ -15,10 +19,11 @@ import {
   type SlotSource,
   type Streak,
   splitOnGrid,
+  streakOfDays,
   type TimelineBucket,
   type TimelinePoint,
   type Totals,
-  timeline,
+  timelineOfDays,
 } from "./compute.ts";
 import { readDaySlots, totalsFingerprint } from "./packs.ts";
 import {
@@ -28,10 +33,26 @@ import {
   type RangeSpec,
   type ResolvedRange,
   resolveRange,
+  STATS_RANGES,
   utcDaysTouching,
   type Window,
 } from "./plan.ts";
-import { localDateKey } from "./zones.ts";
+import {
+  beforeFingerprint,
+  countedOf,
+  type DimensionSnapshot,
+  daysFrom,
+  floorDay,
+  genresWithDelta,
+  loadSnapshot,
+  SNAPSHOT_DIMENSIONS,
+  type SnapshotDimension,
+  type SnapshotHead,
+  saveSnapshot,
+  slotsDimension,
+  withDelta,
+} from "./snapshot.ts";
+import { DAY_MS, localDateKey } from "./zones.ts";
 
 /**
  * The I/O half of the statistics: reads bucket items, quarter-hour counters and edge plays
@@ -113,6 +134,38 @@ const iso = (ms: number) => new Date(ms).toISOString();
 type Plan = BucketPlan & { totals?: () => Promise<Aggregate[]> };
 
 const totalRef = (bucket: string) => ({ bucket, dimension: "TOTAL" as const, id: TOTAL_ID });
+
+/** A named range's numbers up to now, from its snapshot and the plays since (snapshot.ts). */
+interface RangeView {
+  totals: Totals;
+  items: Partial<Record<SnapshotDimension, Map<string, ItemTotals>>>;
+  genres?: Map<string, GenreTotals>;
+  /** In the range's zone: plays per local date and the clock. */
+  local?: { days: DailySeries; clock: Clock };
+}
+
+/** Items with a counted play: a distinct count. */
+const played = (m: Map<string, ItemTotals>) => {
+  let n = 0;
+  for (const t of m.values()) if (t.plays > 0) n++;
+  return n;
+};
+
+function shapeGenres(totals: Map<string, GenreTotals>, by: RankBy, limit: number): TopGenre[] {
+  return rank(totals.values(), by, limit).map((g, i) => ({
+    rank: i + 1,
+    genre: g.id,
+    plays: g.plays,
+    listened_ms: g.listened_ms,
+    artists: g.artists,
+  }));
+}
+
+const addTotals = (a: Totals, b: Totals): Totals => ({
+  plays: a.plays + b.plays,
+  skips: a.skips + b.skips,
+  listened_ms: a.listened_ms + b.listened_ms,
+});
 
 export function createStatsReader(store: Store) {
   /** Plays in [from, to), every page (bounded by a day: fragments and edges are shorter). */
@@ -271,14 +324,7 @@ export function createStatsReader(store: Store) {
     const artists = await store.batchGetArtists([...merged.keys()]);
     const meta = new Map(artists.map((a) => [a.artist_id, a]));
     const totals = genreTotals(merged.values(), new Map(artists.map((a) => [a.artist_id, a.genres])));
-    const genres: TopGenre[] = rank(totals.values(), by, limit).map((g, i) => ({
-      rank: i + 1,
-      genre: g.id,
-      plays: g.plays,
-      listened_ms: g.listened_ms,
-      artists: g.artists,
-    }));
-    return { genres, meta };
+    return { genres: shapeGenres(totals, by, limit), meta };
   }
 
   /** Ids with a counted play in the window's whole buckets (edge plays are added by the caller). */
@@ -319,10 +365,241 @@ export function createStatsReader(store: Store) {
     };
   }
 
-  function summaryOf(
+  /** Named ranges have snapshots, keyed by the range and its first instant; custom ones do not. */
+  function snapshotKey(r: ResolvedRange): { key: string; from: number } | null {
+    if (!r.range || !r.aggregateWindow) return null;
+    return { key: `${r.range}@${iso(r.aggregateWindow.from)}`, from: r.aggregateWindow.from };
+  }
+
+  /**
+   * Computes a range's snapshot over [its start, cutoff) from the buckets (all of them closed:
+   * nothing live moves them) and stores it when neither the older plays' fingerprint nor the
+   * generation moved meanwhile. Returns it either way (this read answers from it).
+   */
+  async function buildSnapshot(
     r: ResolvedRange,
+    at: { key: string; from: number },
+    cutoff: number,
+    nowMs: number,
+  ): Promise<Map<SnapshotDimension, DimensionSnapshot> | null> {
+    const days = daysFrom(cutoff, nowMs);
+    const v0 = await store.getStatsValidity(days);
+    const before = beforeFingerprint(v0, cutoff);
+    if (before === null) return null; // no ALL bucket yet: the buckets answer (rebuild-aggregates adds it)
+    const plan = planBuckets({ from: at.from, to: Math.max(at.from, cutoff) });
+    const fromAll = r.range === "all" ? await allBefore(plan, cutoff, nowMs, v0) : null;
+    const fromBuckets = async () => {
+      const fragments = fragmentsOf(plan);
+      const [totals, ...lists] = await Promise.all([
+        totalsOf(plan, fragments),
+        ...SNAPSHOT_DIMENSIONS.map((d) => itemsOf(plan, d, fragments)),
+      ]);
+      return {
+        totals,
+        items: new Map(SNAPSHOT_DIMENSIONS.map((d, i) => [d, lists[i] as Map<string, ItemTotals>])),
+      };
+    };
+    const { totals, items } = fromAll ?? (await fromBuckets());
+    const artists = items.get("ARTIST") as Map<string, ItemTotals>;
+    const meta = await store.batchGetArtists([...artists.keys()]);
+    const genres = [
+      ...genreTotals(artists.values(), new Map(meta.map((a) => [a.artist_id, a.genres]))).values(),
+    ];
+    const v1 = await store.getStatsValidity(days);
+    const steady = beforeFingerprint(v1, cutoff) === before && v1.generation === v0.generation;
+    // All-time covers every play before the cutoff: its buckets must add up to ALL's (a hoard
+    // recorded before ALL existed, or mid-rebuild, does not; it is read from the years alone).
+    const agrees = r.range !== "all" || `${totals.plays}/${totals.skips}/${totals.listened_ms}` === before;
+    const out = new Map<SnapshotDimension, DimensionSnapshot>();
+    const head: Omit<SnapshotHead, "parts" | "build"> = { cutoff, before, generation: v0.generation, totals };
+    for (const [d, m] of items) {
+      const h = { ...head, ...(d === "ARTIST" ? { genres } : {}) };
+      out.set(d, { head: { ...h, build: "", parts: 0 }, items: countedOf(m) });
+    }
+    if (steady && agrees) {
+      await Promise.all([
+        ...[...out].map(([d, snap]) =>
+          saveSnapshot(store, at.key, d, { ...head, ...(snap.head.genres ? { genres } : {}) }, snap.items),
+        ),
+        store.addSnapshotZone(r.tz),
+      ]);
+    }
+    return out;
+  }
+
+  /**
+   * All-time before the cutoff as the ALL bucket minus the plays since: a third of the items the
+   * closed years, months and days hold. Only when the closed buckets' TOTALs add up to ALL's
+   * older part (else ALL lags them: a hoard recorded before it) and no listen at all was stored
+   * while reading (ALL and the plays since must be one moment); null sends the build to the buckets.
+   */
+  async function allBefore(plan: Plan, cutoff: number, nowMs: number, v0: StatsValidity) {
+    const closed = await store.batchGetAggregates(plan.buckets.map(totalRef));
+    if (totalsFingerprint(closed) !== beforeFingerprint(v0, cutoff) || !v0.all) return null;
+    const since = await playsIn({ from: cutoff, to: floorDay(nowMs) + 2 * DAY_MS });
+    const lists = await Promise.all(
+      SNAPSHOT_DIMENSIONS.map((d) => store.queryAggregates(ALL_BUCKET, d, { numbersOnly: true })),
+    );
+    const v1 = await store.getStatsValidity([]);
+    if (!v1.all || totalsFingerprint([v1.all]) !== totalsFingerprint([v0.all])) return null;
+    const items = new Map(
+      SNAPSHOT_DIMENSIONS.map((d, i) => {
+        const all = mergeDimension(d, lists[i] ?? [], []);
+        for (const t of mergeDimension(d, [], since).values()) {
+          const a = all.get(t.id);
+          if (!a) continue;
+          a.plays -= t.plays;
+          a.listened_ms -= t.listened_ms;
+        }
+        return [d, all] as const;
+      }),
+    );
+    return { totals: mergeTotals(closed, []), items };
+  }
+
+  /** The local-time snapshot of a range in its zone: the same validity as buildSnapshot's. */
+  async function buildSlots(
+    r: ResolvedRange,
+    at: { key: string },
+    cutoff: number,
+    nowMs: number,
+  ): Promise<DimensionSnapshot | null> {
+    if (!r.window) return null;
+    const days = daysFrom(cutoff, nowMs);
+    const v0 = await store.getStatsValidity(days);
+    const before = beforeFingerprint(v0, cutoff);
+    if (before === null) return null;
+    const src = await loadSlots({ from: r.window.from, to: Math.max(r.window.from, cutoff) });
+    const clock = listeningClock(src, r.tz);
+    const series = dailySeries(src, r.tz);
+    const v1 = await store.getStatsValidity(days);
+    const head = { cutoff, before, generation: v0.generation, totals: mergeTotals([], []), clock };
+    if (beforeFingerprint(v1, cutoff) === before && v1.generation === v0.generation) {
+      await Promise.all([
+        saveSnapshot(store, at.key, slotsDimension(r.tz, r.window.from), head, series),
+        store.addSnapshotZone(r.tz),
+      ]);
+    }
+    return { head: { ...head, build: "", parts: 0 }, items: series };
+  }
+
+  /**
+   * The range's numbers from its snapshots plus the plays since their cutoff; null for custom
+   * ranges and hoards without an ALL bucket (the buckets answer those). A snapshot is used while
+   * its cutoff is today's or yesterday's UTC midnight and it is still valid; otherwise this read
+   * builds one (cutoff: today).
+   */
+  async function viaSnapshot(
+    r: ResolvedRange,
+    dimensions: readonly SnapshotDimension[],
+    nowMs: number,
+    opts: { genres?: boolean; local?: boolean } = {},
+  ): Promise<RangeView | null> {
+    const at = snapshotKey(r);
+    if (!at || !r.window) return null;
+    const today = floorDay(nowMs);
+    const local = opts.local ? slotsDimension(r.tz, r.window.from) : null;
+    const [validity, loaded, loadedLocal, recent] = await Promise.all([
+      store.getStatsValidity(daysFrom(today - DAY_MS, nowMs)),
+      Promise.all(dimensions.map((d) => loadSnapshot(store, at.key, d))),
+      local ? loadSnapshot(store, at.key, local) : null,
+      playsIn({ from: today, to: nowMs + 1 }),
+    ]);
+    if (!validity.all) return null;
+    const fresh = (s: DimensionSnapshot | null): s is DimensionSnapshot =>
+      s !== null &&
+      s.head.cutoff >= today - DAY_MS &&
+      s.head.cutoff <= today &&
+      s.head.generation === validity.generation &&
+      beforeFingerprint(validity, s.head.cutoff) === s.head.before;
+    let snaps = new Map(dimensions.map((d, i) => [d, loaded[i] ?? null]));
+    if (![...snaps.values()].every(fresh)) {
+      const built = await buildSnapshot(r, at, today, nowMs);
+      if (!built) return null;
+      snaps = new Map(dimensions.map((d) => [d, built.get(d) ?? null]));
+    }
+    let slots = loadedLocal;
+    if (local && !fresh(slots)) {
+      slots = await buildSlots(r, at, today, nowMs);
+      if (!slots) return null;
+    }
+    // Plays since each snapshot's cutoff (yesterday's: one more day of plays).
+    const cutoffs = [...snaps.values(), slots].flatMap((s) => (s ? [s.head.cutoff] : []));
+    const earliest = Math.min(today, ...cutoffs);
+    const older = earliest < today ? await playsIn({ from: earliest, to: today }) : [];
+    const since = (cutoff: number) =>
+      cutoff < today ? [...older.filter((p) => Date.parse(p.listened_at) >= cutoff), ...recent] : recent;
+    const out: RangeView = { totals: mergeTotals([], []), items: {} };
+    let first = true;
+    for (const [d, snap] of snaps) {
+      if (!snap) return null;
+      const delta = since(snap.head.cutoff);
+      if (first) out.totals = addTotals(snap.head.totals, mergeTotals([], delta));
+      first = false;
+      out.items[d] = withDelta(d, snap.items, delta);
+      if (opts.genres && d === "ARTIST") {
+        const touched = mergeDimension("ARTIST", [], delta);
+        const meta = await store.batchGetArtists([...touched.keys()]);
+        out.genres = genresWithDelta(
+          snap.head.genres ?? [],
+          snap.items,
+          touched,
+          new Map(meta.map((a) => [a.artist_id, a.genres])),
+        );
+      }
+    }
+    if (slots?.head.clock) {
+      const src: SlotSource = { days: [], grid: { from: 0, to: 0 }, edgePlays: since(slots.head.cutoff) };
+      out.local = {
+        days: addSeries(new Map([...slots.items].map(([k, v]) => [k, [...v]])), dailySeries(src, r.tz)),
+        clock: addClock(slots.head.clock, listeningClock(src, r.tz)),
+      };
+    }
+    return out;
+  }
+
+  /**
+   * The hourly job's part: a fresh snapshot (cutoff today) for every named range in every zone
+   * asked before, for now and for the hour ahead (a local day starting within it has new
+   * rolling ranges), so reads rarely build one themselves.
+   */
+  async function refreshSnapshots(nowMs: number): Promise<{ zones: number; built: number }> {
+    const zones = await store.snapshotZones();
+    // Items per range and start (shared by zones whose local day starts together), local
+    // halves per zone.
+    const built = new Set<string>();
+    const seen = new Set<string>();
+    let builds = 0;
+    for (const tz of zones) {
+      for (const at of [nowMs, nowMs + 3_600_000]) {
+        for (const range of STATS_RANGES) {
+          const r = await resolve({ tz, range }, at);
+          const k = snapshotKey(r);
+          if (!k || seen.has(`${k.key} ${tz} ${r.window?.from}`)) continue;
+          seen.add(`${k.key} ${tz} ${r.window?.from}`);
+          const validity = await store.getStatsValidity(daysFrom(floorDay(nowMs) - DAY_MS, nowMs));
+          const current = (h: DimensionSnapshot | null) =>
+            h !== null &&
+            h.head.cutoff === floorDay(nowMs) &&
+            h.head.generation === validity.generation &&
+            beforeFingerprint(validity, h.head.cutoff) === h.head.before;
+          if (!built.has(k.key)) {
+            built.add(k.key);
+            const heads = await Promise.all(SNAPSHOT_DIMENSIONS.map((d) => loadSnapshot(store, k.key, d)));
+            if (!heads.every(current) && (await buildSnapshot(r, k, floorDay(nowMs), nowMs))) builds++;
+          }
+          if (r.window && !current(await loadSnapshot(store, k.key, slotsDimension(tz, r.window.from)))) {
+            if (await buildSlots(r, k, floorDay(nowMs), nowMs)) builds++;
+          }
+        }
+      }
+    }
+    return { zones: zones.length, built: builds };
+  }
+
+  function summaryOf(
     totals: Totals,
-    slots: SlotSource,
+    streak: Streak | null,
     distinct: { tracks: number; artists: number },
     first: Summary["first_listen"],
   ): Summary {
@@ -334,7 +611,7 @@ export function createStatsReader(store: Store) {
       listened_ms: totals.listened_ms,
       distinct_tracks: distinct.tracks,
       distinct_artists: distinct.artists,
-      longest_streak: longestStreak(slots, r.tz),
+      longest_streak: streak,
       first_listen: first,
     };
   }
@@ -342,6 +619,7 @@ export function createStatsReader(store: Store) {
   return {
     resolve,
     info,
+    refreshSnapshots,
 
     async top<K extends TopKind>(
       kind: K,
@@ -352,52 +630,93 @@ export function createStatsReader(store: Store) {
     ): Promise<{ range: RangeInfo; by: RankBy; items: TopItem[K][] }> {
       const r = await resolve(spec, nowMs);
       const dimension = DIMENSION_OF[kind];
-      const items = await withPlan(r, async (plan): Promise<TopItem[TopKind][]> => {
-        const merged = await itemsOf(plan, dimension, fragmentsOf(plan));
+      const rankOf = async (merged: Map<string, ItemTotals>): Promise<TopItem[TopKind][]> => {
         if (kind === "artists") return topArtistsFrom(merged, by, limit);
         const rows = rank(merged.values(), by, limit);
         await fillDetails(dimension, rows);
         return shapeTop(kind, rows);
-      });
+      };
+      const view = await viaSnapshot(r, [dimension], nowMs);
+      const items = view
+        ? await rankOf(view.items[dimension] as Map<string, ItemTotals>)
+        : await withPlan(r, async (plan) => rankOf(await itemsOf(plan, dimension, fragmentsOf(plan))));
       return { range: info(r), by, items: items as TopItem[K][] };
+    },
+
+    /**
+     * Every track's counted plays and listened time over a range, exactly (buckets plus edge
+     * plays, or the range's snapshot): what the mood (shared/lyrics/mood.ts) weighs the stored emotion vectors by.
+     */
+    async trackTotals(spec: RangeSpec, nowMs: number) {
+      const r = await resolve(spec, nowMs);
+      // Named ranges: the snapshot holds every track's counters, so no bucket is read.
+      const view = await viaSnapshot(r, ["TRACK"], nowMs);
+      const tracks = view
+        ? (view.items.TRACK as Map<string, ItemTotals>)
+        : await withPlan(r, (plan) => itemsOf(plan, "TRACK", fragmentsOf(plan)));
+      return { range: info(r), tracks };
     },
 
     async topGenres(spec: RangeSpec, by: RankBy, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const { genres } = await withPlan(r, async (plan) =>
-        genresFrom(await itemsOf(plan, "ARTIST", fragmentsOf(plan)), by, limit),
-      );
+      const view = await viaSnapshot(r, ["ARTIST"], nowMs, { genres: true });
+      const genres = view?.genres
+        ? shapeGenres(view.genres, by, limit)
+        : (
+            await withPlan(r, async (plan) =>
+              genresFrom(await itemsOf(plan, "ARTIST", fragmentsOf(plan)), by, limit),
+            )
+          ).genres;
       return { range: info(r), by, items: genres };
     },
 
     async summary(spec: RangeSpec, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const [[totals, tracks, artists], slots, first] = await Promise.all([
-        withPlan(r, (plan) => {
-          const fragments = fragmentsOf(plan);
-          return Promise.all([
-            totalsOf(plan, fragments),
-            distinctCount(plan, "TRACK", fragments),
-            distinctCount(plan, "ARTIST", fragments),
-          ]);
-        }),
-        loadSlots(r.window),
+      const fromBuckets = async (): Promise<[Totals, number, number, Streak | null]> => {
+        const [[totals, tracks, artists], slots] = await Promise.all([
+          withPlan(r, (plan) => {
+            const fragments = fragmentsOf(plan);
+            return Promise.all([
+              totalsOf(plan, fragments),
+              distinctCount(plan, "TRACK", fragments),
+              distinctCount(plan, "ARTIST", fragments),
+            ]);
+          }),
+          loadSlots(r.window),
+        ]);
+        return [totals, tracks, artists, streakOfDays(dailySeries(slots, r.tz))];
+      };
+      const fromSnapshot = async (): Promise<[Totals, number, number, Streak | null] | null> => {
+        const view = await viaSnapshot(r, ["TRACK", "ARTIST"], nowMs, { local: true });
+        if (!view?.local) return null;
+        const { TRACK: tracks, ARTIST: artists } = view.items as Record<
+          SnapshotDimension,
+          Map<string, ItemTotals>
+        >;
+        return [view.totals, played(tracks), played(artists), streakOfDays(view.local.days)];
+      };
+      const [[totals, tracks, artists, streak], first] = await Promise.all([
+        fromSnapshot().then((v) => v ?? fromBuckets()),
         firstListen(r),
       ]);
-      return { range: info(r), ...summaryOf(r, totals, slots, { tracks, artists }, first) };
+      return { range: info(r), ...summaryOf(totals, streak, { tracks, artists }, first) };
     },
 
     async clock(spec: RangeSpec, nowMs: number): Promise<{ range: RangeInfo } & Clock> {
       const r = await resolve(spec, nowMs);
-      return { range: info(r), ...listeningClock(await loadSlots(r.window), r.tz) };
+      const view = await viaSnapshot(r, [], nowMs, { local: true });
+      return { range: info(r), ...(view?.local?.clock ?? listeningClock(await loadSlots(r.window), r.tz)) };
     },
 
     async timeline(spec: RangeSpec, bucket: TimelineBucket, nowMs: number) {
       const r = await resolve(spec, nowMs);
       const w = r.window;
-      const points: TimelinePoint[] = w
-        ? timeline(await loadSlots(w), r.tz, bucket, localDateKey(r.tz, w.from), localDateKey(r.tz, w.to - 1))
-        : [];
+      let points: TimelinePoint[] = [];
+      if (w) {
+        const view = await viaSnapshot(r, [], nowMs, { local: true });
+        const days = view?.local?.days ?? dailySeries(await loadSlots(w), r.tz);
+        points = timelineOfDays(days, bucket, localDateKey(r.tz, w.from), localDateKey(r.tz, w.to - 1));
+      }
       return { range: info(r), bucket, points };
     },
 
@@ -407,36 +726,61 @@ export function createStatsReader(store: Store) {
      */
     async overview(spec: RangeSpec, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
-      const played = (m: Map<string, ItemTotals>) => [...m.values()].filter((t) => t.plays > 0).length;
-      const [parts, slots, first] = await Promise.all([
-        withPlan(r, async (plan) => {
-          const fragments = fragmentsOf(plan);
-          const [totals, artistSide, trackSide] = await Promise.all([
-            totalsOf(plan, fragments),
-            itemsOf(plan, "ARTIST", fragments).then(async (artists) => {
-              const genres = await genresFrom(artists, "plays", limit);
-              const top = await topArtistsFrom(artists, "plays", limit, genres.meta);
-              return { distinct: played(artists), genres: genres.genres, top };
-            }),
-            itemsOf(plan, "TRACK", fragments).then(async (tracks) => {
-              const rows = rank(tracks.values(), "plays", limit);
-              await fillDetails("TRACK", rows);
-              return { distinct: played(tracks), top: shapeTop("tracks", rows) as TopTrack[] };
-            }),
-          ]);
-          return { totals, artistSide, trackSide };
-        }),
-        loadSlots(r.window),
+      const trackSide = async (tracks: Map<string, ItemTotals>) => {
+        const rows = rank(tracks.values(), "plays", limit);
+        await fillDetails("TRACK", rows);
+        return { distinct: played(tracks), top: shapeTop("tracks", rows) as TopTrack[] };
+      };
+      const fromBuckets = async () => {
+        const [parts, slots] = await Promise.all([
+          withPlan(r, async (plan) => {
+            const fragments = fragmentsOf(plan);
+            const [totals, artistSide, tracks] = await Promise.all([
+              totalsOf(plan, fragments),
+              itemsOf(plan, "ARTIST", fragments).then(async (artists) => {
+                const genres = await genresFrom(artists, "plays", limit);
+                const top = await topArtistsFrom(artists, "plays", limit, genres.meta);
+                return { distinct: played(artists), genres: genres.genres, top };
+              }),
+              itemsOf(plan, "TRACK", fragments).then(trackSide),
+            ]);
+            return { totals, artistSide, trackSide: tracks };
+          }),
+          loadSlots(r.window),
+        ]);
+        return { ...parts, days: dailySeries(slots, r.tz), clock: listeningClock(slots, r.tz) };
+      };
+      const fromSnapshot = async () => {
+        const view = await viaSnapshot(r, ["TRACK", "ARTIST"], nowMs, { genres: true, local: true });
+        if (!view?.genres || !view.local) return null;
+        const { TRACK: tracks, ARTIST: artists } = view.items as Record<
+          SnapshotDimension,
+          Map<string, ItemTotals>
+        >;
+        const [top, trackPart] = await Promise.all([
+          topArtistsFrom(artists, "plays", limit),
+          trackSide(tracks),
+        ]);
+        return {
+          totals: view.totals,
+          artistSide: { distinct: played(artists), genres: shapeGenres(view.genres, "plays", limit), top },
+          trackSide: trackPart,
+          days: view.local.days,
+          clock: view.local.clock,
+        };
+      };
+      const [parts, first] = await Promise.all([
+        fromSnapshot().then((v) => v ?? fromBuckets()),
         firstListen(r),
       ]);
       const distinct = { tracks: parts.trackSide.distinct, artists: parts.artistSide.distinct };
       return {
         range: info(r),
-        summary: summaryOf(r, parts.totals, slots, distinct, first),
+        summary: summaryOf(parts.totals, streakOfDays(parts.days), distinct, first),
         top_artists: parts.artistSide.top,
         top_tracks: parts.trackSide.top,
         top_genres: parts.artistSide.genres,
-        clock: listeningClock(slots, r.tz),
+        clock: parts.clock,
       };
     },
   };

@@ -95,6 +95,8 @@ export async function rebuildAggregates(
   await store.putAggregateRecords(records);
   await store.deleteAggregateRecords(stale);
   await store.putCounts(counts);
+  // Repaired items may sit behind unchanged TOTALs: no statistics snapshot outlives a rebuild.
+  await store.bumpStatsGeneration();
   // Repack every month: the rebuild may have repaired DAY rows behind an unchanged TOTAL.
   const packed = await packClosedMonths(store, now(), { force: true });
   return {

@@ -4,11 +4,13 @@ import { JOB_BACKFILL } from "../capture/backfill.ts";
 import { QUOTA_LEASE } from "../capture/loop.ts";
 import { JOB_METADATA_SYNC } from "../capture/metadata-sync.ts";
 import type { Config } from "../config.ts";
+import { JOB_ANALYSIS } from "../lyrics/analysis.ts";
+import type { LyricsStore } from "../lyrics/store.ts";
 import type { Store } from "../store/port.ts";
 import { JOB_REBUILD } from "./rebuild.ts";
 
 /** The job runs /admin/system-stats reports (their history is kept with a TTL). */
-export const REPORTED_JOBS = [JOB_BACKFILL, JOB_METADATA_SYNC, JOB_REBUILD] as const;
+export const REPORTED_JOBS = [JOB_BACKFILL, JOB_METADATA_SYNC, JOB_REBUILD, JOB_ANALYSIS] as const;
 
 /**
  * What an operator wants to see at a glance, without scanning anything: the counts the writes
@@ -17,6 +19,7 @@ export const REPORTED_JOBS = [JOB_BACKFILL, JOB_METADATA_SYNC, JOB_REBUILD] as c
  */
 export async function systemStats(deps: {
   store: Store;
+  lyrics: LyricsStore;
   cache: Cache;
   config: Config;
   clock: () => Date;
@@ -24,8 +27,9 @@ export async function systemStats(deps: {
 }) {
   const { store, cache } = deps;
   const fromCache = <T>(key: string) => cache.get<T>(key).catch(() => null);
-  const [counts, table, keys, lease, status, quotaUntil, link, ...runs] = await Promise.all([
+  const [counts, analyzed, table, keys, lease, status, quotaUntil, link, ...runs] = await Promise.all([
     store.getCounts(),
+    deps.lyrics.countEmotions(),
     store.describeTable().catch(() => null),
     cache.size().catch(() => null),
     fromCache<string>(cacheKeys.lease(deps.listener)),
@@ -49,6 +53,13 @@ export async function systemStats(deps: {
       item_count: table?.item_count ?? null,
     },
     cache: { kind: cache.kind, keys },
+    // Progress of the lyrics and mood analysis; each run's counts are under jobs.analysis.
+    analysis: {
+      analyzed_tracks: analyzed,
+      tracks: counts.tracks,
+      model: deps.config.HF_MODEL,
+      emotions_configured: Boolean(deps.config.HF_TOKEN),
+    },
     loop: {
       alive: typeof lease === "string" && lease !== QUOTA_LEASE,
       lease_holder: typeof lease === "string" ? lease : null,

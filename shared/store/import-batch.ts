@@ -102,6 +102,8 @@ export interface ImportStore extends Store {
     rewrite: (p: Play) => Play,
     album: AlbumDetails | null,
   ): Promise<number>;
+  /** The stored tracks among these ids, a hundred per request (read as getTrack reads one). */
+  getTracks(trackIds: readonly string[]): Promise<Map<string, Track>>;
   /** Notes that Spotify does not know an imported track, so it is not asked again. */
   markUnresolvable(trackId: string): Promise<void>;
   /** Deletes a finished batch's markers (once no checkpoint names it). */
@@ -119,6 +121,15 @@ export interface ImportStore extends Store {
   ): Promise<boolean>;
 }
 
+/**
+ * A cancelled transaction worth sending again as it was: another writer's transaction on one of
+ * its items, or DynamoDB throttling it (a busy partition: every play lands in PLAYS, and an
+ * on-demand table ramps up). The batch markers make sending a part twice harmless; past
+ * MAX_TRACK_RETRIES the import stops and a rerun resumes at the chunk.
+ */
+const tryAgain = (r: { Code?: string | undefined }) =>
+  r.Code === "TransactionConflict" || r.Code === "ThrottlingError";
+
 /** The same import batch is being written by another process (the same file imported twice at once). */
 export class ConcurrentBatchError extends Error {
   override name = "ConcurrentBatchError";
@@ -134,7 +145,26 @@ export class ConcurrentBatchError extends Error {
 export function importStoreOf(store: Store): ImportStore {
   const internals = (store as { [DYNAMO_INTERNALS]?: DynamoInternals })[DYNAMO_INTERNALS];
   if (!internals) throw new Error("imports need the DynamoDB store (createDynamoStore)");
-  return { ...store, ...batchWrites(internals) };
+  const writes = batchWrites(internals);
+  // Imports and resolution change past counters (resolution without changing any TOTAL):
+  // statistics snapshots built before must not be trusted after (shared/stats/snapshot.ts).
+  // Bumped after the writes, even failed ones (some parts may be applied).
+  const bumping =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await write(...args);
+      } finally {
+        await store.bumpStatsGeneration();
+      }
+    };
+  return {
+    ...store,
+    ...writes,
+    recordPlayBatch: bumping(writes.recordPlayBatch),
+    rewritePlays: bumping(writes.rewritePlays),
+    movePlays: bumping(writes.movePlays),
+  };
 }
 
 function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
@@ -187,7 +217,7 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
         if (!(err instanceof TransactionCanceledException)) throw err;
         const reasons = err.CancellationReasons ?? [];
         if (reasons[0]?.Code === "ConditionalCheckFailed") return false;
-        if (attempt >= MAX_TRACK_RETRIES || !reasons.some((r) => r.Code === "TransactionConflict")) throw err;
+        if (attempt >= MAX_TRACK_RETRIES || !reasons.some(tryAgain)) throw err;
         await backoff(attempt);
       }
     }
@@ -246,9 +276,7 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
           return marker?.created ?? [];
         }
         // A track changed under us (live capture): read the group again.
-        if (!reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict")) {
-          throw err;
-        }
+        if (!reasons.some((r) => r.Code === "ConditionalCheckFailed" || tryAgain(r))) throw err;
         await backoff(attempt);
       }
     }
@@ -548,6 +576,11 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
       return moved;
     },
 
+    async getTracks(trackIds) {
+      const items = await batchGet(trackIds.map((id) => keys.track(id)));
+      return new Map(items.map((i) => [String(i.track_id), doc<Track>(i)]));
+    },
+
     async markUnresolvable(trackId) {
       await client.send(
         new UpdateCommand({
@@ -600,8 +633,7 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
               pending = pending.filter((_, i) => !taken.has(i));
               continue;
             }
-            if (attempt >= MAX_TRACK_RETRIES || !reasons.some((r) => r.Code === "TransactionConflict"))
-              throw err;
+            if (attempt >= MAX_TRACK_RETRIES || !reasons.some(tryAgain)) throw err;
             await backoff(attempt);
           }
         }

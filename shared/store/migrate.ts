@@ -44,11 +44,26 @@ interface Progress {
 }
 
 /** The logical partitions of a listener's items (table.ts), as a pre-listener table has them. */
-const LEGACY_EXACT = new Set<string>([keys.playsPartition, "PLAYX", keys.counts.pk, keys.spotifyLink.pk]);
-const LEGACY_PREFIXES = ["TRACK#", "AGG#", "PACK#", "BATCH#", "JOB#", "CURSOR#"];
+const LEGACY_EXACT = new Set<string>([
+  keys.playsPartition,
+  "PLAYX",
+  keys.counts.pk,
+  keys.spotifyLink.pk,
+  keys.statsGeneration.pk,
+]);
+const LEGACY_PREFIXES = ["TRACK#", "AGG#", "PACK#", "SNAP#", "BATCH#", "JOB#", "CURSOR#"];
 
-export const isLegacyItem = (pk: string) =>
-  LEGACY_EXACT.has(pk) || LEGACY_PREFIXES.some((p) => pk.startsWith(p));
+/**
+ * Catalog items that share a listener's partition prefix: a track's lyrics and emotion vector
+ * live beside the track (`TRACK#<id>`) but belong to every listener, so they stay where they are
+ * (as do artists, albums and Genius songs, whose partitions are not a listener's at all).
+ */
+const CATALOG_TRACK_SKS = new Set<string>([catalogKeys.lyrics("").sk, catalogKeys.emotions("").sk]);
+
+export const isLegacyItem = (pk: string, sk?: string) => {
+  if (pk.startsWith("TRACK#") && sk !== undefined && CATALOG_TRACK_SKS.has(sk)) return false;
+  return LEGACY_EXACT.has(pk) || LEGACY_PREFIXES.some((p) => pk.startsWith(p));
+};
 
 /** DynamoDB's limit on the actions of one transaction (two or three per item). */
 const MAX_ACTIONS = 100;
@@ -131,7 +146,7 @@ export async function migrateToHousehold(opts: {
         ...(progress.cursor ? { ExclusiveStartKey: progress.cursor } : {}),
       }),
     );
-    const legacy = (page.Items ?? []).filter((i) => isLegacyItem(String(i.pk)));
+    const legacy = (page.Items ?? []).filter((i) => isLegacyItem(String(i.pk), String(i.sk)));
     // Each item's puts and delete, packed into transactions of at most MAX_ACTIONS.
     const parts: { items: Record<string, unknown>[]; actions: Actions }[] = [];
     for (const item of legacy) {

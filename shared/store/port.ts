@@ -86,6 +86,24 @@ export interface Store {
   /** The month packs of one UTC year (shared/stats/packs.ts), in month order. */
   queryDayPacks(year: string): Promise<DayPackRecord[]>;
   putDayPack(pack: DayPackRecord): Promise<void>;
+  /**
+   * What a statistics snapshot depends on, read in one transaction (a consistent view): the ALL
+   * TOTAL, the TOTALs of the given UTC days, and the generation counter (shared/stats/snapshot.ts).
+   */
+  getStatsValidity(days: readonly string[]): Promise<StatsValidity>;
+  /** Called AFTER every write that changes past counters without changing a TOTAL's meaning. */
+  bumpStatsGeneration(): Promise<void>;
+  /** One dimension's parts of a snapshot (`key`: range and start), in part order. */
+  queryStatsSnapshot(key: string, dimension: string): Promise<SnapshotPart[]>;
+  putStatsSnapshot(
+    key: string,
+    dimension: string,
+    parts: readonly SnapshotPart[],
+    expiresAt: number,
+  ): Promise<void>;
+  /** The zones statistics snapshots are kept fresh for (the hourly job rebuilds them). */
+  snapshotZones(): Promise<string[]>;
+  addSnapshotZone(tz: string): Promise<void>;
   /** The artist items that exist among `ids` (genres for the genre statistics). */
   batchGetArtists(ids: readonly string[]): Promise<Artist[]>;
   /** The earliest listen at or after `from` (any listen when absent). */
@@ -109,6 +127,11 @@ export interface Store {
   markSpotifyNeedsReauth(reason: string): Promise<void>;
   /** Notes Spotify's quota back-off on the link, where the watchdog reads it anyway. */
   setSpotifyQuotaUntil(until: string | null): Promise<void>;
+  /**
+   * Notes until when a playback loop holds its lease (null: it let go), on the link the
+   * watchdog reads anyway: a hint that spares it a cache read a minute, never the lease itself.
+   */
+  setLoopUntil(until: string | null): Promise<void>;
 
   recordJobRun(run: JobRun, keepDays?: number): Promise<void>;
   listJobRuns(job: string, limit: number): Promise<JobRun[]>;
@@ -135,6 +158,21 @@ export interface Aggregate {
    * as triples (shared/stats/aggregates.ts `SlotTriples`).
    */
   slots?: SlotTriples;
+}
+
+export interface StatsValidity {
+  /** null: no ALL bucket (a hoard recorded before it, until rebuild-aggregates). */
+  all: Aggregate | null;
+  days: Aggregate[];
+  generation: number;
+}
+
+/** A stored piece of a statistics snapshot: `head` (JSON) on part 0 only, `body` gzip'd JSON. */
+export interface SnapshotPart {
+  n: number;
+  build: string;
+  head?: string | undefined;
+  body: Uint8Array;
 }
 
 export interface AggregateRef {

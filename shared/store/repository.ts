@@ -8,12 +8,22 @@ import {
   QueryCommand,
   type QueryCommandInput,
   ScanCommand,
+  TransactGetCommand,
+  type TransactGetCommandOutput,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mapLimit } from "../concurrency.ts";
 import type { Album, Artist, JobRun, Play, SpotifyLink, Track } from "../domain/entities.ts";
-import { type AggregateDelta, bucketsOf, isSlotAttribute, playDeltas, slotsOf } from "../stats/aggregates.ts";
+import {
+  type AggregateDelta,
+  ALL_BUCKET,
+  bucketsOf,
+  isSlotAttribute,
+  playDeltas,
+  slotsOf,
+  TOTAL_ID,
+} from "../stats/aggregates.ts";
 import { createCursorCodec } from "./cursor.ts";
 import type {
   Aggregate,
@@ -328,8 +338,8 @@ export function createDynamoStore(opts: {
 
   /**
    * putIfAbsent for artists and albums, then counts the new one. Two writes, not a transaction:
-   * recordListen calls this for every artist of every play, and the usual outcome (already
-   * there) stays one cheap conditional put. A crash between the two leaves the count one short
+   * recordListen calls this for every artist of a track new to the hoard, and the usual
+   * outcome (already there) stays one conditional put. A crash between the two leaves the count one short
    * until the next rebuild-aggregates recounts.
    */
   async function putIfAbsentCounted(item: Record<string, unknown>, counter: "artists" | "albums") {
@@ -343,6 +353,23 @@ export function createDynamoStore(opts: {
     }
     await client.send(new UpdateCommand(countsUpdate({ [counter]: 1 }, keys.catalogCounts).Update));
     return true;
+  }
+
+  /** One field of the link item, if there is a link (unlinked: nothing to note). */
+  async function setLinkField(name: "quota_until" | "loop_until", value: string | null): Promise<void> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: keys.spotifyLink,
+          UpdateExpression: `SET ${name} = :u`,
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":u": value },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
   }
 
   const store: Store = {
@@ -545,6 +572,8 @@ export function createDynamoStore(opts: {
       // recorded again and deleted again reverses only the artists one transaction holds.)
       const markers = chunks(overflow, OVERFLOW_PART).map((_, n) => keys.playOverflow(playKey.sk, n));
       if (markers.length > 0) await batchWrite(markers.map((Key) => ({ DeleteRequest: { Key } })));
+      // After the counters moved: a snapshot built in between records the old generation.
+      await store.bumpStatsGeneration();
       return play;
     },
 
@@ -591,12 +620,17 @@ export function createDynamoStore(opts: {
     listUnsyncedArtists: (limit) => listIdsOnIndex(keys.unsyncedArtists, limit),
     async saveArtistMetadata(artist) {
       // Writing the item without gsi1pk takes it off the sparse "unsynced" index.
-      await client.send(
+      const old = await client.send(
         new PutCommand({
           TableName,
           Item: { ...keys.artist(artist.artist_id), entity: "artist", ...artist },
+          ReturnValues: "ALL_OLD",
         }),
       );
+      // Statistics snapshots hold genre totals summed with the genres of their day.
+      if (JSON.stringify(old.Attributes?.genres ?? null) !== JSON.stringify(artist.genres ?? null)) {
+        await store.bumpStatsGeneration();
+      }
     },
 
     putAlbumIfAbsent: (album) =>
@@ -690,6 +724,94 @@ export function createDynamoStore(opts: {
         opts?.consistent ?? false,
       );
       return items.map(toAggregate);
+    },
+
+    async getStatsValidity(days) {
+      const refs = [
+        keys.aggregate(ALL_BUCKET, "TOTAL", TOTAL_ID),
+        ...days.map((d) => keys.aggregate(`D#${d}`, "TOTAL", TOTAL_ID)),
+      ];
+      // One transaction: a play moves ALL and its day together, so a consistent view of both
+      // is what makes "ALL minus the recent days" a fingerprint of the older plays.
+      const command = new TransactGetCommand({
+        TransactItems: [...refs, keys.statsGeneration].map((Key) => ({ Get: { TableName, Key } })),
+      });
+      // A transactional read is refused while a play's transaction holds one of the items.
+      let out: TransactGetCommandOutput | undefined;
+      for (let attempt = 0; !out; attempt++) {
+        try {
+          out = await client.send(command);
+        } catch (err) {
+          if (!isCancelled(err, "TransactionConflict") || attempt >= MAX_TRACK_RETRIES) throw err;
+          await backoff(attempt);
+        }
+      }
+      const items = (out.Responses ?? []).map((r) => r.Item);
+      const gen = items.at(-1);
+      const aggs = items.slice(0, -1).map((i) => (i ? aggregateDoc(i, keys.prefix) : null));
+      return {
+        all: aggs[0] ?? null,
+        days: aggs.slice(1).filter((a): a is Aggregate => a !== null),
+        generation: typeof gen?.n === "number" ? gen.n : 0,
+      };
+    },
+
+    async bumpStatsGeneration() {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: keys.statsGeneration,
+          UpdateExpression: "ADD n :one",
+          ExpressionAttributeValues: { ":one": 1 },
+        }),
+      );
+    },
+
+    async queryStatsSnapshot(key, dimension) {
+      const items = await queryAll({
+        KeyConditionExpression: "pk = :p AND begins_with(sk, :d)",
+        ExpressionAttributeValues: { ":p": keys.statsSnapshot(key), ":d": `${dimension}#` },
+      });
+      return items
+        .map((i) => ({
+          n: Number(String(i.sk).slice(dimension.length + 1)),
+          build: String(i.build),
+          head: typeof i.head === "string" ? i.head : undefined,
+          body: i.body as Uint8Array,
+        }))
+        .sort((a, b) => a.n - b.n);
+    },
+
+    async putStatsSnapshot(key, dimension, parts, expiresAt) {
+      await batchWrite(
+        parts.map((p) => ({
+          PutRequest: {
+            Item: {
+              ...keys.statsSnapshotPart(key, dimension, p.n),
+              build: p.build,
+              ...(p.head === undefined ? {} : { head: p.head }),
+              body: p.body,
+              [TTL_ATTRIBUTE]: expiresAt,
+            },
+          },
+        })),
+      );
+    },
+
+    async snapshotZones() {
+      const item = await get<{ tzs?: Set<string> }>(keys.statsSnapshotZones);
+      return [...(item?.tzs ?? [])].sort();
+    },
+
+    async addSnapshotZone(tz) {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: keys.statsSnapshotZones,
+          UpdateExpression: "ADD tzs :tz",
+          ExpressionAttributeValues: { ":tz": new Set([tz]) },
+        }),
+      );
     },
 
     async queryDayPacks(year) {
@@ -796,21 +918,8 @@ export function createDynamoStore(opts: {
         new PutCommand({ TableName, Item: { ...keys.spotifyLink, entity: "link", ...link } }),
       );
     },
-    async setSpotifyQuotaUntil(until) {
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName,
-            Key: keys.spotifyLink,
-            UpdateExpression: "SET quota_until = :u",
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeValues: { ":u": until },
-          }),
-        );
-      } catch (err) {
-        if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
-      }
-    },
+    setSpotifyQuotaUntil: (until) => setLinkField("quota_until", until),
+    setLoopUntil: (until) => setLinkField("loop_until", until),
     async markSpotifyNeedsReauth(reason) {
       try {
         await client.send(

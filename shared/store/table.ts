@@ -1,7 +1,8 @@
 /**
  * Single-table design. Every entity knows its own keys here, and nowhere else.
  *
- * Listeners: every item below except artists and albums (the shared catalog) is one listener's
+ * Listeners: every item below except the catalog (artists, albums, lyrics, emotions, Genius
+ * lyrics: `catalogKeys`) is one listener's
  * and is stored under `L#<listener id>#` + its pk (`listenerKeys`); the tables below spell the
  * logical keys. The household itself (listeners, handles, accounts, invites) is `householdKeys`.
  *
@@ -19,10 +20,21 @@
  *   day pack      PACK#<yyyy>            <yyyy-mm>                  a closed month's DAY rows in one item
  *                                                                   (shared/stats/packs.ts; derived, rebuilt)
  *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
+ *   stats snapshot SNAP#<range>@<from>   <dimension>#<n>            a named range's counters before a cutoff,
+ *                                                                   gzip'd parts (shared/stats/snapshot.ts;
+ *                                                                   derived, expires by TTL)
+ *   snapshot zones SNAP#INDEX            META                       tzs: the zones snapshots were built for
+ *   stats gen     META#STATS             GENERATION                 n: bumped after every change to past
+ *                                                                   counters (shared/stats/snapshot.ts)
  *   batch marker  BATCH#<batch id>       T#<n> | A#<n> | COUNTS       a part of an import batch applied once
  *                                                                   (recordPlayBatch); deleted when done
  *   play overflow PLAYX                  <play sk>#<n>              marker: artists beyond one transaction
  *                                        <play sk>#delete#<n>       (the same, when deletePlay takes them back)
+ *   lyrics        TRACK#<track_id>       LYRICS                     catalog (shared by listeners): LRCLIB's
+ *                                                                   text, or not found with retry_after
+ *   emotions      TRACK#<track_id>       EMOTIONS                   gsi1: EMOTIONS / track_id — the track's
+ *                                                                   emotion vector and model (or instrumental)
+ *   genius lyrics GENIUS#<song_id>       LYRICS                     a Genius song's lyrics and emotions
  *   spotify link  LINK#SPOTIFY           META
  *   job run       JOB#<job>              <started_at>               TTL: expires_at (epoch seconds)
  *   cursor        CURSOR#<name>          META
@@ -38,8 +50,13 @@
  *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata   (both count new items)
  *   getDailyAggregates(day) · queryAggregates(bucket, dimension?) · countAggregates(bucket, dimension) · queryDays(year, from, to)
  *   batchGetAggregates(keys) · queryDayPacks(year) · putDayPack(pack)
+ *   getStatsValidity(days) · bumpStatsGeneration() · queryStatsSnapshot / putStatsSnapshot ·
+ *   snapshotZones / addSnapshotZone
  *   getCounts() · describeTable() · rebuild: scanForRebuild / putAggregateRecords /
  *   deleteAggregateRecords / putCounts
+ *   lyrics and mood (shared/lyrics/store.ts): getLyrics / putLyrics · getEmotions / putEmotions ·
+ *   batchGetAnalysis(ids) · emotionsFor(ids) (BatchGet, or all of gsi1 EMOTIONS for big ranges) ·
+ *   getGeniusLyrics / putGeniusLyrics
  *   getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
  *   recordJobRun / listJobRuns(job) · getCursor / setCursor
  *
@@ -66,8 +83,19 @@ export const keys = {
   dayPacks: (year: string) => `PACK#${year}`,
   dayPack: (month: string) => ({ pk: `PACK#${month.slice(0, 4)}`, sk: month }),
   counts: { pk: "META#COUNTS", sk: "META" },
+  statsSnapshot: (key: string) => `SNAP#${key}`,
+  statsSnapshotPart: (key: string, dimension: string, n: number) => ({
+    pk: `SNAP#${key}`,
+    sk: `${dimension}#${n}`,
+  }),
+  statsSnapshotZones: { pk: "SNAP#INDEX", sk: "META" },
+  statsGeneration: { pk: "META#STATS", sk: "GENERATION" },
   batchMarker: (batchId: string, part: string) => ({ pk: `BATCH#${batchId}`, sk: part }),
   playOverflow: (playSk: string, n: number) => ({ pk: "PLAYX", sk: `${playSk}#${n}` }),
+  lyrics: (trackId: string) => ({ pk: `TRACK#${trackId}`, sk: "LYRICS" }),
+  emotions: (trackId: string) => ({ pk: `TRACK#${trackId}`, sk: "EMOTIONS" }),
+  emotionsIndexPk: "EMOTIONS",
+  geniusLyrics: (songId: number) => ({ pk: `GENIUS#${songId}`, sk: "LYRICS" }),
   spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },
   jobRun: (job: string, startedAt: string) => ({ pk: `JOB#${job}`, sk: startedAt }),
   jobRuns: (job: string) => `JOB#${job}`,
@@ -78,8 +106,9 @@ export const keys = {
 } as const;
 
 /**
- * The shared catalog: Spotify's artists and albums (names, genres, art) belong to nobody, so
- * their items and the count of them carry no listener. Everything else is a listener's.
+ * The shared catalog: Spotify's artists and albums (names, genres, art), and the lyrics and
+ * emotion vectors of tracks (shared/lyrics/store.ts), belong to nobody, so their items and the
+ * count of them carry no listener. Everything else is a listener's.
  */
 export const catalogKeys = {
   artist: keys.artist,
@@ -87,6 +116,11 @@ export const catalogKeys = {
   unsyncedArtists: keys.unsyncedArtists,
   unsyncedAlbums: keys.unsyncedAlbums,
   counts: { pk: "CATALOG#COUNTS", sk: "META" },
+  /** Lyrics, emotion vectors and Genius songs are keyed by track (song) and shared by all. */
+  lyrics: keys.lyrics,
+  emotions: keys.emotions,
+  emotionsIndexPk: keys.emotionsIndexPk,
+  geniusLyrics: keys.geniusLyrics,
 } as const;
 
 /** The partition prefix of one listener's items: `L#<listener id>#`. */
@@ -125,6 +159,11 @@ export function listenerKeys(listener: string) {
     dayPacks: (year: string) => p + keys.dayPacks(year),
     dayPack: (month: string) => scoped(keys.dayPack(month)),
     counts: scoped(keys.counts),
+    statsSnapshot: (key: string) => p + keys.statsSnapshot(key),
+    statsSnapshotPart: (key: string, dimension: string, n: number) =>
+      scoped(keys.statsSnapshotPart(key, dimension, n)),
+    statsSnapshotZones: scoped(keys.statsSnapshotZones),
+    statsGeneration: scoped(keys.statsGeneration),
     catalogCounts: catalogKeys.counts,
     batchMarker: (batchId: string, part: string) => scoped(keys.batchMarker(batchId, part)),
     playOverflow: (playSk: string, n: number) => scoped(keys.playOverflow(playSk, n)),
@@ -155,6 +194,13 @@ export const householdKeys = {
   /** The upgrade's progress (shared/store/migrate.ts). */
   migration: { pk: "MIGRATION#household", sk: "META" },
 } as const;
+
+/**
+ * The partition keys a statistics read may write (IAM `dynamodb:LeadingKeys`, StringLike): any
+ * listener's snapshot items (`L#<id>#SNAP#…`: the parts and the zones index) and nothing else.
+ * A listener id has no `#` (listenerKeys), so the first `*` stays within the id.
+ */
+export const SNAPSHOT_LEADING_KEYS = `${listenerPrefix("*")}${keys.statsSnapshot("*")}`;
 
 export const indexes = {
   gsi1: { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", sortKeyType: "S" },

@@ -97,6 +97,19 @@ function contract(name: string, makeCache: () => Promise<Harness>): void {
       assert.deepEqual(await cache.get("obj"), { list: [1, 2], name: "x" });
     });
 
+    test("getMany reads several keys at once, in order, absent ones as null", async () => {
+      const { cache } = await makeCache();
+      await cache.set("many:a", { n: 1 });
+      await cache.set("many:c", "123");
+      assert.deepEqual(await cache.getMany(["many:a", "many:b", "many:c", "many:a"]), [
+        { n: 1 },
+        null,
+        "123",
+        { n: 1 },
+      ]);
+      assert.deepEqual(await cache.getMany([]), []);
+    });
+
     test("missing keys and null-ish values read as null", async () => {
       const { cache } = await makeCache();
       assert.equal(await cache.get("never-set"), null);

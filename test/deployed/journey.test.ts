@@ -351,6 +351,8 @@ test("a manual poll starts the loop when none runs", async () => {
 
 test("the hourly jobs run from the bundle as EventBridge invokes them", async () => {
   const hourly = synth.stack.scheduledFunctions.get("hourly") ?? assert.fail("no hourly function");
+  // Its own hourly rule; not fired here: it would ask the real LRCLIB about the journey's track.
+  const analysis = synth.stack.scheduledFunctions.get("analysis") ?? assert.fail("no analysis function");
   assert.deepEqual(
     schedulesOf(synth.template)
       .map((r) => [r.functionId, r.expression])
@@ -358,6 +360,7 @@ test("the hourly jobs run from the bundle as EventBridge invokes them", async ()
     [
       [idOf(synth.stack.watchdogFunction), "rate(1 minute)"],
       [idOf(hourly), "rate(1 hour)"],
+      [idOf(analysis), "rate(1 hour)"],
     ].sort(),
   );
   const out = (await fire(idOf(hourly))) as {

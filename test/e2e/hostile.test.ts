@@ -9,6 +9,7 @@ import { OWNER_ID } from "#shared/domain/listener.ts";
 import { buildOpenApi } from "#shared/http/openapi.ts";
 import { routeList } from "#shared/http/routes.ts";
 import { bearer, startTestApp, TEST_SECRET, type TestApp } from "#test/support/app.ts";
+import { type LyricsFakes, startLyricsFakes } from "#test/support/fake-lyrics.ts";
 import { appEnvFor, type FakeSpotify, startFakeSpotify } from "#test/support/fake-spotify.ts";
 import { generatePlays } from "#test/support/plays.ts";
 
@@ -28,6 +29,7 @@ const failures: string[] = [];
 
 let app: TestApp;
 let fake: FakeSpotify;
+let lyricsFakes: LyricsFakes;
 let token: string;
 /** The earliest play the history holds (before any poison). */
 let firstReal: number;
@@ -128,7 +130,8 @@ const token$ = (claims: Record<string, unknown>, secret = TEST_SECRET) =>
 
 before(async () => {
   fake = await startFakeSpotify({ now: () => app?.deps.clock().getTime() ?? NOW });
-  app = await startTestApp({ ...appEnvFor(fake), LOGIN_MAX_FAILURES: "1000" });
+  lyricsFakes = await startLyricsFakes();
+  app = await startTestApp({ ...appEnvFor(fake), ...lyricsFakes.env, LOGIN_MAX_FAILURES: "1000" });
   token = await bearer(app);
   // A little history, so statistics and listings have pages and cursors.
   const history = generatePlays({ count: 60, seed: 3, now: NOW, spanDays: 120 });
@@ -138,6 +141,7 @@ before(async () => {
 after(async () => {
   await app?.close();
   await fake?.stop();
+  await lyricsFakes?.close();
 });
 
 // ------------------------------------------------------------------ the inputs issue 10 named
@@ -147,7 +151,7 @@ const CURSOR_ROUTES = ["/plays", "/tracks", "/export/plays.json", "/export/plays
 
 describe("issue 10, item by item", () => {
   test("impossible dates are a 400 naming the field on every statistics and dashboard route", async () => {
-    assert.equal(STATS_ROUTES.length, 8);
+    assert.equal(STATS_ROUTES.length, 9);
     const dates = [
       "2026-13-45",
       "2026-00-10",

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
@@ -409,6 +410,45 @@ describe("a crash in the middle of a chunk", () => {
       assert.deepEqual(await counters(reference), await counters(store));
     });
   }
+
+  test("a transaction DynamoDB throttles is sent again: the import ends as an unthrottled one", async () => {
+    const rows = generatedExport(90, { tracks: 12, start: T0 });
+    const text = JSON.stringify(rows);
+    const reference = await freshStore();
+    const whole = await importContent(reference.store, FILE, text, { chunkSize: 30 });
+
+    // Every transaction is throttled the first time it is sent, as a hot partition answers.
+    const { tableName } = await freshStore();
+    const client = createDocumentClient({ region: "us-east-1", endpoint: await dynamoEndpoint() });
+    const sent = new Set<string>();
+    let throttled = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "TransactWriteItemsCommand") {
+          const items = (args.input as { TransactItems: unknown[] }).TransactItems;
+          const id = JSON.stringify(items[0]);
+          if (!sent.has(id)) {
+            sent.add(id);
+            throttled++;
+            throw new TransactionCanceledException({
+              message: "Transaction cancelled, please refer cancellation reasons for specific reasons",
+              $metadata: { httpStatusCode: 400 },
+              CancellationReasons: items.map((_, i) => ({
+                Code: i === items.length - 1 ? "ThrottlingError" : "None",
+              })),
+            });
+          }
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "injectThrottling" },
+    );
+    const store = createDynamoStore({ client, tableName, listener: OWNER_ID });
+    assert.deepEqual(await importContent(store, FILE, text, { chunkSize: 30 }), whole);
+    assert.ok(throttled >= 3 * 4, `every part of the three chunks was throttled once (${throttled})`);
+    assert.deepEqual(await counters(store), await counters(reference.store));
+    assert.deepEqual((await allPlays(store)).length, (await allPlays(reference.store)).length);
+  });
 
   test("the same file imported twice at once: counted once (a clash stops one, a rerun finishes)", async () => {
     const rows = generatedExport(120, { tracks: 12, start: T0, seed: 9 });

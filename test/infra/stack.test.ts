@@ -12,11 +12,13 @@ import { App, type Stack, Validations } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import cdkNag from "cdk-nag";
+import { BUNDLE_LIMIT_BYTES } from "#infra/cdk/bundling.ts";
 import { LAMBDA_SYSTEM_LOG_LEVEL } from "#infra/cdk/logging.ts";
 import { PLAYBACK_STATES, stateMachineDefinitionOf } from "#infra/cdk/playback-loop.ts";
 import { HoardifyStack, routeKeyOf, SCHEDULED_JOBS, SECRET_NAMES, tableAccessFor } from "#infra/cdk/stack.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { routeList } from "#shared/http/routes.ts";
-import { tableDefinition } from "#shared/store/table.ts";
+import { householdKeys, keys, listenerKeys, tableDefinition } from "#shared/store/table.ts";
 import { TEST_DEPLOY_SETTINGS } from "#test/support/deploy.ts";
 
 type Json = Record<string, unknown>;
@@ -299,6 +301,19 @@ describe("functions", () => {
     }
   });
 
+  test(`every bundle, as CDK's esbuild staged it, is under ${BUNDLE_LIMIT_BYTES} bytes`, () => {
+    const sizes = ofType("AWS::Lambda::Function").flatMap(([id, r]) => {
+      const key = (r.Properties.Code as { S3Key?: unknown } | undefined)?.S3Key;
+      if (r.Properties.Handler !== "index.handler" || typeof key !== "string") return [];
+      const file = path.join(assemblyDir, `asset.${key.replace(/\.zip$/, "")}`, "index.mjs");
+      return [{ id, bytes: fs.statSync(file).size }];
+    });
+    // Every route, the not-found fallback, the loop and the watchdog.
+    assert.ok(sizes.length >= routeList.length + 3, `${sizes.length} bundles`);
+    const over = sizes.filter((s) => s.bytes >= BUNDLE_LIMIT_BYTES);
+    assert.deepEqual(over, [], "bundles at or over the limit");
+  });
+
   test("each function's role: own log group, table read (public GET) or read/write, SSM secrets", () => {
     const secretsPolicyIds = ofType("AWS::IAM::ManagedPolicy").map(([id]) => id);
     assert.equal(secretsPolicyIds.length, 1);
@@ -321,8 +336,46 @@ describe("functions", () => {
       assert.ok(actions.includes("logs:PutLogEvents"), `${row.id} writes its logs`);
       assert.ok(!actions.some((a) => a.includes("*")), `${row.id} has no wildcard action`);
       assert.equal(actions.includes("dynamodb:Query"), row.access !== "none", `${row.id} reads`);
-      assert.equal(actions.includes("dynamodb:PutItem"), row.access === "readwrite", `${row.id} writes`);
+      assert.equal(
+        actions.includes("dynamodb:PutItem"),
+        row.access === "readwrite" || row.access === "stats",
+        `${row.id} writes`,
+      );
+      if (row.access === "stats") {
+        // Statistics reads may write their snapshots and nothing else.
+        const writes = statements.filter((s) => [s.Action].flat().includes("dynamodb:PutItem"));
+        assert.deepEqual(
+          writes.map((s) => s.Condition),
+          [{ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["L#*#SNAP#*"] } }],
+          `${row.id} writes snapshots only`,
+        );
+        // What the condition lets through: every listener's snapshot keys, no other item.
+        // (StringLike: `*` is any run of characters; nothing else in this pattern is special.)
+        const like = (pattern: string) => new RegExp(`^${pattern.replaceAll("*", ".*")}$`);
+        const allowed = like("L#*#SNAP#*");
+        for (const listener of [OWNER_ID, "member-1"]) {
+          const k = listenerKeys(listener);
+          assert.ok(
+            allowed.test(k.statsSnapshotPart("week@2026-11-23", "TRACK", 0).pk),
+            `${listener} snapshot`,
+          );
+          assert.ok(allowed.test(k.statsSnapshotZones.pk), `${listener} snapshot zones`);
+          for (const other of [
+            k.track("t1").pk,
+            k.playsPartition,
+            k.aggregates("ALL"),
+            k.counts.pk,
+            k.statsGeneration.pk,
+            k.spotifyLink.pk,
+          ]) {
+            assert.ok(!allowed.test(other), `${other} not writable by a statistics read`);
+          }
+        }
+        assert.ok(!allowed.test(keys.statsSnapshot("week@2026-11-23")), "no unprefixed snapshot");
+        assert.ok(!allowed.test(householdKeys.listeners), "no household item");
+      }
     }
+    assert.equal(rows.find((r) => r.id === "dashboard")?.access, "stats");
     // The OAuth callback is a public GET that must save the link.
     assert.equal(rows.find((r) => r.id === "spotifyCallback")?.access, "readwrite");
     assert.equal(rows.find((r) => r.id === "health")?.access, "read");
@@ -442,6 +495,35 @@ describe("playback loop", () => {
         rules.map(([, r]) => r.Properties.ScheduleExpression),
         [job.schedule],
       );
+    }
+  });
+
+  test("the analysis runs in its own 15-minute function; only POST /analysis/run may invoke it, and only it", () => {
+    const analysis = stack.scheduledFunctions.get("analysis") ?? assert.fail("no analysis function");
+    const analysisId = logicalIdOf(stack, analysis);
+    assert.equal(resources[analysisId]?.Properties.Timeout, 900);
+    const starters = routeList.filter((r) => r.startsAnalysis).map((r) => r.id);
+    assert.deepEqual(starters, ["analysisRun"]);
+    const allFunctions = [...stack.functions.entries(), ...stack.scheduledFunctions.entries()];
+    for (const [id, fnConstruct] of allFunctions) {
+      const fnId = logicalIdOf(stack, fnConstruct);
+      const fn = resources[fnId] ?? assert.fail(fnId);
+      const env = (fn.Properties.Environment as { Variables: Json }).Variables;
+      const roleId = getAttId(fn.Properties.Role);
+      const grants = ofType("AWS::IAM::Policy")
+        .filter(([, pol]) => (pol.Properties.Roles as unknown[]).some((x) => refId(x) === roleId))
+        .flatMap(([, pol]) => (pol.Properties.PolicyDocument as { Statement: Json[] }).Statement)
+        .filter((st) => JSON.stringify(st.Action).includes("lambda:"));
+      if (id === "analysisRun") {
+        assert.equal(refId(env.ANALYSIS_FUNCTION_NAME), analysisId);
+        assert.deepEqual(
+          grants.map((g) => [g.Action, getAttId(g.Resource)]),
+          [["lambda:InvokeFunction", analysisId]],
+        );
+      } else {
+        assert.equal(env.ANALYSIS_FUNCTION_NAME, undefined, id);
+        assert.equal(grants.length, 0, `${id} may not invoke functions`);
+      }
     }
   });
 

@@ -337,11 +337,11 @@ describe("a listening session across handovers", () => {
       null,
       "the stopped chain let go of the lease",
     );
-    // /health's "last successful poll": noted at most once a minute, so within a minute of the last.
+    // /health's "last successful poll": noted at most once every 5 minutes, so within 5 minutes of the last.
     const status = await w.deps.cache.get<{ last_successful_poll_at: string }>(cacheKeys.status(OWNER_ID));
     const noted = Date.parse(status?.last_successful_poll_at ?? "");
     assert.ok(
-      lastPoll.at - noted >= 0 && lastPoll.at - noted <= 60 * S,
+      lastPoll.at - noted >= 0 && lastPoll.at - noted <= 300 * S,
       `noted ${status?.last_successful_poll_at}`,
     );
   });

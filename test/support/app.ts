@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { createLocalServer } from "#infra/local/server.ts";
 import { hashPassword } from "#shared/auth/password.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
+import type { Cache } from "#shared/cache/port.ts";
 import type { Clock } from "#shared/clock.ts";
 import { type Config, loadConfig } from "#shared/config.ts";
 import { buildDeps, type Deps, setDeps } from "#shared/deps.ts";
@@ -33,7 +34,8 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { createTable?: boolean } = {},
+  /** `cache`: another cache than the in-memory one (the Upstash adapter over redis-server). */
+  opts: { createTable?: boolean; cache?: Cache } = {},
 ): Promise<TestApp> {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   let nowMs = Date.parse("2026-11-21T12:00:00.000Z");
@@ -55,7 +57,10 @@ export async function startTestApp(
       config.TABLE_NAME,
     );
   }
-  const deps = await buildDeps(config, { cache: createMemoryCache({ now: () => nowMs }), clock });
+  const deps = await buildDeps(config, {
+    cache: opts.cache ?? createMemoryCache({ now: () => nowMs }),
+    clock,
+  });
   setDeps(deps);
   const server = createLocalServer({ corsOrigins: config.CORS_ORIGINS });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));

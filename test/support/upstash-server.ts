@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import { createClient } from "redis";
 
 /**
- * A test-only HTTP server speaking the part of the Upstash Redis REST protocol that
- * @upstash/redis (1.39) uses, in front of a real redis-server:
+ * A test-only HTTP server speaking the part of the Upstash Redis REST protocol that the
+ * cache (shared/cache/upstash.ts) and the @upstash/redis client (1.39) use, in front of a
+ * real redis-server:
  *
  * - every request is `POST` with `Authorization: Bearer <token>` (else 401 `{"error":"Unauthorized"}`);
  * - `POST /` with a JSON command array `["set","k","v","px",1000]` → `{"result": ...}`,
@@ -17,7 +18,7 @@ import { createClient } from "redis";
  * Arguments may be JSON strings, numbers or booleans (the client sends numbers and
  * booleans unquoted); they are passed to Redis as their string form.
  *
- * Response encoding: the installed client sends `Upstash-Encoding: base64` on every
+ * Response encoding: the @upstash/redis client sends `Upstash-Encoding: base64` on every
  * request unless it was built with `responseEncoding: false`, and then base64-decodes
  * (as UTF-8) every string in `result` except a top-level `"OK"`; `error` is never decoded.
  * `encodeResult` below is the exact mirror of that `decode()` (pkg/http.ts): a top-level
@@ -101,16 +102,22 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export async function startUpstashServer(opts: {
-  redisPort: number;
-  token: string;
-}): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startUpstashServer(opts: { redisPort: number; token: string }): Promise<{
+  url: string;
+  /** Every command served, in order, as its arguments (`["GET", "key"]`), pipelines included. */
+  commands: string[][];
+  stop(): Promise<void>;
+}> {
+  const commands: string[][] = [];
   const redis = createClient({ socket: { host: "127.0.0.1", port: opts.redisPort }, RESP: 2 });
   // Without a listener a lost connection (e.g. redis-server stopped first at teardown) would crash the process.
   redis.on("error", () => {});
   await redis.connect();
 
-  const run = (args: string[]): Promise<Reply> => redis.sendCommand<Reply>(args);
+  const run = (args: string[]): Promise<Reply> => {
+    commands.push(args);
+    return redis.sendCommand<Reply>(args);
+  };
 
   const outcome = (r: PromiseSettledResult<Reply>, base64: boolean): { result: Json } | { error: string } => {
     if (r.status === "rejected")
@@ -188,6 +195,7 @@ export async function startUpstashServer(opts: {
 
   return {
     url: `http://127.0.0.1:${port}`,
+    commands,
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

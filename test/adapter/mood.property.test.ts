@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { recordListen } from "#shared/capture/record.ts";
+import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
+import { loadMood } from "#shared/lyrics/mood.ts";
+import { createLyricsStore, decodeScores, encodeScores, type LyricsStore } from "#shared/lyrics/store.ts";
+import { packClosedMonths } from "#shared/stats/packs.ts";
+import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import type { Store } from "#shared/store/port.ts";
+import { createDynamoStore } from "#shared/store/repository.ts";
+import { GO_EMOTIONS } from "#test/support/fake-lyrics.ts";
+import { type GeneratedPlay, generatePlays, rng } from "#test/support/plays.ts";
+import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
+import { allTime, at, type Case, dates, instants, named } from "#test/support/stats-brute-force.ts";
+
+/**
+ * The mood of any range, read from the aggregates and the stored vectors, equals a brute-force
+ * weighted mean over the plays themselves (each counted play's vector, weighted by 1 or by its
+ * listened time), with the coverage shares, in several zones and over named, explicit and
+ * sub-day ranges. Vectors: some from lyrics, some from titles, some instrumental, some from
+ * another model (pending), some tracks never analysed.
+ */
+
+const MODEL = "test/model";
+const NOW = Date.parse("2026-03-15T10:20:00.000Z");
+const generated: GeneratedPlay[] = generatePlays({ count: 260, seed: 23, now: NOW, spanDays: 700 });
+const plays = generated.map((g) => g.play);
+const trackIds = [...new Set(plays.map((p) => p.track_id))].sort();
+
+type Kind = "lyrics" | "title" | "instrumental" | "other-model" | "none";
+const KINDS: Kind[] = ["lyrics", "lyrics", "lyrics", "title", "instrumental", "other-model", "none"];
+const random = rng(5);
+const vectors = new Map(
+  trackIds.map((id, i) => {
+    const kind = KINDS[i % KINDS.length] as Kind;
+    // Rounded as stored, so the brute force and the store agree to the last digit.
+    const scores = decodeScores(
+      encodeScores(
+        GO_EMOTIONS.map((label) => ({ label, score: random() })).sort((a, b) => b.score - a.score),
+      ),
+    );
+    return [id, { kind, scores }] as const;
+  }),
+);
+
+let store: Store;
+let lyrics: LyricsStore;
+
+before(async () => {
+  const client = createDocumentClient({ region: "us-east-1", endpoint: await dynamoEndpoint() });
+  const tableName = uniqueTableName("mood");
+  await ensureTable(client, tableName);
+  store = createDynamoStore({ client, tableName, listener: OWNER_ID });
+  lyrics = createLyricsStore({ client, tableName });
+  for (const g of generated) await recordListen(store, g.play, g.track);
+  await packClosedMonths(store, NOW);
+  for (const [id, v] of vectors) {
+    if (v.kind === "none") continue;
+    await lyrics.putEmotions({
+      track_id: id,
+      source: v.kind === "other-model" ? "lyrics" : v.kind,
+      model: v.kind === "instrumental" ? null : v.kind === "other-model" ? "old/model" : MODEL,
+      scores: v.kind === "instrumental" ? [] : v.scores,
+      analyzed_at: "2026-03-01T00:00:00.000Z",
+    });
+  }
+});
+
+function bruteForce(inRange: Play[], by: "plays" | "time") {
+  const counted = inRange.filter((p) => p.counted);
+  const total = counted.reduce((a, p) => a + p.listened_ms, 0);
+  const ms = { lyrics: 0, title: 0, instrumental: 0, pending: 0 };
+  const sums = new Map<string, number>();
+  let weight = 0;
+  for (const p of counted) {
+    const v = vectors.get(p.track_id);
+    const kind = !v || v.kind === "none" || v.kind === "other-model" ? "pending" : v.kind;
+    ms[kind] += p.listened_ms;
+    if (kind !== "lyrics" && kind !== "title") continue;
+    const w = by === "plays" ? 1 : p.listened_ms;
+    weight += w;
+    for (const s of v?.scores ?? []) sums.set(s.label, (sums.get(s.label) ?? 0) + w * s.score);
+  }
+  const share = (x: number) => (total > 0 ? x / total : 0);
+  return {
+    plays: counted.length,
+    listened_ms: total,
+    coverage: {
+      lyrics: share(ms.lyrics),
+      title: share(ms.title),
+      instrumental: share(ms.instrumental),
+      pending: share(ms.pending),
+    },
+    scores: new Map([...sums].map(([label, sum]) => [label, sum / weight])),
+  };
+}
+
+const CASES: Case[] = [
+  named("7d", NOW),
+  named("4w", NOW),
+  named("1y", NOW),
+  allTime(plays, NOW),
+  instants("2024-12-30T07:13:29.500Z", "2026-02-01T16:52:00.001Z"),
+  instants("2025-12-31T16:07:00.000Z", "2026-01-01T05:41:00.000Z"),
+  dates("2025-03-01", "2025-11-05"),
+];
+
+const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+test("the generated history has every kind of track in it", () => {
+  const kinds = new Set(plays.filter((p) => p.counted).map((p) => vectors.get(p.track_id)?.kind));
+  assert.deepEqual([...kinds].sort(), ["instrumental", "lyrics", "none", "other-model", "title"]);
+});
+
+for (const tz of ["UTC", "Asia/Kathmandu", "America/New_York"]) {
+  describe(`the mood in ${tz} equals a brute force over the plays`, () => {
+    for (const c of CASES) {
+      for (const by of ["plays", "time"] as const) {
+        test(`${c.name} by ${by}`, async () => {
+          const holds = c.holds(tz);
+          const expected = bruteForce(
+            plays.filter((p) => holds.test(p) && at(p) <= NOW),
+            by,
+          );
+          const mood = await loadMood(
+            { store, lyrics, config: { HF_MODEL: MODEL } },
+            { ...c.spec(tz), by, limit: 28 },
+            NOW,
+          );
+          assert.equal(mood.plays, expected.plays);
+          assert.equal(mood.listened_ms, expected.listened_ms);
+          for (const k of ["lyrics", "title", "instrumental", "pending"] as const) {
+            assert.ok(
+              close(mood.coverage[k], expected.coverage[k]),
+              `${k}: ${mood.coverage[k]} vs ${expected.coverage[k]}`,
+            );
+          }
+          assert.equal(mood.emotions.length, expected.scores.size);
+          for (const e of mood.emotions) {
+            assert.ok(close(e.score, expected.scores.get(e.label) ?? Number.NaN), `${e.label}`);
+          }
+          const sorted = [...mood.emotions].sort((a, b) => b.score - a.score);
+          assert.deepEqual(
+            mood.emotions.map((e) => e.label),
+            sorted.map((e) => e.label),
+          );
+        });
+      }
+    }
+  });
+}

@@ -557,7 +557,8 @@ export const routes = {
     handler: "functions/analyze-lyrics.ts",
     auth: "bearer",
     exposure: "private",
-    tableAccess: "none",
+    // Reads only to check a member's token against their listener item (the owner's needs none).
+    tableAccess: "read",
     summary: "The emotions of a text (Hugging Face, HF_MODEL), every label best first",
     tags: ["lyrics"],
     request: { body: analyzeLyricsBodySchema },
@@ -577,9 +578,12 @@ export const routes = {
     path: "/analysis/run",
     handler: "functions/analysis-run.ts",
     auth: "bearer",
+    // The run spends the household's Hugging Face and LRCLIB quota: the owner decides.
+    audience: "owner",
     exposure: "private",
-    // On AWS it only reads the run's lease (cache) and invokes the analysis function.
-    tableAccess: "none",
+    // On AWS it reads the run's lease (cache) and invokes the analysis function; the table only
+    // to refuse a member's token (their listener item), never for the owner's.
+    tableAccess: "read",
     startsAnalysis: true,
     summary:
       "Start a background analysis run now (lyrics, then emotions, most played tracks first, " +

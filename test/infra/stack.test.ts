@@ -17,6 +17,7 @@ import { LAMBDA_SYSTEM_LOG_LEVEL } from "#infra/cdk/logging.ts";
 import { PLAYBACK_STATES, stateMachineDefinitionOf } from "#infra/cdk/playback-loop.ts";
 import { HoardifyStack, routeKeyOf, SCHEDULED_JOBS, SECRET_NAMES, tableAccessFor } from "#infra/cdk/stack.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
+import { audienceOf } from "#shared/http/route.ts";
 import { routeList } from "#shared/http/routes.ts";
 import { householdKeys, keys, listenerKeys, tableDefinition } from "#shared/store/table.ts";
 import { TEST_DEPLOY_SETTINGS } from "#test/support/deploy.ts";
@@ -381,6 +382,14 @@ describe("functions", () => {
     assert.equal(rows.find((r) => r.id === "health")?.access, "read");
     // The login never reads the table: no grant (least privilege).
     assert.equal(rows.find((r) => r.id === "token")?.access, "none");
+  });
+
+  test("every route that checks a caller may read the table (a member's token names their listener item)", () => {
+    const blind = routeList.filter((r) => audienceOf(r) !== "public" && tableAccessFor(r) === "none");
+    assert.deepEqual(
+      blind.map((r) => r.id),
+      [],
+    );
   });
 
   test("the 128 MB loop functions run without --enable-source-maps (the map's memory)", () => {

@@ -1,6 +1,7 @@
 import * as z from "zod";
+import { handleSchema } from "../domain/listener.ts";
 import { VERSION } from "../version.ts";
-import type { RouteDef } from "./route.ts";
+import { audienceOf, type RouteDef } from "./route.ts";
 import { routeList } from "./routes.ts";
 
 /**
@@ -45,6 +46,17 @@ function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
         ...(typeof s.description === "string" ? { description: s.description } : {}),
       });
     }
+  }
+  // The audience middleware (shared/http/middleware.ts) lets the owner act on any listener's hoard.
+  const kind = audienceOf(route);
+  if (kind === "listener" || kind === "owner") {
+    out.push({
+      name: "listener",
+      in: "query",
+      required: false,
+      schema: convert(handleSchema, "input", components),
+      description: "Owner only: act on this listener's hoard (their handle); others get 403",
+    });
   }
   return out;
 }

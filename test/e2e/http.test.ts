@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { cacheKeys } from "#shared/cache/keys.ts";
 import { setDeps } from "#shared/deps.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
+import { audienceOf } from "#shared/http/route.ts";
 import { routeList } from "#shared/http/routes.ts";
 import { bearer, login, startTestApp, TEST_SECRET, type TestApp } from "#test/support/app.ts";
 
@@ -235,7 +236,10 @@ describe("OpenAPI", () => {
     assert.equal(res.status, 200);
     const doc = (await res.json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { security?: unknown }>>;
+      paths: Record<
+        string,
+        Record<string, { security?: unknown; parameters?: { name: string; in: string }[] }>
+      >;
       components: { schemas: Record<string, { required?: string[] }> };
     };
     assert.equal(doc.openapi, "3.1.0");
@@ -243,6 +247,13 @@ describe("OpenAPI", () => {
       const op = doc.paths[r.path]?.[r.method.toLowerCase()];
       assert.ok(op, `${r.method} ${r.path} is documented`);
       assert.equal(Boolean(op.security), r.auth === "bearer", `${r.id} security matches its auth flag`);
+      // The owner's ?listener=<handle> is documented exactly where the middleware honours it.
+      const kind = audienceOf(r);
+      assert.equal(
+        (op.parameters ?? []).some((p) => p.name === "listener" && p.in === "query"),
+        kind === "listener" || kind === "owner",
+        `${r.id} documents ?listener= only when it acts for a listener`,
+      );
     }
     const token = doc.paths["/token"]?.post as unknown as {
       requestBody: { content: Record<string, { schema: { $ref: string } }> };

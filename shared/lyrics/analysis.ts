@@ -88,7 +88,8 @@ export function workFor(
   return { lyrics, vector };
 }
 
-function recordOf(found: FoundLyrics | null, nowMs: number): LyricsRecord {
+/** What LRCLIB's answer becomes in the store (a "not found" is retried after 30 days). */
+export function recordOf(found: FoundLyrics | null, nowMs: number): LyricsRecord {
   const fetched_at = new Date(nowMs).toISOString();
   if (!found) {
     return {

@@ -1,19 +1,18 @@
 import type { Deps } from "../deps.ts";
 import type { Track } from "../domain/entities.ts";
 import { notFound } from "../http/errors.ts";
-import { lyricsQueryOf } from "./analysis.ts";
+import { lyricsQueryOf, recordOf } from "./analysis.ts";
 import { createEmotionClient, type EmotionScore, prepareText } from "./emotions.ts";
 import type { IntegrationHttpOptions } from "./faults.ts";
 import { createGeniusClient, type GeniusSong } from "./genius.ts";
 import { createLrclibClient, type LyricsQuery } from "./lrclib.ts";
-import { type LyricsRecord, NOT_FOUND_RETRY_DAYS, type TrackEmotions } from "./store.ts";
+import type { LyricsRecord, TrackEmotions } from "./store.ts";
 
 /**
  * What the lyrics routes do, between the handlers (thin) and the clients. A request waits at
  * most this long for a cold Hugging Face model before answering 503 with Retry-After.
  */
 export const REQUEST_MODEL_WAIT_MS = 15_000;
-const DAY_MS = 86_400_000;
 
 type LyricsDeps = Pick<Deps, "config" | "store" | "lyrics" | "clock">;
 
@@ -22,25 +21,7 @@ const fresh = (r: LyricsRecord | null, nowMs: number): r is LyricsRecord =>
   r !== null && !(r.status === "not_found" && Date.parse(r.retry_after) <= nowMs);
 
 async function lookUp(deps: LyricsDeps, q: LyricsQuery, http: IntegrationHttpOptions): Promise<LyricsRecord> {
-  const found = await createLrclibClient(deps.config, http).find(q);
-  const now = deps.clock().getTime();
-  const fetched_at = new Date(now).toISOString();
-  if (!found) {
-    return {
-      status: "not_found",
-      fetched_at,
-      retry_after: new Date(now + NOT_FOUND_RETRY_DAYS * DAY_MS).toISOString(),
-    };
-  }
-  if (found.instrumental) return { status: "instrumental", lrclib_id: found.lrclib_id, fetched_at };
-  return {
-    status: "found",
-    plain: found.plain,
-    synced: found.synced,
-    lrclib_id: found.lrclib_id,
-    matched_by: found.matched_by,
-    fetched_at,
-  };
+  return recordOf(await createLrclibClient(deps.config, http).find(q), deps.clock().getTime());
 }
 
 function notFoundLyrics(what: string, r: LyricsRecord): Error {

@@ -1,7 +1,7 @@
 import { manualPoll } from "#shared/capture/manual.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
-import { spotifyFaultError } from "#shared/http/spotify-faults.ts";
+import { spotifyFaultError } from "#shared/spotify/faults.ts";
 
 export const handler = httpHandler(routes.spotifyPollCurrentPlayback, async ({ deps }) => {
   const { fault, ...result } = await manualPoll(deps);

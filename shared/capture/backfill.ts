@@ -4,9 +4,9 @@ import type { Clock } from "../clock.ts";
 import type { Deps } from "../deps.ts";
 import type { Play } from "../domain/entities.ts";
 import { countsAsPlay, DEFAULT_TRACKER_OPTIONS, type FinishedListen } from "../domain/tracker.ts";
-import { spotifyFaultError } from "../http/spotify-faults.ts";
 import { logger } from "../logger.ts";
 import { createSpotifyClient } from "../spotify/client.ts";
+import { spotifyFaultError } from "../spotify/faults.ts";
 import { type RecentPlay, type SpotifyApi, SpotifyError, type SpotifyFault } from "../spotify/types.ts";
 import type { Store } from "../store/port.ts";
 import { parkForQuota, QUOTA_LEASE } from "./loop.ts";
@@ -414,9 +414,9 @@ export async function runBackfillJob(
   );
 }
 
-// ------------------------------------------------------------------------------ HTTP
+// ------------------------------------------------------------------------------ routes
 
-/** The job's result, or the HTTP error that explains why there is none. */
+/** The job's result, or the domain error that explains why there is none. */
 export function jobReply<R>(config: Deps["config"], outcome: JobOutcome<R>): R {
   if (outcome.ok) return outcome.result;
   if (outcome.fault) throw spotifyFaultError(config, outcome.fault);

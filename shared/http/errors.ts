@@ -1,5 +1,16 @@
 import * as z from "zod";
-import type { DependencyUnavailableError } from "../outage.ts";
+import { ConfigError } from "../config.ts";
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotConfiguredError,
+  NotFoundError,
+  RateLimitedError,
+  ServiceUnavailableError,
+} from "../errors.ts";
+import { IntegrationError } from "../lyrics/faults.ts";
+import { DependencyUnavailableError } from "../outage.ts";
 
 /**
  * One error shape for every route: `{ error, message, fields? }`. `error` is a stable
@@ -68,6 +79,68 @@ export function outage(err: DependencyUnavailableError): HttpError {
     `${err.message}; the request was not completed, retry in a few seconds`,
     { headers: { "Retry-After": String(OUTAGE_RETRY_AFTER_SECONDS) } },
   );
+}
+
+/** How a fault of LRCLIB, Genius or Hugging Face reads over HTTP, the same on every route. */
+function integrationFault(err: IntegrationError): HttpError {
+  const f = err.fault;
+  switch (f.type) {
+    case "not_configured":
+      return unavailable(err.message, "not_configured");
+    case "rate_limited":
+      return tooManyRequests(err.message, f.retryAfterSeconds);
+    case "loading":
+      return new HttpError(503, "model_loading", err.message, {
+        headers: { "Retry-After": String(Math.max(1, f.estimatedSeconds)) },
+      });
+    case "unavailable":
+      return unavailable(err.message, `${err.service}_unavailable`);
+  }
+}
+
+/**
+ * Every error the lower layers throw (shared/errors.ts, and the adapters' own), by class. The
+ * table below must have a row for each: a class added here without one does not compile.
+ */
+export const domainErrorClasses = {
+  NotFoundError,
+  InvalidInputError,
+  ConflictError,
+  ForbiddenError,
+  RateLimitedError,
+  NotConfiguredError,
+  ServiceUnavailableError,
+  DependencyUnavailableError,
+  IntegrationError,
+  ConfigError,
+} as const;
+type DomainErrorClasses = typeof domainErrorClasses;
+export type DomainErrorName = keyof DomainErrorClasses;
+export type DomainErrorOf<K extends DomainErrorName> = InstanceType<DomainErrorClasses[K]>;
+
+/** The one table from a domain error to its status, `error` code and headers. */
+export const errorTable: { [K in DomainErrorName]: (err: DomainErrorOf<K>) => HttpError } = {
+  NotFoundError: (e) => notFound(e.message),
+  InvalidInputError: (e) => badRequest(e.message, e.fields),
+  ConflictError: (e) => new HttpError(409, e.code, e.message),
+  ForbiddenError: (e) => forbidden(e.message, e.code),
+  RateLimitedError: (e) => tooManyRequests(e.message, e.retryAfterSeconds),
+  NotConfiguredError: (e) => unavailable(e.message, "not_configured"),
+  ServiceUnavailableError: (e) => unavailable(e.message, `${e.service}_unavailable`),
+  DependencyUnavailableError: outage,
+  IntegrationError: integrationFault,
+  ConfigError: (e) => unavailable(`The service is misconfigured: ${e.problems.join("; ")}`, "not_configured"),
+};
+
+/** The HTTP error an error thrown anywhere below a handler stands for; null: a bug (a 500). */
+export function httpErrorOf(err: unknown): HttpError | null {
+  if (err instanceof HttpError) return err;
+  for (const name of Object.keys(domainErrorClasses) as DomainErrorName[]) {
+    if (err instanceof domainErrorClasses[name]) {
+      return (errorTable[name] as (e: Error) => HttpError)(err);
+    }
+  }
+  return null;
 }
 
 /** Turns zod issues into the `fields` list, each prefixed with where it came from. */

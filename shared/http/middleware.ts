@@ -8,21 +8,19 @@ import { ConfigError } from "../config.ts";
 import { type Deps, forListener, getDeps } from "../deps.ts";
 import { handleSchema, type Listener, OWNER_ID, ownerListener } from "../domain/listener.ts";
 import { logger } from "../logger.ts";
-import { IntegrationError } from "../lyrics/faults.ts";
 import { DependencyUnavailableError } from "../outage.ts";
 import { corsHeaders } from "./cors.ts";
 import {
   badRequest,
   forbidden,
   HttpError,
+  httpErrorOf,
   notFound,
-  outage,
   unauthorized,
   unavailable,
   unprocessable,
   zodFields,
 } from "./errors.ts";
-import { integrationFaultError } from "./integration-faults.ts";
 import { audienceOf, type BodyOf, type PathOf, type QueryOf, type RouteDef } from "./route.ts";
 
 /**
@@ -104,17 +102,10 @@ function headerOf(event: APIGatewayProxyEventV2, name: string): string | undefin
 const errorResponder = (): MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: async (request) => {
     const err = request.error;
-    let httpError: HttpError;
-    if (err instanceof HttpError) {
-      httpError = err;
-    } else if (err instanceof DependencyUnavailableError) {
-      httpError = outage(err);
-    } else if (err instanceof IntegrationError) {
-      httpError = integrationFaultError(err);
-    } else if (err instanceof ConfigError) {
-      logger.error("configuration is invalid", { problems: err.problems });
-      httpError = unavailable(`The service is misconfigured: ${err.problems.join("; ")}`, "not_configured");
-    } else {
+    if (err instanceof ConfigError) logger.error("configuration is invalid", { problems: err.problems });
+    // Lower layers throw domain errors; the one table in errors.ts gives each its status.
+    let httpError = httpErrorOf(err);
+    if (!httpError) {
       logger.error("unhandled error", err as Error);
       httpError = new HttpError(
         500,

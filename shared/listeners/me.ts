@@ -1,5 +1,5 @@
 import type { Deps } from "../deps.ts";
-import { notFound } from "../http/errors.ts";
+import { NotFoundError } from "../errors.ts";
 
 /** The listener `deps` acts for, with their link state (GET/PATCH /me). */
 export async function meOf(deps: Pick<Deps, "household" | "store" | "listener">) {
@@ -7,6 +7,6 @@ export async function meOf(deps: Pick<Deps, "household" | "store" | "listener">)
     deps.household.getListener(deps.listener),
     deps.store.getSpotifyLink(),
   ]);
-  if (!listener) throw notFound("this listener no longer exists");
+  if (!listener) throw new NotFoundError("this listener no longer exists");
   return { ...listener, linked: link !== null, needs_reauth: link?.needs_reauth ?? false };
 }

@@ -6,7 +6,7 @@ import { VERSION } from "../version.ts";
 /**
  * The optional integrations (LRCLIB, Genius, Hugging Face) and what can go wrong with them.
  * Their clients throw IntegrationError; the HTTP layer maps it in one place
- * (shared/http/integration-faults.ts) and the background analysis decides per fault whether
+ * (shared/http/errors.ts) and the background analysis decides per fault whether
  * to stop the run (rate limited, not configured) or skip a track (unavailable).
  */
 

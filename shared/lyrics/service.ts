@@ -1,6 +1,6 @@
 import type { Deps } from "../deps.ts";
 import type { Track } from "../domain/entities.ts";
-import { notFound } from "../http/errors.ts";
+import { NotFoundError } from "../errors.ts";
 import { lyricsQueryOf, recordOf } from "./analysis.ts";
 import { createEmotionClient, type EmotionScore, prepareText } from "./emotions.ts";
 import type { IntegrationHttpOptions } from "./faults.ts";
@@ -25,7 +25,7 @@ async function lookUp(deps: LyricsDeps, q: LyricsQuery, http: IntegrationHttpOpt
 }
 
 function notFoundLyrics(what: string, r: LyricsRecord): Error {
-  return notFound(
+  return new NotFoundError(
     `LRCLIB has no lyrics for ${what}${r.status === "not_found" ? `; it is asked again after ${r.retry_after}` : ""}`,
   );
 }
@@ -65,7 +65,7 @@ export async function trackLyrics(deps: LyricsDeps, trackId: string, http: Integ
     deps.lyrics.getLyrics(trackId),
     deps.lyrics.getEmotions(trackId),
   ]);
-  if (!track) throw notFound(`no track ${trackId} in the hoard`);
+  if (!track) throw new NotFoundError(`no track ${trackId} in the hoard`);
   let record = stored;
   if (!fresh(record, deps.clock().getTime())) {
     record = await lookUp(deps, lyricsQueryOf(track), http);
@@ -114,7 +114,7 @@ export async function geniusLyrics(
   http: IntegrationHttpOptions = {},
 ) {
   const song = await geniusClientOf(deps, http).song(songId);
-  if (!song) throw notFound(`Genius knows no song ${songId}`);
+  if (!song) throw new NotFoundError(`Genius knows no song ${songId}`);
   const stored = await deps.lyrics.getGeniusLyrics(songId);
   const now = deps.clock().getTime();
   let lyrics = stored?.lyrics ?? null;

@@ -1,9 +1,9 @@
 import { cacheKeys, cacheTtlMs } from "../cache/keys.ts";
 import type { Deps } from "../deps.ts";
-import { HttpError } from "../http/errors.ts";
-import { spotifyFaultError } from "../http/spotify-faults.ts";
+import { ConflictError } from "../errors.ts";
 import { logger } from "../logger.ts";
 import { createSpotifyClient } from "./client.ts";
+import { spotifyFaultError } from "./faults.ts";
 import { type SpotifyApi, SpotifyError, type TopItems, type TopTimeRange, type TopType } from "./types.ts";
 
 /**
@@ -44,10 +44,9 @@ export async function spotifyTop(
     if (!(err instanceof SpotifyError)) throw err;
     // A link made before we asked for user-top-read: only linking again grants it.
     if (err.fault.type === "unavailable" && err.fault.status === 403) {
-      throw new HttpError(
-        409,
-        "spotify_scope_missing",
+      throw new ConflictError(
         "Spotify refused the top lists (403): link again at /spotify/authorize to grant user-top-read",
+        "spotify_scope_missing",
       );
     }
     throw spotifyFaultError(deps.config, err.fault);

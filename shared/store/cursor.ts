@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
-import { badRequest } from "../http/errors.ts";
+import { InvalidInputError } from "../errors.ts";
 
 /**
  * Opaque, tamper-evident pagination cursors: DynamoDB's LastEvaluatedKey as base64url JSON,
@@ -30,7 +30,7 @@ export function createCursorCodec(secret: string | undefined): CursorCodec {
     createHmac("sha256", key).update(scope).update("\n").update(body).digest();
 
   const fail = (message: string) =>
-    badRequest(`cursor is invalid; pass back the next_cursor of a previous page (${message})`, [
+    new InvalidInputError(`cursor is invalid; pass back the next_cursor of a previous page (${message})`, [
       { field: "query.cursor", message },
     ]);
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { httpErrorOf } from "#shared/http/errors.ts";
 import { spotifyTop, TOP_CACHE_TTL_MS } from "#shared/spotify/top.ts";
 import { type SpotifyApi, SpotifyError } from "#shared/spotify/types.ts";
 import { bearer, startTestApp, type TestApp } from "#test/support/app.ts";
@@ -172,7 +173,10 @@ describe("GET /spotify/top", () => {
     await assert.rejects(
       spotifyTop(the().deps, { type: "artists", time_range: "medium_term", limit: 7 }, refusing),
       (err: unknown) => {
-        assert.equal((err as { status: number }).status, 409);
+        // A domain error; the one table gives it its status.
+        const http = httpErrorOf(err);
+        assert.equal(http?.status, 409);
+        assert.equal(http?.code, "spotify_scope_missing");
         assert.match((err as Error).message, /user-top-read/);
         return true;
       },

@@ -71,6 +71,8 @@
  */
 export const keys = {
   track: (trackId: string) => ({ pk: `TRACK#${trackId}`, sk: "META" }),
+  /** A track's (or its lyrics' or emotions') logical partition key read back as the track id. */
+  trackIdOf: (pk: string) => pk.slice("TRACK#".length),
   play: (listenedAt: string, trackId: string) => ({ pk: "PLAYS", sk: `${listenedAt}#${trackId}` }),
   playsPartition: "PLAYS",
   artist: (artistId: string) => ({ pk: `ARTIST#${artistId}`, sk: "META" }),
@@ -80,6 +82,19 @@ export const keys = {
     sk: `${dimension}#${id}`,
   }),
   aggregates: (bucket: string) => `AGG#${bucket}`,
+  /** Whether a logical partition key is an aggregate bucket's. */
+  isAggregate: (pk: string) => pk.startsWith("AGG#"),
+  /** `<dimension>#`: the sort-key prefix of one dimension's items in an aggregate bucket. */
+  aggregateDimension: (dimension: string) => `${dimension}#`,
+  /** A logical aggregate key read back as bucket, dimension and id (they are not stored twice). */
+  aggregateRefOf: (key: { pk: string; sk: string }) => {
+    const cut = key.sk.indexOf("#");
+    return {
+      bucket: key.pk.slice("AGG#".length),
+      dimension: key.sk.slice(0, cut),
+      id: key.sk.slice(cut + 1),
+    };
+  },
   dayPacks: (year: string) => `PACK#${year}`,
   dayPack: (month: string) => ({ pk: `PACK#${month.slice(0, 4)}`, sk: month }),
   counts: { pk: "META#COUNTS", sk: "META" },
@@ -88,6 +103,8 @@ export const keys = {
     pk: `SNAP#${key}`,
     sk: `${dimension}#${n}`,
   }),
+  /** The sort-key prefix of one dimension's parts of a snapshot. */
+  statsSnapshotDimension: (dimension: string) => `${dimension}#`,
   statsSnapshotZones: { pk: "SNAP#INDEX", sk: "META" },
   statsGeneration: { pk: "META#STATS", sk: "GENERATION" },
   batchMarker: (batchId: string, part: string) => ({ pk: `BATCH#${batchId}`, sk: part }),
@@ -100,6 +117,8 @@ export const keys = {
   jobRun: (job: string, startedAt: string) => ({ pk: `JOB#${job}`, sk: startedAt }),
   jobRuns: (job: string) => `JOB#${job}`,
   cursor: (name: string) => ({ pk: `CURSOR#${name}`, sk: "META" }),
+  /** A cursor item's logical partition key read back as the cursor's name. */
+  cursorNameOf: (pk: string) => pk.slice("CURSOR#".length),
   tracksIndexPk: "TRACKS",
   unsyncedArtists: "UNSYNCED#ARTIST",
   unsyncedAlbums: "UNSYNCED#ALBUM",
@@ -120,6 +139,7 @@ export const catalogKeys = {
   lyrics: keys.lyrics,
   emotions: keys.emotions,
   emotionsIndexPk: keys.emotionsIndexPk,
+  trackIdOf: keys.trackIdOf,
   geniusLyrics: keys.geniusLyrics,
 } as const;
 
@@ -156,12 +176,14 @@ export function listenerKeys(listener: string) {
     aggregate: (bucket: string, dimension: string, id: string) =>
       scoped(keys.aggregate(bucket, dimension, id)),
     aggregates: (bucket: string) => p + keys.aggregates(bucket),
+    aggregateDimension: keys.aggregateDimension,
     dayPacks: (year: string) => p + keys.dayPacks(year),
     dayPack: (month: string) => scoped(keys.dayPack(month)),
     counts: scoped(keys.counts),
     statsSnapshot: (key: string) => p + keys.statsSnapshot(key),
     statsSnapshotPart: (key: string, dimension: string, n: number) =>
       scoped(keys.statsSnapshotPart(key, dimension, n)),
+    statsSnapshotDimension: keys.statsSnapshotDimension,
     statsSnapshotZones: scoped(keys.statsSnapshotZones),
     statsGeneration: scoped(keys.statsGeneration),
     catalogCounts: catalogKeys.counts,

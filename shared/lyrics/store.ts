@@ -1,11 +1,5 @@
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from "@aws-sdk/lib-dynamodb";
-import { mapLimit } from "../concurrency.ts";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { batchGet as batchGetItems, countAll, queryAll } from "../store/context.ts";
 import { indexes, catalogKeys as keys } from "../store/table.ts";
 import type { EmotionScore } from "./emotions.ts";
 
@@ -64,7 +58,7 @@ export function decodeScores(v: unknown): EmotionScore[] {
 
 function emotionsOf(item: Record<string, unknown>): TrackEmotions {
   return {
-    track_id: String(item.pk).slice("TRACK#".length),
+    track_id: keys.trackIdOf(String(item.pk)),
     source: item.source as EmotionSource,
     model: typeof item.model === "string" ? item.model : null,
     scores: decodeScores(item.v),
@@ -100,46 +94,17 @@ export interface LyricsStore {
 export function createLyricsStore(opts: { client: DynamoDBDocumentClient; tableName: string }): LyricsStore {
   const { client, tableName: TableName } = opts;
 
-  async function batchGet(list: readonly { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
-    const unique = [...new Map(list.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
-    const parts: { pk: string; sk: string }[][] = [];
-    for (let i = 0; i < unique.length; i += 100) parts.push(unique.slice(i, i + 100));
-    const found = await mapLimit(parts, 8, async (part) => {
-      const out: Record<string, unknown>[] = [];
-      let pending: Record<string, unknown>[] = part;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((ok) => setTimeout(ok, Math.min(250, 10 * 2 ** attempt)));
-        const res = await client.send(
-          new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
-        );
-        out.push(...(res.Responses?.[TableName] ?? []));
-        pending = res.UnprocessedKeys?.[TableName]?.Keys ?? [];
-      }
-      return out;
-    });
-    return found.flat();
-  }
+  const table = { client, TableName };
+  const batchGet = (list: readonly { pk: string; sk: string }[]) => batchGetItems(table, list);
 
-  async function allEmotions(): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await client.send(
-        new QueryCommand({
-          TableName,
-          IndexName: indexes.gsi1.name,
-          KeyConditionExpression: "gsi1pk = :p",
-          ExpressionAttributeValues: { ":p": keys.emotionsIndexPk },
-          ProjectionExpression: "pk, #s, model, v, analyzed_at",
-          ExpressionAttributeNames: { "#s": "source" },
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...(res.Items ?? []));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return out;
-  }
+  const allEmotions = () =>
+    queryAll(table, {
+      IndexName: indexes.gsi1.name,
+      KeyConditionExpression: "gsi1pk = :p",
+      ExpressionAttributeValues: { ":p": keys.emotionsIndexPk },
+      ProjectionExpression: "pk, #s, model, v, analyzed_at",
+      ExpressionAttributeNames: { "#s": "source" },
+    });
 
   return {
     async getLyrics(trackId) {
@@ -202,25 +167,12 @@ export function createLyricsStore(opts: { client: DynamoDBDocumentClient; tableN
       }
       return out;
     },
-    async countEmotions() {
-      let count = 0;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const res = await client.send(
-          new QueryCommand({
-            TableName,
-            IndexName: indexes.gsi1.name,
-            KeyConditionExpression: "gsi1pk = :p",
-            ExpressionAttributeValues: { ":p": keys.emotionsIndexPk },
-            Select: "COUNT",
-            ExclusiveStartKey: start,
-          }),
-        );
-        count += res.Count ?? 0;
-        start = res.LastEvaluatedKey;
-      } while (start);
-      return count;
-    },
+    countEmotions: () =>
+      countAll(table, {
+        IndexName: indexes.gsi1.name,
+        KeyConditionExpression: "gsi1pk = :p",
+        ExpressionAttributeValues: { ":p": keys.emotionsIndexPk },
+      }),
     async getGeniusLyrics(songId) {
       const res = await client.send(new GetCommand({ TableName, Key: keys.geniusLyrics(songId) }));
       if (!res.Item) return null;

@@ -1,6 +1,5 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
-  BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -10,8 +9,9 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { type Listener, OWNER_ID, ownerListener } from "../domain/listener.ts";
+import { batchWrite, doc } from "./context.ts";
 import type { Store } from "./port.ts";
-import { chunks, createDynamoStore, doc } from "./repository.ts";
+import { createDynamoStore } from "./repository.ts";
 import { householdKeys as hk, listenerPrefix, TTL_ATTRIBUTE } from "./table.ts";
 
 /** A single-use invitation to join; only a hash of its code is stored. */
@@ -211,14 +211,12 @@ export function createHousehold(opts: {
             ...(cursor ? { ExclusiveStartKey: cursor } : {}),
           }),
         );
-        for (const part of chunks(out.Items ?? [], 25)) {
-          let pending: Record<string, unknown>[] = part.map((Key) => ({ DeleteRequest: { Key } }));
-          while (pending.length > 0) {
-            const res = await client.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
-            pending = (res.UnprocessedItems?.[TableName] ?? []) as Record<string, unknown>[];
-          }
-          deleted += part.length;
-        }
+        const found = out.Items ?? [];
+        await batchWrite(
+          { client, TableName },
+          found.map((Key) => ({ DeleteRequest: { Key } })),
+        );
+        deleted += found.length;
         cursor = (out.LastEvaluatedKey as Record<string, unknown> | undefined) ?? null;
         if (!cursor) break;
       }

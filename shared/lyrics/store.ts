@@ -146,7 +146,7 @@ export function createLyricsStore(opts: { client: DynamoDBDocumentClient; tableN
         ]),
       );
       for (const item of items) {
-        const id = String(item.pk).slice("TRACK#".length);
+        const id = keys.trackIdOf(String(item.pk));
         const entry = out.get(id);
         if (!entry) continue;
         if (item.sk === "LYRICS") entry.lyrics = lyricsOf(item);

@@ -16,6 +16,7 @@ import {
   MAX_TRANSACTION_ITEMS,
   type UpdateOp,
 } from "./repository.ts";
+import { keys as logicalKeys } from "./table.ts";
 
 /**
  * The store's import-only writes (shared/import/importer.ts): batches of plays applied exactly
@@ -666,7 +667,7 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
       );
       const created = (
         await mapLimit([...trackGroups.entries()], 4, ([n, group]) =>
-          applyTrackGroup(batchId, `T#${n}`, group),
+          applyTrackGroup(batchId, logicalKeys.batchPart.tracks(n), group),
         )
       ).flat();
 
@@ -681,7 +682,7 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
       await mapLimit([...parts.entries()], 4, ([n, part]) =>
         applyPart(
           batchId,
-          `A#${n}`,
+          logicalKeys.batchPart.aggregates(n),
           part.map((d) => deltaUpdate(d)),
         ),
       );
@@ -689,7 +690,7 @@ function batchWrites(i: DynamoInternals): Omit<ImportStore, keyof Store> {
       // 4. The counts.
       const newTracks = created.length;
       if (batch.length > 0) {
-        await applyPart(batchId, "COUNTS", [
+        await applyPart(batchId, logicalKeys.batchPart.counts, [
           countsUpdate({
             plays: batch.length,
             counted_plays: batch.filter((e) => e.play.counted).length,

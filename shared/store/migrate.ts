@@ -46,12 +46,21 @@ interface Progress {
 /** The logical partitions of a listener's items (table.ts), as a pre-listener table has them. */
 const LEGACY_EXACT = new Set<string>([
   keys.playsPartition,
-  "PLAYX",
+  keys.playOverflow("", 0).pk,
   keys.counts.pk,
   keys.spotifyLink.pk,
   keys.statsGeneration.pk,
 ]);
-const LEGACY_PREFIXES = ["TRACK#", "AGG#", "PACK#", "SNAP#", "BATCH#", "JOB#", "CURSOR#"];
+/** `TRACK#`, `AGG#`, …: each entity's key with an empty id is the prefix of all of them. */
+const LEGACY_PREFIXES = [
+  keys.track("").pk,
+  keys.aggregates(""),
+  keys.dayPacks(""),
+  keys.statsSnapshot(""),
+  keys.batchMarker("", "").pk,
+  keys.jobRuns(""),
+  keys.cursor("").pk,
+];
 
 /**
  * Catalog items that share a listener's partition prefix: a track's lyrics and emotion vector
@@ -61,7 +70,7 @@ const LEGACY_PREFIXES = ["TRACK#", "AGG#", "PACK#", "SNAP#", "BATCH#", "JOB#", "
 const CATALOG_TRACK_SKS = new Set<string>([catalogKeys.lyrics("").sk, catalogKeys.emotions("").sk]);
 
 export const isLegacyItem = (pk: string, sk?: string) => {
-  if (pk.startsWith("TRACK#") && sk !== undefined && CATALOG_TRACK_SKS.has(sk)) return false;
+  if (pk.startsWith(keys.track("").pk) && sk !== undefined && CATALOG_TRACK_SKS.has(sk)) return false;
   return LEGACY_EXACT.has(pk) || LEGACY_PREFIXES.some((p) => pk.startsWith(p));
 };
 

@@ -39,7 +39,9 @@
  *   job run       JOB#<job>              <started_at>               TTL: expires_at (epoch seconds)
  *   cursor        CURSOR#<name>          META
  *
- * Access patterns (one named function each in repository.ts):
+ * Access patterns (one named function each, in the store's per-entity modules: tracks.ts,
+ * plays.ts, catalog.ts, aggregates.ts, link.ts, jobs.ts, maintenance.ts, composed by
+ * repository.ts):
  *   getTrack(id) · listTracksByCount(limit, cursor) · listTracksByLastListened(limit, cursor)
  *   recordPlay(play) — play + track counters + D/M/Y/ALL aggregates + counts in one transaction
  *   imports (shared/store/import-batch.ts): recordPlayBatch(id, plays) · listBatchPlays(id, keys) ·
@@ -108,6 +110,12 @@ export const keys = {
   statsSnapshotZones: { pk: "SNAP#INDEX", sk: "META" },
   statsGeneration: { pk: "META#STATS", sk: "GENERATION" },
   batchMarker: (batchId: string, part: string) => ({ pk: `BATCH#${batchId}`, sk: part }),
+  /** The parts of an import batch a marker names: track groups, aggregate parts, the counts. */
+  batchPart: {
+    tracks: (n: number) => `T#${n}`,
+    aggregates: (n: number) => `A#${n}`,
+    counts: "COUNTS",
+  },
   playOverflow: (playSk: string, n: number) => ({ pk: "PLAYX", sk: `${playSk}#${n}` }),
   lyrics: (trackId: string) => ({ pk: `TRACK#${trackId}`, sk: "LYRICS" }),
   emotions: (trackId: string) => ({ pk: `TRACK#${trackId}`, sk: "EMOTIONS" }),

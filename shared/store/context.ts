@@ -93,8 +93,8 @@ export async function get<T>(
 }
 
 /**
- * Every item a query matches, following LastEvaluatedKey (DynamoDB stops each page at 1 MB).
- * The SDK's paginator does the following; this is the one place that collects its pages.
+ * Every item a query matches: DynamoDB stops each page at 1 MB, and the SDK's paginator
+ * follows LastEvaluatedKey. The one place the store collects pages (countAll counts them).
  */
 export async function queryAll(
   t: Table,

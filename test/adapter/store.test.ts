@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { Play } from "#shared/domain/entities.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
+import { countAll, queryAll, type Table } from "#shared/store/context.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store, TrackInfo } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
+import { listenerKeys } from "#shared/store/table.ts";
 import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
 
 let store: Store;
+let table: Table;
 
 before(async () => {
   const client = createDocumentClient({ region: "us-east-1", endpoint: await dynamoEndpoint() });
@@ -15,6 +18,7 @@ before(async () => {
   assert.equal(await ensureTable(client, tableName), "created");
   assert.equal(await ensureTable(client, tableName), "exists");
   store = createDynamoStore({ client, tableName, listener: OWNER_ID });
+  table = { client, TableName: tableName };
 });
 
 function track(
@@ -225,5 +229,47 @@ describe("artists, albums, link, jobs, cursors", () => {
     assert.equal(await store.getCursor("recently-played"), null);
     await store.setCursor("recently-played", "1700000000000");
     assert.equal(await store.getCursor("recently-played"), "1700000000000");
+  });
+});
+
+describe("paged reads", () => {
+  test("counts and queries follow every page; distinct counts leave items played 0 times out", async () => {
+    const day = "2025-03-14";
+    const tracks = ["p1", "p2", "p3", "p4", "p5", "p6"].map((id) => track(id));
+    for (const [i, t] of tracks.entries()) {
+      await store.recordPlay(play(t, `${day}T0${i}:00:00.000Z`), t);
+    }
+    // Deleting p6's only play leaves its TRACK item in the bucket at 0 plays.
+    assert.ok(await store.deletePlay(`${day}T05:00:00.000Z`, "p6"));
+
+    assert.equal(await store.countAggregates(`D#${day}`, "TRACK"), 5);
+    assert.deepEqual((await store.queryAggregateIds(`D#${day}`, "TRACK")).sort(), [
+      "p1",
+      "p2",
+      "p3",
+      "p4",
+      "p5",
+    ]);
+
+    // Two items a page: only following LastEvaluatedKey sees all six TRACK items.
+    const keys = listenerKeys(OWNER_ID);
+    const trackItems = {
+      KeyConditionExpression: "pk = :p AND begins_with(sk, :d)",
+      ExpressionAttributeValues: {
+        ":p": keys.aggregates(`D#${day}`),
+        ":d": keys.aggregateDimension("TRACK"),
+      },
+      Limit: 2,
+    };
+    assert.equal((await queryAll(table, trackItems)).length, 6);
+    assert.equal(await countAll(table, trackItems), 6);
+    assert.equal(
+      await countAll(table, {
+        ...trackItems,
+        FilterExpression: "plays > :zero",
+        ExpressionAttributeValues: { ...trackItems.ExpressionAttributeValues, ":zero": 0 },
+      }),
+      5,
+    );
   });
 });

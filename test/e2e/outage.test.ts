@@ -158,12 +158,13 @@ describe("storage stopped (connection refused)", () => {
   });
   after(() => app.close());
 
-  test("every storage route answers 503 with Retry-After, naming storage, within 6 s", async () => {
+  test("every storage route answers 503 with Retry-After, naming storage, before any request timeout", async () => {
     const answers = await callEveryRoute(app, await bearer(app));
     // A refused connection fails at once; the SDK's retries add a short back-off. Idle, the
-    // slowest route answers in well under a second; 6 s leaves room for a loaded 2-core CI
-    // machine and is still far below the 20 s request timeout a hang would run into.
-    assertOutageAnswers(answers, 6000);
+    // slowest route answers in well under a second, but a 2-core CI machine at load 20 has
+    // taken 9 s (an import's upload and parse). 15 s stays below the 20 s request timeout a
+    // hang would run into, so a hang still fails.
+    assertOutageAnswers(answers, 15_000);
     report("storage stopped", answers);
   });
 

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+
 /**
  * Single-table design. Every entity knows its own keys here, and nowhere else.
  *
@@ -36,7 +38,8 @@
  *                                                                   emotion vector and model (or instrumental)
  *   genius lyrics GENIUS#<song_id>       LYRICS                     a Genius song's lyrics and emotions
  *   spotify link  LINK#SPOTIFY           META
- *   job run       JOB#<job>              <started_at>               TTL: expires_at (epoch seconds)
+ *   job run       JOB#<job>              <started_at>#<random>      TTL: expires_at (epoch seconds); the
+ *                                                                   suffix keeps runs of one instant apart
  *   cursor        CURSOR#<name>          META
  *
  * Access patterns (one named function each in repository.ts):
@@ -97,7 +100,14 @@ export const keys = {
   emotionsIndexPk: "EMOTIONS",
   geniusLyrics: (songId: number) => ({ pk: `GENIUS#${songId}`, sk: "LYRICS" }),
   spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },
-  jobRun: (job: string, startedAt: string) => ({ pk: `JOB#${job}`, sk: startedAt }),
+  /**
+   * A run's key: its start, then a random suffix, so two runs started in the same millisecond
+   * are two items, and the sort key still orders runs by start (ISO times sort as strings).
+   */
+  jobRun: (job: string, startedAt: string, suffix: string = randomBytes(6).toString("base64url")) => ({
+    pk: `JOB#${job}`,
+    sk: `${startedAt}#${suffix}`,
+  }),
   jobRuns: (job: string) => `JOB#${job}`,
   cursor: (name: string) => ({ pk: `CURSOR#${name}`, sk: "META" }),
   tracksIndexPk: "TRACKS",
@@ -168,7 +178,7 @@ export function listenerKeys(listener: string) {
     batchMarker: (batchId: string, part: string) => scoped(keys.batchMarker(batchId, part)),
     playOverflow: (playSk: string, n: number) => scoped(keys.playOverflow(playSk, n)),
     spotifyLink: scoped(keys.spotifyLink),
-    jobRun: (job: string, startedAt: string) => scoped(keys.jobRun(job, startedAt)),
+    jobRun: (job: string, startedAt: string, suffix?: string) => scoped(keys.jobRun(job, startedAt, suffix)),
     jobRuns: (job: string) => p + keys.jobRuns(job),
     cursor: (name: string) => scoped(keys.cursor(name)),
     tracksIndexPk: p + keys.tracksIndexPk,

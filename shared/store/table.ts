@@ -41,6 +41,8 @@ import { randomBytes } from "node:crypto";
  *   job run       JOB#<job>              <started_at>#<random>      TTL: expires_at (epoch seconds); the
  *                                                                   suffix keeps runs of one instant apart
  *   cursor        CURSOR#<name>          META
+ *   top snapshot  TOPS#<type>#<range>    <yyyy-mm-dd>               Spotify's top list of one UTC day, kept
+ *                                                                   for ever (shared/store/top-history.ts)
  *
  * Access patterns (one named function each in repository.ts):
  *   getTrack(id) · listTracksByCount(limit, cursor) · listTracksByLastListened(limit, cursor)
@@ -62,6 +64,7 @@ import { randomBytes } from "node:crypto";
  *   getGeniusLyrics / putGeniusLyrics
  *   getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
  *   recordJobRun / listJobRuns(job) · getCursor / setCursor
+ *   top lists (shared/store/top-history.ts): topSnapshotDays(day) · putTopSnapshot · listTopSnapshots
  *
  * One partition (L#<id>#PLAYS) holds every play of a listener: one person listens to ~50k tracks a year,
  * far below a partition's 1,000 WCU / 3,000 RCU, and a single partition makes "newest
@@ -110,6 +113,8 @@ export const keys = {
   }),
   jobRuns: (job: string) => `JOB#${job}`,
   cursor: (name: string) => ({ pk: `CURSOR#${name}`, sk: "META" }),
+  topSnapshot: (type: string, range: string, day: string) => ({ pk: `TOPS#${type}#${range}`, sk: day }),
+  topSnapshots: (type: string, range: string) => `TOPS#${type}#${range}`,
   tracksIndexPk: "TRACKS",
   unsyncedArtists: "UNSYNCED#ARTIST",
   unsyncedAlbums: "UNSYNCED#ALBUM",
@@ -181,6 +186,8 @@ export function listenerKeys(listener: string) {
     jobRun: (job: string, startedAt: string, suffix?: string) => scoped(keys.jobRun(job, startedAt, suffix)),
     jobRuns: (job: string) => p + keys.jobRuns(job),
     cursor: (name: string) => scoped(keys.cursor(name)),
+    topSnapshot: (type: string, range: string, day: string) => scoped(keys.topSnapshot(type, range, day)),
+    topSnapshots: (type: string, range: string) => p + keys.topSnapshots(type, range),
     tracksIndexPk: p + keys.tracksIndexPk,
     unsyncedArtists: catalogKeys.unsyncedArtists,
     unsyncedAlbums: catalogKeys.unsyncedAlbums,

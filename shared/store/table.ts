@@ -37,6 +37,10 @@ import { randomBytes } from "node:crypto";
  *   emotions      TRACK#<track_id>       EMOTIONS                   gsi1: EMOTIONS / track_id — the track's
  *                                                                   emotion vector and model (or instrumental)
  *   genius lyrics GENIUS#<song_id>       LYRICS                     a Genius song's lyrics and emotions
+ *   emotion pack  EMOPACK                P#<nn>                     catalog: every vector of a hash shard of
+ *                                                                   tracks, gzip'd (what long-range moods read)
+ *                                        META                       counts per source; `complete` once every
+ *                                                                   stored vector is in the packs
  *   spotify link  LINK#SPOTIFY           META
  *   job run       JOB#<job>              <started_at>#<random>      TTL: expires_at (epoch seconds); the
  *                                                                   suffix keeps runs of one instant apart
@@ -60,7 +64,8 @@ import { randomBytes } from "node:crypto";
  *   getCounts() · describeTable() · rebuild: scanForRebuild / putAggregateRecords /
  *   deleteAggregateRecords / putCounts
  *   lyrics and mood (shared/lyrics/store.ts): getLyrics / putLyrics · getEmotions / putEmotions ·
- *   batchGetAnalysis(ids) · emotionsFor(ids) (BatchGet, or all of gsi1 EMOTIONS for big ranges) ·
+ *   batchGetAnalysis(ids) · emotionsFor(ids) (BatchGet, or the EMOPACK packs for big ranges) ·
+ *   packAllEmotions() · analysisCounts() ·
  *   getGeniusLyrics / putGeniusLyrics
  *   getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
  *   recordJobRun / listJobRuns(job) · getCursor / setCursor
@@ -136,6 +141,10 @@ export const catalogKeys = {
   emotions: keys.emotions,
   emotionsIndexPk: keys.emotionsIndexPk,
   geniusLyrics: keys.geniusLyrics,
+  /** Every emotion vector again, packed by shard of track (shared/lyrics/store.ts). */
+  emotionPacks: "EMOPACK",
+  emotionPack: (shard: number) => ({ pk: "EMOPACK", sk: `P#${String(shard).padStart(2, "0")}` }),
+  emotionPackMeta: { pk: "EMOPACK", sk: "META" },
 } as const;
 
 /** The partition prefix of one listener's items: `L#<listener id>#`. */

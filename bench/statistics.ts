@@ -16,7 +16,6 @@ import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { createLocalServer } from "#infra/local/server.ts";
 import { issueToken } from "#shared/auth/jwt.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
-import { mapLimit } from "#shared/concurrency.ts";
 import { loadConfig } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
@@ -120,15 +119,17 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
   const trackIds = [...new Set(history.plays.map((p) => p.track.track_id))];
   const analysed = trackIds.filter((_, i) => i % 7 !== 6);
   const t1 = performance.now();
-  await mapLimit(analysed, 16, (id) =>
-    lyrics.putEmotions({
+  await lyrics.putEmotionsMany(
+    analysed.map((id) => ({
       track_id: id,
-      source: Number(id.replace(/\D/g, "")) % 10 === 9 ? "instrumental" : "lyrics",
+      source: Number(id.replace(/\D/g, "")) % 10 === 9 ? ("instrumental" as const) : ("lyrics" as const),
       model: "SamLowe/roberta-base-go_emotions",
       scores: LABELS.map((label, i) => ({ label, score: ((id.length * 31 + i * 17) % 100) / 100 })),
       analyzed_at: new Date(NOW).toISOString(),
-    }),
+    })),
   );
+  // As the first analysis run does: the packs become complete (what long-range moods read).
+  await lyrics.packAllEmotions();
   console.log(
     `  ${"".padEnd(22)} ${analysed.length} of ${trackIds.length} tracks given emotion vectors in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
   );

@@ -146,7 +146,7 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
     }),
   );
   // Issued at the server's (fixed) clock, or it would be "in the future" once the machine passes NOW.
-  const token = await issueToken({ secret: SECRET, subject: "admin", ttlSeconds: 3600, now: new Date(NOW) });
+  const token = await issueToken({ secret: SECRET, subject: OWNER_ID, ttlSeconds: 3600, now: new Date(NOW) });
   const server = createLocalServer({ corsOrigins: [] });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -91,8 +91,9 @@ const BATCH_GET_LIMIT = 400;
  * track id, gzip'd. A long-range mood needs the vectors of thousands of tracks; DynamoDB (and
  * Local far more) pays per item, so thousands of items cost ~300 ms where a few dozen packs
  * cost a few. Each vector write folds itself into its shard's pack in the same transaction as
- * the counts (META), so the packs never lag the items: the mood stays exact. Vectors compress
- * to ~100 bytes: 32 shards stay under DynamoDB's 400 KB item limit up to ~100,000 tracks.
+ * the counts (META), so the packs never lag the items: the mood stays exact. A vector of 28
+ * six-decimal scores compresses to ~125 bytes: 32 shards stay under DynamoDB's 400 KB item
+ * limit up to ~90,000 analysed tracks (a household's catalog is a few tens of thousands).
  */
 const PACK_SHARDS = 32;
 const shardOf = (trackId: string) =>

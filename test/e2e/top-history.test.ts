@@ -29,7 +29,10 @@ const topCalls = () => fake.calls.filter((c) => c.path.startsWith("/v1/me/top/")
 const band = artist({ name: "Band", genres: ["shoegaze"] });
 const other = artist({ name: "Other", genres: [] });
 const record = album({ name: "Record", artists: [band] });
-const [a, b, c, d] = ["A", "B", "C", "D"].map((name) => track({ name, album: record }));
+const a = track({ name: "A", album: record });
+const b = track({ name: "B", album: record });
+const c = track({ name: "C", album: record });
+const d = track({ name: "D", album: record });
 
 interface Snapshot {
   day: string;
@@ -66,7 +69,7 @@ async function hourly() {
   return handler();
 }
 
-const ids = (t: (typeof a)[]) => t.map((x) => x?.id ?? assert.fail("no id"));
+const ids = (t: (typeof a)[]) => t.map((x) => x.id ?? assert.fail("no id"));
 
 before(async () => {
   fake = await startFakeSpotify({ now: () => app?.deps.clock().getTime() ?? T0 });

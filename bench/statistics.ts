@@ -268,6 +268,6 @@ export async function statisticsBench(endpoint: string): Promise<void> {
       "  before today, gzip'd) plus today's plays; clock/timeline read one packed item per closed\n" +
       "  month and a DAY row per day of the current (and a partial first) month.\n" +
       "  /stats/mood: target < 200 ms median at range=all over 100,000 plays, like the other statistics;\n" +
-      "  it reads the range's TRACK rows and the vectors of those tracks (one index Query when > 400).",
+      "  it reads the range's TRACK rows and the vectors of those tracks (the 32 packs when > 400).",
   );
 }

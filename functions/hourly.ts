@@ -3,6 +3,7 @@ import { linkedListeners } from "#shared/capture/listeners.ts";
 import { runMetadataSyncJob } from "#shared/capture/metadata-sync.ts";
 import { type Deps, forListener, getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
+import { runTopHistoryJob } from "#shared/spotify/top-history.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
 import { createStatsReader } from "#shared/stats/reader.ts";
 
@@ -10,7 +11,8 @@ import { createStatsReader } from "#shared/stats/reader.ts";
 const SYNC_LIMIT = 100;
 
 /**
- * EventBridge, hourly: the recently-played backfill, then the metadata sync, then the month
+ * EventBridge, hourly: the recently-played backfill, then the metadata sync, the day's snapshot
+ * of Spotify's top lists (shared/spotify/top-history.ts), then the month
  * packs of the statistics (shared/stats/packs.ts) and the named ranges' snapshots
  * (shared/stats/snapshot.ts: after the backfill and the sync, which may have invalidated them). Each Spotify job run is
  * recorded as a job run. A Spotify fault never fails the invocation (EventBridge would only
@@ -41,6 +43,8 @@ async function hourlyFor(deps: Deps) {
   const backfill = await runBackfillJob(deps, "schedule");
   const stop = !backfill.ok && backfill.fault !== null && backfill.fault.type !== "unavailable";
   const sync = stop ? null : await runMetadataSyncJob(deps, "schedule", { limit: SYNC_LIMIT });
+  // Spotify's top lists of the day, once a day (a no-op, asking nothing, the other 23 hours).
+  const top = stop ? null : await runTopHistoryJob(deps, "schedule");
   // Needs no Spotify: closed months whose listens changed (backfill, imports) are packed again.
   const packs = await packClosedMonths(deps.store, deps.clock().getTime()).catch((err: unknown) => err);
   const snapshots = await createStatsReader(deps.store)
@@ -54,11 +58,14 @@ async function hourlyFor(deps: Deps) {
         : sync.ok
           ? sync.result
           : { error: sync.fault?.type ?? "error", result: sync.result },
+    top_history: top === null ? "skipped" : top.ok ? top.result : { error: top.fault?.type ?? "error" },
     packs: packs instanceof Error ? { error: packs.message } : packs,
     snapshots: snapshots instanceof Error ? { error: snapshots.message } : snapshots,
   };
   logger.info("hourly jobs", { listener: deps.listener, ...summary });
-  const crashed = [backfill, sync].find((o) => o !== null && !o.ok && o.fault === null && o.error !== null);
+  const crashed = [backfill, sync, top].find(
+    (o) => o !== null && !o.ok && o.fault === null && o.error !== null,
+  );
   if (crashed && !crashed.ok) throw crashed.error;
   if (packs instanceof Error) throw packs;
   if (snapshots instanceof Error) throw snapshots;

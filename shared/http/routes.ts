@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { playSchema, trackSchema } from "../domain/entities.ts";
 import { errorBodySchema } from "./errors.ts";
+import { historyQuerySchema, historyResponseSchema } from "./history-schemas.ts";
 import {
   clearCacheResponseSchema,
   deleteListenerResponseSchema,
@@ -417,6 +418,22 @@ export const routes = {
       409: error("Spotify is not linked, the link was revoked, or it lacks the user-top-read scope"),
       429: error("Spotify is rate limiting; see Retry-After"),
       503: error("Spotify is not configured or unreachable"),
+    },
+  }),
+  history: defineRoute({
+    method: "GET",
+    path: "/history",
+    handler: "functions/history.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary:
+      "Spotify's own top tracks or artists as stored each day, newest first, with what moved against the day before: new, dropped, up or down by n",
+    tags: ["spotify"],
+    request: { query: historyQuerySchema },
+    tableAccess: "read",
+    responses: {
+      200: { description: "The daily snapshots and their moves", schema: historyResponseSchema },
+      400: error("Bad query parameters"),
     },
   }),
   importPlays: defineRoute({

@@ -795,6 +795,12 @@ export const systemStatsResponseSchema = z
     analysis: z
       .object({
         analyzed_tracks: z.number().int().describe("Tracks with an emotion vector (or found instrumental)."),
+        by_source: z
+          .object({ lyrics: z.number().int(), title: z.number().int(), instrumental: z.number().int() })
+          .nullable()
+          .describe(
+            "Vectors from lyrics, from titles (no lyrics found), instrumentals; null until the first run.",
+          ),
         tracks: z.number().int(),
         model: z.string(),
         emotions_configured: z.boolean().describe("HF_TOKEN is set."),

@@ -300,6 +300,8 @@ export async function runAnalysisJob(
   if (!taken) return { ran: false, reason: "running" };
   let outcome: AnalysisOutcome;
   try {
+    // Vectors stored before the packs existed go into them once (then this is one read).
+    await deps.lyrics.packAllEmotions();
     const listeners = await deps.household.listListeners();
     const stores = listeners.map((l) => deps.household.storeOf(l.listener_id));
     const result = await analyzeTracks(

@@ -16,8 +16,8 @@ import type { LyricsStore, TrackEmotions } from "./store.ts";
  * Why not a MOOD row per aggregate bucket: it would add a write to every play transaction,
  * need folding into every existing bucket row when a vector first lands (racing the plays of
  * that track), and a rewrite of every bucket when the model changes. Reading the vectors of
- * the tracks a range holds costs one BatchGet (or one index Query for long ranges) and costs
- * the play nothing.
+ * the tracks a range holds costs one BatchGet (for long ranges, the few gzip'd packs of every
+ * vector: shared/lyrics/store.ts) and costs the play nothing.
  */
 
 export interface TrackWeight {

@@ -1,5 +1,15 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { batchGet as batchGetItems, countAll, queryAll } from "../store/context.ts";
+import { createHash } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { mapLimit } from "../concurrency.ts";
+import { batchGet as batchGetItems, batchWrite, countAll, queryAll } from "../store/context.ts";
 import { indexes, catalogKeys as keys } from "../store/table.ts";
 import type { EmotionScore } from "./emotions.ts";
 
@@ -71,28 +81,100 @@ function lyricsOf(item: Record<string, unknown>): LyricsRecord {
   return rest as unknown as LyricsRecord;
 }
 
-/** Above this many tracks, one Query of the whole EMOTIONS index beats BatchGets of 100 keys. */
+/** Above this many tracks, reading every vector packed beats BatchGets of 100 keys. */
 const BATCH_GET_LIMIT = 400;
+
+/**
+ * The packs (table.ts `emotionPack`): every vector again, in PACK_SHARDS items by a hash of the
+ * track id, gzip'd. A long-range mood needs the vectors of thousands of tracks; DynamoDB (and
+ * Local far more) pays per item, so thousands of items cost ~300 ms where a few dozen packs
+ * cost a few. Each vector write folds itself into its shard's pack in the same transaction as
+ * the counts (META), so the packs never lag the items: the mood stays exact. A vector of 28
+ * six-decimal scores compresses to ~125 bytes: 32 shards stay under DynamoDB's 400 KB item
+ * limit up to ~90,000 analysed tracks (a household's catalog is a few tens of thousands).
+ */
+const PACK_SHARDS = 32;
+const shardOf = (trackId: string) =>
+  createHash("sha1").update(trackId).digest().readUInt32BE(0) % PACK_SHARDS;
+const SOURCES: readonly EmotionSource[] = ["lyrics", "title", "instrumental"];
+
+/** A pack's body: a label table, then per track its fields and [label index, score × 10⁶] pairs. */
+interface PackBody {
+  labels: string[];
+  rows: [track_id: string, source: number, model: string | null, analyzed_at: string, scores: number[]][];
+}
+
+function encodePack(vectors: Iterable<TrackEmotions>): Uint8Array {
+  const labels = new Map<string, number>();
+  const rows: PackBody["rows"] = [];
+  for (const e of vectors) {
+    const pairs: number[] = [];
+    // The scores exactly as the item stores them (6 decimals), as integers.
+    for (const { label, score } of decodeScores(encodeScores(e.scores))) {
+      if (!labels.has(label)) labels.set(label, labels.size);
+      pairs.push(labels.get(label) as number, Math.round(score * 1e6));
+    }
+    rows.push([e.track_id, SOURCES.indexOf(e.source), e.model, e.analyzed_at, pairs]);
+  }
+  return gzipSync(JSON.stringify({ labels: [...labels.keys()], rows } satisfies PackBody));
+}
+
+function decodePack(body: Uint8Array): TrackEmotions[] {
+  const { labels, rows } = JSON.parse(gunzipSync(body).toString("utf8")) as PackBody;
+  return rows.map(([track_id, source, model, analyzed_at, pairs]) => {
+    const scores: EmotionScore[] = [];
+    // k / 10⁶ is the very double the item's 6-decimal text parses to.
+    for (let i = 0; i < pairs.length; i += 2) {
+      scores.push({ label: labels[pairs[i] as number] as string, score: (pairs[i + 1] as number) / 1e6 });
+    }
+    return { track_id, source: SOURCES[source] as EmotionSource, model, analyzed_at, scores };
+  });
+}
+
+/** What the analysis has stored, counted as it stores it (no index is read). */
+export interface AnalysisCounts {
+  lyrics: number;
+  title: number;
+  instrumental: number;
+  /** Tracks with an emotions item: vectors and instrumentals. */
+  total: number;
+}
 
 export interface LyricsStore {
   getLyrics(trackId: string): Promise<LyricsRecord | null>;
   putLyrics(trackId: string, record: LyricsRecord): Promise<void>;
   getEmotions(trackId: string): Promise<TrackEmotions | null>;
+  /** Stores a track's vector (or instrumental mark) and folds it into its pack. */
   putEmotions(e: TrackEmotions): Promise<void>;
+  /** The same for many tracks, each pack rewritten once. */
+  putEmotionsMany(list: readonly TrackEmotions[]): Promise<void>;
+  /**
+   * Folds every stored vector into the packs and marks them complete (vectors stored before
+   * the packs existed); once complete, a no-op read. The analysis run calls it first.
+   */
+  packAllEmotions(): Promise<{ packed: number } | "complete">;
+  /** The counts kept with the packs; null until the packs are complete. */
+  analysisCounts(): Promise<AnalysisCounts | null>;
   /** Lyrics and emotions items of many tracks (what the analysis needs to pick its work). */
   batchGetAnalysis(
     trackIds: readonly string[],
   ): Promise<Map<string, { lyrics: LyricsRecord | null; emotions: TrackEmotions | null }>>;
   /** The stored emotions of these tracks (absent ones are left out). */
   emotionsFor(trackIds: readonly string[]): Promise<Map<string, TrackEmotions>>;
-  /** How many tracks have an emotions item (vectors and instrumentals). */
+  /** How many tracks have an emotions item (vectors and instrumentals): the kept count, else the index's. */
   countEmotions(): Promise<number>;
   getGeniusLyrics(songId: number): Promise<GeniusLyricsRecord | null>;
   putGeniusLyrics(record: GeniusLyricsRecord): Promise<void>;
 }
 
-export function createLyricsStore(opts: { client: DynamoDBDocumentClient; tableName: string }): LyricsStore {
+export function createLyricsStore(opts: {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Above this many tracks emotionsFor reads the packs (tests lower it to read them always). */
+  packedAbove?: number;
+}): LyricsStore {
   const { client, tableName: TableName } = opts;
+  const packedAbove = opts.packedAbove ?? BATCH_GET_LIMIT;
 
   const table = { client, TableName };
   const batchGet = (list: readonly { pk: string; sk: string }[]) => batchGetItems(table, list);
@@ -105,6 +187,125 @@ export function createLyricsStore(opts: { client: DynamoDBDocumentClient; tableN
       ProjectionExpression: "pk, #s, model, v, analyzed_at",
       ExpressionAttributeNames: { "#s": "source" },
     });
+
+  const emotionsItem = (e: TrackEmotions) => ({
+    ...keys.emotions(e.track_id),
+    entity: "emotions",
+    gsi1pk: keys.emotionsIndexPk,
+    gsi1sk: e.track_id,
+    source: e.source,
+    model: e.model,
+    v: encodeScores(e.scores),
+    analyzed_at: e.analyzed_at,
+  });
+
+  /** Every pack item and the META item: one partition, read in 1 MB pages. */
+  async function readPacks(): Promise<{ meta: Record<string, unknown> | null; vectors: TrackEmotions[] }> {
+    let meta: Record<string, unknown> | null = null;
+    const vectors: TrackEmotions[] = [];
+    const items = await queryAll(table, {
+      KeyConditionExpression: "pk = :p",
+      ExpressionAttributeValues: { ":p": keys.emotionPacks },
+    });
+    for (const item of items) {
+      if (item.sk === keys.emotionPackMeta.sk) meta = item;
+      else vectors.push(...decodePack(item.body as Uint8Array));
+    }
+    return { meta, vectors };
+  }
+
+  /**
+   * Folds vectors into their shards' packs: per shard, read it, replace or add the tracks, and
+   * write it back with the META counts' change in one transaction conditioned on the version
+   * read. A concurrent writer of the same shard makes the condition fail: read again, retry.
+   */
+  async function fold(list: readonly TrackEmotions[]): Promise<void> {
+    const byShard = new Map<number, Map<string, TrackEmotions>>();
+    for (const e of list) {
+      const n = shardOf(e.track_id);
+      const m = byShard.get(n) ?? new Map<string, TrackEmotions>();
+      m.set(e.track_id, e);
+      byShard.set(n, m);
+    }
+    await mapLimit([...byShard], 4, async ([n, incoming]) => {
+      for (let attempt = 0; ; attempt++) {
+        const res = await client.send(
+          new GetCommand({ TableName, Key: keys.emotionPack(n), ConsistentRead: true }),
+        );
+        const version = typeof res.Item?.version === "number" ? res.Item.version : 0;
+        const rows = new Map(
+          res.Item ? decodePack(res.Item.body as Uint8Array).map((e) => [e.track_id, e] as const) : [],
+        );
+        const delta = { lyrics: 0, title: 0, instrumental: 0 };
+        for (const e of incoming.values()) {
+          const old = rows.get(e.track_id);
+          if (old) delta[old.source]--;
+          delta[e.source]++;
+          rows.set(e.track_id, e);
+        }
+        try {
+          await client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName,
+                    Item: {
+                      ...keys.emotionPack(n),
+                      entity: "emotion-pack",
+                      version: version + 1,
+                      body: encodePack(rows.values()),
+                    },
+                    ConditionExpression: version === 0 ? "attribute_not_exists(pk)" : "version = :v",
+                    ...(version === 0 ? {} : { ExpressionAttributeValues: { ":v": version } }),
+                  },
+                },
+                {
+                  Update: {
+                    TableName,
+                    Key: keys.emotionPackMeta,
+                    UpdateExpression: "SET entity = :e ADD lyrics :l, title :t, instrumental :i",
+                    ExpressionAttributeValues: {
+                      ":e": "emotion-pack-meta",
+                      ":l": delta.lyrics,
+                      ":t": delta.title,
+                      ":i": delta.instrumental,
+                    },
+                  },
+                },
+              ],
+            }),
+          );
+          return;
+        } catch (err) {
+          const lost =
+            err instanceof TransactionCanceledException &&
+            (err.CancellationReasons ?? []).some(
+              (r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict",
+            );
+          if (!lost || attempt >= 20) throw err;
+          await new Promise((ok) => setTimeout(ok, Math.random() * Math.min(500, 10 * 2 ** attempt)));
+        }
+      }
+    });
+  }
+
+  async function getMeta(): Promise<Record<string, unknown> | null> {
+    const res = await client.send(
+      new GetCommand({ TableName, Key: keys.emotionPackMeta, ConsistentRead: true }),
+    );
+    return res.Item ?? null;
+  }
+
+  const countsOf = (meta: Record<string, unknown>): AnalysisCounts => {
+    const n = (k: string) => (typeof meta[k] === "number" ? (meta[k] as number) : 0);
+    return {
+      lyrics: n("lyrics"),
+      title: n("title"),
+      instrumental: n("instrumental"),
+      total: n("lyrics") + n("title") + n("instrumental"),
+    };
+  };
 
   return {
     async getLyrics(trackId) {
@@ -121,21 +322,36 @@ export function createLyricsStore(opts: { client: DynamoDBDocumentClient; tableN
       return res.Item ? emotionsOf(res.Item) : null;
     },
     async putEmotions(e) {
+      // The pack first: a crash in between leaves a vector in the pack whose item is missing,
+      // and the next run analyses that track again (it goes by the items) and writes both.
+      // The other order could leave an item the packs never learn of.
+      await fold([e]);
+      await client.send(new PutCommand({ TableName, Item: emotionsItem(e) }));
+    },
+    async putEmotionsMany(list) {
+      await fold(list);
+      await batchWrite(
+        table,
+        list.map((e) => ({ PutRequest: { Item: emotionsItem(e) } })),
+      );
+    },
+    async packAllEmotions() {
+      if ((await getMeta())?.complete === true) return "complete";
+      const all = (await allEmotions()).map(emotionsOf);
+      await fold(all);
       await client.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName,
-          Item: {
-            ...keys.emotions(e.track_id),
-            entity: "emotions",
-            gsi1pk: keys.emotionsIndexPk,
-            gsi1sk: e.track_id,
-            source: e.source,
-            model: e.model,
-            v: encodeScores(e.scores),
-            analyzed_at: e.analyzed_at,
-          },
+          Key: keys.emotionPackMeta,
+          UpdateExpression: "SET complete = :t",
+          ExpressionAttributeValues: { ":t": true },
         }),
       );
+      return { packed: all.length };
+    },
+    async analysisCounts() {
+      const meta = await getMeta();
+      return meta?.complete === true ? countsOf(meta) : null;
     },
     async batchGetAnalysis(trackIds) {
       const items = await batchGet(trackIds.flatMap((id) => [keys.lyrics(id), keys.emotions(id)]));
@@ -156,23 +372,29 @@ export function createLyricsStore(opts: { client: DynamoDBDocumentClient; tableN
     },
     async emotionsFor(trackIds) {
       const wanted = new Set(trackIds);
-      const items =
-        wanted.size > BATCH_GET_LIMIT
-          ? await allEmotions()
-          : await batchGet([...wanted].map((id) => keys.emotions(id)));
       const out = new Map<string, TrackEmotions>();
-      for (const item of items) {
+      if (wanted.size > packedAbove) {
+        const { meta, vectors } = await readPacks();
+        // Until the analysis has packed what was stored before the packs, the index is the truth.
+        const all = meta?.complete === true ? vectors : (await allEmotions()).map(emotionsOf);
+        for (const e of all) if (wanted.has(e.track_id)) out.set(e.track_id, e);
+        return out;
+      }
+      for (const item of await batchGet([...wanted].map((id) => keys.emotions(id)))) {
         const e = emotionsOf(item);
-        if (wanted.has(e.track_id)) out.set(e.track_id, e);
+        out.set(e.track_id, e);
       }
       return out;
     },
-    countEmotions: () =>
-      countAll(table, {
+    async countEmotions() {
+      const meta = await getMeta();
+      if (meta?.complete === true) return countsOf(meta).total;
+      return countAll(table, {
         IndexName: indexes.gsi1.name,
         KeyConditionExpression: "gsi1pk = :p",
         ExpressionAttributeValues: { ":p": keys.emotionsIndexPk },
-      }),
+      });
+    },
     async getGeniusLyrics(songId) {
       const res = await client.send(new GetCommand({ TableName, Key: keys.geniusLyrics(songId) }));
       if (!res.Item) return null;

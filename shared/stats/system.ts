@@ -29,7 +29,10 @@ export async function systemStats(deps: {
   const fromCache = <T>(key: string) => cache.get<T>(key).catch(() => null);
   const [counts, analyzed, table, keys, lease, status, quotaUntil, link, ...runs] = await Promise.all([
     store.getCounts(),
-    deps.lyrics.countEmotions(),
+    // Counts kept as vectors are stored; only before the first analysis run is the index counted.
+    deps.lyrics
+      .analysisCounts()
+      .then(async (kept) => ({ kept, total: kept?.total ?? (await deps.lyrics.countEmotions()) })),
     store.describeTable().catch(() => null),
     cache.size().catch(() => null),
     fromCache<string>(cacheKeys.lease(deps.listener)),
@@ -55,7 +58,12 @@ export async function systemStats(deps: {
     cache: { kind: cache.kind, keys },
     // Progress of the lyrics and mood analysis; each run's counts are under jobs.analysis.
     analysis: {
-      analyzed_tracks: analyzed,
+      analyzed_tracks: analyzed.total,
+      by_source: analyzed.kept && {
+        lyrics: analyzed.kept.lyrics,
+        title: analyzed.kept.title,
+        instrumental: analyzed.kept.instrumental,
+      },
       tracks: counts.tracks,
       model: deps.config.HF_MODEL,
       emotions_configured: Boolean(deps.config.HF_TOKEN),

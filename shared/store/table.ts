@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+
 /**
  * Single-table design. Every entity knows its own keys here, and nowhere else.
  *
@@ -35,9 +37,16 @@
  *   emotions      TRACK#<track_id>       EMOTIONS                   gsi1: EMOTIONS / track_id — the track's
  *                                                                   emotion vector and model (or instrumental)
  *   genius lyrics GENIUS#<song_id>       LYRICS                     a Genius song's lyrics and emotions
+ *   emotion pack  EMOPACK                P#<nn>                     catalog: every vector of a hash shard of
+ *                                                                   tracks, gzip'd (what long-range moods read)
+ *                                        META                       counts per source; `complete` once every
+ *                                                                   stored vector is in the packs
  *   spotify link  LINK#SPOTIFY           META
- *   job run       JOB#<job>              <started_at>               TTL: expires_at (epoch seconds)
+ *   job run       JOB#<job>              <started_at>#<random>      TTL: expires_at (epoch seconds); the
+ *                                                                   suffix keeps runs of one instant apart
  *   cursor        CURSOR#<name>          META
+ *   top snapshot  TOPS#<type>#<range>    <yyyy-mm-dd>               Spotify's top list of one UTC day, kept
+ *                                                                   for ever (shared/store/top-history.ts)
  *
  * Access patterns (one named function each, in the store's per-entity modules: tracks.ts,
  * plays.ts, catalog.ts, aggregates.ts, link.ts, jobs.ts, maintenance.ts, composed by
@@ -57,10 +66,12 @@
  *   getCounts() · describeTable() · rebuild: scanForRebuild / putAggregateRecords /
  *   deleteAggregateRecords / putCounts
  *   lyrics and mood (shared/lyrics/store.ts): getLyrics / putLyrics · getEmotions / putEmotions ·
- *   batchGetAnalysis(ids) · emotionsFor(ids) (BatchGet, or all of gsi1 EMOTIONS for big ranges) ·
+ *   batchGetAnalysis(ids) · emotionsFor(ids) (BatchGet, or the EMOPACK packs for big ranges) ·
+ *   packAllEmotions() · analysisCounts() ·
  *   getGeniusLyrics / putGeniusLyrics
  *   getSpotifyLink / saveSpotifyLink / markSpotifyNeedsReauth
  *   recordJobRun / listJobRuns(job) · getCursor / setCursor
+ *   top lists (shared/store/top-history.ts): topSnapshotDays(day) · putTopSnapshot · listTopSnapshots
  *
  * One partition (L#<id>#PLAYS) holds every play of a listener: one person listens to ~50k tracks a year,
  * far below a partition's 1,000 WCU / 3,000 RCU, and a single partition makes "newest
@@ -122,11 +133,20 @@ export const keys = {
   emotionsIndexPk: "EMOTIONS",
   geniusLyrics: (songId: number) => ({ pk: `GENIUS#${songId}`, sk: "LYRICS" }),
   spotifyLink: { pk: "LINK#SPOTIFY", sk: "META" },
-  jobRun: (job: string, startedAt: string) => ({ pk: `JOB#${job}`, sk: startedAt }),
+  /**
+   * A run's key: its start, then a random suffix, so two runs started in the same millisecond
+   * are two items, and the sort key still orders runs by start (ISO times sort as strings).
+   */
+  jobRun: (job: string, startedAt: string, suffix: string = randomBytes(6).toString("base64url")) => ({
+    pk: `JOB#${job}`,
+    sk: `${startedAt}#${suffix}`,
+  }),
   jobRuns: (job: string) => `JOB#${job}`,
   cursor: (name: string) => ({ pk: `CURSOR#${name}`, sk: "META" }),
   /** A cursor item's logical partition key read back as the cursor's name. */
   cursorNameOf: (pk: string) => pk.slice("CURSOR#".length),
+  topSnapshot: (type: string, range: string, day: string) => ({ pk: `TOPS#${type}#${range}`, sk: day }),
+  topSnapshots: (type: string, range: string) => `TOPS#${type}#${range}`,
   tracksIndexPk: "TRACKS",
   unsyncedArtists: "UNSYNCED#ARTIST",
   unsyncedAlbums: "UNSYNCED#ALBUM",
@@ -149,6 +169,10 @@ export const catalogKeys = {
   emotionsIndexPk: keys.emotionsIndexPk,
   trackIdOf: keys.trackIdOf,
   geniusLyrics: keys.geniusLyrics,
+  /** Every emotion vector again, packed by shard of track (shared/lyrics/store.ts). */
+  emotionPacks: "EMOPACK",
+  emotionPack: (shard: number) => ({ pk: "EMOPACK", sk: `P#${String(shard).padStart(2, "0")}` }),
+  emotionPackMeta: { pk: "EMOPACK", sk: "META" },
 } as const;
 
 /** The partition prefix of one listener's items: `L#<listener id>#`. */
@@ -198,9 +222,11 @@ export function listenerKeys(listener: string) {
     batchMarker: (batchId: string, part: string) => scoped(keys.batchMarker(batchId, part)),
     playOverflow: (playSk: string, n: number) => scoped(keys.playOverflow(playSk, n)),
     spotifyLink: scoped(keys.spotifyLink),
-    jobRun: (job: string, startedAt: string) => scoped(keys.jobRun(job, startedAt)),
+    jobRun: (job: string, startedAt: string, suffix?: string) => scoped(keys.jobRun(job, startedAt, suffix)),
     jobRuns: (job: string) => p + keys.jobRuns(job),
     cursor: (name: string) => scoped(keys.cursor(name)),
+    topSnapshot: (type: string, range: string, day: string) => scoped(keys.topSnapshot(type, range, day)),
+    topSnapshots: (type: string, range: string) => p + keys.topSnapshots(type, range),
     tracksIndexPk: p + keys.tracksIndexPk,
     unsyncedArtists: catalogKeys.unsyncedArtists,
     unsyncedAlbums: catalogKeys.unsyncedAlbums,

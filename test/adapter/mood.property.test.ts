@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
@@ -9,6 +10,7 @@ import { packClosedMonths } from "#shared/stats/packs.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
+import { catalogKeys } from "#shared/store/table.ts";
 import { GO_EMOTIONS } from "#test/support/fake-lyrics.ts";
 import { type GeneratedPlay, generatePlays, rng } from "#test/support/plays.ts";
 import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
@@ -19,7 +21,9 @@ import { allTime, at, type Case, dates, instants, named } from "#test/support/st
  * weighted mean over the plays themselves (each counted play's vector, weighted by 1 or by its
  * listened time), with the coverage shares, in several zones and over named, explicit and
  * sub-day ranges. Vectors: some from lyrics, some from titles, some instrumental, some from
- * another model (pending), some tracks never analysed.
+ * another model (pending), some tracks never analysed. Both reads are checked: the vectors'
+ * own items (BatchGet) and the packs (what ranges of more than 400 tracks read), including
+ * vectors stored before the packs existed and vectors stored after.
  */
 
 const MODEL = "test/model";
@@ -46,6 +50,9 @@ const vectors = new Map(
 
 let store: Store;
 let lyrics: LyricsStore;
+/** The same table, reading the packs whatever the number of tracks. */
+let packed: LyricsStore;
+let legacyCount = 0;
 
 before(async () => {
   const client = createDocumentClient({ region: "us-east-1", endpoint: await dynamoEndpoint() });
@@ -53,17 +60,40 @@ before(async () => {
   await ensureTable(client, tableName);
   store = createDynamoStore({ client, tableName, listener: OWNER_ID });
   lyrics = createLyricsStore({ client, tableName });
+  packed = createLyricsStore({ client, tableName, packedAbove: 0 });
   for (const g of generated) await recordListen(store, g.play, g.track);
   await packClosedMonths(store, NOW);
+  let i = 0;
   for (const [id, v] of vectors) {
     if (v.kind === "none") continue;
-    await lyrics.putEmotions({
+    const e = {
       track_id: id,
-      source: v.kind === "other-model" ? "lyrics" : v.kind,
+      source: v.kind === "other-model" ? ("lyrics" as const) : v.kind,
       model: v.kind === "instrumental" ? null : v.kind === "other-model" ? "old/model" : MODEL,
       scores: v.kind === "instrumental" ? [] : v.scores,
       analyzed_at: "2026-03-01T00:00:00.000Z",
-    });
+    };
+    if (i++ % 2 === 0) {
+      await lyrics.putEmotions(e);
+      continue;
+    }
+    // Every other vector as stored before the packs existed: its item alone.
+    legacyCount++;
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...catalogKeys.emotions(id),
+          entity: "emotions",
+          gsi1pk: catalogKeys.emotionsIndexPk,
+          gsi1sk: id,
+          source: e.source,
+          model: e.model,
+          v: encodeScores(e.scores),
+          analyzed_at: e.analyzed_at,
+        },
+      }),
+    );
   }
 });
 
@@ -108,6 +138,65 @@ const CASES: Case[] = [
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
+async function checkMood(c: Case, tz: string, by: "plays" | "time", from: LyricsStore) {
+  const holds = c.holds(tz);
+  const expected = bruteForce(
+    plays.filter((p) => holds.test(p) && at(p) <= NOW),
+    by,
+  );
+  const mood = await loadMood(
+    { store, lyrics: from, config: { HF_MODEL: MODEL } },
+    { ...c.spec(tz), by, limit: 28 },
+    NOW,
+  );
+  assert.equal(mood.plays, expected.plays);
+  assert.equal(mood.listened_ms, expected.listened_ms);
+  for (const k of ["lyrics", "title", "instrumental", "pending"] as const) {
+    assert.ok(
+      close(mood.coverage[k], expected.coverage[k]),
+      `${k}: ${mood.coverage[k]} vs ${expected.coverage[k]}`,
+    );
+  }
+  assert.equal(mood.emotions.length, expected.scores.size);
+  for (const e of mood.emotions) {
+    assert.ok(close(e.score, expected.scores.get(e.label) ?? Number.NaN), `${e.label}`);
+  }
+  const sorted = [...mood.emotions].sort((a, b) => b.score - a.score);
+  assert.deepEqual(
+    mood.emotions.map((e) => e.label),
+    sorted.map((e) => e.label),
+  );
+}
+
+/** What the packs' counts must say: the stored kinds, other models' vectors as lyrics. */
+function expectedCounts() {
+  const n = { lyrics: 0, title: 0, instrumental: 0 };
+  for (const v of vectors.values()) {
+    if (v.kind === "none") continue;
+    n[v.kind === "other-model" ? "lyrics" : v.kind]++;
+  }
+  return { ...n, total: n.lyrics + n.title + n.instrumental };
+}
+
+describe("the packs", () => {
+  test("until every stored vector is packed, the packs' reader reads the index; then the packs", async () => {
+    assert.ok(legacyCount > 10, "vectors stored before the packs");
+    assert.equal(await packed.analysisCounts(), null, "not complete yet");
+    assert.equal(await lyrics.countEmotions(), expectedCounts().total, "the index's count meanwhile");
+    await checkMood(allTime(plays, NOW), "UTC", "time", packed);
+    const first = await packed.packAllEmotions();
+    assert.equal(typeof first === "object" && first.packed, expectedCounts().total);
+    assert.equal(await packed.packAllEmotions(), "complete", "once");
+    assert.deepEqual(await packed.analysisCounts(), expectedCounts());
+    assert.equal(await lyrics.countEmotions(), expectedCounts().total);
+    const ids = [...vectors.keys()];
+    const fromPacks = await packed.emotionsFor(ids);
+    const fromItems = await lyrics.emotionsFor(ids);
+    assert.equal(fromPacks.size, expectedCounts().total);
+    assert.deepEqual(fromPacks, fromItems, "the same vectors to the last digit");
+  });
+});
+
 test("the generated history has every kind of track in it", () => {
   const kinds = new Set(plays.filter((p) => p.counted).map((p) => vectors.get(p.track_id)?.kind));
   assert.deepEqual([...kinds].sort(), ["instrumental", "lyrics", "none", "other-model", "title"]);
@@ -117,36 +206,44 @@ for (const tz of ["UTC", "Asia/Kathmandu", "America/New_York"]) {
   describe(`the mood in ${tz} equals a brute force over the plays`, () => {
     for (const c of CASES) {
       for (const by of ["plays", "time"] as const) {
-        test(`${c.name} by ${by}`, async () => {
-          const holds = c.holds(tz);
-          const expected = bruteForce(
-            plays.filter((p) => holds.test(p) && at(p) <= NOW),
-            by,
-          );
-          const mood = await loadMood(
-            { store, lyrics, config: { HF_MODEL: MODEL } },
-            { ...c.spec(tz), by, limit: 28 },
-            NOW,
-          );
-          assert.equal(mood.plays, expected.plays);
-          assert.equal(mood.listened_ms, expected.listened_ms);
-          for (const k of ["lyrics", "title", "instrumental", "pending"] as const) {
-            assert.ok(
-              close(mood.coverage[k], expected.coverage[k]),
-              `${k}: ${mood.coverage[k]} vs ${expected.coverage[k]}`,
-            );
-          }
-          assert.equal(mood.emotions.length, expected.scores.size);
-          for (const e of mood.emotions) {
-            assert.ok(close(e.score, expected.scores.get(e.label) ?? Number.NaN), `${e.label}`);
-          }
-          const sorted = [...mood.emotions].sort((a, b) => b.score - a.score);
-          assert.deepEqual(
-            mood.emotions.map((e) => e.label),
-            sorted.map((e) => e.label),
-          );
-        });
+        test(`${c.name} by ${by}, from the items`, () => checkMood(c, tz, by, lyrics));
+        test(`${c.name} by ${by}, from the packs`, () => checkMood(c, tz, by, packed));
       }
     }
   });
 }
+
+describe("after the analysis stores more vectors", () => {
+  test("new and replaced vectors are in the packs at once, and in their counts", async () => {
+    const now = "2026-03-16T00:00:00.000Z";
+    const changed: string[] = [];
+    for (const [id, v] of vectors) {
+      // Never analysed: now from lyrics; another model's: analysed again with this one.
+      if (v.kind !== "none" && v.kind !== "other-model") continue;
+      changed.push(id);
+      vectors.set(id, { ...v, kind: "lyrics" });
+    }
+    await packed.putEmotionsMany(
+      changed.slice(0, 3).map((id) => ({
+        track_id: id,
+        source: "lyrics" as const,
+        model: MODEL,
+        scores: vectors.get(id)?.scores ?? [],
+        analyzed_at: now,
+      })),
+    );
+    for (const id of changed.slice(3)) {
+      await lyrics.putEmotions({
+        track_id: id,
+        source: "lyrics",
+        model: MODEL,
+        scores: vectors.get(id)?.scores ?? [],
+        analyzed_at: now,
+      });
+    }
+    assert.deepEqual(await packed.analysisCounts(), expectedCounts());
+    for (const c of [allTime(plays, NOW), named("1y", NOW)]) {
+      for (const from of [lyrics, packed]) await checkMood(c, "Europe/Paris", "time", from);
+    }
+  });
+});

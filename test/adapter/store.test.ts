@@ -226,6 +226,29 @@ describe("artists, albums, link, jobs, cursors", () => {
       ["2026-11-21T03:00:00.000Z", "2026-11-21T02:00:00.000Z"],
     );
     assert.deepEqual(runs[0]?.result, { added: 1 });
+    // Two runs started in the same millisecond are two runs, listed after the newer one.
+    const same = "2026-11-21T04:00:00.000Z";
+    for (const added of [2, 3]) {
+      await store.recordJobRun({
+        job: "backfill",
+        started_at: same,
+        finished_at: same,
+        ok: true,
+        result: { added },
+      });
+    }
+    const latest = await store.listJobRuns("backfill", 3);
+    assert.deepEqual(
+      latest.map((r) => r.started_at),
+      [same, same, "2026-11-21T03:00:00.000Z"],
+    );
+    assert.deepEqual(
+      latest
+        .slice(0, 2)
+        .map((r) => r.result?.added)
+        .sort(),
+      [2, 3],
+    );
     assert.equal(await store.getCursor("recently-played"), null);
     await store.setCursor("recently-played", "1700000000000");
     assert.equal(await store.getCursor("recently-played"), "1700000000000");

@@ -341,6 +341,19 @@ describe("POST /analysis/run", () => {
     assert.equal(manual()?.ok, true);
     assert.equal(manual()?.result.vectors_from_lyrics, 2);
     assert.ok(stats.analysis.analyzed_tracks >= 6, JSON.stringify(stats.analysis));
+    // Kept as the vectors were stored: the same as counting the index.
+    const { lyrics, title, instrumental } = stats.analysis.by_source ?? assert.fail("no counts after a run");
+    assert.equal(lyrics + title + instrumental, stats.analysis.analyzed_tracks);
+    const ids = (await app.deps.store.listTracksByCount(100)).items.map((t) => t.track_id);
+    const sources = [...(await app.deps.lyrics.emotionsFor(ids)).values()].map((e) => e.source);
+    assert.deepEqual(
+      { lyrics, title, instrumental },
+      {
+        lyrics: sources.filter((s) => s === "lyrics").length,
+        title: sources.filter((s) => s === "title").length,
+        instrumental: sources.filter((s) => s === "instrumental").length,
+      },
+    );
     assert.equal(stats.analysis.emotions_configured, true);
     await app.deps.cache.set(ANALYSIS_LEASE_KEY, "someone", { ttlMs: 60_000 });
     try {

@@ -9,6 +9,7 @@ import type { NowPlayingSnapshot } from "#shared/domain/tracker.ts";
 import { audienceOf } from "#shared/http/route.ts";
 import { routeList } from "#shared/http/routes.ts";
 import type { TrackInfo } from "#shared/store/port.ts";
+import { topHistoryOf } from "#shared/store/top-history.ts";
 import { bearer, startTestApp, TEST_SECRET, type TestApp } from "#test/support/app.ts";
 import { playOf } from "#test/support/plays.ts";
 
@@ -87,6 +88,15 @@ async function seed(who: Who) {
     await recordListen(store, play, track);
     playIds[who] = `${play.listened_at}#${play.track_id}`;
   }
+  // Spotify's top list of the day (GET /history lists it by default).
+  await topHistoryOf(store).putTopSnapshot({
+    type: "tracks",
+    range: "medium_term",
+    day: new Date(NOW).toISOString().slice(0, 10),
+    fetched_at: new Date(NOW).toISOString(),
+    total: 1,
+    items: [{ id: track.track_id, name: track.name, detail: [`Artist-of-${who}`], image_url: null }],
+  });
   const snapshot = {
     is_playing: true,
     observed_at: NOW - 1000,

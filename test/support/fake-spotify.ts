@@ -618,6 +618,11 @@ export interface FakeSpotify {
   revokeRefreshTokens(): void;
   expireAccessTokens(): void;
   setBatchEndpointsRefused(refused: boolean): void;
+  /**
+   * Spotify's top list of one type as these ids, best first (every window alike); null: the
+   * catalogue's order (the default), as Spotify recomputes it only about once a day.
+   */
+  setTop(type: "artists" | "tracks", ids: string[] | null): void;
   stop(): Promise<void>;
 }
 
@@ -722,6 +727,8 @@ export async function startFakeSpotify(opts: FakeSpotifyOpts = {}): Promise<Fake
       if (meta?.album) adopt(meta.album);
     }
   };
+
+  const topOrder: { artists: string[] | null; tracks: string[] | null } = { artists: null, tracks: null };
 
   const catalog: FakeCatalog = {
     add: (...things) => {
@@ -1404,7 +1411,9 @@ export async function startFakeSpotify(opts: FakeSpotifyOpts = {}): Promise<Fake
         throw new HttpError(400, "Invalid time range");
       const limit = intParam("limit", 20, 1, 50, "Invalid limit");
       const offset = intParam("offset", 0, 0, 10_000, "Invalid offset");
-      const all: unknown[] = top[1] === "artists" ? [...artists.values()] : [...tracks.values()];
+      const pool: Map<string, unknown> = top[1] === "artists" ? artists : tracks;
+      const order = topOrder[top[1] as "artists" | "tracks"];
+      const all = order ? order.flatMap((id) => pool.get(id) ?? []) : [...pool.values()];
       const base = `${apiUrl}/me/top/${top[1]}`;
       const link = (o: number) => `${base}?time_range=${range}&limit=${limit}&offset=${o}`;
       return send(200, {
@@ -1493,6 +1502,9 @@ export async function startFakeSpotify(opts: FakeSpotifyOpts = {}): Promise<Fake
     faults,
     catalog,
     calls,
+    setTop: (type, ids) => {
+      topOrder[type] = ids;
+    },
     get history() {
       sync();
       return history.slice();

@@ -1,11 +1,13 @@
 import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import { JOB_BACKFILL } from "../capture/backfill.ts";
-import { QUOTA_LEASE } from "../capture/loop.ts";
+import { leaseHeld } from "../capture/loop.ts";
 import { JOB_METADATA_SYNC } from "../capture/metadata-sync.ts";
 import type { Config } from "../config.ts";
+import { summarizeAll } from "../listeners/summary.ts";
 import { JOB_ANALYSIS } from "../lyrics/analysis.ts";
 import type { LyricsStore } from "../lyrics/store.ts";
+import type { Household } from "../store/household.ts";
 import type { Store } from "../store/port.ts";
 import { JOB_REBUILD } from "./rebuild.ts";
 
@@ -24,20 +26,23 @@ export async function systemStats(deps: {
   config: Config;
   clock: () => Date;
   listener: string;
+  household: Household;
 }) {
   const { store, cache } = deps;
   const fromCache = <T>(key: string) => cache.get<T>(key).catch(() => null);
-  const [counts, analyzed, table, keys, lease, status, quotaUntil, link, ...runs] = await Promise.all([
-    store.getCounts(),
-    deps.lyrics.countEmotions(),
-    store.describeTable().catch(() => null),
-    cache.size().catch(() => null),
-    fromCache<string>(cacheKeys.lease(deps.listener)),
-    fromCache<unknown>(cacheKeys.status(deps.listener)),
-    fromCache<number>(cacheKeys.quotaUntil(deps.listener)),
-    store.getSpotifyLink(),
-    ...REPORTED_JOBS.map((job) => store.listJobRuns(job, 5)),
-  ]);
+  const [listeners, counts, analyzed, table, keys, lease, status, quotaUntil, link, ...runs] =
+    await Promise.all([
+      summarizeAll(deps),
+      store.getCounts(),
+      deps.lyrics.countEmotions(),
+      store.describeTable().catch(() => null),
+      cache.size().catch(() => null),
+      fromCache<string>(cacheKeys.lease(deps.listener)),
+      fromCache<unknown>(cacheKeys.status(deps.listener)),
+      fromCache<number>(cacheKeys.quotaUntil(deps.listener)),
+      store.getSpotifyLink(),
+      ...REPORTED_JOBS.map((job) => store.listJobRuns(job, 5)),
+    ]);
   const now = deps.clock().getTime();
   const quota =
     typeof quotaUntil === "number" && quotaUntil > now
@@ -61,7 +66,7 @@ export async function systemStats(deps: {
       emotions_configured: Boolean(deps.config.HF_TOKEN),
     },
     loop: {
-      alive: typeof lease === "string" && lease !== QUOTA_LEASE,
+      alive: leaseHeld(lease),
       lease_holder: typeof lease === "string" ? lease : null,
       quota_until: quota,
       status: status ?? null,
@@ -69,5 +74,7 @@ export async function systemStats(deps: {
     jobs: Object.fromEntries(
       REPORTED_JOBS.map((job, i) => [job, { last: runs[i]?.[0] ?? null, recent: runs[i] ?? [] }]),
     ),
+    // Every listener's hoard, link and loop at a glance (the same summary as /admin/listeners).
+    listeners,
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { cacheKeys, cacheTtlMs } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import type { Clock } from "../clock.ts";
+import { OWNER_ID } from "../domain/listener.ts";
 import {
   DEFAULT_TRACKER_OPTIONS,
   type FinishedListen,
@@ -394,8 +395,12 @@ export async function tick(
   };
 }
 
-/** Whether the listener was removed (shared/listeners/remove.ts marks the lease); unknown: no. */
+/**
+ * Whether the listener was removed (shared/listeners/remove.ts marks the lease); unknown: no.
+ * The owner cannot be removed: their loop spends no cache command on it.
+ */
 async function listenerRemoved(deps: LoopDeps): Promise<boolean> {
+  if (deps.listener === OWNER_ID) return false;
   const holder = await deps.cache.get<string>(cacheKeys.lease(deps.listener)).catch(() => null);
   return holder === REMOVED_LEASE;
 }

@@ -30,19 +30,21 @@ export async function systemStats(deps: {
 }) {
   const { store, cache } = deps;
   const fromCache = <T>(key: string) => cache.get<T>(key).catch(() => null);
-  const [listeners, counts, analyzed, table, keys, lease, status, quotaUntil, link, ...runs] =
-    await Promise.all([
-      summarizeAll(deps),
-      store.getCounts(),
-      deps.lyrics.countEmotions(),
-      store.describeTable().catch(() => null),
-      cache.size().catch(() => null),
-      fromCache<string>(cacheKeys.lease(deps.listener)),
-      fromCache<unknown>(cacheKeys.status(deps.listener)),
-      fromCache<number>(cacheKeys.quotaUntil(deps.listener)),
-      store.getSpotifyLink(),
-      ...REPORTED_JOBS.map((job) => store.listJobRuns(job, 5)),
-    ]);
+  // Read beside the rest: every listener's summary (the same as /admin/listeners).
+  const listeners = summarizeAll(deps);
+  // Awaited below; should the reads below fail first, its own failure must not go unhandled.
+  listeners.catch(() => undefined);
+  const [counts, analyzed, table, keys, lease, status, quotaUntil, link, ...runs] = await Promise.all([
+    store.getCounts(),
+    deps.lyrics.countEmotions(),
+    store.describeTable().catch(() => null),
+    cache.size().catch(() => null),
+    fromCache<string>(cacheKeys.lease(deps.listener)),
+    fromCache<unknown>(cacheKeys.status(deps.listener)),
+    fromCache<number>(cacheKeys.quotaUntil(deps.listener)),
+    store.getSpotifyLink(),
+    ...REPORTED_JOBS.map((job) => store.listJobRuns(job, 5)),
+  ]);
   const now = deps.clock().getTime();
   const quota =
     typeof quotaUntil === "number" && quotaUntil > now
@@ -74,7 +76,6 @@ export async function systemStats(deps: {
     jobs: Object.fromEntries(
       REPORTED_JOBS.map((job, i) => [job, { last: runs[i]?.[0] ?? null, recent: runs[i] ?? [] }]),
     ),
-    // Every listener's hoard, link and loop at a glance (the same summary as /admin/listeners).
-    listeners,
+    listeners: await listeners,
   };
 }

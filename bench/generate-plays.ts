@@ -11,9 +11,10 @@
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { createAggregateFold } from "#shared/stats/aggregates.ts";
 import type { StoreCounts, TrackInfo } from "#shared/store/port.ts";
-import { keys } from "#shared/store/table.ts";
+import { catalogKeys, listenerKeys } from "#shared/store/table.ts";
 import { playOf } from "#test/support/plays.ts";
 import { rng } from "#test/support/rng.ts";
 
@@ -174,13 +175,18 @@ async function batchWrite(
   await Promise.all(Array.from({ length: 12 }, worker));
 }
 
-/** Writes the history as recordPlay + the metadata sync would have left it. */
+/**
+ * Writes the history as recordPlay + the metadata sync would have left it, as `listener`'s
+ * hoard (their keys: shared/store/table.ts listenerKeys; artists and albums are the catalog's).
+ */
 export async function loadHistory(
   client: DynamoDBDocumentClient,
   tableName: string,
   history: History,
+  listener: string = OWNER_ID,
 ): Promise<{ plays: number; aggregates: number; items: number; seconds: number }> {
   const t0 = performance.now();
+  const keys = listenerKeys(listener);
   const fold = createAggregateFold();
   const tracks = new Map<string, Record<string, unknown>>();
   const albums = new Map<string, Record<string, unknown>>();
@@ -249,8 +255,12 @@ export async function loadHistory(
     tracks.values(),
     albums.values(),
     artistItems,
-    aggregates,
-    [{ ...keys.counts, ...counts }],
+    aggregates.map((a) => keys.scoped(a)),
+    [
+      { ...keys.counts, plays: counts.plays, counted_plays: counts.counted_plays, tracks: counts.tracks },
+      // The catalog's: every listener's history names the same artists and albums.
+      { ...catalogKeys.counts, artists: counts.artists, albums: counts.albums },
+    ],
   ]) {
     for (const item of group) items.push(item);
   }

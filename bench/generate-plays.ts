@@ -14,7 +14,7 @@ import type { Play } from "#shared/domain/entities.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
 import { createAggregateFold } from "#shared/stats/aggregates.ts";
 import type { StoreCounts, TrackInfo } from "#shared/store/port.ts";
-import { keys, listenerKeys } from "#shared/store/table.ts";
+import { catalogKeys, listenerKeys } from "#shared/store/table.ts";
 import { playOf } from "#test/support/plays.ts";
 import { rng } from "#test/support/rng.ts";
 
@@ -175,16 +175,18 @@ async function batchWrite(
   await Promise.all(Array.from({ length: 12 }, worker));
 }
 
-/** Writes the history as recordPlay + the metadata sync would have left it. */
+/**
+ * Writes the history as recordPlay + the metadata sync would have left it, as `listener`'s
+ * hoard (their keys: shared/store/table.ts listenerKeys; artists and albums are the catalog's).
+ */
 export async function loadHistory(
   client: DynamoDBDocumentClient,
   tableName: string,
   history: History,
-  /** Whose hoard: every item but the catalog's carries the listener (table.ts listenerKeys). */
   listener: string = OWNER_ID,
 ): Promise<{ plays: number; aggregates: number; items: number; seconds: number }> {
   const t0 = performance.now();
-  const lk = listenerKeys(listener);
+  const keys = listenerKeys(listener);
   const fold = createAggregateFold();
   const tracks = new Map<string, Record<string, unknown>>();
   const albums = new Map<string, Record<string, unknown>>();
@@ -194,15 +196,15 @@ export async function loadHistory(
     fold.add(play, track.album);
     counts.plays += 1;
     if (play.counted) counts.counted_plays += 1;
-    items.push({ ...lk.play(play.listened_at, play.track_id), entity: "play", ...play });
+    items.push({ ...keys.play(play.listened_at, play.track_id), entity: "play", ...play });
     const t = tracks.get(track.track_id) ?? {
-      ...lk.track(track.track_id),
+      ...keys.track(track.track_id),
       entity: "track",
       ...track,
       explicit: null,
       first_listened: play.listened_at,
-      gsi1pk: lk.tracksIndexPk,
-      gsi2pk: lk.tracksIndexPk,
+      gsi1pk: keys.tracksIndexPk,
+      gsi2pk: keys.tracksIndexPk,
       listen_count: 0,
       skip_count: 0,
       listened_ms_total: 0,
@@ -248,13 +250,17 @@ export async function loadHistory(
   counts.tracks = tracks.size;
   counts.albums = albums.size;
   counts.artists = artistItems.length;
-  const aggregates = fold.items().map(lk.scoped);
+  const aggregates = fold.items();
   for (const group of [
     tracks.values(),
     albums.values(),
     artistItems,
-    aggregates,
-    [{ ...lk.counts, ...counts }],
+    aggregates.map((a) => keys.scoped(a)),
+    [
+      { ...keys.counts, plays: counts.plays, counted_plays: counts.counted_plays, tracks: counts.tracks },
+      // The catalog's: every listener's history names the same artists and albums.
+      { ...catalogKeys.counts, artists: counts.artists, albums: counts.albums },
+    ],
   ]) {
     for (const item of group) items.push(item);
   }

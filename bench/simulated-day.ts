@@ -8,11 +8,12 @@ import { LAMBDA_SYSTEM_LOG_LEVEL } from "#infra/cdk/logging.ts";
 import { cacheKeys } from "#shared/cache/keys.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
 import type { Cache } from "#shared/cache/port.ts";
+import { linkedListeners } from "#shared/capture/listeners.ts";
 import { DEFAULT_LOOP_OPTIONS, type LoopState, newLoopState, tick } from "#shared/capture/loop.ts";
 import { runPollTask } from "#shared/capture/runner.ts";
 import { watchdog } from "#shared/capture/watchdog.ts";
 import { loadConfig } from "#shared/config.ts";
-import { buildDeps, type Deps } from "#shared/deps.ts";
+import { buildDeps, type Deps, forListener } from "#shared/deps.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
 import { DEFAULT_TRACKER_OPTIONS, type NowPlayingSnapshot } from "#shared/domain/tracker.ts";
@@ -20,7 +21,7 @@ import { runAnalysisJob } from "#shared/lyrics/analysis.ts";
 import { createLyricsStore } from "#shared/lyrics/store.ts";
 import { createSpotifyClient } from "#shared/spotify/client.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
-import { createDynamoStore } from "#shared/store/repository.ts";
+import { createHousehold } from "#shared/store/household.ts";
 import { linkSpotify } from "#test/support/capture.ts";
 import { type LyricsFakes, startLyricsFakes } from "#test/support/fake-lyrics.ts";
 import {
@@ -32,6 +33,7 @@ import {
   track,
 } from "#test/support/fake-spotify.ts";
 import { rng } from "#test/support/rng.ts";
+import { startSpotifyHousehold } from "#test/support/spotify-household.ts";
 import { billWrites, type DynamoMeter, itemSizes, meterDynamo } from "./dynamo-bill.ts";
 import {
   BILL_LINES,
@@ -89,8 +91,8 @@ const SESSIONS: Record<number, readonly (readonly [number, number])[]> = {
   ],
 };
 
-function profile(day0: number, hours = 4): { actions: Action[]; musicMs: number } {
-  const r = rng(42);
+function profile(day0: number, hours = 4, seed = 42): { actions: Action[]; musicMs: number } {
+  const r = rng(seed);
   const tracks: SpotifyTrack[] = Array.from({ length: 60 }, (_, i) =>
     track({ name: `Track ${i}`, duration_ms: Math.floor(150 + r() * 130) * S }),
   );
@@ -212,6 +214,24 @@ function captureReport(truth: readonly FakePlay[], stored: readonly Play[]) {
   };
 }
 
+/** Several listeners' capture reports as one (start errors: the worst median, the worst max). */
+function sumReports(reports: ReturnType<typeof captureReport>[]): ReturnType<typeof captureReport> {
+  const sum = (
+    k: "real" | "live" | "missedByLoop" | "recovered" | "leftToHourly" | "missedUnlisted" | "extra",
+  ) => reports.reduce((n, r) => n + r[k], 0);
+  return {
+    real: sum("real"),
+    live: sum("live"),
+    missedByLoop: sum("missedByLoop"),
+    recovered: sum("recovered"),
+    leftToHourly: sum("leftToHourly"),
+    missedUnlisted: sum("missedUnlisted"),
+    extra: sum("extra"),
+    startErrorMedianMs: Math.max(0, ...reports.map((r) => r.startErrorMedianMs)),
+    startErrorMaxMs: Math.max(0, ...reports.map((r) => r.startErrorMaxMs)),
+  };
+}
+
 /** Counts the app's cache commands, by command and key (`art:` keys as one), for the breakdown. */
 function countingCache(inner: Cache, counter: { commands: number; byKey: Map<string, number> }): Cache {
   const note = (command: string, key: string) => {
@@ -256,6 +276,9 @@ function countingCache(inner: Cache, counter: { commands: number; byKey: Map<str
 
 interface Run {
   usage: UsagePerDay;
+  listeners: number;
+  /** Listener checks the watchdog runs made (one per linked listener per run). */
+  watchdogChecks: number;
   /** Album covers the loop fetched for the snapshot (billed a round trip each). */
   artFetches: number;
   /** Write units by item kind (dynamo-bill.ts writeKind), cache commands by command and key. */
@@ -274,14 +297,29 @@ interface Run {
   card: { sampled: number; right: number; sampledMusic: number; rightMusic: number };
 }
 
-async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4): Promise<Run> {
+/**
+ * One day of `listeners` listeners (the owner, then members), each with their own Spotify
+ * account playing their own day of the same shape (its own tracks and timings: seed 42 + i),
+ * one chain each, one watchdog run a minute looking at all of them side by side
+ * (functions/watchdog.ts), one hourly and one analysis run an hour for the household.
+ */
+async function runDay(
+  endpoint: string,
+  policy: "adaptive" | "naive",
+  hours = 4,
+  listeners = 1,
+): Promise<Run> {
   let now = Date.parse("2026-11-02T00:00:00.000Z");
   const day0 = now;
-  const fake = await startFakeSpotify({ now: () => now });
+  // Several accounts: one fake each behind one Spotify (test/support/spotify-household.ts).
+  const household = listeners > 1 ? await startSpotifyHousehold(listeners, { now: () => now }) : null;
+  const fakes = household?.accounts ?? [await startFakeSpotify({ now: () => now })];
+  const fake = fakes[0] as FakeSpotify;
   const client = createDocumentClient({ region: "us-east-1", endpoint });
-  const tableName = `bench-day-${policy}-${hours}h-${Date.now()}`;
+  const tableName = `bench-day-${policy}-${hours}h-${listeners}l-${Date.now()}`;
   await ensureTable(client, tableName);
-  const store = createDynamoStore({ client, tableName, listener: OWNER_ID });
+  const homes = createHousehold({ client, tableName });
+  const store = homes.storeOf(OWNER_ID);
   const cacheCounter = { commands: 0, byKey: new Map<string, number>() };
   // The card check below reads the cache directly, so it is not billed as the app's commands.
   const memoryCache = createMemoryCache({ now: () => now });
@@ -292,20 +330,41 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
     DYNAMODB_ENDPOINT: endpoint,
     // The fake serves the covers on loopback: allowed, so the loop fetches them as on AWS.
     ART_ALLOWED_HOSTS: "127.0.0.1",
-    ...appEnvFor(fake),
+    ...appEnvFor(household ?? fake),
     ...lyricsFakes.env,
   });
   const deps: Deps = await buildDeps(config, {
+    household: homes,
     store,
     lyrics: createLyricsStore({ client, tableName }),
     cache: countingCache(memoryCache, cacheCounter),
     clock: () => new Date(now),
   });
-  await linkSpotify(store, fake, new Date(now));
+  const ids = [OWNER_ID, ...Array.from({ length: listeners - 1 }, (_, i) => `member${i + 1}`)];
+  for (const [i, id] of ids.entries()) {
+    const account = fakes[i] as FakeSpotify;
+    if (id !== OWNER_ID) {
+      await homes.addListener({
+        listener_id: id,
+        handle: `member-${i}`,
+        role: "member",
+        spotify_id: account.user.id,
+        display_name: null,
+        created_at: new Date(now).toISOString(),
+        last_seen_at: null,
+        public: false,
+      });
+    }
+    await linkSpotify(homes.storeOf(id), account, new Date(now), household?.issueTokens(i));
+  }
   meterDynamo(client, meter);
-  const callsBefore = fake.calls.length;
+  const allCalls = () => fakes.reduce((n, f) => n + f.calls.length, 0);
+  const callsBefore = fakes.map((f) => f.calls.length);
 
-  const { actions } = profile(day0, hours);
+  // Every listener's day, one script: each action runs on its listener's account.
+  const actions = fakes
+    .flatMap((f, i) => profile(day0, hours, 42 + i).actions.map((a) => ({ at: a.at, run: () => a.run(f) })))
+    .sort((a, b) => a.at - b.at);
   // Once a second: is the card (the cache's snapshot) right about what plays? Not counted for
   // 3 s after each real change (the loop looks every 2-3 s).
   const card = { sampled: 0, right: 0, sampledMusic: 0, rightMusic: 0 };
@@ -318,7 +377,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
         const a = actions.shift();
         if (!a) break;
         now = a.at;
-        a.run(fake);
+        a.run();
       }
       now = nextSample;
       const cur = fake.player.state().current;
@@ -344,11 +403,18 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
       const a = actions.shift();
       if (!a) break;
       now = a.at;
-      a.run(fake);
+      a.run();
     }
     now = to;
   };
-  const counts = { polls: 0, watchdogs: 0, watchdogLogged: 0, watchdogMs: 0, transitions: 0 };
+  const counts = {
+    polls: 0,
+    watchdogs: 0,
+    watchdogChecks: 0,
+    watchdogLogged: 0,
+    watchdogMs: 0,
+    transitions: 0,
+  };
   const watchdogOutcomes = new Map<string, number>();
   const express = { executions: 0, seconds: 0 };
   const tickMs: number[] = [];
@@ -357,66 +423,82 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
   const end = day0 + DAY;
 
   if (policy === "adaptive") {
-    let state: LoopState | null = null;
-    let chainStart: number | null = null;
-    let nextPollAt: number | null = null;
+    // Each listener's chain: its state, when its execution started, when it polls next.
+    const chains = ids.map((listener) => ({
+      listener,
+      state: null as LoopState | null,
+      chainStart: null as number | null,
+      nextPollAt: null as number | null,
+    }));
     // EventBridge rate(1 minute) fires on every minute of the day, whether a loop lives or not.
     let nextWatchdogAt = day0;
     while (true) {
-      const at = Math.min(nextPollAt ?? Infinity, nextWatchdogAt);
+      const due = chains.reduce((a, c) => ((c.nextPollAt ?? Infinity) < (a.nextPollAt ?? Infinity) ? c : a));
+      const at = Math.min(due.nextPollAt ?? Infinity, nextWatchdogAt);
       if (at >= end) break;
       await advance(at);
       if (at === nextWatchdogAt) {
         nextWatchdogAt += 60 * S;
         counts.watchdogs++;
-        const before = fake.calls.length;
-        let started = false;
-        const outcome = await watchdog(deps, async () => {
-          started = true;
-        });
-        watchdogOutcomes.set(outcome, (watchdogOutcomes.get(outcome) ?? 0) + 1);
-        // functions/watchdog.ts logs a line unless it only found nothing playing.
-        if (outcome !== "idle") counts.watchdogLogged++;
-        // Its own work, plus a round trip for each Spotify call it made.
-        counts.watchdogMs += WATCHDOG_MS + (fake.calls.length - before) * SPOTIFY_MS;
-        if (started && chainStart === null) {
-          chainStart = now;
-          state = null;
-          express.executions++;
-          nextPollAt = now;
+        // One run looks at every linked listener side by side (functions/watchdog.ts): billed
+        // its own work plus the slowest listener's Spotify round trips.
+        let slowestCalls = 0;
+        // Its reads as on AWS: the listeners, and each one's link.
+        const linked = new Set(await linkedListeners(deps));
+        for (const c of chains.filter((x) => linked.has(x.listener))) {
+          const calls = fakes[ids.indexOf(c.listener)] as FakeSpotify;
+          const before = calls.calls.length;
+          let started = false;
+          const outcome = await watchdog(forListener(deps, c.listener), async () => {
+            started = true;
+          });
+          counts.watchdogChecks++;
+          watchdogOutcomes.set(outcome, (watchdogOutcomes.get(outcome) ?? 0) + 1);
+          // functions/watchdog.ts logs a line unless it only found nothing playing.
+          if (outcome !== "idle") counts.watchdogLogged++;
+          slowestCalls = Math.max(slowestCalls, calls.calls.length - before);
+          if (started && c.chainStart === null) {
+            c.chainStart = now;
+            c.state = null;
+            express.executions++;
+            c.nextPollAt = now;
+          }
         }
+        counts.watchdogMs += WATCHDOG_MS + slowestCalls * SPOTIFY_MS;
         continue;
       }
-      if (chainStart === null) break;
+      const c = due;
+      if (c.chainStart === null) break;
       const t = performance.now();
       const cpu = process.cpuUsage();
       const out = await runPollTask(deps, {
-        state,
-        execution_started_at: new Date(chainStart).toISOString(),
+        state: c.state,
+        listener: c.listener,
+        execution_started_at: new Date(c.chainStart).toISOString(),
       });
       const used = process.cpuUsage(cpu);
       tickCpuMs.push((used.user + used.system) / 1000);
       tickMs.push(performance.now() - t);
       counts.polls++;
       if (out.action === "stop") {
-        express.seconds += (now - chainStart) / 1000 + LAMBDA_MS / 1000;
-        chainStart = null;
-        nextPollAt = null;
+        express.seconds += (now - c.chainStart) / 1000 + LAMBDA_MS / 1000;
+        c.chainStart = null;
+        c.nextPollAt = null;
         continue;
       }
-      state = out.state;
+      c.state = out.state;
       if (out.action === "handover") {
-        express.seconds += (now - chainStart) / 1000 + LAMBDA_MS / 1000;
+        express.seconds += (now - c.chainStart) / 1000 + LAMBDA_MS / 1000;
         express.executions++;
-        chainStart = now;
+        c.chainStart = now;
         // The successor polls at once, without a Wait.
-        nextPollAt = now + LAMBDA_MS;
+        c.nextPollAt = now + LAMBDA_MS;
         continue;
       }
-      nextPollAt = now + out.nextDelaySeconds * S;
+      c.nextPollAt = now + out.nextDelaySeconds * S;
     }
     await advance(end);
-    if (chainStart !== null) express.seconds += (now - chainStart) / 1000;
+    for (const c of chains) if (c.chainStart !== null) express.seconds += (now - c.chainStart) / 1000;
   } else {
     // The naive loop: one poll a second, forever, never idle, on a Standard workflow.
     const spotify = createSpotifyClient(deps);
@@ -447,13 +529,17 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
   }
 
   // Covers the loop fetched for the snapshot (the fake serves them under /img/): a round trip each.
-  const artFetches = fake.calls.slice(callsBefore).filter((c) => c.path.startsWith("/img/")).length;
+  const artFetches = fakes
+    .flatMap((f, i) => f.calls.slice(callsBefore[i]))
+    .filter((c) => c.path.startsWith("/img/")).length;
   // The day's hourly analysis runs, at once: every track played today is new to it. Two in
   // three have lyrics on LRCLIB (the rest cost a search and a title analysis).
   const analysis = { tracks: 0, lrclibCalls: 0, hfCalls: 0 };
   if (policy === "adaptive") {
-    const played = await store.listTracksByCount(500);
-    played.items.forEach((t, i) => {
+    const played = (await Promise.all(ids.map((id) => homes.storeOf(id).listTracksByCount(500)))).flatMap(
+      (p) => p.items,
+    );
+    played.forEach((t, i) => {
       if (i % 3 === 2) return;
       lyricsFakes.lrclib.add({
         trackName: t.name,
@@ -474,7 +560,7 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
 
   const { wru, bytes, byKind } = billWrites(meter.writes, await itemSizes(client, tableName));
   const usage: UsagePerDay = {
-    spotifyCalls: fake.calls.length - callsBefore - artFetches,
+    spotifyCalls: allCalls() - callsBefore.reduce((a, b) => a + b, 0) - artFetches,
     lambdas: [
       // The poll logs at DEBUG only; the watchdog one INFO line a run; the hourly job one a run.
       { ...lambda("PollLoop", counts.polls, LAMBDA_MS, LAMBDA_MB, 0), extraMs: artFetches * SPOTIFY_MS },
@@ -483,7 +569,10 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
         appLogBytes: counts.watchdogLogged * (300 + LOG_EVENT_OVERHEAD_BYTES),
         extraMs: counts.watchdogMs,
       },
-      ...(policy === "adaptive" ? [lambda("Hourly", 24, HOURLY_MS, HOURLY_MB, 900)] : []),
+      // One run an hour does every listener's jobs in turn (functions/hourly.ts).
+      ...(policy === "adaptive"
+        ? [lambda("Hourly", 24, HOURLY_MS * listeners, HOURLY_MB, 900 * listeners)]
+        : []),
       ...(policy === "adaptive"
         ? [
             lambda(
@@ -505,9 +594,13 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
     cacheCommands: cacheCounter.commands,
     httpRequests: 0,
   };
-  const page = await store.listPlays({ limit: 500 });
-  const capture = captureReport(fake.plays, page.items);
-  await fake.stop();
+  // Each listener's hoard against their own account's truth, summed.
+  const pages = await Promise.all(ids.map((id) => homes.storeOf(id).listPlays({ limit: 1000 })));
+  const reports = pages.map((p, i) => captureReport((fakes[i] as FakeSpotify).plays, p.items));
+  const capture = sumReports(reports);
+  const stored = pages.flatMap((p) => p.items);
+  if (household) await household.stop();
+  else await fake.stop();
   tickMs.sort((a, b) => a - b);
   tickCpuMs.sort((a, b) => a - b);
   return {
@@ -521,8 +614,10 @@ async function runDay(endpoint: string, policy: "adaptive" | "naive", hours = 4)
       p99: tickCpuMs[Math.floor(tickCpuMs.length * 0.99)] ?? 0,
       mean: tickCpuMs.reduce((a, b) => a + b, 0) / Math.max(1, tickCpuMs.length),
     },
-    plays: page.items.length,
-    counted: page.items.filter((p) => p.counted).length,
+    plays: stored.length,
+    counted: stored.filter((p) => p.counted).length,
+    listeners,
+    watchdogChecks: counts.watchdogChecks,
     medianTickMs: tickMs[Math.floor(tickMs.length / 2)] ?? 0,
     analysis,
     capture,
@@ -575,6 +670,9 @@ function printCapture(label: string, run: Run) {
 
 export async function simulatedDayBench(endpoint: string): Promise<void> {
   const profiles = (process.env.BENCH_DAY_HOURS ?? "1,4,10").split(",").map(Number);
+  // A household: every listener with a day of their own (BENCH_DAY_LISTENERS=0 skips it).
+  const household = Number(process.env.BENCH_DAY_LISTENERS ?? 5);
+  const householdHours = Number(process.env.BENCH_DAY_LISTENER_HOURS ?? 4);
   console.log(`\n## Simulated days (prices: ${SOURCES})`);
   console.log(
     `  Lambda billed ${LAMBDA_MS} ms × ${LAMBDA_MB} MB per poll (+${SPOTIFY_MS} ms per cover fetched), ${WATCHDOG_MS} ms + ${SPOTIFY_MS} ms per Spotify call per watchdog run (every minute), ` +
@@ -588,6 +686,12 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
       await runDay(endpoint, "adaptive", h),
     ]);
   }
+  if (household > 1) {
+    runs.push([
+      `${household} listeners × ${householdHours} h/day`,
+      await runDay(endpoint, "adaptive", householdHours, household),
+    ]);
+  }
   if (!process.env.BENCH_SKIP_NAIVE)
     runs.push(["naive 1 s Standard, 4 h", await runDay(endpoint, "naive", 4)]);
 
@@ -597,6 +701,10 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
       `  ${k.padEnd(40)} ${values.map((v, i) => v.padStart(Math.max(12, (cols[i] ?? "").length))).join("  ")}`,
     );
   row("per day", cols);
+  row(
+    "listeners (one chain each)",
+    runs.map(([, r]) => String(r.listeners)),
+  );
   row(
     "plays recorded (counted)",
     runs.map(([, r]) => `${r.plays} (${r.counted})`),
@@ -608,6 +716,10 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
   row(
     "analysis: new tracks / LRCLIB / HF calls",
     runs.map(([, r]) => `${r.analysis.tracks} / ${r.analysis.lrclibCalls} / ${r.analysis.hfCalls}`),
+  );
+  row(
+    "watchdog checks (listeners × runs)",
+    runs.map(([, r]) => String(r.watchdogChecks)),
   );
   for (const name of ["PollLoop", "Watchdog", "Hourly", "Analysis"]) {
     row(
@@ -657,6 +769,10 @@ export async function simulatedDayBench(endpoint: string): Promise<void> {
   row(
     "  total",
     bills.map((b) => usd(b.total)),
+  );
+  row(
+    "  total per listener",
+    bills.map((b, i) => usd(b.total / (runs[i]?.[1].listeners ?? 1))),
   );
   row(
     "  total within Upstash's free tier",

@@ -9,7 +9,10 @@
  *
  * Four hoards show what the cost follows: 100,000 and 10,000 plays over three years, each over
  * a realistic library (~15,000 tracks, ~4,000 artists, ~8,000 albums) and a small one (400
- * artists). BENCH_STATS_SETS=0,2 and BENCH_STATS_RANGES=all,7d pick some.
+ * artists). A fifth is the first in a household: the same owner's hoard in a table where four
+ * members hold hoards of their own (BENCH_STATS_MEMBER_PLAYS_PER_DAY each, 24: ~26,000 plays),
+ * its medians printed beside the single listener's. BENCH_STATS_SETS=0,4 and
+ * BENCH_STATS_RANGES=all,7d pick some.
  */
 import type { AddressInfo } from "node:net";
 import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
@@ -23,6 +26,7 @@ import { createLyricsStore } from "#shared/lyrics/store.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
 import { createStatsReader } from "#shared/stats/reader.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
+import { createHousehold } from "#shared/store/household.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { playOf } from "#test/support/plays.ts";
 import { generateHistory, type HistoryOptions, loadHistory } from "./generate-plays.ts";
@@ -39,8 +43,16 @@ const AFTER_LISTEN_ROUNDS = 5;
 const BIG_LIBRARY = { artists: 4000, albums: 8000, tracks: 15_000 };
 const THREE_YEARS = { days: 1095, endMs: NOW };
 
-const ALL_DATASETS: { name: string; opts: HistoryOptions }[] = [
-  { name: "100k plays, 4,000 artists", opts: { playsPerDay: 96, ...THREE_YEARS, ...BIG_LIBRARY } },
+/** The members added to the first dataset's table for its second round, and how much each played. */
+const MEMBERS = Number(process.env.BENCH_STATS_MEMBERS ?? 4);
+const MEMBER_PLAYS_PER_DAY = Number(process.env.BENCH_STATS_MEMBER_PLAYS_PER_DAY ?? 9.6);
+
+const ALL_DATASETS: { name: string; opts: HistoryOptions; members?: number }[] = [
+  {
+    name: "100k plays, 4,000 artists",
+    opts: { playsPerDay: 96, ...THREE_YEARS, ...BIG_LIBRARY },
+    members: MEMBERS,
+  },
   { name: "100k plays, 400 artists", opts: { playsPerDay: 96, ...THREE_YEARS } },
   { name: "10k plays, 4,000 artists", opts: { playsPerDay: 9.6, ...THREE_YEARS, ...BIG_LIBRARY } },
   { name: "10k plays, 400 artists", opts: { playsPerDay: 9.6, ...THREE_YEARS } },
@@ -101,12 +113,12 @@ function meter(client: ReturnType<typeof createDocumentClient>) {
   return m;
 }
 
-async function measureDataset(endpoint: string, name: string, opts: HistoryOptions) {
+async function measureDataset(endpoint: string, name: string, opts: HistoryOptions, members = 0) {
   const tableName = `bench-stats-${Date.now()}`;
   const loader = createDocumentClient({ region: "us-east-1", endpoint });
   await ensureTable(loader, tableName);
   const history = generateHistory(opts);
-  const loaded = await loadHistory(loader, tableName, history);
+  const loaded = await loadHistory(loader, tableName, history, OWNER_ID);
   const played = (pick: (p: (typeof history.plays)[number]) => string[]) =>
     new Set(history.plays.filter((p) => p.play.counted).flatMap(pick)).size;
   console.log(
@@ -134,110 +146,148 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
     `  ${"".padEnd(22)} ${analysed.length} of ${trackIds.length} tracks given emotion vectors in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
   );
 
-  const client = createDocumentClient({ region: "us-east-1", endpoint });
-  const m = meter(client);
-  const config = loadConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, SECRET_KEY: SECRET });
-  setDeps(
-    await buildDeps(config, {
-      store: createDynamoStore({ client, tableName, listener: OWNER_ID }),
-      lyrics: createLyricsStore({ client, tableName }),
-      cache: createMemoryCache(),
-      clock: () => new Date(NOW),
-    }),
-  );
-  // Issued at the server's (fixed) clock, or it would be "in the future" once the machine passes NOW.
-  const token = await issueToken({ secret: SECRET, subject: OWNER_ID, ttlSeconds: 3600, now: new Date(NOW) });
-  const server = createLocalServer({ corsOrigins: [] });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const results = new Map<string, Measure>();
-  const clockAll = async () => {
-    const latencies: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const t0 = performance.now();
-      const res = await fetch(`${base}/stats/clock?range=all&tz=${TZ}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      await res.arrayBuffer();
-      latencies.push(performance.now() - t0);
-    }
-    return summarize(latencies).p50;
-  };
-  const store = createDynamoStore({ client: loader, tableName, listener: OWNER_ID });
-  const get = async (url: string) => {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-    if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-    await res.arrayBuffer();
-  };
-  const timed = async (url: string) => {
-    const t0 = performance.now();
-    await get(url);
-    return performance.now() - t0;
-  };
-  const urlOf = (route: string, range: string) =>
-    `${base}${route}${route.includes("?") ? "&" : "?"}range=${range}&tz=${TZ}`;
-  // New live listens, each a few minutes before NOW (after the snapshots' cutoff): the delta.
-  let listens = 0;
-  const listen = async () => {
-    const { track } = history.plays[
-      (listens * 7919) % history.plays.length
-    ] as (typeof history.plays)[number];
-    listens += 1;
-    await store.recordPlay(playOf(track, NOW - listens * 2_000, 60_000, true), track);
-  };
-  try {
-    // The hourly job packs closed months (shared/stats/packs.ts); a fresh load has none yet.
-    const unpacked = await clockAll();
-    const t0 = performance.now();
-    const packed = await packClosedMonths(store, NOW);
-    const packMs = performance.now() - t0;
-    console.log(
-      `  ${"".padEnd(26)} /stats/clock range=all before the month packs: ${unpacked.toFixed(0)} ms; packing ${packed.packed} months took ${(packMs / 1000).toFixed(1)} s (the hourly job's work)`,
+  /** One round of every route and range; `firstListen` keeps a second round's listens new. */
+  const measure = async (firstListen: number) => {
+    const client = createDocumentClient({ region: "us-east-1", endpoint });
+    const m = meter(client);
+    const config = loadConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, SECRET_KEY: SECRET });
+    setDeps(
+      await buildDeps(config, {
+        store: createDynamoStore({ client, tableName, listener: OWNER_ID }),
+        lyrics: createLyricsStore({ client, tableName }),
+        cache: createMemoryCache(),
+        clock: () => new Date(NOW),
+      }),
     );
-    // The first read of a range with no valid snapshot builds it (after a deletion, an import,
-    // a genre change; or the first read of a local day before the hourly job ran).
-    const lazy: string[] = [];
-    for (const range of RANGES) {
-      await store.bumpStatsGeneration();
-      lazy.push(`${range} ${(await timed(urlOf("/dashboard", range))).toFixed(0)} ms`);
-    }
-    console.log(`  ${"".padEnd(26)} first /dashboard with no valid snapshot (builds it): ${lazy.join(", ")}`);
-    // The hourly job then builds every named range's snapshot for the zones asked before.
-    await store.bumpStatsGeneration();
-    const t1 = performance.now();
-    const refreshed = await createStatsReader(store).refreshSnapshots(NOW);
-    console.log(
-      `  ${"".padEnd(26)} hourly snapshot refresh: ${refreshed.built} snapshots (${refreshed.zones} zone) in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
-    );
-    for (const route of ROUTES) {
-      for (const range of RANGES) {
-        const url = urlOf(route, range);
-        await get(url);
-        // The read an active listener almost always makes: the first after a new listen.
-        const afterListens: number[] = [];
-        for (let i = 0; i < AFTER_LISTEN_ROUNDS; i++) {
-          await listen();
-          afterListens.push(await timed(url));
-        }
-        const afterListen = summarize(afterListens).p50;
-        const latencies: number[] = [];
-        let rcu = 0;
-        let requests = 0;
-        for (let i = 0; i < CALLS; i++) {
-          m.rcu = 0;
-          m.requests = 0;
-          latencies.push(await timed(url));
-          rcu = m.rcu;
-          requests = m.requests;
-        }
-        results.set(`${route} ${range}`, { p50: summarize(latencies).p50, afterListen, rcu, requests });
+    // Issued at the server's (fixed) clock, or it would be "in the future" once the machine passes NOW.
+    const token = await issueToken({
+      secret: SECRET,
+      subject: OWNER_ID,
+      ttlSeconds: 3600,
+      now: new Date(NOW),
+    });
+    const server = createLocalServer({ corsOrigins: [] });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const results = new Map<string, Measure>();
+    const clockAll = async () => {
+      const latencies: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${base}/stats/clock?range=all&tz=${TZ}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
       }
+      return summarize(latencies).p50;
+    };
+    const store = createDynamoStore({ client: loader, tableName, listener: OWNER_ID });
+    const get = async (url: string) => {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    };
+    const timed = async (url: string) => {
+      const t0 = performance.now();
+      await get(url);
+      return performance.now() - t0;
+    };
+    const urlOf = (route: string, range: string) =>
+      `${base}${route}${route.includes("?") ? "&" : "?"}range=${range}&tz=${TZ}`;
+    // New live listens, each a few minutes before NOW (after the snapshots' cutoff): the delta.
+    let listens = firstListen;
+    const recorded: { listened_at: string; track_id: string }[] = [];
+    const listen = async () => {
+      const { track } = history.plays[
+        (listens * 7919) % history.plays.length
+      ] as (typeof history.plays)[number];
+      listens += 1;
+      const play = playOf(track, NOW - listens * 2_000, 60_000, true);
+      await store.recordPlay(play, track);
+      recorded.push(play);
+    };
+    try {
+      // The hourly job packs closed months (shared/stats/packs.ts); a fresh load has none yet.
+      const unpacked = await clockAll();
+      const t0 = performance.now();
+      const packed = await packClosedMonths(store, NOW);
+      const packMs = performance.now() - t0;
+      console.log(
+        `  ${"".padEnd(26)} /stats/clock range=all before the month packs: ${unpacked.toFixed(0)} ms; packing ${packed.packed} months took ${(packMs / 1000).toFixed(1)} s (the hourly job's work)`,
+      );
+      // The first read of a range with no valid snapshot builds it (after a deletion, an import,
+      // a genre change; or the first read of a local day before the hourly job ran).
+      const lazy: string[] = [];
+      for (const range of RANGES) {
+        await store.bumpStatsGeneration();
+        lazy.push(`${range} ${(await timed(urlOf("/dashboard", range))).toFixed(0)} ms`);
+      }
+      console.log(
+        `  ${"".padEnd(26)} first /dashboard with no valid snapshot (builds it): ${lazy.join(", ")}`,
+      );
+      // The hourly job then builds every named range's snapshot for the zones asked before.
+      await store.bumpStatsGeneration();
+      const t1 = performance.now();
+      const refreshed = await createStatsReader(store).refreshSnapshots(NOW);
+      console.log(
+        `  ${"".padEnd(26)} hourly snapshot refresh: ${refreshed.built} snapshots (${refreshed.zones} zone) in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+      );
+      for (const route of ROUTES) {
+        for (const range of RANGES) {
+          const url = urlOf(route, range);
+          await get(url);
+          // The read an active listener almost always makes: the first after a new listen.
+          const afterListens: number[] = [];
+          for (let i = 0; i < AFTER_LISTEN_ROUNDS; i++) {
+            await listen();
+            afterListens.push(await timed(url));
+          }
+          const afterListen = summarize(afterListens).p50;
+          const latencies: number[] = [];
+          let rcu = 0;
+          let requests = 0;
+          for (let i = 0; i < CALLS; i++) {
+            m.rcu = 0;
+            m.requests = 0;
+            latencies.push(await timed(url));
+            rcu = m.rcu;
+            requests = m.requests;
+          }
+          results.set(`${route} ${range}`, { p50: summarize(latencies).p50, afterListen, rcu, requests });
+        }
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
     }
-  } finally {
-    server.closeAllConnections();
-    server.close();
+    // Taken back, so a second round starts from the same hoard (today's plays are read by
+    // every route: the first round's would otherwise weigh on the second's figures).
+    for (const p of recorded) await store.deletePlay(p.listened_at, p.track_id);
+    return results;
+  };
+  const alone = await measure(0);
+  if (members === 0) return [alone];
+  // The same hoard again, now with other listeners' hoards in the table (other seeds, the
+  // same catalog), as a household's table is.
+  const household = createHousehold({ client: loader, tableName });
+  for (let i = 1; i <= members; i++) {
+    const id = `member${i}`;
+    await household.addListener({
+      listener_id: id,
+      handle: `member-${i}`,
+      role: "member",
+      spotify_id: `account-${i}`,
+      display_name: null,
+      created_at: new Date(NOW).toISOString(),
+      last_seen_at: null,
+      public: false,
+    });
+    const theirs = generateHistory({ ...opts, playsPerDay: MEMBER_PLAYS_PER_DAY, seed: 42 + i });
+    const l = await loadHistory(loader, tableName, theirs, id);
+    console.log(`  ${"".padEnd(26)} ${id}: ${l.plays} plays, ${l.items} items in ${l.seconds.toFixed(0)} s`);
   }
-  return results;
+  return [alone, await measure(1000)];
 }
 
 export async function statisticsBench(endpoint: string): Promise<void> {
@@ -245,13 +295,20 @@ export async function statisticsBench(endpoint: string): Promise<void> {
     `\n## Statistics routes over generated hoards in DynamoDB Local (tz=Europe/Paris, median of ${CALLS} calls; after a new listen: median of ${AFTER_LISTEN_ROUNDS})`,
   );
   const all: Map<string, Measure>[] = [];
-  for (const d of DATASETS) all.push(await measureDataset(endpoint, d.name, d.opts));
+  const columns: string[] = [];
+  for (const d of DATASETS) {
+    const rounds = await measureDataset(endpoint, d.name, d.opts, d.members);
+    rounds.forEach((r, i) => {
+      all.push(r);
+      columns.push(i === 0 ? d.name : `${d.name}, ${(d.members ?? 0) + 1} listeners`);
+    });
+  }
   const cell = (r: Measure | undefined, target: number) =>
     r
       ? `${r.p50.toFixed(0).padStart(4)} ms ${r.p50 < target ? "ok  " : "OVER"} ${r.afterListen.toFixed(0).padStart(4)} ms ${r.afterListen < target ? "ok  " : "OVER"} ${r.rcu.toFixed(1).padStart(6)} RCU ${String(r.requests).padStart(2)} req`
       : "";
   console.log(
-    `\n  ${"route range (target)".padEnd(40)}${DATASETS.map((d) => d.name.padEnd(48)).join("")}\n  ${"".padEnd(40)}${DATASETS.map(() => "median    after a new listen  RCU      requests".padEnd(48)).join("")}`,
+    `\n  ${"route range (target)".padEnd(40)}${columns.map((c) => c.padEnd(48)).join("")}\n  ${"".padEnd(40)}${columns.map(() => "median    after a new listen  RCU      requests".padEnd(48)).join("")}`,
   );
   for (const route of ROUTES) {
     for (const range of RANGES) {
@@ -260,6 +317,27 @@ export async function statisticsBench(endpoint: string): Promise<void> {
       console.log(
         `  ${`${key} (< ${target} ms)`.padEnd(40)}${all.map((r) => cell(r.get(key), target).padEnd(48)).join("")}`,
       );
+    }
+  }
+  // The household beside the single listener: the same hoard, four more in the table.
+  const first = DATASETS.findIndex((d) => (d.members ?? 0) > 0);
+  const single = first >= 0 ? all[first] : undefined;
+  const shared = first >= 0 ? all[first + 1] : undefined;
+  if (single && shared) {
+    console.log(
+      `\n  ${ALL_DATASETS[0]?.name}: the owner alone vs with ${MEMBERS} members' hoards in the table (median ms, RCU)`,
+    );
+    for (const route of ROUTES) {
+      for (const range of RANGES) {
+        const key = `${route} ${range}`;
+        const a = single.get(key);
+        const b = shared.get(key);
+        if (!a || !b) continue;
+        console.log(
+          `  ${key.padEnd(40)} alone ${a.p50.toFixed(0).padStart(5)} ms ${a.rcu.toFixed(1).padStart(6)} RCU   ` +
+            `household ${b.p50.toFixed(0).padStart(5)} ms ${b.rcu.toFixed(1).padStart(6)} RCU   ${(b.p50 / Math.max(1, a.p50)).toFixed(2)}x`,
+        );
+      }
     }
   }
   console.log(

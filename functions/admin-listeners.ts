@@ -1,8 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
 import { routes } from "#shared/http/routes.ts";
-import { summarize } from "#shared/listeners/summary.ts";
+import { summarizeAll } from "#shared/listeners/summary.ts";
 
-export const handler = httpHandler(routes.adminListeners, async ({ deps }) => {
-  const listeners = await deps.household.listListeners();
-  return json({ items: await Promise.all(listeners.map((l) => summarize(deps, l))) });
-});
+export const handler = httpHandler(routes.adminListeners, async ({ deps }) =>
+  json({ items: await summarizeAll(deps) }),
+);

@@ -26,10 +26,10 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from "#shared/http/cors.ts";
-import type { RouteDef, TableAccess } from "#shared/http/route.ts";
+import { audienceOf, type RouteDef, type TableAccess } from "#shared/http/route.ts";
 import { notFoundHandler, routeList, routes as routesById } from "#shared/http/routes.ts";
 import { METRIC_NAMESPACE, METRICS } from "#shared/metrics.ts";
-import { SNAPSHOT_LEADING_KEYS, tableDefinition } from "#shared/store/table.ts";
+import { householdKeys, SNAPSHOT_LEADING_KEYS, tableDefinition } from "#shared/store/table.ts";
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "./bundling.ts";
 import { LAMBDA_SYSTEM_LOG_LEVEL } from "./logging.ts";
 import { PlaybackLoop, scheduleFunction } from "./playback-loop.ts";
@@ -130,6 +130,15 @@ const SNAPSHOT_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dyna
 export function tableAccessFor(route: Pick<RouteDef, "exposure" | "method" | "tableAccess">): TableAccess {
   if (route.tableAccess) return route.tableAccess;
   return route.exposure === "public" && route.method === "GET" ? "read" : "readwrite";
+}
+
+/**
+ * Routes whose caller the middleware notes as seen (a listener's or the owner's) and whose
+ * table grant is read-only ("read", "stats"): they get the one extra write that takes.
+ */
+export function notesLastSeen(route: Pick<RouteDef, "auth" | "audience">, access: TableAccess): boolean {
+  const audience = audienceOf(route);
+  return (audience === "listener" || audience === "owner") && (access === "read" || access === "stats");
 }
 
 export function routeKeyOf(route: Pick<RouteDef, "method" | "path">): string {
@@ -375,13 +384,26 @@ export class HoardifyStack extends Stack {
 
     const functions = new Map<string, NodejsFunction>();
     for (const route of routes) {
-      functions.set(
-        route.id,
-        makeFunction(pascal(route.id), route.handler, tableAccessFor(route), {
-          timeoutSeconds: route.timeoutSeconds,
-          memoryMb: route.memoryMb,
-        }),
-      );
+      const access = tableAccessFor(route);
+      const fn = makeFunction(pascal(route.id), route.handler, access, {
+        timeoutSeconds: route.timeoutSeconds,
+        memoryMb: route.memoryMb,
+      });
+      if (notesLastSeen(route, access)) {
+        // The middleware notes the caller's last_seen_at (shared/listeners/seen.ts): a route
+        // that otherwise only reads may update the household's listener items, nothing else.
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["dynamodb:UpdateItem"],
+            resources: [this.table.tableArn],
+            conditions: {
+              "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [householdKeys.listeners] },
+            },
+          }),
+        );
+      }
+      functions.set(route.id, fn);
     }
     const notFoundFn = makeFunction("NotFound", props.notFoundHandler ?? notFoundHandler, "none", {});
     functions.set("$default", notFoundFn);

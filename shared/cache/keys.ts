@@ -50,4 +50,9 @@ export const cacheTtlMs = {
   manualState: 6 * 3_600_000,
   spotifyTop: 3_600_000,
   oauthState: 600_000,
+  /**
+   * A removed listener's lease mark (REMOVED_LEASE): longer than any loop of theirs can still
+   * run (a chain notices it within one lease period; an access token in memory lasts an hour).
+   */
+  removed: DAY_MS,
 } as const;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { cacheKeys, cacheTtlMs } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import type { Clock } from "../clock.ts";
+import { OWNER_ID } from "../domain/listener.ts";
 import {
   DEFAULT_TRACKER_OPTIONS,
   type FinishedListen,
@@ -54,7 +55,7 @@ export interface TickResult {
   state: LoopState;
   action: LoopAction;
   nextDelaySeconds: number;
-  stopReason?: "idle" | "revoked" | "not_linked" | "lease" | "quota";
+  stopReason?: "idle" | "revoked" | "not_linked" | "lease" | "quota" | "removed";
   recorded: { track_id: string; listened_at: string; counted: boolean; result: "recorded" | "duplicate" }[];
   snapshotWritten: boolean;
   fault?: SpotifyFault;
@@ -120,6 +121,17 @@ export function newLoopState(owner: string, now: number, listener?: string): Loo
 
 /** Lease value that parks every loop (and the watchdog) until Spotify's quota back-off ends. */
 export const QUOTA_LEASE = "quota";
+
+/**
+ * Lease value a removed listener leaves behind (shared/listeners/remove.ts): a loop still warm
+ * in another container, with an access token in its memory, finds it at its next lease check
+ * or before its next write and stops, and no watchdog starts a new one.
+ */
+export const REMOVED_LEASE = "removed";
+
+/** Whether a lease value is a live loop's (not a back-off or a removal). */
+export const leaseHeld = (holder: unknown): holder is string =>
+  typeof holder === "string" && holder !== QUOTA_LEASE && holder !== REMOVED_LEASE;
 
 /** Takes or renews the lease; false when another loop (or a quota back-off) holds it. */
 async function holdLease(
@@ -250,6 +262,7 @@ export async function tick(
     leased = true;
   }
   if (!leased) {
+    if (await listenerRemoved(deps)) return removedResult(deps, state);
     // Another loop is alive and watching the same player: it owns the open listen (recording
     // ours too could double count it). Only what already finished here is stored.
     const { recorded } = await store(deps, state.pending);
@@ -303,7 +316,12 @@ export async function tick(
     await parkForQuota(deps, now, nextDelaySeconds);
   }
 
-  const { recorded, failed } = await store(deps, [...state.pending, ...finished]);
+  const toStore = [...state.pending, ...finished];
+  // Before any write: a listener removed meanwhile gets nothing written back into their purged
+  // hoard (one cache read per finished listen; a removal is seen at the latest here or at the
+  // next lease check).
+  if (toStore.length > 0 && (await listenerRemoved(deps))) return removedResult(deps, state);
+  const { recorded, failed } = await store(deps, toStore);
   state.pending = boundPending(failed);
 
   // After the look and the store: whatever this loop finished is stored, so the matcher finds
@@ -351,7 +369,8 @@ export async function tick(
         .catch(() => undefined);
     }
     if (stopReason !== "quota") {
-      await deps.cache.del(cacheKeys.lease(deps.listener)).catch(() => undefined);
+      // Only our own lease: a removal's mark (REMOVED_LEASE) must outlive this loop.
+      await deps.cache.deleteIfEquals(cacheKeys.lease(deps.listener), state.owner).catch(() => undefined);
       await noteLease(deps.store, null);
     }
   } else if (now + nextDelaySeconds * 1000 - state.chain_started_at > opts.chainMaxMs) {
@@ -373,6 +392,33 @@ export async function tick(
     snapshotWritten,
     ...(fault ? { fault } : {}),
     ...(caughtUp !== undefined ? { caughtUp } : {}),
+  };
+}
+
+/**
+ * Whether the listener was removed (shared/listeners/remove.ts marks the lease); unknown: no.
+ * The owner cannot be removed: their loop spends no cache command on it.
+ */
+async function listenerRemoved(deps: LoopDeps): Promise<boolean> {
+  if (deps.listener === OWNER_ID) return false;
+  const holder = await deps.cache.get<string>(cacheKeys.lease(deps.listener)).catch(() => null);
+  return holder === REMOVED_LEASE;
+}
+
+/**
+ * A removed listener's loop stops where it is: nothing stored, parked or noted (their items
+ * are being deleted), the now-playing snapshot it may have written since dropped again.
+ */
+async function removedResult(deps: LoopDeps, state: LoopState): Promise<TickResult> {
+  logger.info("the listener was removed; their playback loop stops", { listener: deps.listener });
+  await deps.cache.del(cacheKeys.snapshot(deps.listener)).catch(() => undefined);
+  return {
+    state: { ...state, pending: [] },
+    action: "stop",
+    stopReason: "removed",
+    nextDelaySeconds: 0,
+    recorded: [],
+    snapshotWritten: false,
   };
 }
 

@@ -41,11 +41,18 @@ export const listenerSummarySchema = listenerSchema
   .extend({
     linked: z.boolean(),
     needs_reauth: z.boolean(),
-    quota_until: z.string().nullable(),
+    quota_until: z.string().nullable().describe("Spotify's quota back-off (429) runs until then"),
     plays: z.number().int(),
     counted_plays: z.number().int(),
-    last_poll_at: z.string().nullable(),
-    loop_alive: z.boolean(),
+    last_listened_at: z.string().nullable().describe("When the newest stored listen started"),
+    last_poll_at: z.string().nullable().describe("The last poll Spotify answered (noted every 5 minutes)"),
+    loop_alive: z.boolean().describe("A playback loop holds the listener's lease now"),
+    loop_until: z
+      .string()
+      .nullable()
+      .describe(
+        "The running loop's lease note: until then it runs; null: idle (the watchdog looks each minute)",
+      ),
   })
   .meta({ id: "ListenerSummary" });
 

@@ -7,6 +7,7 @@ import { needsRenewal, newSession, originAllowed, secureCookies, sessionFrom } f
 import { ConfigError } from "../config.ts";
 import { type Deps, forListener, getDeps } from "../deps.ts";
 import { handleSchema, type Listener, OWNER_ID, ownerListener } from "../domain/listener.ts";
+import { noteSeen } from "../listeners/seen.ts";
 import { logger } from "../logger.ts";
 import { DependencyUnavailableError } from "../outage.ts";
 import { corsHeaders } from "./cors.ts";
@@ -261,6 +262,7 @@ const audience = (route: RouteDef): MiddlewareObj<HttpEvent, HttpResult> => ({
       );
     }
     event.auth = caller;
+    await noteSeen(deps, caller.listener);
     const role = caller.listener.role;
     if (kind === "owner" && role !== "owner") throw forbidden("this route is the owner's only", "owner_only");
     let target = caller.listener.listener_id;

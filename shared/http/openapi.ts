@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { SESSION_COOKIE } from "../auth/session.ts";
 import { handleSchema } from "../domain/listener.ts";
 import { VERSION } from "../version.ts";
 import { audienceOf, type RouteDef } from "./route.ts";
@@ -94,7 +95,10 @@ export function buildOpenApi(serverUrl?: string): JsonSchema {
           }
         : {}),
       responses,
-      ...(route.auth === "bearer" ? { security: [{ bearer: [] }] } : {}),
+      // Either credential names the caller (shared/http/middleware.ts authenticate).
+      ...(route.auth === "bearer" ? { security: [{ bearer: [] }, { session: [] }] } : {}),
+      // Who may call and whose hoard it acts on (route.ts audienceOf; the /docs page shows it).
+      "x-audience": audienceOf(route),
     };
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, JsonSchema>)[route.method.toLowerCase()] = op;
@@ -111,7 +115,19 @@ export function buildOpenApi(serverUrl?: string): JsonSchema {
     components: {
       schemas: components,
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "From POST /token" },
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "From POST /token (the owner), or a listener's session token",
+        },
+        session: {
+          type: "apiKey",
+          in: "cookie",
+          name: SESSION_COOKIE,
+          description:
+            "The browser session GET /login opens (Spotify sign-in); a change made with it must come from an allowed Origin",
+        },
       },
     },
   };

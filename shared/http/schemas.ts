@@ -4,6 +4,7 @@ import { THEME_NAMES } from "../cards/themes.ts";
 import { jobRunSchema, playSchema } from "../domain/entities.ts";
 import { STATS_RANGES, type StatsRange } from "../stats/plan.ts";
 import { addDays, canonicalTimeZone, dateKey, isTimeZone, localDayStart } from "../stats/zones.ts";
+import { listenerSummarySchema } from "./household-schemas.ts";
 
 /**
  * One zod schema per payload: the runtime validator, the TypeScript type (z.infer) and the
@@ -813,6 +814,9 @@ export const systemStatsResponseSchema = z
       status: z.unknown().nullable().describe("What the loop last reported (cache key loop:status), if any."),
     }),
     jobs: z.record(z.string(), z.object({ last: jobRunSchema.nullable(), recent: z.array(jobRunSchema) })),
+    listeners: z
+      .array(listenerSummarySchema)
+      .describe("Every listener: handle, role, plays, last listen, link, loop, last poll, last seen."),
   })
   .meta({ id: "SystemStats" });
 

@@ -1,18 +1,24 @@
-import { cacheKeys } from "../cache/keys.ts";
+import { cacheKeys, cacheTtlMs } from "../cache/keys.ts";
+import { REMOVED_LEASE } from "../capture/loop.ts";
 import type { Deps } from "../deps.ts";
 import type { Listener } from "../domain/listener.ts";
 import { logger } from "../logger.ts";
 
 /**
  * Removes a member and every item of theirs (DELETE /admin/listeners/{handle}, DELETE /me):
- * first what keeps their loop going (the Spotify link, the cached token and lease), then their
+ * first what keeps their loop going (the cached token, the lease marked removed), then their
  * hoard, a bounded part per call (Household.purge), the listener last. Repeat while `more`.
  */
 export async function purgeListener(deps: Pick<Deps, "household" | "cache">, listener: Listener) {
   const id = listener.listener_id;
+  // The lease is not deleted but marked: a loop still running elsewhere (a warm Lambda holds
+  // the access token in memory for up to an hour) stops at its next write or lease check
+  // instead of taking a free lease again, and the watchdog starts none.
+  await deps.cache
+    .set(cacheKeys.lease(id), REMOVED_LEASE, { ttlMs: cacheTtlMs.removed })
+    .catch((err: unknown) => logger.warn("could not mark the lease removed", { error: String(err) }));
   const keys = [
     cacheKeys.accessToken(id),
-    cacheKeys.lease(id),
     cacheKeys.snapshot(id),
     cacheKeys.status(id),
     cacheKeys.parked(id),

@@ -1,11 +1,13 @@
 import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import { JOB_BACKFILL } from "../capture/backfill.ts";
-import { QUOTA_LEASE } from "../capture/loop.ts";
+import { leaseHeld } from "../capture/loop.ts";
 import { JOB_METADATA_SYNC } from "../capture/metadata-sync.ts";
 import type { Config } from "../config.ts";
+import { summarizeAll } from "../listeners/summary.ts";
 import { JOB_ANALYSIS } from "../lyrics/analysis.ts";
 import type { LyricsStore } from "../lyrics/store.ts";
+import type { Household } from "../store/household.ts";
 import type { Store } from "../store/port.ts";
 import { JOB_REBUILD } from "./rebuild.ts";
 
@@ -24,9 +26,14 @@ export async function systemStats(deps: {
   config: Config;
   clock: () => Date;
   listener: string;
+  household: Household;
 }) {
   const { store, cache } = deps;
   const fromCache = <T>(key: string) => cache.get<T>(key).catch(() => null);
+  // Read beside the rest: every listener's summary (the same as /admin/listeners).
+  const listeners = summarizeAll(deps);
+  // Awaited below; should the reads below fail first, its own failure must not go unhandled.
+  listeners.catch(() => undefined);
   const [counts, analyzed, table, keys, lease, status, quotaUntil, link, ...runs] = await Promise.all([
     store.getCounts(),
     // Counts kept as vectors are stored; only before the first analysis run is the index counted.
@@ -69,7 +76,7 @@ export async function systemStats(deps: {
       emotions_configured: Boolean(deps.config.HF_TOKEN),
     },
     loop: {
-      alive: typeof lease === "string" && lease !== QUOTA_LEASE,
+      alive: leaseHeld(lease),
       lease_holder: typeof lease === "string" ? lease : null,
       quota_until: quota,
       status: status ?? null,
@@ -77,5 +84,6 @@ export async function systemStats(deps: {
     jobs: Object.fromEntries(
       REPORTED_JOBS.map((job, i) => [job, { last: runs[i]?.[0] ?? null, recent: runs[i] ?? [] }]),
     ),
+    listeners: await listeners,
   };
 }

@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { type Listener, OWNER_ID, ownerListener } from "../domain/listener.ts";
 import { batchWrite, doc } from "./context.ts";
+import { markSeen } from "./last-seen.ts";
 import type { Store } from "./port.ts";
 import { createDynamoStore } from "./repository.ts";
 import { householdKeys as hk, listenerPrefix, TTL_ATTRIBUTE } from "./table.ts";
@@ -42,6 +43,8 @@ export interface Household {
   /** Records which Spotify account a listener linked (the owner links after the fact). */
   setAccount(id: string, spotifyId: string, displayName: string | null): Promise<"ok" | "account_taken">;
   update(id: string, patch: Partial<Pick<Listener, "public" | "last_seen_at">>): Promise<Listener | null>;
+  /** Sets `last_seen_at` unless it is after `staleBefore` (shared/store/last-seen.ts); true: written. */
+  markSeen(id: string, at: Date, staleBefore: Date): Promise<boolean>;
   /**
    * Deletes a listener's items (every partition under their prefix), a bounded number of Scan
    * pages per call, resuming where the last call stopped (a progress item). Once none is left
@@ -107,8 +110,9 @@ export function createHousehold(opts: {
         }),
       );
       const found = (out.Items ?? []).map((i) => doc<Listener>(i));
-      if (!found.some((l) => l.listener_id === OWNER_ID)) found.unshift(ownerListener(new Date(0)));
-      return found;
+      // The owner first, stored (once linked or seen: last-seen.ts) or not.
+      const owner = found.find((l) => l.listener_id === OWNER_ID) ?? ownerListener(new Date(0));
+      return [owner, ...found.filter((l) => l !== owner)];
     },
     async findByHandle(handle) {
       if (handle === OWNER_ID) return getListener(OWNER_ID);
@@ -196,6 +200,7 @@ export function createHousehold(opts: {
       );
       return next;
     },
+    markSeen: (id, at, staleBefore) => markSeen(client, TableName, id, at, staleBefore),
     async purge(listener, maxPages = 20) {
       const progressKey = hk.purge(listener.listener_id);
       const saved = await get<{ cursor: Record<string, unknown> | null; deleted: number }>(progressKey);

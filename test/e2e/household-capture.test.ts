@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { cacheKeys } from "#shared/cache/keys.ts";
 import type { Play } from "#shared/domain/entities.ts";
+import { createDocumentClient } from "#shared/store/dynamo.ts";
+import { listenerPrefix } from "#shared/store/table.ts";
+import { bearer } from "#test/support/app.ts";
 import { type CaptureRig, startCaptureRig } from "#test/support/capture.ts";
 import { track } from "#test/support/fake-spotify.ts";
 
@@ -95,3 +99,63 @@ test("five listeners side by side: five loops, five leases, five faithful hoards
     await rig.stop();
   }
 });
+
+test("a removed member's loop stops promptly and writes nothing back into their purged hoard", {
+  timeout: 180_000,
+}, async () => {
+  const rig = await startCaptureRig({ members: 1 });
+  const [ownerFake, memberFake] = rig.fakes;
+  const member = rig.listeners[1] ?? assert.fail("a member");
+  try {
+    assert.ok(ownerFake && memberFake);
+    // Both play long queues; the member is removed in the middle of their second track.
+    const queue = (who: string) =>
+      Array.from({ length: 8 }, (_, n) => track({ name: `${who}-T${n}`, duration_ms: 70 * S }));
+    const ownerTracks = queue("owner");
+    const memberTracks = queue("member");
+    rig.at(0, () => {
+      ownerFake.player.play(ownerTracks[0] ?? assert.fail());
+      ownerFake.player.queue(...ownerTracks.slice(1));
+      memberFake.player.play(memberTracks[0] ?? assert.fail());
+      memberFake.player.queue(...memberTracks.slice(1));
+    });
+    await rig.runUntil(100 * S);
+    const memberStore = rig.app.deps.household.storeOf(member);
+    assert.ok((await memberStore.getCounts()).plays >= 1, "the member's loop was recording");
+
+    const removed = await fetch(`${rig.app.url}/admin/listeners/member-1`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${await bearer(rig.app)}` },
+    });
+    assert.equal(removed.status, 200);
+    assert.equal(((await removed.json()) as { more: boolean }).more, false, "purged in one call");
+    const polls = () => memberFake.calls.filter((c) => c.path === "/v1/me/player").length;
+
+    // Their loop looks until the listen it has open ends (70 s at most), then stops.
+    await rig.runUntil(100 * S + 80 * S);
+    const pollsAtStop = polls();
+    await rig.runUntil(10 * 60 * S);
+    assert.equal(polls(), pollsAtStop, "no more looks at the removed member's player");
+    const left = await scanPrefix(rig, listenerPrefix(member));
+    assert.deepEqual(left, [], "nothing of the removed member was written back");
+    assert.equal((await memberStore.listPlays({ limit: 10 })).items.length, 0);
+    // The owner's loop went on: every track that ended is theirs.
+    const ownerPlays = (await rig.app.deps.store.listPlays({ limit: 20 })).items;
+    assert.equal(ownerPlays.length, ownerTracks.length, "the owner's eight tracks");
+  } finally {
+    await rig.stop();
+  }
+});
+
+async function scanPrefix(rig: CaptureRig, prefix: string) {
+  const client = createDocumentClient({ region: "us-east-1", endpoint: rig.app.config.DYNAMODB_ENDPOINT });
+  const out = await client.send(
+    new ScanCommand({
+      TableName: rig.app.config.TABLE_NAME,
+      FilterExpression: "begins_with(pk, :p)",
+      ExpressionAttributeValues: { ":p": prefix },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []).map((i) => `${i.pk} ${i.sk}`);
+}

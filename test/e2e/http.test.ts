@@ -269,5 +269,14 @@ describe("OpenAPI", () => {
     assert.match(res.headers.get("content-type") ?? "", /text\/html/);
     const html = await res.text();
     for (const r of routeList) assert.ok(html.includes(`<code>${r.path}</code>`), r.path);
+    // Who may call each route, and how listeners, invites and sessions work.
+    assert.match(html, /Listeners, invites and sessions/);
+    assert.match(html, /<code>\/admin\/system-stats<\/code> <span class="lock"[^>]*>🔒 owner only</);
+    assert.match(html, /<code>\/plays<\/code> <span class="lock"[^>]*>🔒 listener</);
+    assert.match(
+      html,
+      /<code>\/u\/\{handle\}\/now-playing.svg<\/code> <span class="lock"[^>]*>public per listener</,
+    );
+    assert.match(html, /\/login\?invite=/);
   });
 });

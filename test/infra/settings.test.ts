@@ -120,33 +120,3 @@ test("the CDK app exits with the one message, no stack trace, when settings are 
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 });
-
-test("after a deploy, the API URL and the next steps come from the stack's outputs", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hoardify-outputs-"));
-  try {
-    const file = path.join(dir, "outputs.json");
-    const api = "https://abc123.execute-api.eu-west-1.amazonaws.com/";
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        Hoardify: {
-          ApiUrl: api,
-          SpotifyRedirectUri: `${api}spotify/callback`,
-          SsmSecretsPrefix: "/hoardify/",
-        },
-      }),
-    );
-    const run = spawnSync(process.execPath, [path.join(REPO_ROOT, "infra/scripts/after-deploy.ts"), file], {
-      encoding: "utf8",
-    });
-    assert.equal(run.status, 0, run.stderr);
-    assert.match(
-      run.stdout,
-      /Hoardify is deployed: https:\/\/abc123\.execute-api\.eu-west-1\.amazonaws\.com\n/,
-    );
-    assert.match(run.stdout, /add the redirect URI https:\/\/abc123\.[^\n]*\/spotify\/callback/);
-    assert.match(run.stdout, /npm run secrets/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});

@@ -15,7 +15,14 @@ import cdkNag from "cdk-nag";
 import { BUNDLE_LIMIT_BYTES } from "#infra/cdk/bundling.ts";
 import { LAMBDA_SYSTEM_LOG_LEVEL } from "#infra/cdk/logging.ts";
 import { PLAYBACK_STATES, stateMachineDefinitionOf } from "#infra/cdk/playback-loop.ts";
-import { HoardifyStack, routeKeyOf, SCHEDULED_JOBS, SECRET_NAMES, tableAccessFor } from "#infra/cdk/stack.ts";
+import {
+  HoardifyStack,
+  notesLastSeen,
+  routeKeyOf,
+  SCHEDULED_JOBS,
+  SECRET_NAMES,
+  tableAccessFor,
+} from "#infra/cdk/stack.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
 import { audienceOf } from "#shared/http/route.ts";
 import { routeList } from "#shared/http/routes.ts";
@@ -382,6 +389,40 @@ describe("functions", () => {
     assert.equal(rows.find((r) => r.id === "health")?.access, "read");
     // The login never reads the table: no grant (least privilege).
     assert.equal(rows.find((r) => r.id === "token")?.access, "none");
+  });
+
+  test("read-only routes that check a caller may update listener items (last_seen_at), nothing else", () => {
+    const policies = ofType("AWS::IAM::Policy");
+    const statementsOf = (id: string) => {
+      const fn = stack.functions.get(id) ?? assert.fail(id);
+      const roleId = getAttId(resources[logicalIdOf(stack, fn)]?.Properties?.Role) ?? assert.fail(id);
+      return policies
+        .filter(([, pol]) => (pol.Properties.Roles as unknown[]).some((x) => refId(x) === roleId))
+        .flatMap(([, pol]) => (pol.Properties.PolicyDocument as { Statement: Json[] }).Statement);
+    };
+    const noting = routeList.filter((r) => notesLastSeen(r, tableAccessFor(r)));
+    assert.ok(noting.some((r) => r.id === "adminSystemStats") && noting.some((r) => r.id === "dashboard"));
+    for (const r of routeList) {
+      const seen = statementsOf(r.id).filter((s) =>
+        JSON.stringify(s.Condition ?? {}).includes(`"${householdKeys.listeners}"`),
+      );
+      if (!noting.includes(r)) {
+        assert.deepEqual(seen, [], `${r.id}: no separate listener grant`);
+        continue;
+      }
+      assert.deepEqual(
+        seen.map((s) => [s.Action, s.Condition]),
+        [
+          [
+            "dynamodb:UpdateItem",
+            { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [householdKeys.listeners] } },
+          ],
+        ],
+        r.id,
+      );
+    }
+    // Routes that write anyway need none; public ones never note anybody.
+    assert.ok(!noting.some((r) => tableAccessFor(r) === "readwrite" || audienceOf(r) === "public"));
   });
 
   test("every route that checks a caller may read the table (a member's token names their listener item)", () => {

@@ -27,6 +27,7 @@ import {
   trackIdPathSchema,
   trackLyricsResponseSchema,
 } from "./lyrics-schemas.ts";
+import { playsFilterQuerySchema } from "./recap-schemas.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
   backfillResultSchema,
@@ -45,7 +46,6 @@ import {
   nowPlayingCardQuerySchema,
   nowPlayingResponseSchema,
   playIdPathSchema,
-  playsQuerySchema,
   rebuildResultSchema,
   recentlyPlayedCardQuerySchema,
   spotifyAuthorizeQuerySchema,
@@ -243,9 +243,11 @@ export const routes = {
     handler: "functions/plays.ts",
     auth: "bearer",
     exposure: "private",
-    summary: "Every recorded listen, newest first (skips included, flagged counted: false)",
+    summary:
+      "Every recorded listen, newest first (skips included, flagged counted: false); filter by " +
+      "from/to, track_id, artist_id, counted",
     tags: ["history"],
-    request: { query: playsQuerySchema },
+    request: { query: playsFilterQuerySchema },
     responses: {
       200: { description: "A page of plays", schema: pageOf(playSchema) },
       400: error("Bad query parameters or cursor"),

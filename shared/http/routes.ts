@@ -27,7 +27,15 @@ import {
   trackIdPathSchema,
   trackLyricsResponseSchema,
 } from "./lyrics-schemas.ts";
-import { playsFilterQuerySchema } from "./recap-schemas.ts";
+import {
+  artistIdPathSchema,
+  artistStatsResponseSchema,
+  itemStatsQuerySchema,
+  playsFilterQuerySchema,
+  trackStatsResponseSchema,
+  yearQuerySchema,
+  yearResponseSchema,
+} from "./recap-schemas.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
   backfillResultSchema,
@@ -137,6 +145,25 @@ const statsRoute = <Q extends z.ZodType>(
       400: error("Bad range, from/to, tz or other query parameter (named in `fields`)"),
     },
   });
+
+/** A statistics route about one item the path names: 404 when the listener never played it. */
+const itemStatsRoute = <P extends z.ZodType>(
+  path: string,
+  handler: `functions/${string}.ts`,
+  summary: string,
+  params: P,
+  schema: z.ZodType,
+) => ({
+  ...statsRoute(path, handler, summary, itemStatsQuerySchema, schema),
+  // Reads aggregates and documents; writes nothing, not even a snapshot.
+  tableAccess: "read" as const,
+  request: { query: itemStatsQuerySchema, path: params },
+  responses: {
+    200: { description: summary, schema },
+    400: error("Bad tz, bucket or id (named in `fields`)"),
+    404: error("The listener never listened to it"),
+  },
+});
 
 /** The owner's cards (the single-user routes), also served per listener at `/u/{handle}/…`. */
 const nowPlayingCard = defineRoute({
@@ -535,6 +562,33 @@ export const routes = {
     statsMoodQuerySchema,
     moodResponseSchema,
   ),
+  statsTrack: itemStatsRoute(
+    "/stats/tracks/{track_id}",
+    "functions/stats-track.ts",
+    "A track's page: counters, skip rate, first and last listen, plays per local week or month",
+    trackIdPathSchema,
+    trackStatsResponseSchema,
+  ),
+  statsArtist: itemStatsRoute(
+    "/stats/artists/{artist_id}",
+    "functions/stats-artist.ts",
+    "An artist's page: counters, skip rate, first and last listen, plays per local week or month, top tracks",
+    artistIdPathSchema,
+    artistStatsResponseSchema,
+  ),
+  statsYear: {
+    ...statsRoute(
+      "/stats/year",
+      "functions/stats-year.ts",
+      "Year in review: totals, top 5s, months, top month, longest streak, most repeated day, new artists",
+      yearQuerySchema,
+      yearResponseSchema,
+    ),
+    responses: {
+      200: { description: "The year in review", schema: yearResponseSchema },
+      400: error("Bad year or tz (named in `fields`)"),
+    },
+  },
   lyrics: defineRoute({
     method: "GET",
     path: "/lyrics/{track_id}",

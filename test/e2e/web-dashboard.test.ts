@@ -239,7 +239,7 @@ describe("the dashboard in a browser", { skip: browserSkip }, () => {
         // The chart draws itself once its data is in.
         if (name === "overview") await tab.page.locator(".chart canvas").waitFor();
         await tab.checkA11y();
-        await tab.screenshot(name);
+        await tab.screenshot(name, { fullPage: name !== "history" });
         tab.assertClean();
         await tab.close();
       }

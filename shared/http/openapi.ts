@@ -62,6 +62,9 @@ function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
   return out;
 }
 
+/** OpenAPI has no greedy parameter: API Gateway's `/app/{page+}` is described as `/app/{page}`. */
+export const openApiPath = (path: string): string => path.replace(/\{(\w+)\+\}/g, "{$1}");
+
 export function buildOpenApi(serverUrl?: string): JsonSchema {
   const components: Record<string, JsonSchema> = {};
   const paths: Record<string, Record<string, JsonSchema>> = {};
@@ -100,8 +103,9 @@ export function buildOpenApi(serverUrl?: string): JsonSchema {
       // Who may call and whose hoard it acts on (route.ts audienceOf; the /docs page shows it).
       "x-audience": audienceOf(route),
     };
-    paths[route.path] ??= {};
-    (paths[route.path] as Record<string, JsonSchema>)[route.method.toLowerCase()] = op;
+    const path = openApiPath(route.path);
+    paths[path] ??= {};
+    (paths[path] as Record<string, JsonSchema>)[route.method.toLowerCase()] = op;
   }
   return {
     openapi: "3.1.0",

@@ -28,6 +28,15 @@ import {
   trackIdPathSchema,
   trackLyricsResponseSchema,
 } from "./lyrics-schemas.ts";
+import {
+  artistIdPathSchema,
+  artistStatsResponseSchema,
+  itemStatsQuerySchema,
+  playsFilterQuerySchema,
+  trackStatsResponseSchema,
+  yearQuerySchema,
+  yearResponseSchema,
+} from "./recap-schemas.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
   backfillResultSchema,
@@ -46,7 +55,6 @@ import {
   nowPlayingCardQuerySchema,
   nowPlayingResponseSchema,
   playIdPathSchema,
-  playsQuerySchema,
   rebuildResultSchema,
   recentlyPlayedCardQuerySchema,
   spotifyAuthorizeQuerySchema,
@@ -73,6 +81,7 @@ import {
   topTracksResponseSchema,
   tracksQuerySchema,
 } from "./schemas.ts";
+import { assetPathSchema, pagePathSchema, signInResponseSchema } from "./web-schemas.ts";
 
 /**
  * THE route table. The CDK stack makes one Lambda + one HTTP API route per row, the local
@@ -137,6 +146,25 @@ const statsRoute = <Q extends z.ZodType>(
       400: error("Bad range, from/to, tz or other query parameter (named in `fields`)"),
     },
   });
+
+/** A statistics route about one item the path names: 404 when the listener never played it. */
+const itemStatsRoute = <P extends z.ZodType>(
+  path: string,
+  handler: `functions/${string}.ts`,
+  summary: string,
+  params: P,
+  schema: z.ZodType,
+) => ({
+  ...statsRoute(path, handler, summary, itemStatsQuerySchema, schema),
+  // Reads aggregates and documents; writes nothing, not even a snapshot.
+  tableAccess: "read" as const,
+  request: { query: itemStatsQuerySchema, path: params },
+  responses: {
+    200: { description: summary, schema },
+    400: error("Bad tz, bucket or id (named in `fields`)"),
+    404: error("The listener never listened to it"),
+  },
+});
 
 /** The owner's cards (the single-user routes), also served per listener at `/u/{handle}/…`. */
 const nowPlayingCard = defineRoute({
@@ -243,9 +271,11 @@ export const routes = {
     handler: "functions/plays.ts",
     auth: "bearer",
     exposure: "private",
-    summary: "Every recorded listen, newest first (skips included, flagged counted: false)",
+    summary:
+      "Every recorded listen, newest first (skips included, flagged counted: false); filter by " +
+      "from/to, track_id, artist_id, counted",
     tags: ["history"],
-    request: { query: playsQuerySchema },
+    request: { query: playsFilterQuerySchema },
     responses: {
       200: { description: "A page of plays", schema: pageOf(playSchema) },
       400: error("Bad query parameters or cursor"),
@@ -549,6 +579,33 @@ export const routes = {
     statsMoodQuerySchema,
     moodResponseSchema,
   ),
+  statsTrack: itemStatsRoute(
+    "/stats/tracks/{track_id}",
+    "functions/stats-track.ts",
+    "A track's page: counters, skip rate, first and last listen, plays per local week or month",
+    trackIdPathSchema,
+    trackStatsResponseSchema,
+  ),
+  statsArtist: itemStatsRoute(
+    "/stats/artists/{artist_id}",
+    "functions/stats-artist.ts",
+    "An artist's page: counters, skip rate, first and last listen, plays per local week or month, top tracks",
+    artistIdPathSchema,
+    artistStatsResponseSchema,
+  ),
+  statsYear: {
+    ...statsRoute(
+      "/stats/year",
+      "functions/stats-year.ts",
+      "Year in review: totals, top 5s, months, top month, longest streak, most repeated day, new artists",
+      yearQuerySchema,
+      yearResponseSchema,
+    ),
+    responses: {
+      200: { description: "The year in review", schema: yearResponseSchema },
+      400: error("Bad year or tz (named in `fields`)"),
+    },
+  },
   lyrics: defineRoute({
     method: "GET",
     path: "/lyrics/{track_id}",
@@ -728,6 +785,28 @@ export const routes = {
       503: error("Spotify is not configured"),
     },
   }),
+  signIn: defineRoute({
+    method: "POST",
+    path: "/login",
+    handler: "functions/sign-in.ts",
+    auth: "none",
+    exposure: "public",
+    // The owner's password, checked as POST /token does (bcrypt, failures counted in the cache).
+    tableAccess: "none",
+    memoryMb: 1024,
+    summary:
+      "Sign the owner in with the admin password (the form of POST /token) and open a browser session: " +
+      "an httpOnly cookie, so the dashboard never holds a token in script",
+    tags: ["auth"],
+    request: { body: tokenFormSchema, bodyType: "form" },
+    responses: {
+      200: { description: "Signed in (the session cookie is set)", schema: signInResponseSchema },
+      401: error("Wrong username or password"),
+      422: error("Missing or malformed form fields"),
+      429: error("Too many failed logins from this client; see Retry-After"),
+      503: error("Admin login is not configured"),
+    },
+  }),
   logout: defineRoute({
     method: "GET",
     path: "/logout",
@@ -738,6 +817,54 @@ export const routes = {
     summary: "End the browser session (clears the session cookie)",
     tags: ["listeners"],
     responses: { 200: { description: "Signed out", schema: z.object({ signed_out: z.literal(true) }) } },
+  }),
+  web: defineRoute({
+    method: "GET",
+    path: "/",
+    handler: "functions/web.ts",
+    auth: "none",
+    exposure: "public",
+    // Static files from the function's own asset: no table, and the shell is the same for all.
+    tableAccess: "none",
+    summary: "The dashboard: its HTML shell (strict CSP, no inline script); the pages call this API",
+    tags: ["dashboard"],
+    responses: {
+      200: { description: "HTML shell", mediaType: "text/html" },
+      503: error("The dashboard was not built into this deployment"),
+    },
+  }),
+  webPage: defineRoute({
+    method: "GET",
+    path: "/app/{page+}",
+    handler: "functions/web.ts",
+    auth: "none",
+    exposure: "public",
+    tableAccess: "none",
+    summary: "A dashboard page (the same shell, so a reload or a shared link opens that page)",
+    tags: ["dashboard"],
+    request: { path: pagePathSchema },
+    responses: {
+      200: { description: "HTML shell", mediaType: "text/html" },
+      400: error("No dashboard page has this path"),
+      503: error("The dashboard was not built into this deployment"),
+    },
+  }),
+  webAsset: defineRoute({
+    method: "GET",
+    path: "/assets/{file}",
+    handler: "functions/web.ts",
+    auth: "none",
+    exposure: "public",
+    tableAccess: "none",
+    summary: "A content-hashed dashboard file (script, stylesheet), cached for a year (immutable)",
+    tags: ["dashboard"],
+    request: { path: assetPathSchema },
+    responses: {
+      200: { description: "The file (gzip or brotli when accepted)", mediaType: "text/javascript" },
+      400: error("Not a built file's name"),
+      404: error("No such file in this build"),
+      503: error("The dashboard was not built into this deployment"),
+    },
   }),
   me: defineRoute({
     method: "GET",

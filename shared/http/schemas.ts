@@ -519,7 +519,7 @@ const rangeBoundSchema = z
  * The period every statistic takes: `range`, or `from`/`to`, in the caller's IANA time zone.
  * Parses to the RangeSpec of shared/stats/plan.ts (bounds in epoch ms).
  */
-const statsRangeShape = (defaultRange: StatsRange) => ({
+export const statsRangeShape = (defaultRange: StatsRange) => ({
   range: rangeNameSchema
     .optional()
     .describe(
@@ -626,7 +626,7 @@ const counters = {
   plays: z.number().int().describe("Counted plays (skips excluded)."),
   listened_ms: z.number().int().describe("Time listened in counted plays."),
 };
-const topOf = (item: z.ZodType, id: string) =>
+const topOf = <T extends z.ZodType>(item: T, id: string) =>
   z.object({ range: statsRangeInfoSchema, by: z.enum(["plays", "time"]), items: z.array(item) }).meta({ id });
 
 export const topTracksResponseSchema = topOf(

@@ -2,8 +2,11 @@ import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
-import type { StatsRange } from "../stats/plan.ts";
+import { listeningClock } from "../stats/compute.ts";
+import { readDaySlots } from "../stats/packs.ts";
+import { type StatsRange, utcDaysTouching } from "../stats/plan.ts";
 import { createStatsReader } from "../stats/reader.ts";
+import { addDays, localDateKey, localDayStart } from "../stats/zones.ts";
 import type { Store } from "../store/port.ts";
 import { type ArtOptions, getArt, getArts, SNAPSHOT_ART_MAX_CHARS } from "./art.ts";
 import {
@@ -13,6 +16,7 @@ import {
   type TopArtistRow,
   viewFromPlay,
   viewFromSnapshot,
+  type WeeklyGrid,
 } from "./model.ts";
 
 /**
@@ -182,3 +186,34 @@ export async function loadTopArtistRows(
 /** A picture small enough to ride in a cached value (as in the now-playing snapshot). */
 const embeddable = (uri: string | null): { art?: string | null } =>
   uri !== null && uri.length > SNAPSHOT_ART_MAX_CHARS ? {} : { art: uri };
+
+/** A new listen shows on the grid within this (the card is a week's picture, not a live one). */
+const WEEKLY_GRID_TTL_MS = 10 * 60_000;
+
+/**
+ * The last 7 local days × 24 hours in `tz`, from the DAY rows' quarter-hour counters alone:
+ * the window runs from a local midnight to the next one after today, both on the quarter-hour
+ * grid (shared/stats/zones.ts), so no edge plays are read, only the (at most eight) UTC days'
+ * rows. Seven consecutive days hold each weekday once, so the listening clock over the window
+ * is the grid, one row per weekday. Kept in the cache for a few minutes per local day.
+ */
+export async function loadWeeklyGrid(src: CardSources, tz: string, nowMs: number): Promise<WeeklyGrid> {
+  const today = localDateKey(tz, nowMs);
+  const key = cacheKeys.weeklyGridCard(src.listener, tz, today);
+  const kept = await src.cache.get<WeeklyGrid>(key).catch(() => null);
+  if (kept && Array.isArray(kept.days)) return kept;
+  const first = addDays(today, -6);
+  const grid = { from: localDayStart(tz, first), to: localDayStart(tz, addDays(today, 1)) };
+  const days = await readDaySlots(src.store, utcDaysTouching(grid));
+  const clock = listeningClock({ days, grid, edgePlays: [] }, tz);
+  const out: WeeklyGrid = {
+    tz,
+    days: Array.from({ length: 7 }, (_, i) => {
+      const date = addDays(first, i);
+      const weekday = (new Date(`${date}T00:00:00.000Z`).getUTCDay() + 6) % 7;
+      return { date, weekday, listened_ms: [...(clock.listened_ms[weekday] ?? [])] };
+    }),
+  };
+  await src.cache.set(key, out, { ttlMs: WEEKLY_GRID_TTL_MS }).catch(() => undefined);
+  return out;
+}

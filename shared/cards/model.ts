@@ -159,6 +159,15 @@ export interface TopArtistRow {
   art: string | null;
 }
 
+/**
+ * The weekly grid card: the last 7 local days (oldest first, today last) × 24 local hours,
+ * each cell the listened time of the counted plays that started in it.
+ */
+export interface WeeklyGrid {
+  tz: string;
+  days: { date: string /** 0 = Monday */; weekday: number; listened_ms: number[] }[];
+}
+
 export const CARD_WIDTH = { min: 300, max: 800, default: 480 } as const;
 
 export const RANGE_LABELS: Record<StatsRange, string> = {

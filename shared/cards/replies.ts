@@ -5,11 +5,17 @@ import type {
   nowPlayingCardQuerySchema,
   recentlyPlayedCardQuerySchema,
   topArtistsCardQuerySchema,
+  weeklyGridCardQuerySchema,
 } from "../http/schemas.ts";
 import { svgReply } from "../http/svg-reply.ts";
 import { artOptionsOf } from "./art.ts";
-import { loadNowPlayingCard, loadRecentRows, loadTopArtistRows } from "./data.ts";
-import { renderNowPlayingCard, renderRecentlyPlayedCard, renderTopArtistsCard } from "./svg.ts";
+import { loadNowPlayingCard, loadRecentRows, loadTopArtistRows, loadWeeklyGrid } from "./data.ts";
+import {
+  renderNowPlayingCard,
+  renderRecentlyPlayedCard,
+  renderTopArtistsCard,
+  renderWeeklyGridCard,
+} from "./svg.ts";
 
 /**
  * The cards as HTTP answers, for whichever listener `deps` acts for: the owner's at
@@ -76,4 +82,14 @@ export async function topArtistsCardReply({
     range: query.range,
   });
   return svgReply(svg, headers);
+}
+
+export async function weeklyGridCardReply({
+  query,
+  deps,
+  headers,
+}: CardRequest<z.infer<typeof weeklyGridCardQuerySchema>>): Promise<HttpReply> {
+  const nowMs = deps.clock().getTime();
+  const grid = await loadWeeklyGrid(deps, query.tz, nowMs);
+  return svgReply(renderWeeklyGridCard(grid, { theme: query.theme, width: query.width, nowMs }), headers);
 }

@@ -1,7 +1,15 @@
 import type { StatsRange } from "../stats/plan.ts";
-import type { NowPlayingView, RecentRow, TopArtistRow } from "./model.ts";
+import type { NowPlayingView, RecentRow, TopArtistRow, WeeklyGrid } from "./model.ts";
 import { CARD_WIDTH, RANGE_LABELS } from "./model.ts";
-import { escapeXml, type FontSpec, fitText, formatAgo, formatDuration, measureText } from "./text.ts";
+import {
+  escapeXml,
+  type FontSpec,
+  fitText,
+  formatAgo,
+  formatDuration,
+  formatListened,
+  measureText,
+} from "./text.ts";
 import { type Theme, type ThemeName, themes } from "./themes.ts";
 
 /**
@@ -280,4 +288,78 @@ export function renderTopArtistsCard(rows: readonly TopArtistRow[], o: TopArtist
     ? `Top artists (${RANGE_LABELS[o.range]}): ${rows.map((r) => r.name).join(", ")}`
     : `Top artists (${RANGE_LABELS[o.range]}): none yet`;
   return frame(W, H, theme, label, body);
+}
+
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+
+/**
+ * 0 for an empty cell, else 1–4 by its share of the busiest cell (as GitHub's contribution
+ * graph does): relative, so a quiet week still shows its shape.
+ */
+export function gridLevel(ms: number, maxMs: number): number {
+  if (ms <= 0 || maxMs <= 0) return 0;
+  return Math.min(4, Math.max(1, Math.ceil((4 * ms) / maxMs)));
+}
+
+/**
+ * The weekly grid: one row per local day (oldest on top, today last), one cell per local hour,
+ * coloured by the minutes listened in it. Each cell carries its whole minutes in
+ * `data-minutes` (inert in an SVG; what a reader or a test can check the colour against).
+ */
+export function renderWeeklyGridCard(grid: WeeklyGrid, o: CardOptions): string {
+  const theme = themes[o.theme];
+  const W = clampWidth(o.width);
+  const labelFont: FontSpec = { size: 11 };
+  const labelW = 52;
+  const gridX = PAD + labelW;
+  const col = (W - PAD - gridX) / 24;
+  const gap = Math.max(1, Math.round(col * 0.15 * 10) / 10);
+  const cell = col - gap;
+  // Square cells, except on narrow cards where a row must still hold its day's label.
+  const rowH = Math.max(col, 15);
+  const top = 44;
+  const cells = grid.days.flatMap((d) => d.listened_ms);
+  const max = Math.max(0, ...cells);
+  const total = cells.reduce((a, b) => a + b, 0);
+  const body: string[] = [
+    header("LISTENING · LAST 7 DAYS", W, theme),
+    text(W - PAD, 30, formatListened(total), 120, { ...labelFont, fill: theme.muted, anchor: "end" }),
+  ];
+  let busiest: { day: number; hour: number; ms: number } | null = null;
+  for (const [row, d] of grid.days.entries()) {
+    const y = top + row * rowH;
+    const label = `${WEEKDAYS[d.weekday] ?? ""} ${Number(d.date.slice(8, 10))}`;
+    body.push(text(PAD, y + (rowH - gap) / 2 + 4, label, labelW - 6, { ...labelFont, fill: theme.muted }));
+    for (let hour = 0; hour < 24; hour++) {
+      const ms = d.listened_ms[hour] ?? 0;
+      if (ms > (busiest?.ms ?? 0)) busiest = { day: row, hour, ms };
+      const level = gridLevel(ms, max);
+      const fill = level === 0 ? theme.track : theme.levels[level - 1];
+      body.push(
+        `<rect x="${num(gridX + hour * col)}" y="${num(y)}" width="${num(cell)}" height="${num(rowH - gap)}" rx="2" fill="${fill}" data-minutes="${Math.round(ms / 60_000)}"/>`,
+      );
+    }
+  }
+  const gridBottom = top + 7 * rowH - gap;
+  for (const hour of [0, 6, 12, 18]) {
+    body.push(
+      text(gridX + hour * col, gridBottom + 14, `${String(hour).padStart(2, "0")}:00`, 6 * col, {
+        size: 10,
+        fill: theme.muted,
+      }),
+    );
+  }
+  const footY = gridBottom + 34;
+  const peakDay = busiest ? grid.days[busiest.day] : undefined;
+  const peakText =
+    busiest && peakDay
+      ? `Busiest hour: ${WEEKDAYS[peakDay.weekday]} ${String(busiest.hour).padStart(2, "0")}:00 · ${formatListened(busiest.ms)}`
+      : "Nothing played in the last 7 days";
+  const tzW = measureText(grid.tz, labelFont);
+  body.push(
+    text(PAD, footY, peakText, W - 2 * PAD - Math.min(tzW, 160) - 12, { ...labelFont, fill: theme.text }),
+    text(W - PAD, footY, grid.tz, 160, { ...labelFont, fill: theme.muted, anchor: "end" }),
+  );
+  const label = `Listening over the last 7 days (${grid.tz}): ${formatListened(total)}; ${peakText.replace(/^Busiest hour: /, "busiest hour ")}`;
+  return frame(W, Math.round(footY + 14), theme, label, body);
 }

@@ -71,6 +71,7 @@ import {
   topGenresResponseSchema,
   topTracksResponseSchema,
   tracksQuerySchema,
+  weeklyGridCardQuerySchema,
 } from "./schemas.ts";
 
 /**
@@ -185,6 +186,22 @@ const topArtistsCard = defineRoute({
     200: { description: "SVG card", mediaType: "image/svg+xml" },
     304: { description: "Unchanged since the ETag in If-None-Match" },
     400: error("Invalid card option (theme, width, range, limit, art)"),
+  },
+});
+
+const weeklyGridCard = defineRoute({
+  method: "GET",
+  path: "/spotify/weekly-grid.svg",
+  handler: "functions/spotify-weekly-grid-svg.ts",
+  auth: "none",
+  exposure: "public",
+  summary: "Weekly grid card: the last 7 local days × 24 hours, each cell coloured by minutes listened",
+  tags: ["now playing"],
+  request: { query: weeklyGridCardQuerySchema },
+  responses: {
+    200: { description: "SVG card", mediaType: "image/svg+xml" },
+    304: { description: "Unchanged since the ETag in If-None-Match" },
+    400: error("Invalid card option (theme, width, tz)"),
   },
 });
 
@@ -402,6 +419,7 @@ export const routes = {
   spotifyNowPlayingSvg: nowPlayingCard,
   spotifyRecentlyPlayedSvg: recentlyPlayedCard,
   spotifyTopArtistsSvg: topArtistsCard,
+  spotifyWeeklyGridSvg: weeklyGridCard,
   spotifyTop: defineRoute({
     method: "GET",
     path: "/spotify/top",
@@ -765,6 +783,7 @@ export const routes = {
   userNowPlayingSvg: handleCard(nowPlayingCard, "functions/u-now-playing-svg.ts"),
   userRecentlyPlayedSvg: handleCard(recentlyPlayedCard, "functions/u-recently-played-svg.ts"),
   userTopArtistsSvg: handleCard(topArtistsCard, "functions/u-top-artists-svg.ts"),
+  userWeeklyGridSvg: handleCard(weeklyGridCard, "functions/u-weekly-grid-svg.ts"),
   adminInvite: defineRoute({
     method: "POST",
     path: "/admin/invites",

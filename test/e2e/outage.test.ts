@@ -58,6 +58,7 @@ const INPUT: Record<string, { path?: string; query?: string; body?: string; type
   userNowPlayingSvg: { path: "someone" },
   userRecentlyPlayedSvg: { path: "someone" },
   userTopArtistsSvg: { path: "someone" },
+  userWeeklyGridSvg: { path: "someone" },
   adminListenerReport: { path: "someone" },
   adminListenerDelete: { path: "someone" },
 };

@@ -149,6 +149,11 @@ export const configSchema = z.object({
   ANALYSIS_TRACKS_PER_RUN: z.coerce.number().int().min(1).max(1000).default(60),
   /** Local runtime only: where DynamoDB Local's files and the generated local secrets live. */
   DATA_DIR: z.string().trim().min(1).default(".data"),
+  /**
+   * The built dashboard (infra/web/build.ts). Unset on Lambda, where the files sit next to the
+   * web function's bundle; `npm start` builds them under DATA_DIR and sets this itself.
+   */
+  WEB_ASSETS_DIR: optionalString,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -4,14 +4,21 @@
  * Node's built-in runner, and stops both services whatever happens.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type RunningProcess, startDynamoDbLocal, startRedisServer } from "#infra/local/processes.ts";
+import { buildWeb } from "#infra/web/build.ts";
 
 const patterns = process.argv.slice(2);
 const files = patterns.length > 0 ? patterns : ["test/**/*.test.ts"];
 
 const started: RunningProcess[] = [];
+// The dashboard, built once for every test app of the run (test/support/services.ts).
+const webDir = mkdtempSync(join(tmpdir(), "hoardify-web-"));
 let code = 1;
 try {
+  await buildWeb(join(webDir, "web"));
   const [dynamo, redis] = await Promise.all([startDynamoDbLocal(), startRedisServer()]);
   started.push(dynamo, redis);
   code = await new Promise<number>((resolve) => {
@@ -21,6 +28,7 @@ try {
         ...process.env,
         TEST_DYNAMODB_ENDPOINT: dynamo.endpoint,
         TEST_REDIS_PORT: String(redis.port),
+        TEST_WEB_ASSETS_DIR: join(webDir, "web"),
         // Handlers log as JSON lines; the test output stays readable unless asked otherwise.
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",
       },
@@ -31,5 +39,6 @@ try {
   console.error(`test run could not start its services: ${(err as Error).message}`);
 } finally {
   await Promise.all(started.map((p) => p.stop()));
+  rmSync(webDir, { recursive: true, force: true });
 }
 process.exit(code);

@@ -26,7 +26,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from "#shared/http/cors.ts";
-import type { RouteDef, TableAccess } from "#shared/http/route.ts";
+import { type RouteDef, routeKeyOf, type TableAccess } from "#shared/http/route.ts";
 import { notFoundHandler, routeList, routes as routesById } from "#shared/http/routes.ts";
 import { METRIC_NAMESPACE, METRICS } from "#shared/metrics.ts";
 import { SNAPSHOT_LEADING_KEYS, tableDefinition } from "#shared/store/table.ts";
@@ -34,6 +34,9 @@ import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from
 import { LAMBDA_SYSTEM_LOG_LEVEL } from "./logging.ts";
 import { PlaybackLoop, scheduleFunction } from "./playback-loop.ts";
 import { type DeploySettings, deploySettings, SETTING_NAMES, settingsFromContext } from "./settings.ts";
+
+/** The dashboard's function: its asset also carries the built web/ files (infra/web/build.ts). */
+const WEB_HANDLER = routesById.web.handler;
 
 /** Where `functions/*.ts` and package-lock.json live (two levels up from infra/cdk). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -132,9 +135,7 @@ export function tableAccessFor(route: Pick<RouteDef, "exposure" | "method" | "ta
   return route.exposure === "public" && route.method === "GET" ? "read" : "readwrite";
 }
 
-export function routeKeyOf(route: Pick<RouteDef, "method" | "path">): string {
-  return `${route.method} ${route.path}`;
-}
+export { routeKeyOf };
 
 /** "not-found" → "NotFound": construct ids stay readable in the console and in cdk diff. */
 function pascal(id: string): string {
@@ -301,6 +302,8 @@ export class HoardifyStack extends Stack {
          * first logged stack costs memory the 128 MB loop functions do not spare.
          */
         sourceMapStacks?: boolean;
+        /** Shell commands run in the asset's directory once esbuild has bundled the handler. */
+        afterBundling?: (outputDir: string) => string[];
       },
     ): NodejsFunction => {
       const timeoutSeconds = sizing.timeoutSeconds ?? 10;
@@ -369,19 +372,49 @@ export class HoardifyStack extends Stack {
           mainFields: MAIN_FIELDS,
           externalModules: EXTERNAL_MODULES,
           banner: ESM_REQUIRE_BANNER,
+          ...(sizing.afterBundling
+            ? {
+                commandHooks: {
+                  beforeBundling: () => [],
+                  beforeInstall: () => [],
+                  afterBundling: (_inputDir: string, outputDir: string) =>
+                    sizing.afterBundling?.(outputDir) ?? [],
+                },
+              }
+            : {}),
         },
       });
     };
 
     const functions = new Map<string, NodejsFunction>();
+    // Routes naming the same handler share one function (the dashboard's shell, pages and files).
+    const byHandler = new Map<string, { fn: NodejsFunction; route: StackRoute }>();
     for (const route of routes) {
-      functions.set(
-        route.id,
-        makeFunction(pascal(route.id), route.handler, tableAccessFor(route), {
-          timeoutSeconds: route.timeoutSeconds,
-          memoryMb: route.memoryMb,
-        }),
-      );
+      const shared = byHandler.get(route.handler);
+      if (shared) {
+        const same = (r: StackRoute) =>
+          JSON.stringify([tableAccessFor(r), r.timeoutSeconds, r.memoryMb, r.startsLoop, r.startsAnalysis]);
+        if (same(shared.route) !== same(route))
+          throw new Error(
+            `${route.id} shares ${route.handler} with ${shared.route.id} but not its sizing or grants`,
+          );
+        functions.set(route.id, shared.fn);
+        continue;
+      }
+      const fn = makeFunction(pascal(route.id), route.handler, tableAccessFor(route), {
+        timeoutSeconds: route.timeoutSeconds,
+        memoryMb: route.memoryMb,
+        // The dashboard's files travel in the web function's asset, built next to its bundle.
+        ...(route.handler === WEB_HANDLER
+          ? {
+              afterBundling: (outputDir: string) => [
+                `"${process.execPath}" "${path.join(projectRoot, "infra/web/build.ts")}" "${path.join(outputDir, "web")}"`,
+              ],
+            }
+          : {}),
+      });
+      byHandler.set(route.handler, { fn, route });
+      functions.set(route.id, fn);
     }
     const notFoundFn = makeFunction("NotFound", props.notFoundHandler ?? notFoundHandler, "none", {});
     functions.set("$default", notFoundFn);

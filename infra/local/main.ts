@@ -10,6 +10,7 @@ import { buildDeps, setDeps } from "#shared/deps.ts";
 import { runAsJob } from "#shared/logger.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { migrateToHousehold } from "#shared/store/migrate.ts";
+import { buildWeb } from "../web/build.ts";
 import { type LocalLoops, startLocalLoops } from "./loop.ts";
 import { type SupervisedProcess, superviseDynamoDbLocal } from "./processes.ts";
 import { ensureLocalSecrets } from "./secrets.ts";
@@ -64,6 +65,10 @@ async function main(): Promise<void> {
     const migrated = await migrateToHousehold({ client, tableName: config.TABLE_NAME });
     if (!migrated.already && migrated.moved > 0)
       process.stdout.write(`upgrade: ${migrated.moved} items of the existing hoard are the owner's now\n`);
+    // The dashboard, built fresh from web/ (well under a second): what `/` serves.
+    const webDir = config.WEB_ASSETS_DIR ?? resolve(config.DATA_DIR, "web");
+    if (!config.WEB_ASSETS_DIR) await buildWeb(webDir);
+    config = { ...config, WEB_ASSETS_DIR: webDir };
     const deps = await buildDeps(config);
     setDeps(deps);
 
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
     const lines = [
       `  storage: DynamoDB Local at ${endpoint}${dynamo ? ` (pid ${dynamo.pid()})` : ""}, table ${config.TABLE_NAME} (${created})`,
       `  cache:   ${deps.cache.kind}`,
+      `  dashboard:     ${base}/`,
       `  API reference: ${base}/docs`,
       `  playback loop: ${loop ? "on (link Spotify at /spotify/authorize if you have not)" : "off until Spotify is configured"}`,
     ];

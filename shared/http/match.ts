@@ -8,10 +8,11 @@ const compiled: Compiled[] = routeList.map((route) => {
   const pattern = route.path
     .split("/")
     .map((seg) => {
-      const m = /^\{(\w+)\}$/.exec(seg);
+      const m = /^\{(\w+)(\+?)\}$/.exec(seg);
       if (!m?.[1]) return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       params.push(m[1]);
-      return "([^/]+)";
+      // `{page+}`: API Gateway's greedy parameter, the rest of the path (slashes included).
+      return m[2] ? "(.+)" : "([^/]+)";
     })
     .join("/");
   return { route, regex: new RegExp(`^${pattern}$`), params };

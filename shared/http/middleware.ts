@@ -68,6 +68,8 @@ export interface HttpReply {
   body?: unknown;
   /** A non-JSON body (SVG, HTML); set a content-type header with it. */
   text?: string;
+  /** `text` is base64 of bytes (a compressed or binary file): sent as those bytes. */
+  base64?: boolean;
 }
 
 export const json = (body: unknown, status = 200, headers: Record<string, string> = {}): HttpReply => ({
@@ -83,7 +85,13 @@ function toResult(reply: HttpReply): HttpResult {
   // Payload v2.0 sends cookies in their own list (API Gateway writes one Set-Cookie each).
   if (setCookie) return { ...toResult({ ...reply, headers: rest }), cookies: [setCookie] };
   const headers: Record<string, string> = { "X-Content-Type-Options": "nosniff", ...reply.headers };
-  if (reply.text !== undefined) return { statusCode: reply.status ?? 200, headers, body: reply.text };
+  if (reply.text !== undefined)
+    return {
+      statusCode: reply.status ?? 200,
+      headers,
+      body: reply.text,
+      ...(reply.base64 ? { isBase64Encoded: true } : {}),
+    };
   if (reply.body === undefined) return { statusCode: reply.status ?? 204, headers, body: "" };
   return {
     statusCode: reply.status ?? 200,

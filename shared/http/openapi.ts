@@ -96,8 +96,10 @@ export function buildOpenApi(serverUrl?: string): JsonSchema {
       responses,
       ...(route.auth === "bearer" ? { security: [{ bearer: [] }] } : {}),
     };
-    paths[route.path] ??= {};
-    (paths[route.path] as Record<string, JsonSchema>)[route.method.toLowerCase()] = op;
+    // OpenAPI has no greedy parameter: `/app/{page+}` is described as `/app/{page}`.
+    const path = route.path.replace(/\{(\w+)\+\}/g, "{$1}");
+    paths[path] ??= {};
+    (paths[path] as Record<string, JsonSchema>)[route.method.toLowerCase()] = op;
   }
   return {
     openapi: "3.1.0",

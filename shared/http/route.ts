@@ -83,3 +83,7 @@ export type Audience = "public" | "listener" | "owner" | "handle";
 /** A route's audience with the defaults spelled out (the privacy walk and the docs use it). */
 export const audienceOf = (route: Pick<RouteDef, "auth" | "audience">): Audience =>
   route.audience ?? (route.auth === "bearer" ? "listener" : "public");
+
+/** "GET /plays/{id}": API Gateway's route key, which a Lambda event carries as `routeKey`. */
+export const routeKeyOf = (route: Pick<RouteDef, "method" | "path">): string =>
+  `${route.method} ${route.path}`;

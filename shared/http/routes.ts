@@ -27,6 +27,7 @@ import {
   trackIdPathSchema,
   trackLyricsResponseSchema,
 } from "./lyrics-schemas.ts";
+import { playsFilterQuerySchema } from "./recap-schemas.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
   backfillResultSchema,
@@ -45,7 +46,6 @@ import {
   nowPlayingCardQuerySchema,
   nowPlayingResponseSchema,
   playIdPathSchema,
-  playsQuerySchema,
   rebuildResultSchema,
   recentlyPlayedCardQuerySchema,
   spotifyAuthorizeQuerySchema,
@@ -73,6 +73,7 @@ import {
   tracksQuerySchema,
   weeklyGridCardQuerySchema,
 } from "./schemas.ts";
+import { assetPathSchema, pagePathSchema, signInResponseSchema } from "./web-schemas.ts";
 
 /**
  * THE route table. The CDK stack makes one Lambda + one HTTP API route per row, the local
@@ -259,9 +260,11 @@ export const routes = {
     handler: "functions/plays.ts",
     auth: "bearer",
     exposure: "private",
-    summary: "Every recorded listen, newest first (skips included, flagged counted: false)",
+    summary:
+      "Every recorded listen, newest first (skips included, flagged counted: false); filter by " +
+      "from/to, track_id, artist_id, counted",
     tags: ["history"],
-    request: { query: playsQuerySchema },
+    request: { query: playsFilterQuerySchema },
     responses: {
       200: { description: "A page of plays", schema: pageOf(playSchema) },
       400: error("Bad query parameters or cursor"),
@@ -729,6 +732,28 @@ export const routes = {
       503: error("Spotify is not configured"),
     },
   }),
+  signIn: defineRoute({
+    method: "POST",
+    path: "/login",
+    handler: "functions/sign-in.ts",
+    auth: "none",
+    exposure: "public",
+    // The owner's password, checked as POST /token does (bcrypt, failures counted in the cache).
+    tableAccess: "none",
+    memoryMb: 1024,
+    summary:
+      "Sign the owner in with the admin password (the form of POST /token) and open a browser session: " +
+      "an httpOnly cookie, so the dashboard never holds a token in script",
+    tags: ["auth"],
+    request: { body: tokenFormSchema, bodyType: "form" },
+    responses: {
+      200: { description: "Signed in (the session cookie is set)", schema: signInResponseSchema },
+      401: error("Wrong username or password"),
+      422: error("Missing or malformed form fields"),
+      429: error("Too many failed logins from this client; see Retry-After"),
+      503: error("Admin login is not configured"),
+    },
+  }),
   logout: defineRoute({
     method: "GET",
     path: "/logout",
@@ -739,6 +764,54 @@ export const routes = {
     summary: "End the browser session (clears the session cookie)",
     tags: ["listeners"],
     responses: { 200: { description: "Signed out", schema: z.object({ signed_out: z.literal(true) }) } },
+  }),
+  web: defineRoute({
+    method: "GET",
+    path: "/",
+    handler: "functions/web.ts",
+    auth: "none",
+    exposure: "public",
+    // Static files from the function's own asset: no table, and the shell is the same for all.
+    tableAccess: "none",
+    summary: "The dashboard: its HTML shell (strict CSP, no inline script); the pages call this API",
+    tags: ["dashboard"],
+    responses: {
+      200: { description: "HTML shell", mediaType: "text/html" },
+      503: error("The dashboard was not built into this deployment"),
+    },
+  }),
+  webPage: defineRoute({
+    method: "GET",
+    path: "/app/{page+}",
+    handler: "functions/web.ts",
+    auth: "none",
+    exposure: "public",
+    tableAccess: "none",
+    summary: "A dashboard page (the same shell, so a reload or a shared link opens that page)",
+    tags: ["dashboard"],
+    request: { path: pagePathSchema },
+    responses: {
+      200: { description: "HTML shell", mediaType: "text/html" },
+      400: error("No dashboard page has this path"),
+      503: error("The dashboard was not built into this deployment"),
+    },
+  }),
+  webAsset: defineRoute({
+    method: "GET",
+    path: "/assets/{file}",
+    handler: "functions/web.ts",
+    auth: "none",
+    exposure: "public",
+    tableAccess: "none",
+    summary: "A content-hashed dashboard file (script, stylesheet), cached for a year (immutable)",
+    tags: ["dashboard"],
+    request: { path: assetPathSchema },
+    responses: {
+      200: { description: "The file (gzip or brotli when accepted)", mediaType: "text/javascript" },
+      400: error("Not a built file's name"),
+      404: error("No such file in this build"),
+      503: error("The dashboard was not built into this deployment"),
+    },
   }),
   me: defineRoute({
     method: "GET",

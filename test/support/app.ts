@@ -7,7 +7,7 @@ import type { Clock } from "#shared/clock.ts";
 import { type Config, loadConfig } from "#shared/config.ts";
 import { buildDeps, type Deps, setDeps } from "#shared/deps.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
-import { dynamoEndpoint, uniqueTableName } from "./services.ts";
+import { dynamoEndpoint, uniqueTableName, webAssetsDir } from "./services.ts";
 
 export const TEST_PASSWORD = "correct horse battery staple";
 export const TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789";
@@ -48,6 +48,7 @@ export async function startTestApp(
     ADMIN_PASSWORD_HASH: await testPasswordHash(),
     // The fakes serve their images on loopback, which the SSRF fence refuses unless listed.
     ART_ALLOWED_HOSTS: "127.0.0.1",
+    WEB_ASSETS_DIR: await webAssetsDir(),
     ...env,
   });
   // A test of a storage outage points DYNAMODB_ENDPOINT at a dead or frozen port: no table.

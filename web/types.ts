@@ -1,0 +1,30 @@
+/**
+ * The API's answers as the dashboard reads them: types only, inferred from the route table's
+ * own zod schemas (`import type`: no zod reaches the browser bundle).
+ */
+import type * as z from "zod";
+import type { Play } from "../shared/domain/entities.ts";
+import type { meResponseSchema } from "../shared/http/household-schemas.ts";
+import type {
+  dashboardResponseSchema,
+  HealthResponse,
+  SpotifyAuthorizeResponse,
+  statsTimelineResponseSchema,
+} from "../shared/http/schemas.ts";
+import type { SignInResponse } from "../shared/http/web-schemas.ts";
+import type { StatsRange } from "../shared/stats/plan.ts";
+
+export type { HealthResponse, Play, SignInResponse, SpotifyAuthorizeResponse, StatsRange };
+export type Me = z.infer<typeof meResponseSchema>;
+export type Dashboard = z.infer<typeof dashboardResponseSchema>;
+export type Timeline = z.infer<typeof statsTimelineResponseSchema>;
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+/** The error shape every route answers with (shared/http/errors.ts). */
+export interface ApiErrorBody {
+  error: string;
+  message: string;
+  fields?: { field: string; message: string }[];
+}

@@ -8,13 +8,14 @@ import type { meResponseSchema } from "../shared/http/household-schemas.ts";
 import type {
   dashboardResponseSchema,
   HealthResponse,
+  ImportSummary,
   SpotifyAuthorizeResponse,
   statsTimelineResponseSchema,
 } from "../shared/http/schemas.ts";
 import type { SignInResponse } from "../shared/http/web-schemas.ts";
 import type { StatsRange } from "../shared/stats/plan.ts";
 
-export type { HealthResponse, Play, SignInResponse, SpotifyAuthorizeResponse, StatsRange };
+export type { HealthResponse, ImportSummary, Play, SignInResponse, SpotifyAuthorizeResponse, StatsRange };
 export type Me = z.infer<typeof meResponseSchema>;
 export type Dashboard = z.infer<typeof dashboardResponseSchema>;
 export type Timeline = z.infer<typeof statsTimelineResponseSchema>;

@@ -3,20 +3,24 @@
  * own zod schemas (`import type`: no zod reaches the browser bundle).
  */
 import type * as z from "zod";
-import type { Play } from "../shared/domain/entities.ts";
-import type { meResponseSchema } from "../shared/http/household-schemas.ts";
+import type { JobRun, Play } from "../shared/domain/entities.ts";
+import type { listenersResponseSchema, meResponseSchema } from "../shared/http/household-schemas.ts";
 import type {
   dashboardResponseSchema,
   HealthResponse,
   ImportSummary,
   SpotifyAuthorizeResponse,
   statsTimelineResponseSchema,
+  systemStatsResponseSchema,
 } from "../shared/http/schemas.ts";
 import type { SignInResponse } from "../shared/http/web-schemas.ts";
 import type { StatsRange } from "../shared/stats/plan.ts";
 
 export type { HealthResponse, ImportSummary, Play, SignInResponse, SpotifyAuthorizeResponse, StatsRange };
 export type Me = z.infer<typeof meResponseSchema>;
+export type SystemStats = z.infer<typeof systemStatsResponseSchema>;
+export type Listeners = z.infer<typeof listenersResponseSchema>;
+export type { JobRun };
 export type Dashboard = z.infer<typeof dashboardResponseSchema>;
 export type Timeline = z.infer<typeof statsTimelineResponseSchema>;
 export interface Page<T> {

@@ -57,6 +57,8 @@ export async function listPlaysFiltered(
   opts: { listener: string; cursorSecret: string | undefined; maxScanned?: number },
   q: PlayFilters & { limit: number; cursor?: string | undefined },
 ): Promise<Page<Play>> {
+  // Unfiltered, the store's own listing answers: its cursors also page /export/plays.json.
+  if (!filtering(q)) return store.listPlays(q);
   const codec = codecFor(opts.cursorSecret);
   const budget = opts.maxScanned ?? MAX_SCANNED;
   const scope = [
@@ -74,7 +76,7 @@ export async function listPlaysFiltered(
   // A store listing bounded above by the last play looked at: its `to` compares sort keys, so
   // the play itself may come back (BETWEEN is inclusive) and is dropped below.
   const to = typeof below === "string" ? below : q.to;
-  const pageSize = filtering(q) ? Math.max(q.limit, FILTER_PAGE) : q.limit;
+  const pageSize = Math.max(q.limit, FILTER_PAGE);
   const items: Play[] = [];
   let scanned = 0;
   let last: string | null = null;

@@ -1,12 +1,13 @@
 import * as z from "zod";
 import { MAX_SCANNED } from "../history/plays.ts";
-import { playsQuerySchema } from "./schemas.ts";
+import { playsQuerySchema, statsRangeShape } from "./schemas.ts";
 
 /**
  * Payloads of the history filters and the recap statistics (track and artist pages, year in
  * review) the dashboard reads.
  */
 
+/** A Spotify id, a local file's URI or a `name:` id: any non-empty string a key can hold. */
 const idSchema = (what: string) =>
   z.string({ error: "is required" }).min(1, "must not be empty").max(512, "is too long").describe(what);
 
@@ -24,3 +25,79 @@ export const playsFilterQuerySchema = playsQuerySchema.safeExtend({
     .transform((v) => (v === undefined ? undefined : v === "true"))
     .describe("true: only listens that count as plays; false: only skips. Default: both."),
 });
+
+// ------------------------------------------------------------------ track and artist pages
+
+export const artistIdPathSchema = z.object({
+  artist_id: idSchema("An artist's id (Spotify's, or the `name:…` id of an imported artist)"),
+});
+
+export const itemStatsQuerySchema = z.object({
+  tz: statsRangeShape("all").tz,
+  bucket: z
+    .enum(["week", "month"], { error: "must be week or month" })
+    .default("month")
+    .describe("The series' buckets: ISO weeks (from Monday) or calendar months, in tz. Default month."),
+});
+
+const seriesSchema = z
+  .array(
+    z.object({
+      bucket: z.string().describe("Local date the bucket starts on (a Monday, or the 1st of a month)."),
+      plays: z.number().int().describe("Counted plays (skips excluded)."),
+      listened_ms: z.number().int().describe("Time listened in counted plays."),
+    }),
+  )
+  .describe("Every bucket from the first listen's to the last listen's, zeros included.");
+
+const itemTotalsShape = {
+  tz: z.string(),
+  bucket: z.enum(["week", "month"]),
+  plays: z.number().int().describe("Counted plays, all time."),
+  skips: z.number().int().describe("Listens too short to count, all time."),
+  skip_rate: z.number().describe("skips / (plays + skips)."),
+  listened_ms: z.number().int().describe("Time listened in counted plays."),
+  first_listened_at: z.string().describe("The first listen (skips included), UTC."),
+  last_listened_at: z.string().describe("The latest listen (skips included), UTC."),
+  series: seriesSchema,
+};
+
+export const trackStatsResponseSchema = z
+  .object({
+    track: z.object({
+      track_id: z.string(),
+      kind: z.enum(["track", "episode", "local"]),
+      name: z.string(),
+      artists: z.array(z.object({ id: z.string().nullable(), name: z.string() })),
+      album: z
+        .object({ id: z.string().nullable(), name: z.string(), image_url: z.string().nullable() })
+        .nullable(),
+      image_url: z.string().nullable().describe("The album art."),
+      duration_ms: z.number().int(),
+    }),
+    ...itemTotalsShape,
+  })
+  .meta({ id: "TrackStats" });
+
+export const artistStatsResponseSchema = z
+  .object({
+    artist: z.object({
+      artist_id: z.string(),
+      name: z.string().nullable(),
+      image_url: z.string().nullable(),
+      genres: z.array(z.string()).nullable().describe("null until the metadata sync has seen the artist."),
+    }),
+    ...itemTotalsShape,
+    top_tracks: z
+      .array(
+        z.object({
+          track_id: z.string(),
+          name: z.string(),
+          image_url: z.string().nullable(),
+          plays: z.number().int(),
+          listened_ms: z.number().int(),
+        }),
+      )
+      .describe("The artist's 10 most played tracks, all time."),
+  })
+  .meta({ id: "ArtistStats" });

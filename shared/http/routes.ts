@@ -27,7 +27,13 @@ import {
   trackIdPathSchema,
   trackLyricsResponseSchema,
 } from "./lyrics-schemas.ts";
-import { playsFilterQuerySchema } from "./recap-schemas.ts";
+import {
+  artistIdPathSchema,
+  artistStatsResponseSchema,
+  itemStatsQuerySchema,
+  playsFilterQuerySchema,
+  trackStatsResponseSchema,
+} from "./recap-schemas.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
   backfillResultSchema,
@@ -138,6 +144,25 @@ const statsRoute = <Q extends z.ZodType>(
       400: error("Bad range, from/to, tz or other query parameter (named in `fields`)"),
     },
   });
+
+/** A statistics route about one item the path names: 404 when the listener never played it. */
+const itemStatsRoute = <P extends z.ZodType>(
+  path: string,
+  handler: `functions/${string}.ts`,
+  summary: string,
+  params: P,
+  schema: z.ZodType,
+) => ({
+  ...statsRoute(path, handler, summary, itemStatsQuerySchema, schema),
+  // Reads aggregates and documents; writes nothing, not even a snapshot.
+  tableAccess: "read" as const,
+  request: { query: itemStatsQuerySchema, path: params },
+  responses: {
+    200: { description: summary, schema },
+    400: error("Bad tz, bucket or id (named in `fields`)"),
+    404: error("The listener never listened to it"),
+  },
+});
 
 /** The owner's cards (the single-user routes), also served per listener at `/u/{handle}/…`. */
 const nowPlayingCard = defineRoute({
@@ -552,6 +577,20 @@ export const routes = {
     "The mood of a period: stored per-track emotion vectors weighted by plays or listened time, with coverage",
     statsMoodQuerySchema,
     moodResponseSchema,
+  ),
+  statsTrack: itemStatsRoute(
+    "/stats/tracks/{track_id}",
+    "functions/stats-track.ts",
+    "A track's page: counters, skip rate, first and last listen, plays per local week or month",
+    trackIdPathSchema,
+    trackStatsResponseSchema,
+  ),
+  statsArtist: itemStatsRoute(
+    "/stats/artists/{artist_id}",
+    "functions/stats-artist.ts",
+    "An artist's page: counters, skip rate, first and last listen, plays per local week or month, top tracks",
+    artistIdPathSchema,
+    artistStatsResponseSchema,
   ),
   lyrics: defineRoute({
     method: "GET",

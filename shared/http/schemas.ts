@@ -533,7 +533,7 @@ const rangeBoundSchema = z
  * The period every statistic takes: `range`, or `from`/`to`, in the caller's IANA time zone.
  * Parses to the RangeSpec of shared/stats/plan.ts (bounds in epoch ms).
  */
-const statsRangeShape = (defaultRange: StatsRange) => ({
+export const statsRangeShape = (defaultRange: StatsRange) => ({
   range: rangeNameSchema
     .optional()
     .describe(

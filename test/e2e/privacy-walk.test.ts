@@ -151,7 +151,10 @@ async function call(route: (typeof routeList)[number], caller: Caller) {
   const removal = caller === "owner" && route.method === "DELETE" && route.path.includes("{handle}");
   const path = route.path
     .replace("{handle}", removal ? "nobody-h" : handles[target])
-    .replace("{id}", encodeURIComponent(playIds[target] ?? "x"));
+    .replace("{id}", encodeURIComponent(playIds[target] ?? "x"))
+    // A track or artist page aimed at another listener's track or artist.
+    .replace("{track_id}", `trk${target}`)
+    .replace("{artist_id}", `art${target}`);
   const query = SAMPLE_QUERY[`${route.method} ${route.path}`];
   const res = await fetch(`${app.url}${path}${query ? `?${query}` : ""}`, {
     method: route.method,
@@ -163,7 +166,13 @@ async function call(route: (typeof routeList)[number], caller: Caller) {
     redirect: "manual",
   });
   // The path parameters sent, as an error may quote them.
-  const sent = route.path.includes("{id}") ? (playIds[target] ?? "x") : "";
+  const sent = route.path.includes("{id}")
+    ? (playIds[target] ?? "x")
+    : route.path.includes("{track_id}")
+      ? `trk${target}`
+      : route.path.includes("{artist_id}")
+        ? `art${target}`
+        : "";
   return { status: res.status, text: await res.text(), target, sent };
 }
 

@@ -5,6 +5,7 @@
 import type * as z from "zod";
 import type { JobRun, Play } from "../shared/domain/entities.ts";
 import type { listenersResponseSchema, meResponseSchema } from "../shared/http/household-schemas.ts";
+import type { artistStatsResponseSchema, trackStatsResponseSchema } from "../shared/http/recap-schemas.ts";
 import type {
   dashboardResponseSchema,
   HealthResponse,
@@ -21,6 +22,10 @@ export type Me = z.infer<typeof meResponseSchema>;
 export type SystemStats = z.infer<typeof systemStatsResponseSchema>;
 export type Listeners = z.infer<typeof listenersResponseSchema>;
 export type { JobRun };
+export type TrackStats = z.infer<typeof trackStatsResponseSchema>;
+export type ArtistStats = z.infer<typeof artistStatsResponseSchema>;
+/** What the track and artist pages share. */
+export type ItemStats = TrackStats | ArtistStats;
 export type Dashboard = z.infer<typeof dashboardResponseSchema>;
 export type Timeline = z.infer<typeof statsTimelineResponseSchema>;
 export interface Page<T> {

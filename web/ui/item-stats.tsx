@@ -3,7 +3,7 @@ import { useMemo } from "preact/hooks";
 import { setQuery } from "../router.tsx";
 import type { ItemStats } from "../types.ts";
 import { TimeChart } from "./chart.tsx";
-import { formatCount, formatDateTime, formatDuration, formatPercent } from "./format.ts";
+import { formatCount, formatDate, formatDateTime, formatDuration, formatPercent } from "./format.ts";
 import { Panel } from "./states.tsx";
 
 /**
@@ -91,11 +91,18 @@ export function ListensOverTime({ s, name }: { s: ItemStats; name: string }) {
           </button>
         ))}
       </fieldset>
-      <TimeChart
-        x={x}
-        series={series}
-        label={`Plays of ${name} per ${s.bucket}, ${s.series.length} ${s.bucket}s`}
-      />
+      {s.series.length > 1 ? (
+        <TimeChart
+          x={x}
+          series={series}
+          label={`Plays of ${name} per ${s.bucket}, ${s.series.length} ${s.bucket}s`}
+        />
+      ) : (
+        // One bucket is no line: say it instead.
+        <p>
+          Every play so far was in the {s.bucket} of {formatDate(s.series[0]?.bucket ?? s.first_listened_at)}.
+        </p>
+      )}
     </Panel>
   );
 }

@@ -1,5 +1,5 @@
 import type { StatsRange } from "../stats/plan.ts";
-import type { NowPlayingView, RecentRow, TopArtistRow, WeeklyGrid } from "./model.ts";
+import type { NowPlayingView, RecentRow, TopArtistRow, WeeklyGrid, YearCardView } from "./model.ts";
 import { CARD_WIDTH, RANGE_LABELS } from "./model.ts";
 import {
   escapeXml,
@@ -362,4 +362,95 @@ export function renderWeeklyGridCard(grid: WeeklyGrid, o: CardOptions): string {
   );
   const label = `Listening over the last 7 days (${grid.tz}): ${formatListened(total)}; ${peakText.replace(/^Busiest hour: /, "busiest hour ")}`;
   return frame(W, Math.round(footY + 14), theme, label, body);
+}
+
+const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
+/**
+ * The year-in-review share card: three headline numbers (minutes, plays, new artists), the
+ * year's top artist, track and genre, and a line with its busiest month and longest streak.
+ */
+export function renderYearCard(v: YearCardView, o: CardOptions): string {
+  const theme = themes[o.theme];
+  const W = clampWidth(o.width);
+  const inner = W - 2 * PAD;
+  const count = (n: number) => Math.round(n).toLocaleString("en-US");
+  const body: string[] = [
+    header(v.soFar ? `MY ${v.year} IN MUSIC · SO FAR` : `MY ${v.year} IN MUSIC`, W, theme),
+  ];
+  // Three numbers side by side, each in a third of the card.
+  const third = inner / 3;
+  const numbers: [string, string][] = [
+    [count(v.listened_ms / 60_000), "minutes"],
+    [count(v.plays), v.plays === 1 ? "play" : "plays"],
+    [count(v.new_artists), v.new_artists === 1 ? "new artist" : "new artists"],
+  ];
+  numbers.forEach(([n, label], i) => {
+    const x = PAD + i * third;
+    // A number is never cut: on a narrow card it gets a smaller font instead.
+    const size = Math.min(24, Math.floor((24 * (third - 8)) / measureText(n, { size: 24, bold: true })));
+    body.push(
+      text(x, 64, n, third - 8, { size, bold: true, fill: i === 0 ? theme.accentText : theme.title }),
+      text(x, 82, label, third - 8, { size: 12, fill: theme.muted }),
+    );
+  });
+  const rows: [string, string | null][] = [
+    ["Top artist", v.top_artist],
+    [
+      "Top track",
+      v.top_track
+        ? `${v.top_track.name}${v.top_track.artists.length ? ` · ${v.top_track.artists.join(", ")}` : ""}`
+        : null,
+    ],
+    ["Top genre", v.top_genre],
+  ];
+  const labelW = 78;
+  rows.forEach(([label, value], i) => {
+    const y = 114 + i * 24;
+    body.push(
+      text(PAD, y, label, labelW - 6, { size: 12, fill: theme.muted }),
+      text(PAD + labelW, y, value ?? "—", inner - labelW, {
+        size: 14,
+        bold: value !== null,
+        fill: theme.title,
+      }),
+    );
+  });
+  const month = v.busiest_month ? MONTH_NAMES[v.busiest_month - 1] : undefined;
+  const facts = [
+    month ? `Busiest month: ${month}` : null,
+    v.longest_streak_days
+      ? `Longest streak: ${v.longest_streak_days} ${v.longest_streak_days === 1 ? "day" : "days"}`
+      : null,
+  ].filter((x): x is string => x !== null);
+  const footFont: FontSpec = { size: 12 };
+  // One line when it fits, else a line per fact.
+  const lines =
+    v.plays === 0
+      ? ["Nothing played this year yet"]
+      : measureText(facts.join(" · "), footFont) <= inner
+        ? [facts.join(" · ")]
+        : facts;
+  const footY = 114 + 3 * 24 + 6;
+  lines.forEach((line, i) => {
+    body.push(text(PAD, footY + i * 17, line, inner, { ...footFont, fill: theme.text }));
+  });
+  const label =
+    `${v.year}${v.soFar ? " so far" : ""} in music: ${count(v.listened_ms / 60_000)} minutes, ${count(v.plays)} plays, ` +
+    `${count(v.new_artists)} new artists; top artist ${v.top_artist ?? "none"}; top track ${v.top_track?.name ?? "none"}; ` +
+    `top genre ${v.top_genre ?? "none"}${facts.length ? `; ${facts.join("; ")}` : ""}`;
+  return frame(W, footY + Math.max(0, lines.length - 1) * 17 + 18, theme, label, body);
 }

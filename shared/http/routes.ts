@@ -869,7 +869,8 @@ export const routes = {
     handler: "functions/me-patch.ts",
     auth: "bearer",
     exposure: "private",
-    summary: "Make the caller's /u/{handle}/… cards public or private",
+    summary:
+      "Make the caller's /u/{handle}/… cards public or private, and their year-in-review card shared or not",
     tags: ["listeners"],
     request: { body: mePatchSchema },
     responses: {

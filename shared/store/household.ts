@@ -41,7 +41,10 @@ export interface Household {
   addListener(listener: Listener): Promise<AddListenerResult>;
   /** Records which Spotify account a listener linked (the owner links after the fact). */
   setAccount(id: string, spotifyId: string, displayName: string | null): Promise<"ok" | "account_taken">;
-  update(id: string, patch: Partial<Pick<Listener, "public" | "last_seen_at">>): Promise<Listener | null>;
+  update(
+    id: string,
+    patch: Partial<Pick<Listener, "public" | "year_card" | "last_seen_at">>,
+  ): Promise<Listener | null>;
   /**
    * Deletes a listener's items (every partition under their prefix), a bounded number of Scan
    * pages per call, resuming where the last call stopped (a progress item). Once none is left

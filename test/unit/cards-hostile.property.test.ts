@@ -6,6 +6,7 @@ import {
   renderRecentlyPlayedCard,
   renderTopArtistsCard,
   renderWeeklyGridCard,
+  renderYearCard,
 } from "#shared/cards/svg.ts";
 import { STATS_RANGES } from "#shared/stats/plan.ts";
 import { seeded } from "#test/support/rng.ts";
@@ -154,6 +155,24 @@ test("every card stays a safe, well-formed SVG whatever the names", () => {
               r.pick([0, 0, 1, 59_999, 600_000, 3_600_000, 1e14]),
             ),
           })),
+        },
+        { theme, width, nowMs: now },
+      ),
+      renderYearCard(
+        {
+          year: r.pick([2008, 2026, 9998]),
+          soFar: r.next() < 0.5,
+          listened_ms: r.pick([0, 59_999, 3_600_000, 1e14]),
+          plays: r.pick([0, 1, 12_345, 1_000_000_000]),
+          new_artists: r.pick([0, 1, 87, 1_000_000]),
+          top_artist: r.next() < 0.2 ? null : hostile(r),
+          top_track:
+            r.next() < 0.2
+              ? null
+              : { name: hostile(r), artists: Array.from({ length: r.int(0, 3) }, () => hostile(r)) },
+          top_genre: r.next() < 0.2 ? null : hostile(r),
+          busiest_month: r.pick([null, 1, 12]),
+          longest_streak_days: r.pick([null, 1, 365]),
         },
         { theme, width, nowMs: now },
       ),

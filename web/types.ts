@@ -10,14 +10,28 @@ import type {
   dashboardResponseSchema,
   HealthResponse,
   ImportSummary,
+  NowPlayingResponse,
   SpotifyAuthorizeResponse,
+  statsSummaryResponseSchema,
   statsTimelineResponseSchema,
   systemStatsResponseSchema,
+  topAlbumsResponseSchema,
+  topArtistsResponseSchema,
+  topGenresResponseSchema,
+  topTracksResponseSchema,
 } from "../shared/http/schemas.ts";
 import type { SignInResponse } from "../shared/http/web-schemas.ts";
 import type { StatsRange } from "../shared/stats/plan.ts";
 
-export type { HealthResponse, ImportSummary, Play, SignInResponse, SpotifyAuthorizeResponse, StatsRange };
+export type {
+  HealthResponse,
+  ImportSummary,
+  NowPlayingResponse,
+  Play,
+  SignInResponse,
+  SpotifyAuthorizeResponse,
+  StatsRange,
+};
 export type Me = z.infer<typeof meResponseSchema>;
 export type SystemStats = z.infer<typeof systemStatsResponseSchema>;
 export type Listeners = z.infer<typeof listenersResponseSchema>;
@@ -28,6 +42,11 @@ export type ArtistStats = z.infer<typeof artistStatsResponseSchema>;
 export type ItemStats = TrackStats | ArtistStats;
 export type Dashboard = z.infer<typeof dashboardResponseSchema>;
 export type Timeline = z.infer<typeof statsTimelineResponseSchema>;
+export type Summary = z.infer<typeof statsSummaryResponseSchema>;
+export type TopTracks = z.infer<typeof topTracksResponseSchema>;
+export type TopArtists = z.infer<typeof topArtistsResponseSchema>;
+export type TopAlbums = z.infer<typeof topAlbumsResponseSchema>;
+export type TopGenres = z.infer<typeof topGenresResponseSchema>;
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;

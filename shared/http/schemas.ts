@@ -635,7 +635,7 @@ const counters = {
   plays: z.number().int().describe("Counted plays (skips excluded)."),
   listened_ms: z.number().int().describe("Time listened in counted plays."),
 };
-const topOf = (item: z.ZodType, id: string) =>
+const topOf = <T extends z.ZodType>(item: T, id: string) =>
   z.object({ range: statsRangeInfoSchema, by: z.enum(["plays", "time"]), items: z.array(item) }).meta({ id });
 
 export const topTracksResponseSchema = topOf(

@@ -28,6 +28,12 @@ const STORAGE_FREE = new Set([
   // Sessions: signing out only clears a cookie; signing in starts at Spotify (not configured here).
   "login",
   "logout",
+  // The owner's password sign-in checks a hash, as POST /token does.
+  "signIn",
+  // The dashboard's shell and files come from the function's own asset.
+  "web",
+  "webPage",
+  "webAsset",
   "analyzeLyrics",
   "analysisRun",
   "geniusSearchArtist",

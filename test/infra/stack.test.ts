@@ -71,6 +71,9 @@ function refId(value: unknown): string | undefined {
   return (value as { Ref?: string } | undefined)?.Ref;
 }
 
+/** Functions behind the API: one per handler file (several routes may share one). */
+const handlerCount = new Set(routeList.map((r) => r.handler)).size;
+
 let app: App;
 let stack: HoardifyStack;
 let template: Template;
@@ -237,9 +240,12 @@ describe("HTTP API", () => {
 });
 
 describe("functions", () => {
-  test("one Node 24 arm64 function per route plus not-found, sized from the route table", () => {
-    // + the playback loop's Poll and watchdog functions and the scheduled jobs.
-    assert.equal(appFunctions().length, routeList.length + 1 + 2 + stack.scheduledFunctions.size);
+  test("one Node 24 arm64 function per route handler plus not-found, sized from the route table", () => {
+    // + the playback loop's Poll and watchdog functions and the scheduled jobs. Routes naming the
+    // same handler (the dashboard's shell, pages and files) share its function.
+    assert.equal(appFunctions().length, handlerCount + 1 + 2 + stack.scheduledFunctions.size);
+    assert.equal(stack.functions.get("web"), stack.functions.get("webAsset"));
+    assert.equal(stack.functions.get("web"), stack.functions.get("webPage"));
     for (const row of [...routeList, { id: "$default", memoryMb: undefined, timeoutSeconds: undefined }]) {
       const fn = stack.functions.get(row.id) ?? assert.fail(`no function for ${row.id}`);
       const r = resources[logicalIdOf(stack, fn)] ?? assert.fail(row.id);
@@ -309,10 +315,26 @@ describe("functions", () => {
       const file = path.join(assemblyDir, `asset.${key.replace(/\.zip$/, "")}`, "index.mjs");
       return [{ id, bytes: fs.statSync(file).size }];
     });
-    // Every route, the not-found fallback, the loop and the watchdog.
-    assert.ok(sizes.length >= routeList.length + 3, `${sizes.length} bundles`);
+    // Every route handler, the not-found fallback, the loop and the watchdog.
+    assert.ok(sizes.length >= handlerCount + 3, `${sizes.length} bundles`);
     const over = sizes.filter((s) => s.bytes >= BUNDLE_LIMIT_BYTES);
     assert.deepEqual(over, [], "bundles at or over the limit");
+  });
+
+  test("the web function's asset carries the built dashboard next to its bundle", () => {
+    const fn = stack.functions.get("web") ?? assert.fail("no web function");
+    const key = (resources[logicalIdOf(stack, fn)]?.Properties.Code as { S3Key?: unknown } | undefined)
+      ?.S3Key;
+    const dir = path.join(assemblyDir, `asset.${String(key).replace(/\.zip$/, "")}`, "web");
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as {
+      entry: { js: string; css: string | null };
+      files: Record<string, unknown>;
+    };
+    assert.match(manifest.entry.js, /^main-[A-Z0-9]+\.js$/);
+    for (const name of Object.keys(manifest.files)) {
+      for (const variant of ["", ".gz", ".br"])
+        assert.ok(fs.existsSync(path.join(dir, `${name}${variant}`)), name + variant);
+    }
   });
 
   test("each function's role: own log group, table read (public GET) or read/write, SSM secrets", () => {

@@ -33,6 +33,8 @@ import {
   itemStatsQuerySchema,
   playsFilterQuerySchema,
   trackStatsResponseSchema,
+  yearQuerySchema,
+  yearResponseSchema,
 } from "./recap-schemas.ts";
 import { defineRoute, type RouteDef } from "./route.ts";
 import {
@@ -592,6 +594,19 @@ export const routes = {
     artistIdPathSchema,
     artistStatsResponseSchema,
   ),
+  statsYear: {
+    ...statsRoute(
+      "/stats/year",
+      "functions/stats-year.ts",
+      "Year in review: totals, top 5s, months, top month, longest streak, most repeated day, new artists",
+      yearQuerySchema,
+      yearResponseSchema,
+    ),
+    responses: {
+      200: { description: "The year in review", schema: yearResponseSchema },
+      400: error("Bad year or tz (named in `fields`)"),
+    },
+  },
   lyrics: defineRoute({
     method: "GET",
     path: "/lyrics/{track_id}",

@@ -35,7 +35,7 @@ export function countsFor(p: Play, ref: ItemRef): boolean {
 }
 
 /** Plays in [from, to), every page (the windows read here are shorter than a day). */
-async function playsIn(store: Store, w: Window): Promise<Play[]> {
+export async function playsIn(store: Store, w: Window): Promise<Play[]> {
   const out: Play[] = [];
   let cursor: string | undefined;
   do {
@@ -56,7 +56,7 @@ const nextStart = (start: string, bucket: SeriesBucket) =>
   bucket === "week" ? addDays(start, 7) : addMonths(start, 1);
 
 /** The UTC months ("YYYY-MM") a window [from, to) touches. */
-function monthsTouching(w: Window): string[] {
+export function monthsTouching(w: Window): string[] {
   const out: string[] = [];
   const last = new Date(w.to - 1).toISOString().slice(0, 7);
   for (

@@ -783,6 +783,19 @@ export function createStatsReader(store: Store) {
         clock: parts.clock,
       };
     },
+
+    /**
+     * Every item of one dimension with its counted plays and listened time over a range (as
+     * trackTotals, any dimension): the year in review's new artists (shared/stats/recap.ts).
+     */
+    async itemTotals(dimension: SnapshotDimension, spec: RangeSpec, nowMs: number) {
+      const r = await resolve(spec, nowMs);
+      const view = await viaSnapshot(r, [dimension], nowMs);
+      const items = view
+        ? (view.items[dimension] as Map<string, ItemTotals>)
+        : await withPlan(r, (plan) => itemsOf(plan, dimension, fragmentsOf(plan)));
+      return { range: info(r), items };
+    },
   };
 }
 

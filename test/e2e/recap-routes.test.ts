@@ -1,12 +1,19 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { recordListen } from "#shared/capture/record.ts";
-import { artistStatsResponseSchema, trackStatsResponseSchema } from "#shared/http/recap-schemas.ts";
+import {
+  artistStatsResponseSchema,
+  trackStatsResponseSchema,
+  yearResponseSchema,
+} from "#shared/http/recap-schemas.ts";
 import type { TrackInfo } from "#shared/store/port.ts";
 import { bearer, startTestApp, type TestApp } from "#test/support/app.ts";
 import { playOf } from "#test/support/plays.ts";
 
-/** GET /stats/tracks/{track_id} and /stats/artists/{artist_id} over HTTP, on a small hoard. */
+/**
+ * The dashboard's statistics routes over HTTP, on a small hoard: GET /stats/tracks/{track_id},
+ * /stats/artists/{artist_id} and /stats/year (their brute-force checks are adapter tests).
+ */
 
 type ErrorBody = { error: string; message: string; fields?: { field: string }[] };
 
@@ -172,5 +179,47 @@ describe("track and artist pages", () => {
       "query.tz",
     ]);
     assert.equal((await get("/stats/artists/ar1", false)).status, 401);
+  });
+});
+
+describe("year in review", () => {
+  test("this year so far by default, in the caller's zone", async () => {
+    const res = await get("/stats/year?tz=Asia/Kolkata");
+    assert.equal(res.status, 200);
+    const y = yearResponseSchema.parse(await res.json());
+    assert.deepEqual([y.year, y.so_far], [2026, true]);
+    assert.equal(y.range.from, "2025-12-31T18:30:00.000Z", "Kolkata's New Year");
+    // Counted plays: song ×3, the tape once (the poisoned year-1 play is not 2026's).
+    assert.deepEqual([y.plays, y.skips], [5, 2]);
+    assert.deepEqual(
+      y.months.filter((m) => m.plays > 0).map((m) => [m.month, m.plays]),
+      [
+        ["2026-09", 2],
+        ["2026-10", 1],
+        ["2026-11", 2],
+      ],
+    );
+    assert.deepEqual(y.top_month?.month, "2026-09");
+    assert.equal((y.top.tracks[0] as { track_id: string }).track_id, "s1");
+    assert.equal(y.most_repeated_day?.plays, 1);
+    assert.deepEqual(y.new_artists.items.map((i) => i.artist.artist_id).sort(), ["ar1", "ar2", "ar9"]);
+  });
+
+  test("a past year is whole; bad year and tz are 400s naming the field", async () => {
+    const past = yearResponseSchema.parse(await (await get("/stats/year?year=2025")).json());
+    assert.deepEqual(
+      [past.year, past.so_far, past.plays, past.range.to],
+      [2025, false, 0, "2026-01-01T00:00:00.000Z"],
+    );
+    for (const [q, fields] of [
+      ["year=abc", ["query.year"]],
+      ["year=2007", ["query.year"]],
+      ["year=2025.5&tz=Nowhere", ["query.tz", "query.year"]],
+    ] as const) {
+      const res = await get(`/stats/year?${q}`);
+      assert.equal(res.status, 400, q);
+      assert.deepEqual(((await res.json()) as ErrorBody).fields?.map((f) => f.field).sort(), fields, q);
+    }
+    assert.equal((await get("/stats/year", false)).status, 401);
   });
 });

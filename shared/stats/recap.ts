@@ -1,0 +1,245 @@
+import { mapLimit } from "../concurrency.ts";
+import type { Artist } from "../domain/entities.ts";
+import type { Store } from "../store/port.ts";
+import { artistIdsOf } from "./aggregates.ts";
+import { type ItemTotals, rank } from "./compute.ts";
+import { monthsTouching, playsIn } from "./detail.ts";
+import type { Window } from "./plan.ts";
+import { createStatsReader } from "./reader.ts";
+import { addDays, DAY_MS, localDateKey, localDayStart } from "./zones.ts";
+
+/**
+ * The year in review: one local calendar year (or the current one so far) in the caller's zone,
+ * composed from the statistics readers (totals, tops, months, streak: shared/stats/reader.ts)
+ * plus two facts of its own, both from aggregates:
+ *   - the most repeated day: per-track counts of each UTC day (D buckets), exact in UTC; in
+ *     other zones a local day overlaps two UTC days, whose counts bound it from above, and only
+ *     the days whose bound can still beat the best are counted exactly from their plays;
+ *   - new artists: those with counted plays in the year and none before it (the buckets before
+ *     the year), and for the ten most played of them the first play, found by walking their
+ *     month, then day items down to one day of plays.
+ */
+
+const minutes = (ms: number) => Math.round(ms / 60_000);
+
+export interface MonthPoint {
+  month: string;
+  plays: number;
+  listened_ms: number;
+  minutes: number;
+}
+
+export interface RepeatedDay {
+  date: string;
+  track: { track_id: string; name: string | null; artists: string[]; image_url: string | null };
+  plays: number;
+}
+
+/** Most plays first; ties: the earlier date, then the smaller track id. */
+const beats = (
+  a: { plays: number; date: string; id: string },
+  b: { plays: number; date: string; id: string },
+) => (a.plays !== b.plays ? a.plays > b.plays : a.date !== b.date ? a.date < b.date : a.id < b.id);
+
+/** The local day on which one track had the most counted plays, within the window. */
+async function mostRepeatedDay(store: Store, w: Window, tz: string): Promise<RepeatedDay | null> {
+  const utcDays = [];
+  for (let d = Math.floor(w.from / DAY_MS) * DAY_MS; d < w.to; d += DAY_MS) utcDays.push(d);
+  const counts = new Map<number, Map<string, number>>();
+  await mapLimit(utcDays, 16, async (d) => {
+    const rows = await store.queryAggregates(`D#${new Date(d).toISOString().slice(0, 10)}`, "TRACK", {
+      numbersOnly: true,
+    });
+    counts.set(d, new Map(rows.filter((r) => r.plays > 0).map((r) => [r.id, r.plays])));
+  });
+
+  // Each local day: its window, the UTC days it overlaps and an upper bound per track.
+  interface Day {
+    date: string;
+    window: Window;
+    exact: boolean;
+    bound: { plays: number; id: string };
+  }
+  const days: Day[] = [];
+  const last = localDateKey(tz, w.to - 1);
+  for (let date = localDateKey(tz, w.from); date <= last; date = addDays(date, 1)) {
+    const window = {
+      from: Math.max(w.from, localDayStart(tz, date)),
+      to: Math.min(w.to, localDayStart(tz, addDays(date, 1))),
+    };
+    const overlapped = utcDays.filter((d) => d < window.to && d + DAY_MS > window.from);
+    const exact =
+      overlapped.length === 1 && window.from === overlapped[0] && window.to === window.from + DAY_MS;
+    const sum = new Map<string, number>();
+    for (const d of overlapped)
+      for (const [id, n] of counts.get(d) ?? []) sum.set(id, (sum.get(id) ?? 0) + n);
+    let bound = { plays: 0, id: "" };
+    for (const [id, n] of sum)
+      if (n > bound.plays || (n === bound.plays && id < bound.id)) bound = { plays: n, id };
+    if (bound.plays > 0) days.push({ date, window, exact, bound });
+  }
+  days.sort((a, b) => b.bound.plays - a.bound.plays || (a.date < b.date ? -1 : 1));
+
+  let best: { plays: number; date: string; id: string } | null = null;
+  // A day whose bound cannot beat the best so far ends the search (days are in bound order).
+  const hopeless = (d: Day) =>
+    best !== null && (d.bound.plays < best.plays || (d.bound.plays === best.plays && d.date > best.date));
+  for (let i = 0; i < days.length; i += 8) {
+    const batch = days.slice(i, i + 8).filter((d) => !hopeless(d));
+    if (batch.length === 0) break;
+    const exact = await Promise.all(
+      batch.map(async (d) => {
+        if (d.exact) return { plays: d.bound.plays, date: d.date, id: d.bound.id };
+        const n = new Map<string, number>();
+        for (const p of await playsIn(store, d.window)) {
+          if (p.counted) n.set(p.track_id, (n.get(p.track_id) ?? 0) + 1);
+        }
+        let top = { plays: 0, date: d.date, id: "" };
+        for (const [id, c] of n)
+          if (beats({ plays: c, date: d.date, id }, top)) top = { plays: c, date: d.date, id };
+        return top;
+      }),
+    );
+    for (const e of exact) if (e.plays > 0 && (best === null || beats(e, best))) best = e;
+  }
+  if (!best) return null;
+  const track = await store.getTrack(best.id);
+  return {
+    date: best.date,
+    track: {
+      track_id: best.id,
+      name: track?.name ?? null,
+      artists: track?.artists.map((a) => a.name) ?? [],
+      image_url: track?.album?.image_url ?? null,
+    },
+    plays: best.plays,
+  };
+}
+
+/** The first counted play of an artist at or after the window's start (null: none in it). */
+async function firstPlayOf(store: Store, artistId: string, w: Window) {
+  const ref = (bucket: string) => ({ bucket, dimension: "ARTIST" as const, id: artistId });
+  const months = await store.batchGetAggregates(monthsTouching(w).map((m) => ref(`M#${m}`)));
+  const month = months
+    .filter((a) => a.plays > 0)
+    .map((a) => a.bucket.slice(2))
+    .sort()[0];
+  if (!month) return null;
+  const days: string[] = [];
+  for (let d = `${month}-01`; d.startsWith(month); d = addDays(d, 1)) days.push(d);
+  const found = await store.batchGetAggregates(days.map((d) => ref(`D#${d}`)));
+  for (const day of found
+    .filter((a) => a.plays > 0)
+    .map((a) => a.bucket.slice(2))
+    .sort()) {
+    const from = Math.max(w.from, Date.parse(`${day}T00:00:00.000Z`));
+    const to = Math.min(w.to, from + DAY_MS);
+    const plays = from < to ? await playsIn(store, { from, to }) : [];
+    const first = plays
+      .filter((p) => p.counted && artistIdsOf(p).some((a) => a.id === artistId))
+      .sort((a, b) => (a.listened_at < b.listened_at ? -1 : 1))[0];
+    if (first) return first;
+  }
+  return null;
+}
+
+const artistRef = (id: string, meta: Artist | undefined, name: string | null) => ({
+  artist_id: id,
+  name: meta?.name ?? name,
+  image_url: meta?.image_url ?? null,
+  genres: meta?.genres ?? null,
+});
+
+async function newArtists(
+  store: Store,
+  inYear: Map<string, ItemTotals>,
+  before: Map<string, ItemTotals>,
+  w: Window,
+) {
+  const fresh = [...inYear.values()].filter((t) => t.plays > 0 && !((before.get(t.id)?.plays ?? 0) > 0));
+  const top = rank(fresh, "plays", 10);
+  const [firsts, meta] = await Promise.all([
+    mapLimit(top, 4, (t) => firstPlayOf(store, t.id, w)),
+    store.batchGetArtists(top.map((t) => t.id)),
+  ]);
+  const byId = new Map(meta.map((a) => [a.artist_id, a]));
+  return {
+    count: fresh.length,
+    items: top.map((t, i) => {
+      const first = firsts[i];
+      const credited = first?.artists.find((a) => a.id === t.id)?.name ?? t.name;
+      return {
+        artist: artistRef(t.id, byId.get(t.id), credited),
+        first_listened_at: first?.listened_at ?? null,
+        plays: t.plays,
+        listened_ms: t.listened_ms,
+      };
+    }),
+  };
+}
+
+export async function yearInReview(
+  store: Store,
+  q: { year?: number | undefined; tz: string },
+  nowMs: number,
+) {
+  const { tz } = q;
+  const reader = createStatsReader(store);
+  const year = q.year ?? Number(localDateKey(tz, nowMs).slice(0, 4));
+  const start = localDayStart(tz, `${year}-01-01`);
+  const end = localDayStart(tz, `${year + 1}-01-01`);
+  const spec = { tz, from: start, to: end };
+  const r = await reader.resolve(spec, nowMs);
+  const w = r.window;
+  const [overview, albums, timeline, inYear, before, repeated] = await Promise.all([
+    reader.overview(spec, 5, nowMs),
+    reader.top("albums", spec, "plays", 5, nowMs),
+    reader.timeline(spec, "month", nowMs),
+    reader.itemTotals("ARTIST", spec, nowMs),
+    // Every counted play before the year (the buckets since the first play).
+    reader.itemTotals("ARTIST", { tz, to: start }, nowMs),
+    w ? mostRepeatedDay(store, w, tz) : null,
+  ]);
+  const byMonth = new Map(timeline.points.map((p) => [p.start.slice(0, 7), p]));
+  const months: MonthPoint[] = Array.from({ length: 12 }, (_, i) => {
+    const month = `${year}-${String(i + 1).padStart(2, "0")}`;
+    const p = byMonth.get(month);
+    return {
+      month,
+      plays: p?.plays ?? 0,
+      listened_ms: p?.listened_ms ?? 0,
+      minutes: minutes(p?.listened_ms ?? 0),
+    };
+  });
+  const topMonth =
+    months
+      .filter((m) => m.plays > 0)
+      .sort(
+        (a, b) => b.plays - a.plays || b.listened_ms - a.listened_ms || (a.month < b.month ? -1 : 1),
+      )[0] ?? null;
+  const s = overview.summary;
+  return {
+    year,
+    so_far: start <= nowMs && nowMs < end,
+    range: overview.range,
+    plays: s.plays,
+    skips: s.skips,
+    listened_ms: s.listened_ms,
+    minutes: minutes(s.listened_ms),
+    distinct_tracks: s.distinct_tracks,
+    distinct_artists: s.distinct_artists,
+    top: {
+      tracks: overview.top_tracks,
+      artists: overview.top_artists,
+      albums: albums.items,
+      genres: overview.top_genres,
+    },
+    months,
+    top_month: topMonth,
+    longest_streak: s.longest_streak,
+    most_repeated_day: repeated,
+    new_artists: w
+      ? await newArtists(store, inYear.items, before.items, w)
+      : { count: 0, items: [] as Awaited<ReturnType<typeof newArtists>>["items"] },
+  };
+}

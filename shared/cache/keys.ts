@@ -36,6 +36,8 @@ export const cacheKeys = {
   topArtistsCards,
   /** The weekly grid of one local day (`day`, in `tz`): its cells, kept a few minutes. */
   weeklyGridCard: (listener: string, tz: string, day: string) => `${cards(listener)}weekly-grid:${tz}:${day}`,
+  /** A year card's numbers (of a closed year or one so far), in `tz`. */
+  yearCard: (listener: string, year: number, tz: string) => `${cards(listener)}year:${year}:${tz}`,
   /** Every card ranking and grid kept for one listener (cleared by POST /admin/clear-cache). */
   cards,
   /** Every key of one listener starts so (what `POST /admin/clear-cache` may clear). */

@@ -6,6 +6,7 @@ import { listeningClock } from "../stats/compute.ts";
 import { readDaySlots } from "../stats/packs.ts";
 import { type StatsRange, utcDaysTouching } from "../stats/plan.ts";
 import { createStatsReader } from "../stats/reader.ts";
+import { yearInReview } from "../stats/recap.ts";
 import { addDays, localDateKey, localDayStart } from "../stats/zones.ts";
 import type { Store } from "../store/port.ts";
 import { type ArtOptions, getArt, getArts, SNAPSHOT_ART_MAX_CHARS } from "./art.ts";
@@ -17,6 +18,7 @@ import {
   viewFromPlay,
   viewFromSnapshot,
   type WeeklyGrid,
+  type YearCardView,
 } from "./model.ts";
 
 /**
@@ -216,4 +218,39 @@ export async function loadWeeklyGrid(src: CardSources, tz: string, nowMs: number
   };
   await src.cache.set(key, out, { ttlMs: WEEKLY_GRID_TTL_MS }).catch(() => undefined);
   return out;
+}
+
+/** A year so far moves with every listen; a closed one only with an import or a deletion. */
+const YEAR_CARD_TTL_MS = { soFar: 60 * 60_000, closed: 24 * 60 * 60_000 } as const;
+
+/**
+ * A year card's numbers, from the year in review (shared/stats/recap.ts), kept in the cache: the
+ * review reads a year of day buckets, far too much for every view of a shared image.
+ */
+export async function loadYearCard(
+  src: CardSources,
+  year: number,
+  tz: string,
+  nowMs: number,
+): Promise<YearCardView> {
+  const key = cacheKeys.yearCard(src.listener, year, tz);
+  const kept = await src.cache.get<YearCardView>(key).catch(() => null);
+  if (kept && typeof kept.year === "number") return kept;
+  const r = await yearInReview(src.store, { year, tz }, nowMs);
+  const topTrack = r.top.tracks[0];
+  const view: YearCardView = {
+    year: r.year,
+    soFar: r.so_far,
+    listened_ms: r.listened_ms,
+    plays: r.plays,
+    new_artists: r.new_artists.count,
+    top_artist: r.top.artists[0]?.name ?? null,
+    top_track: topTrack ? { name: topTrack.name ?? "Unknown track", artists: topTrack.artists } : null,
+    top_genre: r.top.genres[0]?.genre ?? null,
+    busiest_month: r.top_month ? Number(r.top_month.month.slice(5, 7)) : null,
+    longest_streak_days: r.longest_streak?.days ?? null,
+  };
+  const ttlMs = view.soFar ? YEAR_CARD_TTL_MS.soFar : YEAR_CARD_TTL_MS.closed;
+  await src.cache.set(key, view, { ttlMs }).catch(() => undefined);
+  return view;
 }

@@ -80,6 +80,8 @@ import {
   topTracksResponseSchema,
   tracksQuerySchema,
   weeklyGridCardQuerySchema,
+  yearCardPathSchema,
+  yearCardQuerySchema,
 } from "./schemas.ts";
 import { assetPathSchema, pagePathSchema, signInResponseSchema } from "./web-schemas.ts";
 
@@ -230,6 +232,30 @@ const weeklyGridCard = defineRoute({
     200: { description: "SVG card", mediaType: "image/svg+xml" },
     304: { description: "Unchanged since the ETag in If-None-Match" },
     400: error("Invalid card option (theme, width, tz)"),
+  },
+});
+
+/**
+ * The year-in-review share card. Shared only by choice (PATCH /me `year_card`, off by default):
+ * the handler answers 404 until then. A listener's at `/u/{handle}/year/…` needs their cards
+ * public too, like every `/u/` card.
+ */
+const yearCard = defineRoute({
+  method: "GET",
+  path: "/spotify/year/{file}",
+  handler: "functions/spotify-year-svg.ts",
+  auth: "none",
+  exposure: "public",
+  tableAccess: "stats",
+  summary:
+    "Year-in-review card (`/spotify/year/2025.svg`): minutes, plays, new artists, top names, busiest month",
+  tags: ["now playing"],
+  request: { query: yearCardQuerySchema, path: yearCardPathSchema },
+  responses: {
+    200: { description: "SVG card", mediaType: "image/svg+xml" },
+    304: { description: "Unchanged since the ETag in If-None-Match" },
+    400: error("Invalid year (path), theme, width or tz"),
+    404: error("The year card is not shared (PATCH /me year_card), or the year has not begun"),
   },
 });
 
@@ -450,6 +476,7 @@ export const routes = {
   spotifyRecentlyPlayedSvg: recentlyPlayedCard,
   spotifyTopArtistsSvg: topArtistsCard,
   spotifyWeeklyGridSvg: weeklyGridCard,
+  spotifyYearSvg: yearCard,
   spotifyTop: defineRoute({
     method: "GET",
     path: "/spotify/top",
@@ -912,6 +939,14 @@ export const routes = {
   userRecentlyPlayedSvg: handleCard(recentlyPlayedCard, "functions/u-recently-played-svg.ts"),
   userTopArtistsSvg: handleCard(topArtistsCard, "functions/u-top-artists-svg.ts"),
   userWeeklyGridSvg: handleCard(weeklyGridCard, "functions/u-weekly-grid-svg.ts"),
+  userYearSvg: {
+    ...handleCard(yearCard, "functions/u-year-svg.ts"),
+    request: { query: yearCardQuerySchema, path: handlePathSchema.extend(yearCardPathSchema.shape) },
+    responses: {
+      ...yearCard.responses,
+      404: error("No listener with public cards has this handle, or they do not share their year card"),
+    },
+  },
   adminInvite: defineRoute({
     method: "POST",
     path: "/admin/invites",

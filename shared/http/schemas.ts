@@ -308,6 +308,23 @@ export const topArtistsCardQuerySchema = z.object({
   limit: cardLimitSchema,
 });
 
+/** A year card's path segment: `2025.svg` (API Gateway takes a path variable only as a whole segment). */
+export const yearCardPathSchema = z.object({
+  file: z
+    .string()
+    .regex(/^\d{4}\.svg$/, "must be a year and .svg, e.g. 2025.svg")
+    .transform((v) => Number(v.slice(0, 4)))
+    .pipe(z.number().min(2008, "must be 2008 (Spotify's launch) or later"))
+    .describe("The year and `.svg`, e.g. `2025.svg`: a calendar year in tz."),
+});
+
+/** The year card takes theme and width, and the zone its year's days are counted in. */
+export const yearCardQuerySchema = z.object({
+  theme: cardOptions.theme,
+  width: cardOptions.width,
+  tz: tzSchema.describe("IANA time zone the year's local days are counted in. Default UTC."),
+});
+
 /** The weekly grid has no art (its cells are minutes), so it takes theme and width only. */
 export const weeklyGridCardQuerySchema = z.object({
   theme: cardOptions.theme,

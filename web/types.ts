@@ -5,7 +5,11 @@
 import type * as z from "zod";
 import type { JobRun, Play } from "../shared/domain/entities.ts";
 import type { listenersResponseSchema, meResponseSchema } from "../shared/http/household-schemas.ts";
-import type { artistStatsResponseSchema, trackStatsResponseSchema } from "../shared/http/recap-schemas.ts";
+import type {
+  artistStatsResponseSchema,
+  trackStatsResponseSchema,
+  yearResponseSchema,
+} from "../shared/http/recap-schemas.ts";
 import type {
   dashboardResponseSchema,
   HealthResponse,
@@ -38,6 +42,7 @@ export type Listeners = z.infer<typeof listenersResponseSchema>;
 export type { JobRun };
 export type TrackStats = z.infer<typeof trackStatsResponseSchema>;
 export type ArtistStats = z.infer<typeof artistStatsResponseSchema>;
+export type YearInReview = z.infer<typeof yearResponseSchema>;
 /** What the track and artist pages share. */
 export type ItemStats = TrackStats | ArtistStats;
 export type Dashboard = z.infer<typeof dashboardResponseSchema>;

@@ -49,6 +49,7 @@ import { importBench } from "./import.ts";
 import { simulatedDayBench } from "./simulated-day.ts";
 import { statisticsBench } from "./statistics.ts";
 import { fmt, kb, summarize } from "./stats.ts";
+import { webBudgetBench } from "./web.ts";
 
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -407,6 +408,7 @@ try {
     day: () => simulatedDayBench(dynamo.endpoint),
     import: () => importBench(dynamo.endpoint),
     statistics: () => statisticsBench(dynamo.endpoint),
+    web: () => webBudgetBench(),
   };
   for (const [name, run] of Object.entries(sections)) if (!only || only.includes(name)) await run();
 } finally {

@@ -61,6 +61,9 @@ function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
   return out;
 }
 
+/** OpenAPI has no greedy parameter: API Gateway's `/app/{page+}` is described as `/app/{page}`. */
+export const openApiPath = (path: string): string => path.replace(/\{(\w+)\+\}/g, "{$1}");
+
 export function buildOpenApi(serverUrl?: string): JsonSchema {
   const components: Record<string, JsonSchema> = {};
   const paths: Record<string, Record<string, JsonSchema>> = {};
@@ -96,8 +99,7 @@ export function buildOpenApi(serverUrl?: string): JsonSchema {
       responses,
       ...(route.auth === "bearer" ? { security: [{ bearer: [] }] } : {}),
     };
-    // OpenAPI has no greedy parameter: `/app/{page+}` is described as `/app/{page}`.
-    const path = route.path.replace(/\{(\w+)\+\}/g, "{$1}");
+    const path = openApiPath(route.path);
     paths[path] ??= {};
     (paths[path] as Record<string, JsonSchema>)[route.method.toLowerCase()] = op;
   }

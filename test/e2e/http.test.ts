@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { cacheKeys } from "#shared/cache/keys.ts";
 import { setDeps } from "#shared/deps.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
+import { openApiPath } from "#shared/http/openapi.ts";
 import { audienceOf } from "#shared/http/route.ts";
 import { routeList } from "#shared/http/routes.ts";
 import { bearer, login, startTestApp, TEST_SECRET, type TestApp } from "#test/support/app.ts";
@@ -244,7 +245,7 @@ describe("OpenAPI", () => {
     };
     assert.equal(doc.openapi, "3.1.0");
     for (const r of routeList) {
-      const op = doc.paths[r.path]?.[r.method.toLowerCase()];
+      const op = doc.paths[openApiPath(r.path)]?.[r.method.toLowerCase()];
       assert.ok(op, `${r.method} ${r.path} is documented`);
       assert.equal(Boolean(op.security), r.auth === "bearer", `${r.id} security matches its auth flag`);
       // The owner's ?listener=<handle> is documented exactly where the middleware honours it.
@@ -268,6 +269,6 @@ describe("OpenAPI", () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /text\/html/);
     const html = await res.text();
-    for (const r of routeList) assert.ok(html.includes(`<code>${r.path}</code>`), r.path);
+    for (const r of routeList) assert.ok(html.includes(`<code>${openApiPath(r.path)}</code>`), r.path);
   });
 });

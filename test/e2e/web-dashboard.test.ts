@@ -102,8 +102,8 @@ describe("the dashboard in a browser", { skip: browserSkip }, () => {
 
     // A custom period, in local dates of the browser's zone.
     await page.getByRole("button", { name: "Custom" }).click();
-    await page.getByLabel("From").fill("2026-01-01");
-    await page.getByLabel("To").fill("2026-03-31");
+    await page.getByLabel("From", { exact: true }).fill("2026-01-01");
+    await page.getByLabel("To", { exact: true }).fill("2026-03-31");
     await page.getByRole("button", { name: "Show" }).click();
     await page.waitForURL(/from=2026-01-01&to=2026-03-31/);
     const custom = await apiJson<Summary>(
@@ -154,7 +154,7 @@ describe("the dashboard in a browser", { skip: browserSkip }, () => {
   test("history filters: skips only, one track", async () => {
     const tab = await dash.open("/app/history", { signedIn: true });
     const { page } = tab;
-    await page.getByLabel("Listens").selectOption("false");
+    await page.locator("select[name=counted]").selectOption("false");
     await page.waitForURL(/counted=false/);
     const rows = page.locator("tr[data-play-id]");
     const skips = seeded.plays.filter((p) => !p.counted);
@@ -163,7 +163,7 @@ describe("the dashboard in a browser", { skip: browserSkip }, () => {
         (await rows.count()) === skips.length && (await page.locator("tr.skip").count()) === skips.length,
       `${skips.length} skips`,
     );
-    await page.getByLabel("Listens").selectOption("all");
+    await page.locator("select[name=counted]").selectOption("all");
     const track = seeded.plays[0];
     assert.ok(track);
     await page.locator(`tr[data-play-id="${track.listened_at}#${track.track_id}"] .filter-track`).click();
@@ -173,7 +173,7 @@ describe("the dashboard in a browser", { skip: browserSkip }, () => {
       async () => (await rows.count()) === ofTrack && (await page.getByText(/That is all/).isVisible()),
       `${ofTrack} listens of the track`,
     );
-    await page.getByRole("button", { name: /Remove the track filter/ }).click();
+    await page.getByRole("button", { name: /^Track: .* \(remove this filter\)$/ }).click();
     await page.waitForURL((u) => !u.search.includes("track_id"));
     tab.assertClean();
     await tab.close();
@@ -239,7 +239,7 @@ describe("the dashboard in a browser", { skip: browserSkip }, () => {
         // The chart draws itself once its data is in.
         if (name === "overview") await tab.page.locator(".chart canvas").waitFor();
         await tab.checkA11y();
-        await tab.screenshot(name);
+        await tab.screenshot(name, { fullPage: name !== "history" });
         tab.assertClean();
         await tab.close();
       }

@@ -65,8 +65,9 @@ export interface WatchedPage {
   assertClean(): void;
   /** axe-core over the page as it is: fails on serious or critical violations. */
   checkA11y(): Promise<void>;
-  /** With UPDATE_SCREENSHOTS=1: docs/dashboard-<name>-<scheme>.png (the README shows them). */
-  screenshot(name: string): Promise<void>;
+  /** With UPDATE_SCREENSHOTS=1: docs/dashboard-<name>-<scheme>.png (the README shows them); the
+   *  whole page unless `fullPage` is false (a long list: what the window shows). */
+  screenshot(name: string, opts?: { fullPage?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -204,10 +205,13 @@ export async function startDashboard(
           const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
           assert.deepEqual(serious, [], "axe-core: serious or critical accessibility violations");
         },
-        screenshot: async (name) => {
+        screenshot: async (name, shot = {}) => {
           if (process.env.UPDATE_SCREENSHOTS !== "1") return;
           mkdirSync(DOCS, { recursive: true });
-          await page.screenshot({ path: join(DOCS, `dashboard-${name}-${scheme}.png`), fullPage: true });
+          await page.screenshot({
+            path: join(DOCS, `dashboard-${name}-${scheme}.png`),
+            fullPage: shot.fullPage ?? true,
+          });
         },
         close: () => context.close(),
       };

@@ -92,7 +92,7 @@ export function HistoryPage({ route }: PageProps) {
     inFlight.current = key;
     setList({ ...current, loading: true });
     try {
-      const page = await api.get<Page<Play>>(key, cursor ? { cursor } : {});
+      const page = await api.get<Page<Play>>("/plays", { ...filters, ...(cursor ? { cursor } : {}) });
       setList((before) => {
         if (before.key !== key) return before;
         const seen = new Set(before.plays.map(playId));
@@ -160,6 +160,7 @@ export function HistoryPage({ route }: PageProps) {
         <label>
           Listens
           <select
+            name="counted"
             value={counted}
             onChange={(e) =>
               setQuery({ counted: e.currentTarget.value === "all" ? null : e.currentTarget.value })
@@ -171,21 +172,15 @@ export function HistoryPage({ route }: PageProps) {
           </select>
         </label>
         {trackName ? (
-          <button
-            type="button"
-            onClick={() => setQuery({ track_id: null })}
-            aria-label={`Remove the track filter (${trackName})`}
-          >
-            Track: {trackName} ×
+          <button type="button" class="chip" onClick={() => setQuery({ track_id: null })}>
+            Track: {trackName} <span aria-hidden="true">×</span>
+            <span class="visually-hidden"> (remove this filter)</span>
           </button>
         ) : null}
         {artistName ? (
-          <button
-            type="button"
-            onClick={() => setQuery({ artist_id: null })}
-            aria-label={`Remove the artist filter (${artistName})`}
-          >
-            Artist: {artistName} ×
+          <button type="button" class="chip" onClick={() => setQuery({ artist_id: null })}>
+            Artist: {artistName} <span aria-hidden="true">×</span>
+            <span class="visually-hidden"> (remove this filter)</span>
           </button>
         ) : null}
       </div>
@@ -210,9 +205,8 @@ export function HistoryPage({ route }: PageProps) {
                   type="button"
                   class="link-button small filter-track"
                   onClick={() => setQuery({ track_id: p.track_id })}
-                  aria-label={`Only listens of ${p.name}`}
                 >
-                  only this
+                  only this<span class="visually-hidden"> track ({p.name})</span>
                 </button>
               </td>
               <td>

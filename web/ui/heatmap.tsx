@@ -26,7 +26,7 @@ export function ClockHeatmap({
         <caption class="visually-hidden">Listening by weekday and hour ({unit})</caption>
         <thead>
           <tr>
-            <td />
+            <td class="heat-day" />
             {hours.map((h) => (
               <th scope="col" key={h} class="heat-hour">
                 {h % 3 === 0 ? h : <span class="visually-hidden">{h}</span>}

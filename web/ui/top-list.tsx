@@ -52,7 +52,9 @@ export function Table({
   children: ComponentChildren;
 }) {
   return (
-    <div class="table-wrap">
+    // Focusable: a table wider than a phone scrolls sideways, and the keyboard must reach it.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region needs keyboard access
+    <section class="table-wrap" tabIndex={0} aria-label={caption}>
       <table>
         <caption class="visually-hidden">{caption}</caption>
         <thead>
@@ -66,6 +68,6 @@ export function Table({
         </thead>
         <tbody>{children}</tbody>
       </table>
-    </div>
+    </section>
   );
 }

@@ -11,9 +11,10 @@
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Play } from "#shared/domain/entities.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import { createAggregateFold } from "#shared/stats/aggregates.ts";
 import type { StoreCounts, TrackInfo } from "#shared/store/port.ts";
-import { keys } from "#shared/store/table.ts";
+import { keys, listenerKeys } from "#shared/store/table.ts";
 import { playOf } from "#test/support/plays.ts";
 import { rng } from "#test/support/rng.ts";
 
@@ -179,8 +180,11 @@ export async function loadHistory(
   client: DynamoDBDocumentClient,
   tableName: string,
   history: History,
+  /** Whose hoard it becomes: every item but the catalog's is stored under their prefix. */
+  listener: string = OWNER_ID,
 ): Promise<{ plays: number; aggregates: number; items: number; seconds: number }> {
   const t0 = performance.now();
+  const own = listenerKeys(listener);
   const fold = createAggregateFold();
   const tracks = new Map<string, Record<string, unknown>>();
   const albums = new Map<string, Record<string, unknown>>();
@@ -190,15 +194,15 @@ export async function loadHistory(
     fold.add(play, track.album);
     counts.plays += 1;
     if (play.counted) counts.counted_plays += 1;
-    items.push({ ...keys.play(play.listened_at, play.track_id), entity: "play", ...play });
+    items.push({ ...own.play(play.listened_at, play.track_id), entity: "play", ...play });
     const t = tracks.get(track.track_id) ?? {
-      ...keys.track(track.track_id),
+      ...own.track(track.track_id),
       entity: "track",
       ...track,
       explicit: null,
       first_listened: play.listened_at,
-      gsi1pk: keys.tracksIndexPk,
-      gsi2pk: keys.tracksIndexPk,
+      gsi1pk: own.tracksIndexPk,
+      gsi2pk: own.tracksIndexPk,
       listen_count: 0,
       skip_count: 0,
       listened_ms_total: 0,
@@ -244,13 +248,13 @@ export async function loadHistory(
   counts.tracks = tracks.size;
   counts.albums = albums.size;
   counts.artists = artistItems.length;
-  const aggregates = fold.items();
+  const aggregates = fold.items().map(own.scoped);
   for (const group of [
     tracks.values(),
     albums.values(),
     artistItems,
     aggregates,
-    [{ ...keys.counts, ...counts }],
+    [{ ...own.counts, ...counts }],
   ]) {
     for (const item of group) items.push(item);
   }

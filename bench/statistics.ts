@@ -71,6 +71,8 @@ const ROUTES = [
   "/dashboard",
 ];
 const RANGES = (process.env.BENCH_STATS_RANGES ?? "all,7d,4w,6m,1y").split(",");
+/** BENCH_STATS_RECAP_ONLY=1: only the dashboard's recap routes (year, track and artist pages). */
+const RECAP_ONLY = process.env.BENCH_STATS_RECAP_ONLY === "1";
 /** Issue 12's targets for the median: every range under 200 ms, range=all under 100 ms. */
 const targetMs = (range: string) => (range === "all" ? 100 : 200);
 
@@ -143,7 +145,7 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
     }),
   );
   // Issued at the server's (fixed) clock, or it would be "in the future" once the machine passes NOW.
-  const token = await issueToken({ secret: SECRET, subject: "admin", ttlSeconds: 3600, now: new Date(NOW) });
+  const token = await issueToken({ secret: SECRET, subject: OWNER_ID, ttlSeconds: 3600, now: new Date(NOW) });
   const server = createLocalServer({ corsOrigins: [] });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -194,11 +196,15 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
     // The first read of a range with no valid snapshot builds it (after a deletion, an import,
     // a genre change; or the first read of a local day before the hourly job ran).
     const lazy: string[] = [];
-    for (const range of RANGES) {
+    for (const range of RECAP_ONLY ? [] : RANGES) {
       await store.bumpStatsGeneration();
       lazy.push(`${range} ${(await timed(urlOf("/dashboard", range))).toFixed(0)} ms`);
     }
     console.log(`  ${"".padEnd(26)} first /dashboard with no valid snapshot (builds it): ${lazy.join(", ")}`);
+    if (RECAP_ONLY) {
+      await recapBench(history, { base, get, timed, m });
+      return results;
+    }
     // The hourly job then builds every named range's snapshot for the zones asked before.
     await store.bumpStatsGeneration();
     const t1 = performance.now();
@@ -206,6 +212,7 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
     console.log(
       `  ${"".padEnd(26)} hourly snapshot refresh: ${refreshed.built} snapshots (${refreshed.zones} zone) in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
     );
+    await recapBench(history, { base, get, timed, m });
     for (const route of ROUTES) {
       for (const range of RANGES) {
         const url = urlOf(route, range);
@@ -235,6 +242,52 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
     server.close();
   }
   return results;
+}
+
+/**
+ * The dashboard's recap routes (shared/stats/recap.ts, detail.ts): /stats/year for a whole past
+ * year and for this year so far, and the pages of the most played track and artist by month and
+ * by week, each the median of CALLS calls with the requests and read units of the last.
+ */
+async function recapBench(
+  history: ReturnType<typeof generateHistory>,
+  h: {
+    base: string;
+    get: (url: string) => Promise<void>;
+    timed: (url: string) => Promise<number>;
+    m: { rcu: number; requests: number };
+  },
+) {
+  const most = (ids: string[]) => {
+    const n = new Map<string, number>();
+    for (const id of ids) n.set(id, (n.get(id) ?? 0) + 1);
+    return [...n].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
+  };
+  const counted = history.plays.filter((p) => p.play.counted);
+  const track = most(counted.map((p) => p.play.track_id));
+  const artist = most(counted.flatMap((p) => p.play.artists.flatMap((a) => (a.id ? [a.id] : []))));
+  const year = new Date(NOW).getUTCFullYear();
+  const cases = [
+    [`/stats/year?year=${year - 1}`, `year ${year - 1} (whole)`],
+    ["/stats/year", `year ${year} so far`],
+    [`/stats/tracks/${encodeURIComponent(track)}?bucket=month`, "top track by month"],
+    [`/stats/tracks/${encodeURIComponent(track)}?bucket=week`, "top track by week"],
+    [`/stats/artists/${encodeURIComponent(artist)}?bucket=month`, "top artist by month"],
+    [`/stats/artists/${encodeURIComponent(artist)}?bucket=week`, "top artist by week"],
+  ] as const;
+  for (const [path, label] of cases) {
+    const url = `${h.base}${path}${path.includes("?") ? "&" : "?"}tz=${TZ}`;
+    await h.get(url);
+    const latencies: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      h.m.rcu = 0;
+      h.m.requests = 0;
+      latencies.push(await h.timed(url));
+    }
+    console.log(
+      `  ${"".padEnd(26)} ${label.padEnd(22)} median ${summarize(latencies).p50.toFixed(0).padStart(5)} ms, ${h.m.rcu.toFixed(1)} RCU in ${h.m.requests} requests`,
+    );
+  }
 }
 
 export async function statisticsBench(endpoint: string): Promise<void> {

@@ -629,6 +629,8 @@ export const routes = {
       yearQuerySchema,
       yearResponseSchema,
     ),
+    // Custom ranges (a calendar year) have no snapshot to write: it only reads.
+    tableAccess: "read" as const,
     responses: {
       200: { description: "The year in review", schema: yearResponseSchema },
       400: error("Bad year or tz (named in `fields`)"),

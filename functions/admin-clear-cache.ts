@@ -4,14 +4,14 @@ import { routes } from "#shared/http/routes.ts";
 
 /**
  * What Personalify's cache clear did: forget answers kept to save Spotify calls and reads
- * (Spotify's top lists, the top-artists cards). Never the loops' leases, parked listens or
+ * (Spotify's top lists, the cards' rankings and grids). Never the loops' leases, parked listens or
  * snapshots: clearing those would start a second loop or lose a listen.
  */
 export const handler = httpHandler(routes.adminClearCache, async ({ deps }) => {
   const listeners = await deps.household.listListeners();
   let cleared = 0;
   for (const l of listeners) {
-    for (const prefix of [cacheKeys.spotifyTops(l.listener_id), cacheKeys.topArtistsCards(l.listener_id)])
+    for (const prefix of [cacheKeys.spotifyTops(l.listener_id), cacheKeys.cards(l.listener_id)])
       cleared += await deps.cache.deleteByPrefix(prefix);
   }
   return json({ cleared });

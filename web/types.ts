@@ -3,15 +3,22 @@
  * own zod schemas (`import type`: no zod reaches the browser bundle).
  */
 import type * as z from "zod";
-import type { Play } from "../shared/domain/entities.ts";
-import type { meResponseSchema } from "../shared/http/household-schemas.ts";
+import type { JobRun, Play } from "../shared/domain/entities.ts";
+import type { listenersResponseSchema, meResponseSchema } from "../shared/http/household-schemas.ts";
+import type {
+  artistStatsResponseSchema,
+  trackStatsResponseSchema,
+  yearResponseSchema,
+} from "../shared/http/recap-schemas.ts";
 import type {
   dashboardResponseSchema,
   HealthResponse,
+  ImportSummary,
   NowPlayingResponse,
   SpotifyAuthorizeResponse,
   statsSummaryResponseSchema,
   statsTimelineResponseSchema,
+  systemStatsResponseSchema,
   topAlbumsResponseSchema,
   topArtistsResponseSchema,
   topGenresResponseSchema,
@@ -22,6 +29,7 @@ import type { StatsRange } from "../shared/stats/plan.ts";
 
 export type {
   HealthResponse,
+  ImportSummary,
   NowPlayingResponse,
   Play,
   SignInResponse,
@@ -29,6 +37,14 @@ export type {
   StatsRange,
 };
 export type Me = z.infer<typeof meResponseSchema>;
+export type SystemStats = z.infer<typeof systemStatsResponseSchema>;
+export type Listeners = z.infer<typeof listenersResponseSchema>;
+export type { JobRun };
+export type TrackStats = z.infer<typeof trackStatsResponseSchema>;
+export type ArtistStats = z.infer<typeof artistStatsResponseSchema>;
+export type YearInReview = z.infer<typeof yearResponseSchema>;
+/** What the track and artist pages share. */
+export type ItemStats = TrackStats | ArtistStats;
 export type Dashboard = z.infer<typeof dashboardResponseSchema>;
 export type Timeline = z.infer<typeof statsTimelineResponseSchema>;
 export type Summary = z.infer<typeof statsSummaryResponseSchema>;

@@ -10,7 +10,9 @@ const DAY_MS = 86_400_000;
 
 const of = (listener: string, name: string) => `l:${listener}:${name}`;
 const spotifyTops = (listener: string) => of(listener, "spotify:top:");
-const topArtistsCards = (listener: string) => of(listener, "card:top-artists:");
+/** Every card's kept data (rankings, grids) sits under one prefix, cleared together. */
+const cards = (listener: string) => of(listener, "card:");
+const topArtistsCards = (listener: string) => `${cards(listener)}top-artists:`;
 
 export const cacheKeys = {
   /** The playback loop's lease (`SET NX PX`): one live loop per listener. */
@@ -30,8 +32,14 @@ export const cacheKeys = {
   spotifyTops,
   topArtistsCard: (listener: string, range: string, day: string) =>
     `${topArtistsCards(listener)}${range}:${day}`,
-  /** Every top-artists card ranking kept for one listener (cleared by POST /admin/clear-cache). */
+  /** Every top-artists card ranking kept for one listener. */
   topArtistsCards,
+  /** The weekly grid of one local day (`day`, in `tz`): its cells, kept a few minutes. */
+  weeklyGridCard: (listener: string, tz: string, day: string) => `${cards(listener)}weekly-grid:${tz}:${day}`,
+  /** A year card's numbers (of a closed year or one so far), in `tz`. */
+  yearCard: (listener: string, year: number, tz: string) => `${cards(listener)}year:${year}:${tz}`,
+  /** Every card ranking and grid kept for one listener (cleared by POST /admin/clear-cache). */
+  cards,
   /** Every key of one listener starts so (what `POST /admin/clear-cache` may clear). */
   listenerPrefix: (listener: string) => of(listener, ""),
 

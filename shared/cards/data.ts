@@ -2,8 +2,12 @@ import { cacheKeys } from "../cache/keys.ts";
 import type { Cache } from "../cache/port.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
-import type { StatsRange } from "../stats/plan.ts";
+import { listeningClock } from "../stats/compute.ts";
+import { readDaySlots } from "../stats/packs.ts";
+import { type StatsRange, utcDaysTouching } from "../stats/plan.ts";
 import { createStatsReader } from "../stats/reader.ts";
+import { yearInReview } from "../stats/recap.ts";
+import { addDays, localDateKey, localDayStart } from "../stats/zones.ts";
 import type { Store } from "../store/port.ts";
 import { type ArtOptions, getArt, getArts, SNAPSHOT_ART_MAX_CHARS } from "./art.ts";
 import {
@@ -13,6 +17,8 @@ import {
   type TopArtistRow,
   viewFromPlay,
   viewFromSnapshot,
+  type WeeklyGrid,
+  type YearCardView,
 } from "./model.ts";
 
 /**
@@ -182,3 +188,69 @@ export async function loadTopArtistRows(
 /** A picture small enough to ride in a cached value (as in the now-playing snapshot). */
 const embeddable = (uri: string | null): { art?: string | null } =>
   uri !== null && uri.length > SNAPSHOT_ART_MAX_CHARS ? {} : { art: uri };
+
+/** A new listen shows on the grid within this (the card is a week's picture, not a live one). */
+const WEEKLY_GRID_TTL_MS = 10 * 60_000;
+
+/**
+ * The last 7 local days × 24 hours in `tz`, from the DAY rows' quarter-hour counters alone:
+ * the window runs from a local midnight to the next one after today, both on the quarter-hour
+ * grid (shared/stats/zones.ts), so no edge plays are read, only the (at most eight) UTC days'
+ * rows. Seven consecutive days hold each weekday once, so the listening clock over the window
+ * is the grid, one row per weekday. Kept in the cache for a few minutes per local day.
+ */
+export async function loadWeeklyGrid(src: CardSources, tz: string, nowMs: number): Promise<WeeklyGrid> {
+  const today = localDateKey(tz, nowMs);
+  const key = cacheKeys.weeklyGridCard(src.listener, tz, today);
+  const kept = await src.cache.get<WeeklyGrid>(key).catch(() => null);
+  if (kept && Array.isArray(kept.days)) return kept;
+  const first = addDays(today, -6);
+  const grid = { from: localDayStart(tz, first), to: localDayStart(tz, addDays(today, 1)) };
+  const days = await readDaySlots(src.store, utcDaysTouching(grid));
+  const clock = listeningClock({ days, grid, edgePlays: [] }, tz);
+  const out: WeeklyGrid = {
+    tz,
+    days: Array.from({ length: 7 }, (_, i) => {
+      const date = addDays(first, i);
+      const weekday = (new Date(`${date}T00:00:00.000Z`).getUTCDay() + 6) % 7;
+      return { date, weekday, listened_ms: [...(clock.listened_ms[weekday] ?? [])] };
+    }),
+  };
+  await src.cache.set(key, out, { ttlMs: WEEKLY_GRID_TTL_MS }).catch(() => undefined);
+  return out;
+}
+
+/** A year so far moves with every listen; a closed one only with an import or a deletion. */
+const YEAR_CARD_TTL_MS = { soFar: 60 * 60_000, closed: 24 * 60 * 60_000 } as const;
+
+/**
+ * A year card's numbers, from the year in review (shared/stats/recap.ts), kept in the cache: the
+ * review reads a year of day buckets, far too much for every view of a shared image.
+ */
+export async function loadYearCard(
+  src: CardSources,
+  year: number,
+  tz: string,
+  nowMs: number,
+): Promise<YearCardView> {
+  const key = cacheKeys.yearCard(src.listener, year, tz);
+  const kept = await src.cache.get<YearCardView>(key).catch(() => null);
+  if (kept && typeof kept.year === "number") return kept;
+  const r = await yearInReview(src.store, { year, tz }, nowMs);
+  const topTrack = r.top.tracks[0];
+  const view: YearCardView = {
+    year: r.year,
+    soFar: r.so_far,
+    listened_ms: r.listened_ms,
+    plays: r.plays,
+    new_artists: r.new_artists.count,
+    top_artist: r.top.artists[0]?.name ?? null,
+    top_track: topTrack ? { name: topTrack.name ?? "Unknown track", artists: topTrack.artists } : null,
+    top_genre: r.top.genres[0]?.genre ?? null,
+    busiest_month: r.top_month ? Number(r.top_month.month.slice(5, 7)) : null,
+    longest_streak_days: r.longest_streak?.days ?? null,
+  };
+  const ttlMs = view.soFar ? YEAR_CARD_TTL_MS.soFar : YEAR_CARD_TTL_MS.closed;
+  await src.cache.set(key, view, { ttlMs }).catch(() => undefined);
+  return view;
+}

@@ -159,6 +159,31 @@ export interface TopArtistRow {
   art: string | null;
 }
 
+/**
+ * The weekly grid card: the last 7 local days (oldest first, today last) × 24 local hours,
+ * each cell the listened time of the counted plays that started in it.
+ */
+export interface WeeklyGrid {
+  tz: string;
+  days: { date: string /** 0 = Monday */; weekday: number; listened_ms: number[] }[];
+}
+
+/** The year-in-review share card: a year's headline numbers and its top names. */
+export interface YearCardView {
+  year: number;
+  /** The year is still running ("2026 so far"). */
+  soFar: boolean;
+  listened_ms: number;
+  plays: number;
+  new_artists: number;
+  top_artist: string | null;
+  top_track: { name: string; artists: string[] } | null;
+  top_genre: string | null;
+  /** 1–12, the month with the most listened time. */
+  busiest_month: number | null;
+  longest_streak_days: number | null;
+}
+
 export const CARD_WIDTH = { min: 300, max: 800, default: 480 } as const;
 
 export const RANGE_LABELS: Record<StatsRange, string> = {

@@ -1,15 +1,31 @@
 import type * as z from "zod";
 import type { Deps } from "../deps.ts";
+import { notFound } from "../http/errors.ts";
 import type { HttpReply } from "../http/middleware.ts";
 import type {
   nowPlayingCardQuerySchema,
   recentlyPlayedCardQuerySchema,
   topArtistsCardQuerySchema,
+  weeklyGridCardQuerySchema,
+  yearCardPathSchema,
+  yearCardQuerySchema,
 } from "../http/schemas.ts";
 import { svgReply } from "../http/svg-reply.ts";
 import { artOptionsOf } from "./art.ts";
-import { loadNowPlayingCard, loadRecentRows, loadTopArtistRows } from "./data.ts";
-import { renderNowPlayingCard, renderRecentlyPlayedCard, renderTopArtistsCard } from "./svg.ts";
+import {
+  loadNowPlayingCard,
+  loadRecentRows,
+  loadTopArtistRows,
+  loadWeeklyGrid,
+  loadYearCard,
+} from "./data.ts";
+import {
+  renderNowPlayingCard,
+  renderRecentlyPlayedCard,
+  renderTopArtistsCard,
+  renderWeeklyGridCard,
+  renderYearCard,
+} from "./svg.ts";
 
 /**
  * The cards as HTTP answers, for whichever listener `deps` acts for: the owner's at
@@ -76,4 +92,37 @@ export async function topArtistsCardReply({
     range: query.range,
   });
   return svgReply(svg, headers);
+}
+
+export async function weeklyGridCardReply({
+  query,
+  deps,
+  headers,
+}: CardRequest<z.infer<typeof weeklyGridCardQuerySchema>>): Promise<HttpReply> {
+  const nowMs = deps.clock().getTime();
+  const grid = await loadWeeklyGrid(deps, query.tz, nowMs);
+  return svgReply(renderWeeklyGridCard(grid, { theme: query.theme, width: query.width, nowMs }), headers);
+}
+
+/**
+ * The year card, only for a listener who chose to share it (PATCH /me `year_card`): otherwise a
+ * 404 like a card that does not exist, for everyone, the listener included (their own year is
+ * on the dashboard). A year after the current one has nothing to show and is a 404 as well.
+ */
+export async function yearCardReply({
+  query,
+  path,
+  deps,
+  headers,
+}: CardRequest<z.infer<typeof yearCardQuerySchema>> & {
+  path: z.infer<typeof yearCardPathSchema>;
+}): Promise<HttpReply> {
+  const nowMs = deps.clock().getTime();
+  const listener = await deps.household.getListener(deps.listener);
+  if (!listener?.year_card) throw notFound("no shared year card here: its listener has not turned it on");
+  if (path.file > Number(new Date(nowMs).toISOString().slice(0, 4)) + 1) {
+    throw notFound(`${path.file} has not begun`);
+  }
+  const view = await loadYearCard(deps, path.file, query.tz, nowMs);
+  return svgReply(renderYearCard(view, { theme: query.theme, width: query.width, nowMs }), headers);
 }

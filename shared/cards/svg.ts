@@ -1,7 +1,15 @@
 import type { StatsRange } from "../stats/plan.ts";
-import type { NowPlayingView, RecentRow, TopArtistRow } from "./model.ts";
+import type { NowPlayingView, RecentRow, TopArtistRow, WeeklyGrid, YearCardView } from "./model.ts";
 import { CARD_WIDTH, RANGE_LABELS } from "./model.ts";
-import { escapeXml, type FontSpec, fitText, formatAgo, formatDuration, measureText } from "./text.ts";
+import {
+  escapeXml,
+  type FontSpec,
+  fitText,
+  formatAgo,
+  formatDuration,
+  formatListened,
+  measureText,
+} from "./text.ts";
 import { type Theme, type ThemeName, themes } from "./themes.ts";
 
 /**
@@ -280,4 +288,169 @@ export function renderTopArtistsCard(rows: readonly TopArtistRow[], o: TopArtist
     ? `Top artists (${RANGE_LABELS[o.range]}): ${rows.map((r) => r.name).join(", ")}`
     : `Top artists (${RANGE_LABELS[o.range]}): none yet`;
   return frame(W, H, theme, label, body);
+}
+
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+
+/**
+ * 0 for an empty cell, else 1–4 by its share of the busiest cell (as GitHub's contribution
+ * graph does): relative, so a quiet week still shows its shape.
+ */
+export function gridLevel(ms: number, maxMs: number): number {
+  if (ms <= 0 || maxMs <= 0) return 0;
+  return Math.min(4, Math.max(1, Math.ceil((4 * ms) / maxMs)));
+}
+
+/**
+ * The weekly grid: one row per local day (oldest on top, today last), one cell per local hour,
+ * coloured by the minutes listened in it. Each cell carries its whole minutes in
+ * `data-minutes` (inert in an SVG; what a reader or a test can check the colour against).
+ */
+export function renderWeeklyGridCard(grid: WeeklyGrid, o: CardOptions): string {
+  const theme = themes[o.theme];
+  const W = clampWidth(o.width);
+  const labelFont: FontSpec = { size: 11 };
+  const labelW = 52;
+  const gridX = PAD + labelW;
+  const col = (W - PAD - gridX) / 24;
+  const gap = Math.max(1, Math.round(col * 0.15 * 10) / 10);
+  const cell = col - gap;
+  // Square cells, except on narrow cards where a row must still hold its day's label.
+  const rowH = Math.max(col, 15);
+  const top = 44;
+  const cells = grid.days.flatMap((d) => d.listened_ms);
+  const max = Math.max(0, ...cells);
+  const total = cells.reduce((a, b) => a + b, 0);
+  const body: string[] = [
+    header("LISTENING · LAST 7 DAYS", W, theme),
+    text(W - PAD, 30, formatListened(total), 120, { ...labelFont, fill: theme.muted, anchor: "end" }),
+  ];
+  let busiest: { day: number; hour: number; ms: number } | null = null;
+  for (const [row, d] of grid.days.entries()) {
+    const y = top + row * rowH;
+    const label = `${WEEKDAYS[d.weekday] ?? ""} ${Number(d.date.slice(8, 10))}`;
+    body.push(text(PAD, y + (rowH - gap) / 2 + 4, label, labelW - 6, { ...labelFont, fill: theme.muted }));
+    for (let hour = 0; hour < 24; hour++) {
+      const ms = d.listened_ms[hour] ?? 0;
+      if (ms > (busiest?.ms ?? 0)) busiest = { day: row, hour, ms };
+      const level = gridLevel(ms, max);
+      const fill = level === 0 ? theme.track : theme.levels[level - 1];
+      body.push(
+        `<rect x="${num(gridX + hour * col)}" y="${num(y)}" width="${num(cell)}" height="${num(rowH - gap)}" rx="2" fill="${fill}" data-minutes="${Math.round(ms / 60_000)}"/>`,
+      );
+    }
+  }
+  const gridBottom = top + 7 * rowH - gap;
+  for (const hour of [0, 6, 12, 18]) {
+    body.push(
+      text(gridX + hour * col, gridBottom + 14, `${String(hour).padStart(2, "0")}:00`, 6 * col, {
+        size: 10,
+        fill: theme.muted,
+      }),
+    );
+  }
+  const footY = gridBottom + 34;
+  const peakDay = busiest ? grid.days[busiest.day] : undefined;
+  const peakText =
+    busiest && peakDay
+      ? `Busiest hour: ${WEEKDAYS[peakDay.weekday]} ${String(busiest.hour).padStart(2, "0")}:00 · ${formatListened(busiest.ms)}`
+      : "Nothing played in the last 7 days";
+  const tzW = measureText(grid.tz, labelFont);
+  body.push(
+    text(PAD, footY, peakText, W - 2 * PAD - Math.min(tzW, 160) - 12, { ...labelFont, fill: theme.text }),
+    text(W - PAD, footY, grid.tz, 160, { ...labelFont, fill: theme.muted, anchor: "end" }),
+  );
+  const label = `Listening over the last 7 days (${grid.tz}): ${formatListened(total)}; ${peakText.replace(/^Busiest hour: /, "busiest hour ")}`;
+  return frame(W, Math.round(footY + 14), theme, label, body);
+}
+
+const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
+/**
+ * The year-in-review share card: three headline numbers (minutes, plays, new artists), the
+ * year's top artist, track and genre, and a line with its busiest month and longest streak.
+ */
+export function renderYearCard(v: YearCardView, o: CardOptions): string {
+  const theme = themes[o.theme];
+  const W = clampWidth(o.width);
+  const inner = W - 2 * PAD;
+  const count = (n: number) => Math.round(n).toLocaleString("en-US");
+  const body: string[] = [
+    header(v.soFar ? `MY ${v.year} IN MUSIC · SO FAR` : `MY ${v.year} IN MUSIC`, W, theme),
+  ];
+  // Three numbers side by side, each in a third of the card.
+  const third = inner / 3;
+  const numbers: [string, string][] = [
+    [count(v.listened_ms / 60_000), "minutes"],
+    [count(v.plays), v.plays === 1 ? "play" : "plays"],
+    [count(v.new_artists), v.new_artists === 1 ? "new artist" : "new artists"],
+  ];
+  numbers.forEach(([n, label], i) => {
+    const x = PAD + i * third;
+    // A number is never cut: on a narrow card it gets a smaller font instead.
+    const size = Math.min(24, Math.floor((24 * (third - 8)) / measureText(n, { size: 24, bold: true })));
+    body.push(
+      text(x, 64, n, third - 8, { size, bold: true, fill: i === 0 ? theme.accentText : theme.title }),
+      text(x, 82, label, third - 8, { size: 12, fill: theme.muted }),
+    );
+  });
+  const rows: [string, string | null][] = [
+    ["Top artist", v.top_artist],
+    [
+      "Top track",
+      v.top_track
+        ? `${v.top_track.name}${v.top_track.artists.length ? ` · ${v.top_track.artists.join(", ")}` : ""}`
+        : null,
+    ],
+    ["Top genre", v.top_genre],
+  ];
+  const labelW = 78;
+  rows.forEach(([label, value], i) => {
+    const y = 114 + i * 24;
+    body.push(
+      text(PAD, y, label, labelW - 6, { size: 12, fill: theme.muted }),
+      text(PAD + labelW, y, value ?? "—", inner - labelW, {
+        size: 14,
+        bold: value !== null,
+        fill: theme.title,
+      }),
+    );
+  });
+  const month = v.busiest_month ? MONTH_NAMES[v.busiest_month - 1] : undefined;
+  const facts = [
+    month ? `Busiest month: ${month}` : null,
+    v.longest_streak_days
+      ? `Longest streak: ${v.longest_streak_days} ${v.longest_streak_days === 1 ? "day" : "days"}`
+      : null,
+  ].filter((x): x is string => x !== null);
+  const footFont: FontSpec = { size: 12 };
+  // One line when it fits, else a line per fact.
+  const lines =
+    v.plays === 0
+      ? ["Nothing played this year yet"]
+      : measureText(facts.join(" · "), footFont) <= inner
+        ? [facts.join(" · ")]
+        : facts;
+  const footY = 114 + 3 * 24 + 6;
+  lines.forEach((line, i) => {
+    body.push(text(PAD, footY + i * 17, line, inner, { ...footFont, fill: theme.text }));
+  });
+  const label =
+    `${v.year}${v.soFar ? " so far" : ""} in music: ${count(v.listened_ms / 60_000)} minutes, ${count(v.plays)} plays, ` +
+    `${count(v.new_artists)} new artists; top artist ${v.top_artist ?? "none"}; top track ${v.top_track?.name ?? "none"}; ` +
+    `top genre ${v.top_genre ?? "none"}${facts.length ? `; ${facts.join("; ")}` : ""}`;
+  return frame(W, footY + Math.max(0, lines.length - 1) * 17 + 18, theme, label, body);
 }

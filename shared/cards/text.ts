@@ -229,6 +229,15 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
+/** Listened time in words a card can hold: "45 min", "3 h 20 min", "112 h". */
+export function formatListened(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return h >= 100 || m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /** "just now", "5 min ago", "3 h ago", "2 days ago", then a date: short enough for a card. */

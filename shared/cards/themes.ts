@@ -20,6 +20,11 @@ export interface Theme {
   track: string;
   placeholder: string;
   placeholderIcon: string;
+  /**
+   * The weekly grid's four levels, least to most listened (an empty cell is `track`): GitHub's
+   * own contribution-graph greens, so the grid reads like the one under every profile.
+   */
+  levels: readonly [string, string, string, string];
 }
 
 export const THEME_NAMES = ["light", "dark"] as const;
@@ -37,6 +42,7 @@ export const themes: Record<ThemeName, Theme> = {
     track: "#e6eaef",
     placeholder: "#eaeef2",
     placeholderIcon: "#8c959f",
+    levels: ["#9be9a8", "#40c463", "#30a14e", "#216e39"],
   },
   dark: {
     background: "#0d1117",
@@ -49,5 +55,6 @@ export const themes: Record<ThemeName, Theme> = {
     track: "#262c36",
     placeholder: "#21262d",
     placeholderIcon: "#6e7681",
+    levels: ["#0e4429", "#006d32", "#26a641", "#39d353"],
   },
 };

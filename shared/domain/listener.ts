@@ -31,6 +31,12 @@ export const listenerSchema = z
     last_seen_at: z.string().nullable(),
     /** Whether the `/u/{handle}/…` cards answer anybody (the owner's `/spotify/…` cards always do). */
     public: z.boolean(),
+    /**
+     * Whether the year-in-review card (`/u/{handle}/year/{year}.svg`, the owner's also at
+     * `/spotify/year/{year}.svg`) answers anybody. Opt-in: absent (every listener stored before
+     * it existed) is off, and an off card is a 404 for everyone.
+     */
+    year_card: z.boolean().optional(),
   })
   .meta({ id: "Listener" });
 export type Listener = z.infer<typeof listenerSchema>;

@@ -14,14 +14,24 @@ export const loginQuerySchema = z.object({
 
 export const meResponseSchema = listenerSchema
   .extend({
+    year_card: z.boolean().describe("Whether the year-in-review card answers anybody (opt-in, default off)"),
     linked: z.boolean(),
     needs_reauth: z.boolean(),
   })
   .meta({ id: "Me" });
 
 export const mePatchSchema = z
-  .object({ public: z.boolean().describe("Whether /u/{handle}/… cards answer anybody") })
-  .strict();
+  .object({
+    public: z.boolean().optional().describe("Whether /u/{handle}/… cards answer anybody"),
+    year_card: z
+      .boolean()
+      .optional()
+      .describe("Whether the year-in-review card (/u/{handle}/year/{year}.svg) answers anybody"),
+  })
+  .strict()
+  .refine((b) => b.public !== undefined || b.year_card !== undefined, {
+    message: "name at least one setting: public, year_card",
+  });
 
 export const inviteBodySchema = z
   .object({

@@ -80,6 +80,9 @@ import {
   topGenresResponseSchema,
   topTracksResponseSchema,
   tracksQuerySchema,
+  weeklyGridCardQuerySchema,
+  yearCardPathSchema,
+  yearCardQuerySchema,
 } from "./schemas.ts";
 import { assetPathSchema, pagePathSchema, signInResponseSchema } from "./web-schemas.ts";
 
@@ -214,6 +217,46 @@ const topArtistsCard = defineRoute({
     200: { description: "SVG card", mediaType: "image/svg+xml" },
     304: { description: "Unchanged since the ETag in If-None-Match" },
     400: error("Invalid card option (theme, width, range, limit, art)"),
+  },
+});
+
+const weeklyGridCard = defineRoute({
+  method: "GET",
+  path: "/spotify/weekly-grid.svg",
+  handler: "functions/spotify-weekly-grid-svg.ts",
+  auth: "none",
+  exposure: "public",
+  summary: "Weekly grid card: the last 7 local days × 24 hours, each cell coloured by minutes listened",
+  tags: ["now playing"],
+  request: { query: weeklyGridCardQuerySchema },
+  responses: {
+    200: { description: "SVG card", mediaType: "image/svg+xml" },
+    304: { description: "Unchanged since the ETag in If-None-Match" },
+    400: error("Invalid card option (theme, width, tz)"),
+  },
+});
+
+/**
+ * The year-in-review share card. Shared only by choice (PATCH /me `year_card`, off by default):
+ * the handler answers 404 until then. A listener's at `/u/{handle}/year/…` needs their cards
+ * public too, like every `/u/` card.
+ */
+const yearCard = defineRoute({
+  method: "GET",
+  path: "/spotify/year/{file}",
+  handler: "functions/spotify-year-svg.ts",
+  auth: "none",
+  exposure: "public",
+  tableAccess: "stats",
+  summary:
+    "Year-in-review card (`/spotify/year/2025.svg`): minutes, plays, new artists, top names, busiest month",
+  tags: ["now playing"],
+  request: { query: yearCardQuerySchema, path: yearCardPathSchema },
+  responses: {
+    200: { description: "SVG card", mediaType: "image/svg+xml" },
+    304: { description: "Unchanged since the ETag in If-None-Match" },
+    400: error("Invalid year (path), theme, width or tz"),
+    404: error("The year card is not shared (PATCH /me year_card), or the year has not begun"),
   },
 });
 
@@ -433,6 +476,8 @@ export const routes = {
   spotifyNowPlayingSvg: nowPlayingCard,
   spotifyRecentlyPlayedSvg: recentlyPlayedCard,
   spotifyTopArtistsSvg: topArtistsCard,
+  spotifyWeeklyGridSvg: weeklyGridCard,
+  spotifyYearSvg: yearCard,
   spotifyTop: defineRoute({
     method: "GET",
     path: "/spotify/top",
@@ -888,7 +933,8 @@ export const routes = {
     handler: "functions/me-patch.ts",
     auth: "bearer",
     exposure: "private",
-    summary: "Make the caller's /u/{handle}/… cards public or private",
+    summary:
+      "Make the caller's /u/{handle}/… cards public or private, and their year-in-review card shared or not",
     tags: ["listeners"],
     request: { body: mePatchSchema },
     responses: {
@@ -914,6 +960,15 @@ export const routes = {
   userNowPlayingSvg: handleCard(nowPlayingCard, "functions/u-now-playing-svg.ts"),
   userRecentlyPlayedSvg: handleCard(recentlyPlayedCard, "functions/u-recently-played-svg.ts"),
   userTopArtistsSvg: handleCard(topArtistsCard, "functions/u-top-artists-svg.ts"),
+  userWeeklyGridSvg: handleCard(weeklyGridCard, "functions/u-weekly-grid-svg.ts"),
+  userYearSvg: {
+    ...handleCard(yearCard, "functions/u-year-svg.ts"),
+    request: { query: yearCardQuerySchema, path: handlePathSchema.extend(yearCardPathSchema.shape) },
+    responses: {
+      ...yearCard.responses,
+      404: error("No listener with public cards has this handle, or they do not share their year card"),
+    },
+  },
   adminInvite: defineRoute({
     method: "POST",
     path: "/admin/invites",

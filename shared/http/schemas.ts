@@ -255,6 +255,14 @@ export const metadataSyncResultSchema = z
 
 // ------------------------------------------------------------------ now playing and cards
 
+/** The caller's IANA time zone, for the statistics and the cards that count local days. */
+const tzSchema = z
+  .string()
+  .default("UTC")
+  .refine(isTimeZone, { message: "must be an IANA time zone name, e.g. Europe/Paris or America/New_York" })
+  .transform((v) => (isTimeZone(v) ? canonicalTimeZone(v) : v))
+  .describe("IANA time zone that days, weeks, months and hours are counted in. Default UTC.");
+
 /** `true/false/1/0`, or the default when absent; anything else is a 400 naming the option. */
 const flagSchema = (fallback: boolean) =>
   z
@@ -299,6 +307,30 @@ export const topArtistsCardQuerySchema = z.object({
   ...cardOptions,
   range: rangeNameSchema.default("4w").describe("Period: 7d, 4w, 6m, 1y or all."),
   limit: cardLimitSchema,
+});
+
+/** A year card's path segment: `2025.svg` (API Gateway takes a path variable only as a whole segment). */
+export const yearCardPathSchema = z.object({
+  file: z
+    .string()
+    .regex(/^\d{4}\.svg$/, "must be a year and .svg, e.g. 2025.svg")
+    .transform((v) => Number(v.slice(0, 4)))
+    .pipe(z.number().min(2008, "must be 2008 (Spotify's launch) or later"))
+    .describe("The year and `.svg`, e.g. `2025.svg`: a calendar year in tz."),
+});
+
+/** The year card takes theme and width, and the zone its year's days are counted in. */
+export const yearCardQuerySchema = z.object({
+  theme: cardOptions.theme,
+  width: cardOptions.width,
+  tz: tzSchema.describe("IANA time zone the year's local days are counted in. Default UTC."),
+});
+
+/** The weekly grid has no art (its cells are minutes), so it takes theme and width only. */
+export const weeklyGridCardQuerySchema = z.object({
+  theme: cardOptions.theme,
+  width: cardOptions.width,
+  tz: tzSchema.describe("IANA time zone whose last 7 local days and hours the grid shows. Default UTC."),
 });
 
 export const nowPlayingResponseSchema = z
@@ -531,12 +563,7 @@ export const statsRangeShape = (defaultRange: StatsRange) => ({
   to: rangeBoundSchema
     .optional()
     .describe("End: a local date (included) or an instant (excluded). Default: now."),
-  tz: z
-    .string()
-    .default("UTC")
-    .refine(isTimeZone, { message: "must be an IANA time zone name, e.g. Europe/Paris or America/New_York" })
-    .transform((v) => (isTimeZone(v) ? canonicalTimeZone(v) : v))
-    .describe("IANA time zone that days, weeks, months and hours are counted in. Default UTC."),
+  tz: tzSchema,
 });
 
 interface RangeQuery {

@@ -674,9 +674,5 @@ export function parseImportFile(
   return convertRows(file, format, rows, ctx);
 }
 
-/**
- * Spotify's streaming-history files by name, to pick them out of a zip or a folder
- * (`endsong_N.json`: the Extended history as Spotify named it before 2023).
- */
-export const STREAMING_HISTORY_NAME =
-  /(^|[/\\])(Streaming_History_(Audio|Video)_[^/\\]*|StreamingHistory[^/\\]*|endsong_\d+)\.json$/i;
+/** Spotify's streaming-history files by name (kept where the dashboard can import it too). */
+export { STREAMING_HISTORY_NAME } from "./zip-directory.ts";

@@ -8,5 +8,10 @@ export async function meOf(deps: Pick<Deps, "household" | "store" | "listener">)
     deps.store.getSpotifyLink(),
   ]);
   if (!listener) throw new NotFoundError("this listener no longer exists");
-  return { ...listener, linked: link !== null, needs_reauth: link?.needs_reauth ?? false };
+  return {
+    ...listener,
+    year_card: listener.year_card ?? false,
+    linked: link !== null,
+    needs_reauth: link?.needs_reauth ?? false,
+  };
 }

@@ -42,7 +42,10 @@ export interface Household {
   addListener(listener: Listener): Promise<AddListenerResult>;
   /** Records which Spotify account a listener linked (the owner links after the fact). */
   setAccount(id: string, spotifyId: string, displayName: string | null): Promise<"ok" | "account_taken">;
-  update(id: string, patch: Partial<Pick<Listener, "public" | "last_seen_at">>): Promise<Listener | null>;
+  update(
+    id: string,
+    patch: Partial<Pick<Listener, "public" | "year_card" | "last_seen_at">>,
+  ): Promise<Listener | null>;
   /** Sets `last_seen_at` unless it is after `staleBefore` (shared/store/last-seen.ts); true: written. */
   markSeen(id: string, at: Date, staleBefore: Date): Promise<boolean>;
   /**

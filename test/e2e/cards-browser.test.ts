@@ -10,17 +10,20 @@ import { crc32, deflateSync } from "node:zlib";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { cacheKeys } from "#shared/cache/keys.ts";
 import { recordListen } from "#shared/capture/record.ts";
+import { themes } from "#shared/cards/themes.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
 import type { NowPlayingSnapshot } from "#shared/domain/tracker.ts";
 import type { PlayableItem } from "#shared/spotify/types.ts";
 import { startTestApp, type TestApp } from "#test/support/app.ts";
 import { type FakeSpotify, startFakeSpotify } from "#test/support/fake-spotify.ts";
+import { playOf } from "#test/support/plays.ts";
+import { seeded } from "#test/support/rng.ts";
 
 /**
  * The cards looked at by a real browser: Debian's Chromium (installed by .ci/run) shows each
  * card through an <img> on a local page, as GitHub does, and the screenshot is checked pixel
  * by pixel — the album art really is inside the SVG, the text really is drawn. The now-playing
- * screenshots are kept in docs/ for the README.
+ * and weekly-grid screenshots are kept in docs/ for the README.
  */
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -339,6 +342,77 @@ test("Chromium draws the list cards: art per row, names, bars", { skip, timeout:
     const accent = (p: number[]) => (p[1] ?? 0) > 150 && (p[0] ?? 0) < 100;
     assert.ok(accent(top.at(455, 44 + 30)), "leader's bar reaches the end");
     assert.ok(!accent(top.at(455, 88 + 30)), "runner-up's bar does not");
+  }
+  await page.close();
+});
+
+test("Chromium draws the weekly grid: every cell in the colour of its minutes", {
+  skip,
+  timeout: 60_000,
+}, async () => {
+  assert.ok(browser);
+  // A public member's week (their own hoard: the owner's cards above stay as they are):
+  // mornings and evenings, heavier at the weekend, from a fixed seed.
+  const member = {
+    listener_id: "mweekly001",
+    handle: "weekly-h",
+    role: "member" as const,
+    spotify_id: "acct-weekly",
+    display_name: "Weekly",
+    created_at: "2026-11-01T00:00:00.000Z",
+    last_seen_at: null,
+    public: true,
+  };
+  assert.equal(await app.deps.household.addListener(member), "created");
+  const store = app.deps.household.storeOf(member.listener_id);
+  const r = seeded(15);
+  const day0 = Date.parse("2026-11-15T00:00:00.000Z");
+  for (let day = 0; day < 7; day++) {
+    for (const hour of [7, 8, 12, 18, 19, 20, 21, 22]) {
+      const n = r.int(0, day >= 5 ? 8 : 4);
+      for (let k = 0; k < n; k++) {
+        const t = {
+          track_id: `trkWeek${day}${hour}${k}`,
+          kind: "track" as const,
+          name: "Week song",
+          uri: `spotify:track:trkWeek${day}${hour}${k}`,
+          artists: [{ id: "artWeek", name: "Week artist" }],
+          album: null,
+          duration_ms: 240_000,
+        };
+        const start = day0 + day * 86_400_000 + hour * 3_600_000 + k * 6 * 60_000;
+        if (start < app.deps.clock().getTime()) await recordListen(store, playOf(t, start, 240_000, true), t);
+      }
+    }
+  }
+  const page = await browser.newPage();
+  for (const theme of ["light", "dark"] as const) {
+    const card = `/u/weekly-h/weekly-grid.svg?theme=${theme}`;
+    const svg = await (await fetch(`${app.url}${card}`)).text();
+    const cells = [
+      ...svg.matchAll(
+        /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" rx="2" fill="(#[0-9a-f]{6})" data-minutes="(\d+)"\/>/g,
+      ),
+    ].map((m) => ({
+      cx: Number(m[1]) + Number(m[3]) / 2,
+      cy: Number(m[2]) + Number(m[4]) / 2,
+      fill: m[5] as string,
+      minutes: Number(m[6]),
+    }));
+    assert.equal(cells.length, 168);
+    assert.ok(cells.filter((c) => c.minutes > 0).length > 20, "a week with listening in it");
+    const s = await shoot(page, card);
+    assert.equal(s.width, 480);
+    for (const c of cells) {
+      const px = s.at(c.cx, c.cy);
+      assert.ok(dist(px, hex(c.fill)) <= 4, `${theme}: cell at ${c.cx},${c.cy} is ${px}, not ${c.fill}`);
+      assert.equal(
+        c.fill === themes[theme].track,
+        c.minutes === 0,
+        `${theme}: empty cells and only they are blank`,
+      );
+    }
+    writeFileSync(join(DOCS, `weekly-grid-${theme}.png`), s.png);
   }
   await page.close();
 });

@@ -302,13 +302,13 @@ describe("issue 10, item by item", () => {
         assert.equal(a.status, 200, `${a.label} ${a.text.slice(0, 200)}`);
       }
     }
-    const svg = await send({
-      method: "GET",
-      path: "/spotify/top-artists.svg",
-      query: { range: "all" },
-      auth: false,
-    });
-    assert.equal(svg.status, 200);
+    for (const [path, query] of [
+      ["/spotify/top-artists.svg", { range: "all" }],
+      ["/spotify/weekly-grid.svg", { tz: "Pacific/Kiritimati" }],
+    ] as const) {
+      const svg = await send({ method: "GET", path, query, auth: false });
+      assert.equal(svg.status, 200, `${path} ${svg.text.slice(0, 200)}`);
+    }
     const timeline = await send({
       method: "GET",
       path: "/stats/timeline",

@@ -64,6 +64,9 @@ const INPUT: Record<string, { path?: string; query?: string; body?: string; type
   userNowPlayingSvg: { path: "someone" },
   userRecentlyPlayedSvg: { path: "someone" },
   userTopArtistsSvg: { path: "someone" },
+  userWeeklyGridSvg: { path: "someone" },
+  spotifyYearSvg: { path: "2025.svg" },
+  userYearSvg: { path: "someone" },
   adminListenerReport: { path: "someone" },
   adminListenerDelete: { path: "someone" },
 };

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { NowPlayingState, NowPlayingView } from "#shared/cards/model.ts";
-import { renderNowPlayingCard, renderRecentlyPlayedCard, renderTopArtistsCard } from "#shared/cards/svg.ts";
+import {
+  renderNowPlayingCard,
+  renderRecentlyPlayedCard,
+  renderTopArtistsCard,
+  renderWeeklyGridCard,
+  renderYearCard,
+} from "#shared/cards/svg.ts";
 import { STATS_RANGES } from "#shared/stats/plan.ts";
 import { seeded } from "#test/support/rng.ts";
 import { checkSvg } from "#test/support/svg-check.ts";
@@ -137,6 +143,38 @@ test("every card stays a safe, well-formed SVG whatever the names", () => {
           art: r.pick(HOSTILE_ART),
         })),
         { theme, width, nowMs: now, showArt, range: r.pick(RANGES) },
+      ),
+      // The zone is validated before it gets here; hostile anyway, as a name would be.
+      renderWeeklyGridCard(
+        {
+          tz: hostile(r),
+          days: Array.from({ length: 7 }, (_, i) => ({
+            date: `2026-11-${String(15 + i).padStart(2, "0")}`,
+            weekday: (6 + i) % 7,
+            listened_ms: Array.from({ length: 24 }, () =>
+              r.pick([0, 0, 1, 59_999, 600_000, 3_600_000, 1e14]),
+            ),
+          })),
+        },
+        { theme, width, nowMs: now },
+      ),
+      renderYearCard(
+        {
+          year: r.pick([2008, 2026, 9998]),
+          soFar: r.next() < 0.5,
+          listened_ms: r.pick([0, 59_999, 3_600_000, 1e14]),
+          plays: r.pick([0, 1, 12_345, 1_000_000_000]),
+          new_artists: r.pick([0, 1, 87, 1_000_000]),
+          top_artist: r.next() < 0.2 ? null : hostile(r),
+          top_track:
+            r.next() < 0.2
+              ? null
+              : { name: hostile(r), artists: Array.from({ length: r.int(0, 3) }, () => hostile(r)) },
+          top_genre: r.next() < 0.2 ? null : hostile(r),
+          busiest_month: r.pick([null, 1, 12]),
+          longest_streak_days: r.pick([null, 1, 365]),
+        },
+        { theme, width, nowMs: now },
       ),
     ];
     for (const [i, svg] of cards.entries()) {

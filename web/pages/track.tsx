@@ -1,11 +1,45 @@
-import type { PageProps } from "../router.tsx";
+import { api } from "../api.ts";
+import { hrefOf, Link, type PageProps } from "../router.tsx";
+import type { TrackStats } from "../types.ts";
+import { browserTimeZone, formatClock } from "../ui/format.ts";
+import { bucketOf, ItemHeader, ItemTotals, ListensOverTime } from "../ui/item-stats.tsx";
+import { Async, Panel } from "../ui/states.tsx";
+import { useApi } from "../ui/use-api.ts";
 
-/** A track: listens over time, first and last listened, skip rate (a stub of the skeleton). */
+/** A track: how often and how long it was played, its skip rate, first and last listen, listens over time. */
 export function TrackPage({ route }: PageProps) {
+  const id = route.param ?? "";
+  const query = { tz: browserTimeZone(), bucket: bucketOf(route.query) };
+  const path = `/stats/tracks/${encodeURIComponent(id)}`;
+  const state = useApi(`${path}?${new URLSearchParams(query)}`, () => api.get<TrackStats>(path, query));
   return (
     <section>
-      <h1>Track</h1>
-      <p class="muted">Details of track {route.param} are coming soon.</p>
+      <Async state={state}>
+        {(s) => (
+          <>
+            <ItemHeader image={s.track.image_url} title={s.track.name}>
+              <p>
+                {s.track.artists.map((a, i) => (
+                  <span key={`${a.id ?? a.name}-${i}`}>
+                    {i > 0 ? ", " : ""}
+                    {a.id ? <Link href={hrefOf("artists", a.id)}>{a.name}</Link> : a.name}
+                  </span>
+                ))}
+                {s.track.album ? <span class="muted"> · {s.track.album.name}</span> : null}
+                {s.track.duration_ms > 0 ? (
+                  <span class="muted"> · {formatClock(s.track.duration_ms)}</span>
+                ) : null}
+              </p>
+            </ItemHeader>
+            <div class="grid">
+              <Panel title="In numbers" wide>
+                <ItemTotals s={s} />
+              </Panel>
+              <ListensOverTime s={s} name={s.track.name} />
+            </div>
+          </>
+        )}
+      </Async>
     </section>
   );
 }

@@ -1,0 +1,5 @@
+import { yearCardReply } from "#shared/cards/replies.ts";
+import { httpHandler } from "#shared/http/middleware.ts";
+import { routes } from "#shared/http/routes.ts";
+
+export const handler = httpHandler(routes.spotifyYearSvg, yearCardReply);

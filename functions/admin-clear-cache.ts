@@ -1,13 +1,13 @@
 import { cacheKeys } from "#shared/cache/keys.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { adminRoutes } from "#shared/http/routes/admin.ts";
 
 /**
  * What Personalify's cache clear did: forget answers kept to save Spotify calls and reads
  * (Spotify's top lists, the cards' rankings and grids). Never the loops' leases, parked listens or
  * snapshots: clearing those would start a second loop or lose a listen.
  */
-export const handler = httpHandler(routes.adminClearCache, async ({ deps }) => {
+export const handler = httpHandler(adminRoutes.adminClearCache, async ({ deps }) => {
   const listeners = await deps.household.listListeners();
   let cleared = 0;
   for (const l of listeners) {

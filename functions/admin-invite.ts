@@ -1,9 +1,9 @@
 import { conflict } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { householdRoutes } from "#shared/http/routes/household.ts";
 import { inviteHash, newInviteCode } from "#shared/listeners/join.ts";
 
-export const handler = httpHandler(routes.adminInvite, async ({ body, deps, headers }) => {
+export const handler = httpHandler(householdRoutes.adminInvite, async ({ body, deps, headers }) => {
   if (body.handle && (await deps.household.findByHandle(body.handle)))
     throw conflict(`the handle ${body.handle} is taken`);
   const now = deps.clock();

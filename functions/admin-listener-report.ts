@@ -1,10 +1,10 @@
 import { notFound } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { householdRoutes } from "#shared/http/routes/household.ts";
 import { summarize } from "#shared/listeners/summary.ts";
 import { createStatsReader } from "#shared/stats/reader.ts";
 
-export const handler = httpHandler(routes.adminListenerReport, async ({ path, deps }) => {
+export const handler = httpHandler(householdRoutes.adminListenerReport, async ({ path, deps }) => {
   const listener = await deps.household.findByHandle(path.handle);
   if (!listener) throw notFound(`no listener has the handle ${JSON.stringify(path.handle)}`);
   const reader = createStatsReader(deps.household.storeOf(listener.listener_id));

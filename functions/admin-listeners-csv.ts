@@ -1,9 +1,9 @@
 import { CSV_CONTENT_TYPE } from "#shared/export/plays.ts";
 import { httpHandler } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { householdRoutes } from "#shared/http/routes/household.ts";
 import { listenersCsv, summarizeAll } from "#shared/listeners/summary.ts";
 
-export const handler = httpHandler(routes.adminListenersCsv, async ({ deps }) => ({
+export const handler = httpHandler(householdRoutes.adminListenersCsv, async ({ deps }) => ({
   status: 200,
   text: listenersCsv(await summarizeAll(deps)),
   headers: {

@@ -1,7 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { householdRoutes } from "#shared/http/routes/household.ts";
 import { summarizeAll } from "#shared/listeners/summary.ts";
 
-export const handler = httpHandler(routes.adminListeners, async ({ deps }) =>
+export const handler = httpHandler(householdRoutes.adminListeners, async ({ deps }) =>
   json({ items: await summarizeAll(deps) }),
 );

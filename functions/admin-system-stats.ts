@@ -1,7 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { adminRoutes } from "#shared/http/routes/admin.ts";
 import { systemStats } from "#shared/stats/system.ts";
 
-export const handler = httpHandler(routes.adminSystemStats, async ({ deps }) =>
+export const handler = httpHandler(adminRoutes.adminSystemStats, async ({ deps }) =>
   json(await systemStats(deps)),
 );

@@ -1,9 +1,9 @@
 import { conflict } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { lyricsRoutes } from "#shared/http/routes/lyrics.ts";
 import { startAnalysis } from "#shared/lyrics/analysis.ts";
 
-export const handler = httpHandler(routes.analysisRun, async ({ deps }) => {
+export const handler = httpHandler(lyricsRoutes.analysisRun, async ({ deps }) => {
   if (!(await startAnalysis(deps)))
     throw conflict("an analysis run is in progress; its result will show in /admin/system-stats");
   return json(

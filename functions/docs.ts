@@ -1,11 +1,11 @@
 import { renderDocsPage } from "#shared/http/docs-page.ts";
 import { httpHandler } from "#shared/http/middleware.ts";
 import { buildOpenApi } from "#shared/http/openapi.ts";
-import { routes } from "#shared/http/routes.ts";
+import { systemRoutes } from "#shared/http/routes/system.ts";
 
 let page: string | undefined;
 
-export const handler = httpHandler(routes.docs, async () => {
+export const handler = httpHandler(systemRoutes.docs, async () => {
   page ??= renderDocsPage(buildOpenApi());
   return {
     text: page,

@@ -1,9 +1,9 @@
 import { notFound } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { lyricsRoutes } from "#shared/http/routes/lyrics.ts";
 import { geniusClientOf, songBody } from "#shared/lyrics/service.ts";
 
-export const handler = httpHandler(routes.geniusArtistSongs, async ({ path, query, deps }) => {
+export const handler = httpHandler(lyricsRoutes.geniusArtistSongs, async ({ path, query, deps }) => {
   const genius = geniusClientOf(deps);
   const [artist, page] = await Promise.all([
     genius.artist(path.id),

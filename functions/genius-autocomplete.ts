@@ -1,7 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { lyricsRoutes } from "#shared/http/routes/lyrics.ts";
 import { geniusClientOf } from "#shared/lyrics/service.ts";
 
-export const handler = httpHandler(routes.geniusAutocomplete, async ({ query, deps }) =>
+export const handler = httpHandler(lyricsRoutes.geniusAutocomplete, async ({ query, deps }) =>
   json({ artists: await geniusClientOf(deps).autocomplete(query.q) }),
 );

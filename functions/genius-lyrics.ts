@@ -1,7 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { lyricsRoutes } from "#shared/http/routes/lyrics.ts";
 import { geniusLyrics } from "#shared/lyrics/service.ts";
 
-export const handler = httpHandler(routes.geniusLyrics, async ({ path, deps }) =>
+export const handler = httpHandler(lyricsRoutes.geniusLyrics, async ({ path, deps }) =>
   json(await geniusLyrics(deps, path.song_id)),
 );

@@ -2,13 +2,13 @@ import { cacheKeys } from "#shared/cache/keys.ts";
 import type { LoopStatus } from "#shared/capture/runner.ts";
 import { missingSpotifyConfig, SPOTIFY_SETTINGS } from "#shared/config.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { systemRoutes } from "#shared/http/routes/system.ts";
 import type { HealthResponse } from "#shared/http/schemas.ts";
 import { logger } from "#shared/logger.ts";
 import { DependencyUnavailableError } from "#shared/outage.ts";
 import { VERSION } from "#shared/version.ts";
 
-export const handler = httpHandler(routes.health, async ({ deps }) => {
+export const handler = httpHandler(systemRoutes.health, async ({ deps }) => {
   const { config, store, cache, clock, listener } = deps;
   let storage: HealthResponse["storage"] = { reachable: true, table: config.TABLE_NAME };
   let link: Awaited<ReturnType<typeof store.getSpotifyLink>> | "unknown" = null;

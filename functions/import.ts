@@ -1,6 +1,6 @@
 import { conflict, unprocessable } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { historyRoutes } from "#shared/http/routes/history.ts";
 import { ImportBusyError, importContent } from "#shared/import/importer.ts";
 import { ImportFileError } from "#shared/import/parse.ts";
 import { ConcurrentBatchError } from "#shared/store/import-batch.ts";
@@ -17,7 +17,7 @@ const BUDGET_MS = 15_000;
 /** Small chunks: the budget is checked between chunks, so a chunk bounds the overrun. */
 const CHUNK = 250;
 
-export const handler = httpHandler(routes.importPlays, async ({ query, deps, event }) => {
+export const handler = httpHandler(historyRoutes.importPlays, async ({ query, deps, event }) => {
   const started = performance.now();
   const body = event.body ?? "";
   const content = event.isBase64Encoded ? Buffer.from(body, "base64") : body;

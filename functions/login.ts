@@ -1,7 +1,7 @@
 import { missingSpotifyConfig } from "#shared/config.ts";
 import { badRequest, unavailable } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { householdRoutes } from "#shared/http/routes/household.ts";
 import { inviteHash } from "#shared/listeners/join.ts";
 import { createOAuthState, createSpotifyClient } from "#shared/spotify/client.ts";
 
@@ -9,7 +9,7 @@ import { createOAuthState, createSpotifyClient } from "#shared/spotify/client.ts
  * Sign in with Spotify: off to Spotify's consent page; the callback then knows the account and
  * opens a session for its listener, or makes a member of it with the invite given here.
  */
-export const handler = httpHandler(routes.login, async ({ query, deps }) => {
+export const handler = httpHandler(householdRoutes.login, async ({ query, deps }) => {
   const missing = missingSpotifyConfig(deps.config);
   if (missing.length > 0) {
     throw unavailable(`Spotify is not configured: set ${missing.join(", ")}`, "not_configured");

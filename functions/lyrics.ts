@@ -1,7 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { lyricsRoutes } from "#shared/http/routes/lyrics.ts";
 import { trackLyrics } from "#shared/lyrics/service.ts";
 
-export const handler = httpHandler(routes.lyrics, async ({ path, deps }) =>
+export const handler = httpHandler(lyricsRoutes.lyrics, async ({ path, deps }) =>
   json(await trackLyrics(deps, path.track_id)),
 );

@@ -1,10 +1,10 @@
 import { clearedSessionCookie, secureCookies } from "#shared/auth/session.ts";
 import { forbidden, notFound } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { householdRoutes } from "#shared/http/routes/household.ts";
 import { purgeListener } from "#shared/listeners/remove.ts";
 
-export const handler = httpHandler(routes.meDelete, async ({ deps }) => {
+export const handler = httpHandler(householdRoutes.meDelete, async ({ deps }) => {
   const me = await deps.household.getListener(deps.listener);
   if (!me) throw notFound("this listener no longer exists");
   if (me.role === "owner") throw forbidden("the owner cannot leave their own deployment", "owner_stays");

@@ -1,5 +1,5 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { householdRoutes } from "#shared/http/routes/household.ts";
 import { meOf } from "#shared/listeners/me.ts";
 
-export const handler = httpHandler(routes.me, async ({ deps }) => json(await meOf(deps)));
+export const handler = httpHandler(householdRoutes.me, async ({ deps }) => json(await meOf(deps)));

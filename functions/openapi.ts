@@ -1,10 +1,10 @@
 import { httpHandler } from "#shared/http/middleware.ts";
 import { buildOpenApi } from "#shared/http/openapi.ts";
-import { routes } from "#shared/http/routes.ts";
+import { systemRoutes } from "#shared/http/routes/system.ts";
 
 let doc: string | undefined;
 
-export const handler = httpHandler(routes.openapi, async () => {
+export const handler = httpHandler(systemRoutes.openapi, async () => {
   // The document depends only on code: build it once per container.
   doc ??= JSON.stringify(buildOpenApi());
   return {

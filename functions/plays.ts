@@ -1,8 +1,8 @@
 import { listPlaysFiltered } from "#shared/history/plays.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { historyRoutes } from "#shared/http/routes/history.ts";
 
-export const handler = httpHandler(routes.plays, async ({ query, deps }) =>
+export const handler = httpHandler(historyRoutes.plays, async ({ query, deps }) =>
   json(
     await listPlaysFiltered(
       deps.store,

@@ -1,11 +1,11 @@
 import { ownerPasswordLogin } from "#shared/auth/owner-login.ts";
 import { newSession, secureCookies } from "#shared/auth/session.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { webRoutes } from "#shared/http/routes/web.ts";
 import type { SignInResponse } from "#shared/http/web-schemas.ts";
 
 /** The dashboard's password sign-in: the session cookie members get from /login, for the owner. */
-export const handler = httpHandler(routes.signIn, async ({ body, deps, sourceIp }) => {
+export const handler = httpHandler(webRoutes.signIn, async ({ body, deps, sourceIp }) => {
   const { subject, secret, ttlSeconds } = await ownerPasswordLogin(deps, body, sourceIp);
   const cookie = await newSession({
     secret,

@@ -1,11 +1,11 @@
 import { missingSpotifyConfig } from "#shared/config.ts";
 import { unavailable } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { spotifyRoutes } from "#shared/http/routes/spotify.ts";
 import type { SpotifyAuthorizeResponse } from "#shared/http/schemas.ts";
 import { createOAuthState, createSpotifyClient } from "#shared/spotify/client.ts";
 
-export const handler = httpHandler(routes.spotifyAuthorize, async ({ query, deps }) => {
+export const handler = httpHandler(spotifyRoutes.spotifyAuthorize, async ({ query, deps }) => {
   const missing = missingSpotifyConfig(deps.config);
   if (missing.length > 0) {
     throw unavailable(`Spotify is not configured: set ${missing.join(", ")}`, "not_configured");

@@ -5,7 +5,7 @@ import { missingSpotifyConfig } from "#shared/config.ts";
 import { forListener } from "#shared/deps.ts";
 import type { SpotifyLink } from "#shared/domain/entities.ts";
 import { type HttpReply, httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { spotifyRoutes } from "#shared/http/routes/spotify.ts";
 import type { SpotifyCallbackResponse } from "#shared/http/schemas.ts";
 import { applySpotifyLink } from "#shared/listeners/join.ts";
 import { consumeOAuthState, createSpotifyClient } from "#shared/spotify/client.ts";
@@ -77,7 +77,7 @@ function page(
   };
 }
 
-export const handler = httpHandler(routes.spotifyCallback, async ({ query, headers, deps }) => {
+export const handler = httpHandler(spotifyRoutes.spotifyCallback, async ({ query, headers, deps }) => {
   const asJson = prefersJson(headers.accept);
   const refuse = (
     status: number,

@@ -1,9 +1,9 @@
 import { manualPoll } from "#shared/capture/manual.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { spotifyRoutes } from "#shared/http/routes/spotify.ts";
 import { spotifyFaultError } from "#shared/spotify/faults.ts";
 
-export const handler = httpHandler(routes.spotifyPollCurrentPlayback, async ({ deps }) => {
+export const handler = httpHandler(spotifyRoutes.spotifyPollCurrentPlayback, async ({ deps }) => {
   const { fault, ...result } = await manualPoll(deps);
   // A transient fault is still a poll that lost nothing; link and quota problems are the caller's to fix.
   if (fault && fault.type !== "unavailable") throw spotifyFaultError(deps.config, fault);

@@ -1,7 +1,7 @@
 import { jobReply, runBackfillJob } from "#shared/capture/backfill.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { spotifyRoutes } from "#shared/http/routes/spotify.ts";
 
-export const handler = httpHandler(routes.spotifyPollRecentlyPlayed, async ({ deps }) =>
+export const handler = httpHandler(spotifyRoutes.spotifyPollRecentlyPlayed, async ({ deps }) =>
   json(jobReply(deps.config, await runBackfillJob(deps, "http"))),
 );

@@ -1,7 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { spotifyRoutes } from "#shared/http/routes/spotify.ts";
 import { spotifyTop } from "#shared/spotify/top.ts";
 
-export const handler = httpHandler(routes.spotifyTop, async ({ query, deps }) =>
+export const handler = httpHandler(spotifyRoutes.spotifyTop, async ({ query, deps }) =>
   json(await spotifyTop(deps, query)),
 );

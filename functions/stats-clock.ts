@@ -1,7 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { statsRoutes } from "#shared/http/routes/stats.ts";
 import { createStatsReader } from "#shared/stats/reader.ts";
 
-export const handler = httpHandler(routes.statsClock, async ({ query, deps }) =>
+export const handler = httpHandler(statsRoutes.statsClock, async ({ query, deps }) =>
   json(await createStatsReader(deps.store).clock(query, deps.clock().getTime())),
 );

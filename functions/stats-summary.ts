@@ -1,7 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { statsRoutes } from "#shared/http/routes/stats.ts";
 import { createStatsReader } from "#shared/stats/reader.ts";
 
-export const handler = httpHandler(routes.statsSummary, async ({ query, deps }) =>
+export const handler = httpHandler(statsRoutes.statsSummary, async ({ query, deps }) =>
   json(await createStatsReader(deps.store).summary(query, deps.clock().getTime())),
 );

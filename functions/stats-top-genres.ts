@@ -1,7 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { statsRoutes } from "#shared/http/routes/stats.ts";
 import { createStatsReader } from "#shared/stats/reader.ts";
 
-export const handler = httpHandler(routes.statsTopGenres, async ({ query, deps }) =>
+export const handler = httpHandler(statsRoutes.statsTopGenres, async ({ query, deps }) =>
   json(await createStatsReader(deps.store).topGenres(query, query.by, query.limit, deps.clock().getTime())),
 );

@@ -1,7 +1,7 @@
 import { httpHandler, json } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { historyRoutes } from "#shared/http/routes/history.ts";
 
-export const handler = httpHandler(routes.tracks, async ({ query: { sort, limit, cursor }, deps }) =>
+export const handler = httpHandler(historyRoutes.tracks, async ({ query: { sort, limit, cursor }, deps }) =>
   json(
     sort === "listen_count"
       ? await deps.store.listTracksByCount(limit, cursor)

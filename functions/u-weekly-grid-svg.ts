@@ -1,5 +1,5 @@
 import { weeklyGridCardReply } from "#shared/cards/replies.ts";
 import { httpHandler } from "#shared/http/middleware.ts";
-import { routes } from "#shared/http/routes.ts";
+import { cardsRoutes } from "#shared/http/routes/cards.ts";
 
-export const handler = httpHandler(routes.userWeeklyGridSvg, weeklyGridCardReply);
+export const handler = httpHandler(cardsRoutes.userWeeklyGridSvg, weeklyGridCardReply);

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { notFound, unavailable } from "#shared/http/errors.ts";
 import { type HttpReply, type HttpResult, httpHandler } from "#shared/http/middleware.ts";
 import { routeKeyOf } from "#shared/http/route.ts";
-import { routes } from "#shared/http/routes.ts";
+import { webRoutes } from "#shared/http/routes/web.ts";
 import { IMMUTABLE, pickEncoding, renderShell, SHELL_CSP, webAssets } from "#shared/web/assets.ts";
 
 /**
@@ -47,9 +47,9 @@ const shellReply = async (configured: string | undefined): Promise<HttpReply> =>
   };
 };
 
-const home = httpHandler(routes.web, async ({ deps }) => shellReply(deps.config.WEB_ASSETS_DIR));
-const page = httpHandler(routes.webPage, async ({ deps }) => shellReply(deps.config.WEB_ASSETS_DIR));
-const asset = httpHandler(routes.webAsset, async ({ deps, path, headers }) => {
+const home = httpHandler(webRoutes.web, async ({ deps }) => shellReply(deps.config.WEB_ASSETS_DIR));
+const page = httpHandler(webRoutes.webPage, async ({ deps }) => shellReply(deps.config.WEB_ASSETS_DIR));
+const asset = httpHandler(webRoutes.webAsset, async ({ deps, path, headers }) => {
   const files = assetsIn(deps.config.WEB_ASSETS_DIR);
   await manifestOf(files);
   const file = await files.file(path.file, pickEncoding(headers["accept-encoding"]));
@@ -68,9 +68,9 @@ const asset = httpHandler(routes.webAsset, async ({ deps, path, headers }) => {
 });
 
 const byRouteKey: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
-  [routeKeyOf(routes.web)]: home,
-  [routeKeyOf(routes.webPage)]: page,
-  [routeKeyOf(routes.webAsset)]: asset,
+  [routeKeyOf(webRoutes.web)]: home,
+  [routeKeyOf(webRoutes.webPage)]: page,
+  [routeKeyOf(webRoutes.webAsset)]: asset,
 };
 
 export const handler = (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> => {

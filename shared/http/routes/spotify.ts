@@ -1,0 +1,153 @@
+import { historyQuerySchema, historyResponseSchema } from "../history-schemas.ts";
+import { defineRoute, type RouteDef } from "../route.ts";
+import {
+  backfillResultSchema,
+  manualPollResponseSchema,
+  metadataSyncResultSchema,
+  nowPlayingResponseSchema,
+  spotifyAuthorizeQuerySchema,
+  spotifyAuthorizeResponseSchema,
+  spotifyCallbackQuerySchema,
+  spotifyCallbackResponseSchema,
+  spotifyTopQuerySchema,
+  spotifyTopResponseSchema,
+  syncMetadataQuerySchema,
+} from "../schemas.ts";
+import { error } from "./common.ts";
+
+export const spotifyRoutes = {
+  spotifyAuthorize: defineRoute({
+    method: "GET",
+    path: "/spotify/authorize",
+    handler: "functions/spotify-authorize.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary: "Start linking Spotify: the consent URL and its single-use state (10 minutes)",
+    tags: ["spotify"],
+    request: { query: spotifyAuthorizeQuerySchema },
+    responses: {
+      200: { description: "Where to send the browser", schema: spotifyAuthorizeResponseSchema },
+      302: { description: "With ?redirect=true: a redirect to Spotify's consent page" },
+      400: error("Bad query parameters"),
+      503: error("Spotify is not configured (names the missing SPOTIFY_* variables)"),
+    },
+  }),
+  spotifyCallback: defineRoute({
+    method: "GET",
+    path: "/spotify/callback",
+    handler: "functions/spotify-callback.ts",
+    // A public GET that writes: it saves the Spotify link (the refresh token) in the table.
+    tableAccess: "readwrite",
+    // Spotify's redirect carries no bearer: the single-use state is what authenticates it.
+    auth: "none",
+    // Linking starts the loop at once, so the first song is recorded live.
+    startsLoop: true,
+    exposure: "public",
+    summary: "Spotify's OAuth redirect target: checks the state, trades the code, saves the link",
+    tags: ["spotify"],
+    request: { query: spotifyCallbackQuerySchema },
+    responses: {
+      200: {
+        description: "Linked (JSON when Accept prefers it, else a small HTML page)",
+        schema: spotifyCallbackResponseSchema,
+      },
+      400: error("Missing, unknown, expired or reused state; access denied; missing or refused code"),
+      429: error("Spotify rate-limited the code exchange; see Retry-After"),
+      503: error("Spotify is not configured or unreachable"),
+    },
+  }),
+  spotifyPollCurrentPlayback: defineRoute({
+    method: "POST",
+    path: "/spotify/poll/current-playback",
+    handler: "functions/spotify-poll-current-playback.ts",
+    auth: "bearer",
+    startsLoop: true,
+    exposure: "private",
+    summary: "Poll the player once now and record what finished (reports only while the loop runs)",
+    tags: ["spotify"],
+    responses: {
+      200: { description: "What this poll recorded and what plays now", schema: manualPollResponseSchema },
+      409: error("Spotify is not linked, or the link was revoked"),
+      429: error("Spotify is rate limiting; see Retry-After"),
+      503: error("Spotify is unreachable"),
+    },
+  }),
+  spotifyPollRecentlyPlayed: defineRoute({
+    method: "POST",
+    path: "/spotify/poll/recently-played",
+    handler: "functions/spotify-poll-recently-played.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary: "Run the recently-played backfill now: match Spotify's last plays, store the unseen ones",
+    tags: ["spotify"],
+    responses: {
+      200: { description: "What the backfill did", schema: backfillResultSchema },
+      409: error("Spotify is not linked, or the link was revoked: link it at /spotify/authorize"),
+      429: error("Spotify is rate limiting; see Retry-After"),
+      503: error("Spotify is not configured or unreachable"),
+    },
+    timeoutSeconds: 29,
+  }),
+  spotifySyncMetadata: defineRoute({
+    method: "POST",
+    path: "/spotify/sync-metadata",
+    handler: "functions/spotify-sync-metadata.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary:
+      "Resolve imported tracks through Spotify, then fetch genres, images, labels and release dates for artists and albums not synced yet",
+    tags: ["spotify"],
+    request: { query: syncMetadataQuerySchema },
+    responses: {
+      200: { description: "What the sync did", schema: metadataSyncResultSchema },
+      400: error("Bad query parameters"),
+      409: error("Spotify is not linked, or the link was revoked: link it at /spotify/authorize"),
+      429: error("Spotify is rate limiting; see Retry-After"),
+      503: error("Spotify is not configured or unreachable"),
+    },
+    timeoutSeconds: 29,
+  }),
+  spotifyNowPlaying: defineRoute({
+    method: "GET",
+    path: "/spotify/now-playing",
+    handler: "functions/spotify-now-playing.ts",
+    auth: "none",
+    exposure: "public",
+    summary: "What plays now (progress extrapolated to this moment), else the last played item",
+    tags: ["now playing"],
+    responses: { 200: { description: "Now playing", schema: nowPlayingResponseSchema } },
+  }),
+  spotifyTop: defineRoute({
+    method: "GET",
+    path: "/spotify/top",
+    handler: "functions/spotify-top.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary: "Spotify's own top artists or tracks for a window (cached an hour), to compare with the hoard",
+    tags: ["spotify"],
+    request: { query: spotifyTopQuerySchema },
+    responses: {
+      200: { description: "Spotify's ranking, best first", schema: spotifyTopResponseSchema },
+      400: error("Bad query parameters"),
+      409: error("Spotify is not linked, the link was revoked, or it lacks the user-top-read scope"),
+      429: error("Spotify is rate limiting; see Retry-After"),
+      503: error("Spotify is not configured or unreachable"),
+    },
+  }),
+  history: defineRoute({
+    method: "GET",
+    path: "/history",
+    handler: "functions/history.ts",
+    auth: "bearer",
+    exposure: "private",
+    summary:
+      "Spotify's own top tracks or artists as stored each day, newest first, with what moved against the day before: new, dropped, up or down by n",
+    tags: ["spotify"],
+    request: { query: historyQuerySchema },
+    tableAccess: "read",
+    responses: {
+      200: { description: "The daily snapshots and their moves", schema: historyResponseSchema },
+      400: error("Bad query parameters"),
+    },
+  }),
+} as const satisfies Record<string, RouteDef>;

@@ -27,6 +27,7 @@ import {
   EXTERNAL_MODULES,
   LAMBDA_TARGET,
   MAIN_FIELDS,
+  VERSION_DEFINE,
 } from "#infra/cdk/bundling.ts";
 import { startDynamoDbLocal, startRedisServer } from "#infra/local/processes.ts";
 import { createLocalServer } from "#infra/local/server.ts";
@@ -96,6 +97,7 @@ async function bundleSizes(): Promise<Map<string, number>> {
         mainFields: MAIN_FIELDS,
         external: EXTERNAL_MODULES,
         banner: { js: ESM_REQUIRE_BANNER },
+        define: VERSION_DEFINE,
         logLevel: "silent",
       });
       const code = out.outputFiles[0]?.contents ?? new Uint8Array();

@@ -1,3 +1,5 @@
+import pkg from "../../package.json" with { type: "json" };
+
 /**
  * esbuild settings for every Lambda: the CDK stack bundles with them and `npm run bench`
  * measures bundle sizes with the same ones.
@@ -13,6 +15,9 @@ export const ESM_REQUIRE_BANNER =
 export const EXTERNAL_MODULES = ["@aws-sdk/*"];
 
 export const MAIN_FIELDS = ["module", "main"];
+
+/** Inlines the version string shared/version.ts reports, instead of bundling package.json. */
+export const VERSION_DEFINE = { __HOARDIFY_VERSION__: JSON.stringify(pkg.version) };
 
 /**
  * Every bundle stays under this (issue 12): a smaller bundle loads faster at a cold start, and

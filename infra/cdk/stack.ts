@@ -30,7 +30,13 @@ import { audienceOf, type RouteDef, routeKeyOf, type TableAccess } from "#shared
 import { notFoundHandler, routeList, routes as routesById } from "#shared/http/routes.ts";
 import { METRIC_NAMESPACE, METRICS } from "#shared/metrics.ts";
 import { householdKeys, SNAPSHOT_LEADING_KEYS, tableDefinition } from "#shared/store/table.ts";
-import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, LAMBDA_TARGET, MAIN_FIELDS } from "./bundling.ts";
+import {
+  ESM_REQUIRE_BANNER,
+  EXTERNAL_MODULES,
+  LAMBDA_TARGET,
+  MAIN_FIELDS,
+  VERSION_DEFINE,
+} from "./bundling.ts";
 import { LAMBDA_SYSTEM_LOG_LEVEL } from "./logging.ts";
 import { PlaybackLoop, scheduleFunction } from "./playback-loop.ts";
 import { type DeploySettings, deploySettings, SETTING_NAMES, settingsFromContext } from "./settings.ts";
@@ -381,6 +387,7 @@ export class HoardifyStack extends Stack {
           mainFields: MAIN_FIELDS,
           externalModules: EXTERNAL_MODULES,
           banner: ESM_REQUIRE_BANNER,
+          define: VERSION_DEFINE,
           ...(sizing.afterBundling
             ? {
                 commandHooks: {

@@ -121,6 +121,13 @@ async function bundleSizes(): Promise<Map<string, number>> {
       );
       sizes.set(file, bytes);
     }
+    // The spread says whether one heavy import creeps into every bundle or only into a few.
+    const all = [...sizes.values()].sort((a, b) => a - b);
+    const at = (i: number) => (all[i] ?? 0).toLocaleString("en-US");
+    console.log(
+      `  ${all.length} bundles: min ${at(0)} B, median ${at(Math.floor(all.length / 2))} B, max ${at(all.length - 1)} B` +
+        ` (${(BUNDLE_LIMIT_BYTES - (all.at(-1) ?? 0)).toLocaleString("en-US")} B under the limit)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -256,6 +256,8 @@ export type YearInReview = Awaited<ReturnType<typeof computeYear>>;
  * generation anyway, since genre totals use them).
  */
 const YEAR_CACHE_DAYS = 30;
+/** Part of the fingerprint: bump it when the answer's shape or its computation changes. */
+const YEAR_CACHE_VERSION = 1;
 const yearCacheKey = (year: number) => `YEAR#${year}`;
 const yearCacheDimension = (tz: string) => `RECAP@${tz}`;
 
@@ -268,7 +270,7 @@ async function yearFingerprint(store: Store, end: number): Promise<string> {
   for (let d = Date.UTC(cutoffYear, 0, 1); d < cutoff; d += DAY_MS) refs.push(total(`D#${dateKey(d)}`));
   const [rows, validity] = await Promise.all([store.batchGetAggregates(refs), store.getStatsValidity([])]);
   const t = mergeTotals(rows, []);
-  return `${t.plays}/${t.skips}/${t.listened_ms}@${validity.generation}`;
+  return `v${YEAR_CACHE_VERSION}:${t.plays}/${t.skips}/${t.listened_ms}@${validity.generation}`;
 }
 
 /** The artists' current names, images and genres over a kept answer. */

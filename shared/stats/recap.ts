@@ -273,33 +273,20 @@ async function yearFingerprint(store: Store, end: number): Promise<string> {
   return `v${YEAR_CACHE_VERSION}:${t.plays}/${t.skips}/${t.listened_ms}@${validity.generation}`;
 }
 
-/** The artists' current names, images and genres over a kept answer. */
+/** The artists' current names, images and genres over a kept answer (freshly parsed: ours to change). */
 async function withArtistMeta(store: Store, answer: YearInReview): Promise<YearInReview> {
-  const ids = [
-    ...new Set([
-      ...answer.top.artists.map((a) => a.artist_id),
-      ...answer.new_artists.items.map((i) => i.artist.artist_id),
-    ]),
-  ];
-  if (ids.length === 0) return answer;
+  const { artists } = answer.top;
+  const fresh = answer.new_artists.items;
+  const ids = [...artists.map((a) => a.artist_id), ...fresh.map((i) => i.artist.artist_id)];
   const meta = new Map((await store.batchGetArtists(ids)).map((a) => [a.artist_id, a]));
-  return {
-    ...answer,
-    top: {
-      ...answer.top,
-      artists: answer.top.artists.map((a) => {
-        const m = meta.get(a.artist_id);
-        return { ...a, image_url: m?.image_url ?? null, genres: m?.genres ?? null };
-      }),
-    },
-    new_artists: {
-      ...answer.new_artists,
-      items: answer.new_artists.items.map((i) => ({
-        ...i,
-        artist: artistRef(i.artist.artist_id, meta.get(i.artist.artist_id), i.artist.name),
-      })),
-    },
-  };
+  for (const a of artists) {
+    const m = meta.get(a.artist_id);
+    a.image_url = m?.image_url ?? null;
+    a.genres = m?.genres ?? null;
+  }
+  for (const i of fresh)
+    i.artist = artistRef(i.artist.artist_id, meta.get(i.artist.artist_id), i.artist.name);
+  return answer;
 }
 
 export async function yearInReview(

@@ -1,12 +1,13 @@
+import { gunzipSync, gzipSync } from "node:zlib";
 import { mapLimit } from "../concurrency.ts";
 import type { Artist } from "../domain/entities.ts";
-import type { Store } from "../store/port.ts";
-import { artistIdsOf } from "./aggregates.ts";
-import { type ItemTotals, rank } from "./compute.ts";
+import type { AggregateRef, Store } from "../store/port.ts";
+import { artistIdsOf, TOTAL_ID } from "./aggregates.ts";
+import { type ItemTotals, mergeTotals, rank } from "./compute.ts";
 import { monthsTouching, playsIn } from "./detail.ts";
-import type { Window } from "./plan.ts";
+import { EPOCH_MS, type Window } from "./plan.ts";
 import { createStatsReader } from "./reader.ts";
-import { addDays, DAY_MS, localDateKey, localDayStart } from "./zones.ts";
+import { addDays, DAY_MS, dateKey, localDateKey, localDayStart } from "./zones.ts";
 
 /**
  * The year in review: one local calendar year (or the current one so far) in the caller's zone,
@@ -178,14 +179,8 @@ async function newArtists(
   };
 }
 
-export async function yearInReview(
-  store: Store,
-  q: { year?: number | undefined; tz: string },
-  nowMs: number,
-) {
-  const { tz } = q;
+async function computeYear(store: Store, tz: string, year: number, nowMs: number) {
   const reader = createStatsReader(store);
-  const year = q.year ?? Number(localDateKey(tz, nowMs).slice(0, 4));
   const start = localDayStart(tz, `${year}-01-01`);
   const end = localDayStart(tz, `${year + 1}-01-01`);
   const spec = { tz, from: start, to: end };
@@ -242,4 +237,84 @@ export async function yearInReview(
       ? await newArtists(store, inYear.items, before.items, w)
       : { count: 0, items: [] as Awaited<ReturnType<typeof newArtists>>["items"] },
   };
+}
+
+export type YearInReview = Awaited<ReturnType<typeof computeYear>>;
+
+/**
+ * A closed year's answer, kept: computing it reads every day of the year (most repeated day)
+ * and every artist bucket before it (new artists), seconds at ten thousand plays. It depends
+ * only on the listens before the year's end and on what the generation counter guards (see
+ * shared/stats/snapshot.ts), so it is kept with a fingerprint of both and used while they match.
+ *
+ * The fingerprint sums the TOTALs of every UTC year before `cutoff` (the first UTC midnight at
+ * or after the local year's end) and of the UTC days from that year's start to the cutoff (at
+ * most one: zone offsets are under a day). Live listens start after the cutoff and touch none
+ * of them, so they never invalidate; a listen stored late, an import or a deletion (which
+ * bumps the generation) does. Artists' names, images and genres are read again on every hit:
+ * the metadata sync rewrites them without any counter moving (a genre change bumps the
+ * generation anyway, since genre totals use them).
+ */
+const YEAR_CACHE_DAYS = 30;
+/** Part of the fingerprint: bump it when the answer's shape or its computation changes. */
+const YEAR_CACHE_VERSION = 1;
+const yearCacheKey = (year: number) => `YEAR#${year}`;
+const yearCacheDimension = (tz: string) => `RECAP@${tz}`;
+
+async function yearFingerprint(store: Store, end: number): Promise<string> {
+  const cutoff = Math.ceil(end / DAY_MS) * DAY_MS;
+  const cutoffYear = new Date(cutoff).getUTCFullYear();
+  const refs: AggregateRef[] = [];
+  const total = (bucket: string): AggregateRef => ({ bucket, dimension: "TOTAL", id: TOTAL_ID });
+  for (let y = new Date(EPOCH_MS).getUTCFullYear(); y < cutoffYear; y++) refs.push(total(`Y#${y}`));
+  for (let d = Date.UTC(cutoffYear, 0, 1); d < cutoff; d += DAY_MS) refs.push(total(`D#${dateKey(d)}`));
+  const [rows, validity] = await Promise.all([store.batchGetAggregates(refs), store.getStatsValidity([])]);
+  const t = mergeTotals(rows, []);
+  return `v${YEAR_CACHE_VERSION}:${t.plays}/${t.skips}/${t.listened_ms}@${validity.generation}`;
+}
+
+/** The artists' current names, images and genres over a kept answer (freshly parsed: ours to change). */
+async function withArtistMeta(store: Store, answer: YearInReview): Promise<YearInReview> {
+  const { artists } = answer.top;
+  const fresh = answer.new_artists.items;
+  const ids = [...artists.map((a) => a.artist_id), ...fresh.map((i) => i.artist.artist_id)];
+  const meta = new Map((await store.batchGetArtists(ids)).map((a) => [a.artist_id, a]));
+  for (const a of artists) {
+    const m = meta.get(a.artist_id);
+    a.image_url = m?.image_url ?? null;
+    a.genres = m?.genres ?? null;
+  }
+  for (const i of fresh)
+    i.artist = artistRef(i.artist.artist_id, meta.get(i.artist.artist_id), i.artist.name);
+  return answer;
+}
+
+export async function yearInReview(
+  store: Store,
+  q: { year?: number | undefined; tz: string },
+  nowMs: number,
+): Promise<YearInReview> {
+  const { tz } = q;
+  const year = q.year ?? Number(localDateKey(tz, nowMs).slice(0, 4));
+  const end = localDayStart(tz, `${year + 1}-01-01`);
+  // The year so far changes with every listen: computed on each read.
+  if (end > nowMs) return computeYear(store, tz, year, nowMs);
+  const key = yearCacheKey(year);
+  const dimension = yearCacheDimension(tz);
+  const [parts, before] = await Promise.all([
+    store.queryStatsSnapshot(key, dimension),
+    yearFingerprint(store, end),
+  ]);
+  const kept = parts[0];
+  if (kept?.head === before) {
+    return withArtistMeta(store, JSON.parse(gunzipSync(kept.body).toString("utf8")) as YearInReview);
+  }
+  const answer = await computeYear(store, tz, year, nowMs);
+  // Kept only when nothing it depends on moved while it was computed.
+  if ((await yearFingerprint(store, end)) === before) {
+    const body = gzipSync(JSON.stringify(answer));
+    const expiresAt = Math.floor(nowMs / 1000) + YEAR_CACHE_DAYS * 86_400;
+    await store.putStatsSnapshot(key, dimension, [{ n: 0, build: before, head: before, body }], expiresAt);
+  }
+  return answer;
 }

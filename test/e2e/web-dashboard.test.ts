@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { TEST_PASSWORD } from "#test/support/app.ts";
-import {
-  browserSkip,
-  type Dashboard,
-  startDashboard,
-  until,
-  type WatchedPage,
-} from "#test/support/browser.ts";
-import { type Seeded, seedListening } from "#test/support/web-seed.ts";
+import { browserSkip, type Dashboard, until, type WatchedPage } from "#test/support/browser.ts";
+import { type Seeded, type SeededDashboard, startSeededDashboard } from "#test/support/web-seed.ts";
 
 /**
  * The dashboard in Chromium against `npm start` with a seeded hoard: signing in, the overview's
@@ -19,31 +13,15 @@ import { type Seeded, seedListening } from "#test/support/web-seed.ts";
 const TZ = "Europe/Paris";
 let dash: Dashboard;
 let seeded: Seeded;
-let bearer: string;
 
-/** The API's answer for `path`, as the owner (bearer). */
-async function apiJson<T>(path: string): Promise<T> {
-  const res = await fetch(`${dash.url}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
-  assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
-  return (await res.json()) as T;
-}
+let apiJson: SeededDashboard["apiJson"];
 
 const statText = (tab: WatchedPage, key: string) => tab.page.locator(`dd[data-stat="${key}"]`).textContent();
 const digits = (s: string | null) => Number((s ?? "").replace(/\D/g, ""));
 
 before(async () => {
   if (browserSkip) return;
-  dash = await startDashboard({
-    seed: async (deps) => {
-      seeded = await seedListening(deps);
-    },
-  });
-  const res = await fetch(`${dash.url}/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ username: "admin", password: TEST_PASSWORD }),
-  });
-  bearer = ((await res.json()) as { access_token: string }).access_token;
+  ({ dash, seeded, apiJson } = await startSeededDashboard());
 });
 after(async () => {
   await dash?.close();

@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { TEST_PASSWORD } from "#test/support/app.ts";
-import {
-  browserSkip,
-  type Dashboard,
-  startDashboard,
-  until,
-  type WatchedPage,
-} from "#test/support/browser.ts";
+import { browserSkip, type Dashboard, until, type WatchedPage } from "#test/support/browser.ts";
 import { trackRow } from "#test/support/exports.ts";
-import { type Seeded, seedListening } from "#test/support/web-seed.ts";
+import { type Seeded, type SeededDashboard, startSeededDashboard } from "#test/support/web-seed.ts";
 import { makeZip } from "#test/support/zip.ts";
 
 /**
@@ -23,13 +16,8 @@ const TZ = "Europe/Paris";
 const SCHEMES = ["light", "dark"] as const;
 let dash: Dashboard;
 let seeded: Seeded;
-let bearer: string;
 
-async function apiJson<T>(path: string): Promise<T> {
-  const res = await fetch(`${dash.url}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
-  assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
-  return (await res.json()) as T;
-}
+let apiJson: SeededDashboard["apiJson"];
 
 const digits = (s: string | null) => Number((s ?? "").replace(/\D/g, ""));
 const text = (tab: WatchedPage, selector: string) => tab.page.locator(selector).first().textContent();
@@ -44,17 +32,7 @@ async function finish(tab: WatchedPage, name: string) {
 
 before(async () => {
   if (browserSkip) return;
-  dash = await startDashboard({
-    seed: async (deps) => {
-      seeded = await seedListening(deps);
-    },
-  });
-  const res = await fetch(`${dash.url}/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ username: "admin", password: TEST_PASSWORD }),
-  });
-  bearer = ((await res.json()) as { access_token: string }).access_token;
+  ({ dash, seeded, apiJson } = await startSeededDashboard());
 });
 after(async () => {
   await dash?.close();

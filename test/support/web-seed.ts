@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { cacheKeys } from "#shared/cache/keys.ts";
 import { recordListen } from "#shared/capture/record.ts";
 import type { Deps } from "#shared/deps.ts";
@@ -5,6 +6,8 @@ import type { Play } from "#shared/domain/entities.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
 import type { NowPlayingSnapshot } from "#shared/domain/tracker.ts";
 import type { TrackInfo } from "#shared/store/port.ts";
+import { TEST_PASSWORD } from "./app.ts";
+import { type Dashboard, startDashboard } from "./browser.ts";
 import { playOf, rng } from "./plays.ts";
 
 /**
@@ -100,4 +103,39 @@ export async function seedListening(
   };
   await deps.cache.set(cacheKeys.snapshot(OWNER_ID), snapshot);
   return { plays: plays.sort((a, b) => (a.listened_at < b.listened_at ? 1 : -1)), nowPlaying };
+}
+
+/** The dashboard against `npm start` with this history seeded, and the owner's bearer token. */
+export interface SeededDashboard {
+  dash: Dashboard;
+  seeded: Seeded;
+  bearer: string;
+  /** The API's answer for `path` as the owner; anything but 200 fails the test. */
+  apiJson<T>(path: string): Promise<T>;
+}
+
+export async function startSeededDashboard(): Promise<SeededDashboard> {
+  let seeded: Seeded | undefined;
+  const dash = await startDashboard({
+    seed: async (deps) => {
+      seeded = await seedListening(deps);
+    },
+  });
+  const res = await fetch(`${dash.url}/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username: "admin", password: TEST_PASSWORD }),
+  });
+  const bearer = ((await res.json()) as { access_token: string }).access_token;
+  if (!seeded) throw new Error("the dashboard started without running its seed");
+  return {
+    dash,
+    seeded,
+    bearer,
+    async apiJson<T>(path: string): Promise<T> {
+      const r = await fetch(`${dash.url}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+      assert.equal(r.status, 200, `${path}: ${await r.clone().text()}`);
+      return (await r.json()) as T;
+    },
+  };
 }

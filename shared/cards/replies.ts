@@ -1,8 +1,9 @@
 import type * as z from "zod";
 import type { Deps } from "../deps.ts";
 import { notFound } from "../http/errors.ts";
-import type { HttpReply } from "../http/middleware.ts";
+import { type HttpReply, json } from "../http/middleware.ts";
 import type {
+  NowPlayingResponse,
   nowPlayingCardQuerySchema,
   recentlyPlayedCardQuerySchema,
   topArtistsCardQuerySchema,
@@ -13,6 +14,7 @@ import type {
 import { svgReply } from "../http/svg-reply.ts";
 import { artOptionsOf } from "./art.ts";
 import {
+  loadNowPlaying,
   loadNowPlayingCard,
   loadRecentRows,
   loadTopArtistRows,
@@ -35,6 +37,13 @@ interface CardRequest<Q> {
   query: Q;
   deps: Deps;
   headers: Record<string, string | undefined>;
+}
+
+/** Now playing as JSON (`/spotify/now-playing` for the owner, `/me/now-playing` for the caller). */
+export async function nowPlayingJsonReply({ deps }: { deps: Deps }): Promise<HttpReply> {
+  const now = deps.clock();
+  const { album_id: _key, ...view } = await loadNowPlaying(deps, now.getTime());
+  return json({ ...view, fetched_at: now.toISOString() } satisfies NowPlayingResponse);
 }
 
 export async function nowPlayingCardReply({

@@ -194,6 +194,20 @@ const counts = async () =>
   );
 
 describe("privacy walk", () => {
+  test("GET /me/now-playing is the caller's own; /spotify/now-playing stays the owner's", async () => {
+    for (const caller of ["owner", "alpha", "bravo"] as const) {
+      const res = await fetch(`${app.url}/me/now-playing`, { headers: credentials(caller) });
+      assert.equal(res.status, 200, caller);
+      const body = (await res.json()) as { state: string; title: string | null; artists: string[] };
+      assert.equal(body.title, `Song-of-${caller}`, `${caller} sees what they play`);
+      assert.deepEqual(body.artists, [`Artist-of-${caller}`]);
+    }
+    const anonymous = await fetch(`${app.url}/me/now-playing`);
+    assert.equal(anonymous.status, 401);
+    const publicJson = await fetch(`${app.url}/spotify/now-playing`, { headers: credentials("alpha") });
+    assert.equal(((await publicJson.json()) as { title: string }).title, "Song-of-owner");
+  });
+
   test("no answer carries another listener's data unless the owner asked for it", async () => {
     const before = await counts();
     // Leaving (DELETE /me) is walked last, once everybody else's checks are done.

@@ -39,9 +39,7 @@ export function OverviewPage({ route }: PageProps) {
       <RangePicker value={range} onChange={(v) => setQuery(rangeQuery(v))} />
       <div class="grid">
         <Panel title="Now playing">
-          <Async state={dashboard}>
-            {(d) => <NowPlaying snapshot={d.now_playing} poll={me.role === "owner"} />}
-          </Async>
+          <Async state={dashboard}>{(d) => <NowPlaying snapshot={d.now_playing} />}</Async>
         </Panel>
         <Panel title="Summary">
           <Async state={dashboard}>{(d) => <SummaryStats summary={d.summary} />}</Async>

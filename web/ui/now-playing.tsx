@@ -5,9 +5,9 @@ import type { Dashboard, NowPlayingResponse } from "../types.ts";
 import { formatAgo, formatClock } from "./format.ts";
 
 /**
- * Now playing, live: the owner's polls GET /spotify/now-playing (one cache read) every 15 s; a
- * member's comes with the dashboard (there is no per-listener JSON). Between answers the
- * progress moves on its own, from when it was observed, clamped to the track's length.
+ * Now playing, live: the dashboard's snapshot first, then GET /me/now-playing (the signed-in
+ * listener's, one cache read) every 15 s. Between answers the progress moves on its own, from
+ * when it was observed, clamped to the track's length.
  */
 
 interface Shown {
@@ -55,27 +55,23 @@ const fromResponse = (np: NowPlayingResponse): Shown | null =>
         lastPlayedAt: np.played_at,
       };
 
-export function NowPlaying({ snapshot, poll }: { snapshot: Dashboard["now_playing"]; poll: boolean }) {
+export function NowPlaying({ snapshot }: { snapshot: Dashboard["now_playing"] }) {
   const [shown, setShown] = useState<Shown | null>(snapshot ? fromSnapshot(snapshot) : null);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
-    if (!poll) {
-      setShown(snapshot ? fromSnapshot(snapshot) : null);
-      return;
-    }
+    setShown(snapshot ? fromSnapshot(snapshot) : null);
     let live = true;
     const load = () =>
-      api.get<NowPlayingResponse>("/spotify/now-playing").then(
+      api.get<NowPlayingResponse>("/me/now-playing").then(
         (np) => live && setShown(fromResponse(np)),
         () => undefined, // a missed poll keeps the last answer; the next one tries again
       );
-    void load();
     const timer = setInterval(load, POLL_MS);
     return () => {
       live = false;
       clearInterval(timer);
     };
-  }, [poll, snapshot]);
+  }, [snapshot]);
   useEffect(() => {
     if (!shown?.playing) return;
     const tick = setInterval(() => setNow(Date.now()), 1000);

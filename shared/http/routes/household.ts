@@ -11,6 +11,7 @@ import {
   meResponseSchema,
 } from "../household-schemas.ts";
 import { defineRoute, type RouteDef } from "../route.ts";
+import { nowPlayingResponseSchema } from "../schemas.ts";
 import { error } from "./common.ts";
 
 export const householdRoutes = {
@@ -52,6 +53,19 @@ export const householdRoutes = {
     summary: "The caller's listener: handle, role, whether their cards are public, link state",
     tags: ["listeners"],
     responses: { 200: { description: "The caller", schema: meResponseSchema } },
+  }),
+  meNowPlaying: defineRoute({
+    method: "GET",
+    path: "/me/now-playing",
+    handler: "functions/me-now-playing.ts",
+    auth: "bearer",
+    exposure: "private",
+    tableAccess: "read",
+    summary:
+      "What the caller plays now (progress extrapolated to this moment), else their last played item; " +
+      "/spotify/now-playing is the owner's, public",
+    tags: ["listeners", "now playing"],
+    responses: { 200: { description: "Now playing", schema: nowPlayingResponseSchema } },
   }),
   mePatch: defineRoute({
     method: "PATCH",

@@ -163,12 +163,28 @@ function cardSig(item: { uri?: string | null } | null | undefined, playing: bool
 }
 
 /**
+ * Whether the app looked at the listener's player (a watchdog check or a poll) while `p`
+ * played. A listen that began and ended between two looks, with no loop running, was never
+ * seen by anything; when Spotify does not list it either, no poller could have kept it.
+ */
+function lookedAtWhile(looks: readonly number[], p: FakePlay): boolean {
+  let lo = 0;
+  let hi = looks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((looks[mid] as number) < p.started_at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < looks.length && (looks[lo] as number) < p.ended_at;
+}
+
+/**
  * Compares the recorded hoard with what the fake really played: which real listens the live
  * loop stored, which the catch-up recovered (estimated), and which Spotify lists but nothing
  * stored (left to the hourly job). A stored play is a real listen's when it is of the same
  * track and their spans overlap.
  */
-function captureReport(truth: readonly FakePlay[], stored: readonly Play[]) {
+function captureReport(truth: readonly FakePlay[], stored: readonly Play[], looks: readonly number[] = []) {
   const real = truth.filter((p) => p.item && !p.private && p.kind !== "ad" && p.kind !== "unknown");
   const taken = new Set<Play>();
   const find = (p: FakePlay, estimated: boolean) =>
@@ -184,6 +200,8 @@ function captureReport(truth: readonly FakePlay[], stored: readonly Play[]) {
   let recovered = 0;
   let leftToHourly = 0;
   let missedUnlisted = 0;
+  let unseen = 0;
+  const lost: { started_at: string; listened_ms: number }[] = [];
   const startErrors: number[] = [];
   for (const p of real) {
     const s = find(p, false);
@@ -198,7 +216,10 @@ function captureReport(truth: readonly FakePlay[], stored: readonly Play[]) {
       taken.add(e);
       recovered++;
     } else if (p.listed) leftToHourly++;
-    else missedUnlisted++;
+    else if (lookedAtWhile(looks, p)) {
+      missedUnlisted++;
+      lost.push({ started_at: new Date(p.started_at).toISOString(), listened_ms: p.listened_ms });
+    } else unseen++;
   }
   startErrors.sort((a, b) => a - b);
   return {
@@ -208,6 +229,8 @@ function captureReport(truth: readonly FakePlay[], stored: readonly Play[]) {
     recovered,
     leftToHourly,
     missedUnlisted,
+    unseen,
+    lost,
     extra: stored.length - taken.size,
     startErrorMedianMs: startErrors[Math.floor(startErrors.length / 2)] ?? 0,
     startErrorMaxMs: startErrors.at(-1) ?? 0,
@@ -217,7 +240,15 @@ function captureReport(truth: readonly FakePlay[], stored: readonly Play[]) {
 /** Several listeners' capture reports as one (start errors: the worst median, the worst max). */
 function sumReports(reports: ReturnType<typeof captureReport>[]): ReturnType<typeof captureReport> {
   const sum = (
-    k: "real" | "live" | "missedByLoop" | "recovered" | "leftToHourly" | "missedUnlisted" | "extra",
+    k:
+      | "real"
+      | "live"
+      | "missedByLoop"
+      | "recovered"
+      | "leftToHourly"
+      | "missedUnlisted"
+      | "unseen"
+      | "extra",
   ) => reports.reduce((n, r) => n + r[k], 0);
   return {
     real: sum("real"),
@@ -226,6 +257,8 @@ function sumReports(reports: ReturnType<typeof captureReport>[]): ReturnType<typ
     recovered: sum("recovered"),
     leftToHourly: sum("leftToHourly"),
     missedUnlisted: sum("missedUnlisted"),
+    unseen: sum("unseen"),
+    lost: reports.flatMap((r) => r.lost),
     extra: sum("extra"),
     startErrorMedianMs: Math.max(0, ...reports.map((r) => r.startErrorMedianMs)),
     startErrorMaxMs: Math.max(0, ...reports.map((r) => r.startErrorMaxMs)),
@@ -365,11 +398,12 @@ async function runDay(
   const actions = fakes
     .flatMap((f, i) => profile(day0, hours, 42 + i).actions.map((a) => ({ at: a.at, run: () => a.run(f) })))
     .sort((a, b) => a.at - b.at);
-  // Once a second: is the card (the cache's snapshot) right about what plays? Not counted for
-  // 3 s after each real change (the loop looks every 2-3 s).
+  // Once a second: is each listener's card (their snapshot in the cache) right about what their
+  // player plays? Not counted for 3 s after each real change (the loop looks every 2-3 s).
   const card = { sampled: 0, right: 0, sampledMusic: 0, rightMusic: 0 };
-  let truthSig = "nothing";
-  let changedAt = -Infinity;
+  const truth = ids.map(() => ({ sig: "nothing", changedAt: -Infinity }));
+  /** When the app looked at each listener's player (watchdog checks and polls), in order. */
+  const looks: number[][] = ids.map(() => []);
   let nextSample = day0;
   const sampleUpTo = async (to: number) => {
     for (; nextSample <= to; nextSample += S) {
@@ -380,20 +414,23 @@ async function runDay(
         a.run();
       }
       now = nextSample;
-      const cur = fake.player.state().current;
-      const sig = cur && cur.type !== "ad" ? cardSig(cur, cur.is_playing) : "nothing";
-      if (sig !== truthSig) {
-        truthSig = sig;
-        changedAt = nextSample;
-      }
-      if (nextSample - changedAt < 3 * S) continue;
-      const snapshot = await memoryCache.get<NowPlayingSnapshot>(cacheKeys.snapshot(OWNER_ID));
-      const right = cardSig(snapshot?.item, snapshot?.is_playing ?? false) === sig;
-      card.sampled++;
-      if (right) card.right++;
-      if (sig !== "nothing") {
-        card.sampledMusic++;
-        if (right) card.rightMusic++;
+      for (const [i, id] of ids.entries()) {
+        const t = truth[i] as { sig: string; changedAt: number };
+        const cur = (fakes[i] as FakeSpotify).player.state().current;
+        const sig = cur && cur.type !== "ad" ? cardSig(cur, cur.is_playing) : "nothing";
+        if (sig !== t.sig) {
+          t.sig = sig;
+          t.changedAt = nextSample;
+        }
+        if (nextSample - t.changedAt < 3 * S) continue;
+        const snapshot = await memoryCache.get<NowPlayingSnapshot>(cacheKeys.snapshot(id));
+        const right = cardSig(snapshot?.item, snapshot?.is_playing ?? false) === sig;
+        card.sampled++;
+        if (right) card.right++;
+        if (sig !== "nothing") {
+          card.sampledMusic++;
+          if (right) card.rightMusic++;
+        }
       }
     }
   };
@@ -449,6 +486,7 @@ async function runDay(
           const calls = fakes[ids.indexOf(c.listener)] as FakeSpotify;
           const before = calls.calls.length;
           let started = false;
+          looks[ids.indexOf(c.listener)]?.push(now);
           const outcome = await watchdog(forListener(deps, c.listener), async () => {
             started = true;
           });
@@ -469,6 +507,7 @@ async function runDay(
       }
       const c = due;
       if (c.chainStart === null) break;
+      looks[ids.indexOf(c.listener)]?.push(now);
       const t = performance.now();
       const cpu = process.cpuUsage();
       const out = await runPollTask(deps, {
@@ -510,6 +549,7 @@ async function runDay(
     };
     let state = newLoopState("naive", now);
     while (now < end) {
+      looks[0]?.push(now);
       const t = performance.now();
       const cpu = process.cpuUsage();
       const out = await tick(
@@ -596,7 +636,7 @@ async function runDay(
   };
   // Each listener's hoard against their own account's truth, summed.
   const pages = await Promise.all(ids.map((id) => homes.storeOf(id).listPlays({ limit: 1000 })));
-  const reports = pages.map((p, i) => captureReport((fakes[i] as FakeSpotify).plays, p.items));
+  const reports = pages.map((p, i) => captureReport((fakes[i] as FakeSpotify).plays, p.items, looks[i]));
   const capture = sumReports(reports);
   const stored = pages.flatMap((p) => p.items);
   if (household) await household.stop();
@@ -658,14 +698,17 @@ function printCapture(label: string, run: Run) {
   console.log(
     `    ${label.padEnd(22)} real listens ${c.real}: live ${c.live}, missed by the live loop ${c.missedByLoop} ` +
       `(recovered by catch-up ${c.recovered}, left to the hourly job ${c.leftToHourly}, ` +
-      `unlisted short listens lost ${c.missedUnlisted}), stored with no real listen ${c.extra}; ` +
+      `unlisted short listens lost ${c.missedUnlisted}, unlisted and never looked at ${c.unseen}), ` +
+      `stored with no real listen ${c.extra}; ` +
       `start error median ${c.startErrorMedianMs} ms, max ${c.startErrorMaxMs} ms`,
   );
   console.log(
     `    ${"".padEnd(22)} card right ${pct(run.card.right, run.card.sampled)} of the day, ` +
       `${pct(run.card.rightMusic, run.card.sampledMusic)} while something is in the player ` +
-      `(seconds sampled outside 3 s after each change: ${run.card.sampled}, ${run.card.sampledMusic})`,
+      `(listener-seconds sampled outside 3 s after each change: ${run.card.sampled}, ${run.card.sampledMusic})`,
   );
+  for (const l of c.lost)
+    console.log(`    ${"".padEnd(22)} lost: ${l.listened_ms / 1000} s from ${l.started_at}`);
 }
 
 export async function simulatedDayBench(endpoint: string): Promise<void> {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { cacheKeys } from "#shared/cache/keys.ts";
+import { DEFAULT_LOOP_OPTIONS } from "#shared/capture/loop.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import { createDocumentClient } from "#shared/store/dynamo.ts";
 import { listenerPrefix } from "#shared/store/table.ts";
@@ -129,13 +130,18 @@ test("a removed member's loop stops promptly and writes nothing back into their 
     });
     assert.equal(removed.status, 200);
     assert.equal(((await removed.json()) as { more: boolean }).more, false, "purged in one call");
-    const polls = () => memberFake.calls.filter((c) => c.path === "/v1/me/player").length;
+    const removedAt = rig.app.deps.clock().getTime();
+    const asked = () => memberFake.calls.filter((c) => c.at >= removedAt);
 
-    // Their loop looks until the listen it has open ends (70 s at most), then stops.
-    await rig.runUntil(100 * S + 80 * S);
-    const pollsAtStop = polls();
+    // Not at its lease renewal minutes later, nor when the listen it has open ends (70 s at
+    // most): its next lease check, a few polls on, stops it before it asks Spotify again.
+    await rig.runUntil(100 * S + 30 * S);
+    const late = asked().filter((c) => c.at >= removedAt + DEFAULT_LOOP_OPTIONS.removalCheckMs);
+    assert.deepEqual(late, [], "nothing asked of Spotify once the loop's lease check was due");
+    const looks = asked().length;
+    assert.ok(looks <= 10, `a few looks at most after the removal, not one per poll for long: ${looks}`);
     await rig.runUntil(10 * 60 * S);
-    assert.equal(polls(), pollsAtStop, "no more looks at the removed member's player");
+    assert.equal(asked().length, looks, "no more looks at the removed member's player");
     const left = await scanPrefix(rig, listenerPrefix(member));
     assert.deepEqual(left, [], "nothing of the removed member was written back");
     assert.equal((await memberStore.listPlays({ limit: 10 })).items.length, 0);

@@ -3,12 +3,16 @@ import { test } from "node:test";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { cacheKeys } from "#shared/cache/keys.ts";
 import { DEFAULT_LOOP_OPTIONS } from "#shared/capture/loop.ts";
+import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
+import { listenersResponseSchema } from "#shared/http/household-schemas.ts";
 import { createDocumentClient } from "#shared/store/dynamo.ts";
+import type { TrackInfo } from "#shared/store/port.ts";
 import { listenerPrefix } from "#shared/store/table.ts";
 import { bearer } from "#test/support/app.ts";
 import { type CaptureRig, startCaptureRig } from "#test/support/capture.ts";
 import { track } from "#test/support/fake-spotify.ts";
+import { playOf } from "#test/support/plays.ts";
 
 /**
  * Listeners recorded side by side: each listener's own Spotify account (its own fake) plays
@@ -18,6 +22,16 @@ import { track } from "#test/support/fake-spotify.ts";
  */
 
 const S = 1000;
+const HOUR = 3600 * S;
+const song: TrackInfo = {
+  track_id: "seeded1",
+  kind: "track",
+  name: "Seeded",
+  uri: "spotify:track:seeded1",
+  artists: [{ id: "art1", name: "Artist" }],
+  album: { id: "alb1", name: "Album", image_url: null },
+  duration_ms: 200_000,
+};
 
 async function household(members: number) {
   const rig = await startCaptureRig({ members });
@@ -148,6 +162,67 @@ test("a removed member's loop stops promptly and writes nothing back into their 
     // The owner's loop went on: every track that ended is theirs.
     const ownerPlays = (await rig.app.deps.store.listPlays({ limit: 20 })).items;
     assert.equal(ownerPlays.length, ownerTracks.length, "the owner's eight tracks");
+  } finally {
+    await rig.stop();
+  }
+});
+
+test("a removed member's Spotify is asked nothing after the DELETE, though the purge takes many calls", {
+  timeout: 180_000,
+}, async () => {
+  const rig = await startCaptureRig({ members: 1 });
+  const memberFake = rig.fakes[1] ?? assert.fail("the member's account");
+  const member = rig.listeners[1] ?? assert.fail("a member");
+  const { household } = rig.app.deps;
+  try {
+    // A hoard of their own, and nothing playing: only the watchdog asks, once a minute.
+    const memberStore = household.storeOf(member);
+    const t0 = rig.app.deps.clock().getTime();
+    for (let n = 0; n < 5; n++)
+      await recordListen(memberStore, playOf(song, t0 - (n + 1) * HOUR, 150 * S, true), song);
+    await rig.runUntil(3 * 60 * S + 30 * S);
+    const looked = memberFake.calls.filter((c) => c.path === "/v1/me/player").length;
+    assert.ok(looked >= 3, `the watchdog asked about the member's player every minute: ${looked}`);
+
+    // Small Scan pages, so each call deletes a part and says `more`, as over a real table. The
+    // first call reaches none of their items (where a Scan meets an item is the table's
+    // business: here the link would come early), as when its pages hold only others' items.
+    const purge = household.purge;
+    let calls = 0;
+    household.purge = async (l, opts) =>
+      ++calls === 1 ? { deleted: 0, more: true } : purge(l, { ...opts, maxPages: 1, pageItems: 5 });
+    const owner = { authorization: `Bearer ${await bearer(rig.app)}` };
+    const remove = async () => {
+      const res = await fetch(`${rig.app.url}/admin/listeners/member-1`, {
+        method: "DELETE",
+        headers: owner,
+      });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { more: boolean }).more;
+    };
+    assert.equal(await remove(), true, "the purge is unfinished after the first call");
+    const removedAt = rig.app.deps.clock().getTime();
+
+    // Minutes of watchdog runs with the purge still unfinished: the member is passed by.
+    await rig.runUntil(10 * 60 * S);
+    const listed = listenersResponseSchema.parse(
+      await (await fetch(`${rig.app.url}/admin/listeners`, { headers: owner })).json(),
+    );
+    assert.deepEqual(
+      listed.items.find((l) => l.handle === "member-1")?.linked,
+      false,
+      "still listed while the purge is unfinished, no longer linked",
+    );
+    assert.deepEqual(
+      memberFake.calls.filter((c) => c.at >= removedAt),
+      [],
+      "not one request to the removed member's Spotify account",
+    );
+
+    while (await remove()) assert.ok(calls < 500, "the purge finishes");
+    assert.ok(calls > 2, `the purge took several calls: ${calls}`);
+    assert.deepEqual(await scanPrefix(rig, listenerPrefix(member)), [], "every item of theirs is gone");
+    assert.equal(await household.getListener(member), null);
   } finally {
     await rig.stop();
   }

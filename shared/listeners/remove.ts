@@ -2,15 +2,19 @@ import { cacheKeys, cacheTtlMs } from "../cache/keys.ts";
 import { REMOVED_LEASE } from "../capture/loop.ts";
 import type { Deps } from "../deps.ts";
 import type { Listener } from "../domain/listener.ts";
+import { ForbiddenError } from "../errors.ts";
 import { logger } from "../logger.ts";
 
 /**
  * Removes a member and every item of theirs (DELETE /admin/listeners/{handle}, DELETE /me):
  * first what lets anything ask Spotify for them (the lease marked removed, the link, the cached
  * token), then their hoard, a bounded part per call (Household.purge), the listener last.
- * Repeat while `more`.
+ * Repeat while `more`. The owner cannot be removed: the deployment is theirs.
  */
 export async function purgeListener(deps: Pick<Deps, "household" | "cache">, listener: Listener) {
+  if (listener.role === "owner") {
+    throw new ForbiddenError("the owner cannot be removed: the deployment is theirs", "owner_stays");
+  }
   const id = listener.listener_id;
   // The lease is not deleted but marked: a loop still running elsewhere (a warm Lambda holds
   // the access token in memory for up to an hour) stops within seconds (loop.ts

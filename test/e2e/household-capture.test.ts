@@ -85,6 +85,30 @@ async function check(rig: CaptureRig, sessions: ReturnType<typeof track>[][]) {
 test("two listeners side by side: each loop faithful, no cross-talk", { timeout: 180_000 }, async () => {
   const { rig, sessions } = await household(1);
   try {
+    // What looking for a removal costs, counted while both loops live between lease renewals:
+    // the member's loop reads its lease about once per removalCheckMs, not once per poll, and
+    // the owner's (who cannot be removed) not at all.
+    const { cache } = rig.app.deps;
+    const get = cache.get.bind(cache);
+    const leaseReads = new Map<string, number>();
+    let counting = false;
+    cache.get = (<T>(key: string) => {
+      if (counting) leaseReads.set(key, (leaseReads.get(key) ?? 0) + 1);
+      return get<T>(key);
+    }) as typeof cache.get;
+    const [owner, member] = rig.listeners as [string, string];
+    await rig.runUntil(70 * S);
+    counting = true;
+    const polled = rig.fakes[1]?.calls.length ?? 0;
+    await rig.runUntil(190 * S);
+    counting = false;
+    const memberPolls = (rig.fakes[1]?.calls.length ?? 0) - polled;
+    const memberReads = leaseReads.get(cacheKeys.lease(member)) ?? 0;
+    const checks = (120 * S) / DEFAULT_LOOP_OPTIONS.removalCheckMs;
+    // Besides the checks, one read before each write of a finished listen (two or three here).
+    assert.ok(memberReads >= checks - 1 && memberReads <= checks + 4, `member's lease reads: ${memberReads}`);
+    assert.ok(memberPolls > 3 * memberReads, `far fewer than the polls (${memberPolls})`);
+    assert.equal(leaseReads.get(cacheKeys.lease(owner)) ?? 0, 0, "the owner's loop reads no lease");
     await rig.runUntil(6 * 60 * S);
     await check(rig, sessions);
   } finally {

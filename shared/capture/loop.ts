@@ -177,8 +177,11 @@ async function holdLease(
   const holder = await cache.get<string>(lease);
   if (holder === REMOVED_LEASE) return "removed";
   if (holder === null && state.lease_until !== 0) {
-    // Ours expired (a long wait): take it again if nobody else did.
-    if (!(await cache.setIfAbsent(lease, state.owner, { ttlMs: opts.leaseMs }))) return "lost";
+    // Ours expired (a long wait): take it again if nobody else did; whoever did may be the
+    // removal's mark.
+    if (!(await cache.setIfAbsent(lease, state.owner, { ttlMs: opts.leaseMs }))) {
+      return (await cache.get<string>(lease)) === REMOVED_LEASE ? "removed" : "lost";
+    }
     state.lease_until = now + opts.leaseMs;
     state.lease_seen_at = now;
     return "held";
@@ -299,8 +302,6 @@ export async function tick(
   // Before looking at the player: a removed member's Spotify is asked nothing more.
   if (leased === "removed") return removedResult(deps, state);
   if (leased === "lost") {
-    // Ours expired and was taken before we could take it again: maybe by the removal's mark.
-    if (await listenerRemoved(deps)) return removedResult(deps, state);
     // Another loop is alive and watching the same player: it owns the open listen (recording
     // ours too could double count it). Only what already finished here is stored.
     const { recorded } = await store(deps, state.pending);

@@ -1,5 +1,5 @@
 import { clearedSessionCookie, secureCookies } from "#shared/auth/session.ts";
-import { forbidden, notFound } from "#shared/http/errors.ts";
+import { notFound } from "#shared/http/errors.ts";
 import { httpHandler, json } from "#shared/http/middleware.ts";
 import { householdRoutes } from "#shared/http/routes/household.ts";
 import { purgeListener } from "#shared/listeners/remove.ts";
@@ -7,7 +7,6 @@ import { purgeListener } from "#shared/listeners/remove.ts";
 export const handler = httpHandler(householdRoutes.meDelete, async ({ deps }) => {
   const me = await deps.household.getListener(deps.listener);
   if (!me) throw notFound("this listener no longer exists");
-  if (me.role === "owner") throw forbidden("the owner cannot leave their own deployment", "owner_stays");
   const r = await purgeListener(deps, me);
   // Gone for good: the session names nobody any more.
   return json(r, 200, r.more ? {} : { "Set-Cookie": clearedSessionCookie(secureCookies(deps.config)) });

@@ -60,7 +60,7 @@ export const cacheTtlMs = {
   oauthState: 600_000,
   /**
    * A removed listener's lease mark (REMOVED_LEASE): longer than any loop of theirs can still
-   * run (a chain notices it within one lease period; an access token in memory lasts an hour).
+   * run (a loop notices it within `removalCheckMs`; an access token in memory lasts an hour).
    */
   removed: DAY_MS,
 } as const;

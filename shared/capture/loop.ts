@@ -47,6 +47,12 @@ export interface LoopState {
    * not by the hourly job. Optional: states handed over by an older version lack it.
    */
   catch_up?: number;
+  /**
+   * When this loop last saw its lease in the cache (epoch ms): a member's loop looks again
+   * every `removalCheckMs` to notice a removal. Optional: states of an older version lack it
+   * (they look on their first tick).
+   */
+  lease_seen_at?: number;
 }
 
 export type LoopAction = "wait" | "handover" | "stop";
@@ -89,6 +95,11 @@ export interface LoopOptions {
   chainMaxMs: number;
   /** A wait longer than this (a quota back-off) ends the chain instead; the watchdog resumes. */
   maxWaitSeconds: number;
+  /**
+   * A member's loop reads its lease at least this often (one cache command), so a removal
+   * (REMOVED_LEASE) stops it within a few polls, before it asks Spotify again.
+   */
+  removalCheckMs: number;
 }
 
 export const DEFAULT_LOOP_OPTIONS: LoopOptions = {
@@ -100,6 +111,11 @@ export const DEFAULT_LOOP_OPTIONS: LoopOptions = {
   leaseRenewMs: 110_000,
   chainMaxMs: 4 * 60_000,
   maxWaitSeconds: 90,
+  // Nothing a tick already reads could carry the mark: the access token lives in the process's
+  // memory and the lease is renewed every ~4 minutes. One GET per 10 s while a member's loop
+  // lives (360 an hour, about $0.0007 at Upstash's price) instead of one per 1-2 s poll; the
+  // owner cannot be removed and spends nothing on it.
+  removalCheckMs: 10_000,
 };
 
 /** A failing catch-up (Spotify down) is retried on this many ticks, then left to the hourly job. */
@@ -124,8 +140,8 @@ export const QUOTA_LEASE = "quota";
 
 /**
  * Lease value a removed listener leaves behind (shared/listeners/remove.ts): a loop still warm
- * in another container, with an access token in its memory, finds it at its next lease check
- * or before its next write and stops, and no watchdog starts a new one.
+ * in another container, with an access token in its memory, finds it within `removalCheckMs`
+ * (or before its next write) and stops, and no watchdog starts a new one.
  */
 export const REMOVED_LEASE = "removed";
 
@@ -133,31 +149,50 @@ export const REMOVED_LEASE = "removed";
 export const leaseHeld = (holder: unknown): holder is string =>
   typeof holder === "string" && holder !== QUOTA_LEASE && holder !== REMOVED_LEASE;
 
-/** Takes or renews the lease; false when another loop (or a quota back-off) holds it. */
+type LeaseCheck = "held" | "lost" | "removed";
+
+/**
+ * Takes or renews the lease: "lost" when another loop (or a quota back-off) holds it, "removed"
+ * when the listener was. `recheckMs` (a member's loop): read it that often even when no renewal
+ * is due, so a removal is seen within it (null: only at renewals).
+ */
 async function holdLease(
   cache: Cache,
   lease: string,
   state: LoopState,
   now: number,
   opts: LoopOptions,
-): Promise<boolean> {
-  if (state.lease_until - now > opts.leaseRenewMs) return true;
-  // Believed ours: check and extend (2 commands). Not yet taken: take it if free.
+  recheckMs: number | null,
+): Promise<LeaseCheck> {
+  const renew = state.lease_until - now <= opts.leaseRenewMs;
+  const recheck = recheckMs !== null && now - (state.lease_seen_at ?? 0) >= recheckMs;
+  if (!renew && !recheck) return "held";
+  // Not yet taken: take it if free (a removal's mark is not free).
   if (state.lease_until === 0 && (await cache.setIfAbsent(lease, state.owner, { ttlMs: opts.leaseMs }))) {
     state.lease_until = now + opts.leaseMs;
-    return true;
+    state.lease_seen_at = now;
+    return "held";
   }
+  // Believed ours: check, and extend when due (2 commands; a recheck alone is 1).
   const holder = await cache.get<string>(lease);
+  if (holder === REMOVED_LEASE) return "removed";
   if (holder === null && state.lease_until !== 0) {
-    // Ours expired (a long wait): take it again if nobody else did.
-    if (!(await cache.setIfAbsent(lease, state.owner, { ttlMs: opts.leaseMs }))) return false;
+    // Ours expired (a long wait): take it again if nobody else did; whoever did may be the
+    // removal's mark.
+    if (!(await cache.setIfAbsent(lease, state.owner, { ttlMs: opts.leaseMs }))) {
+      return (await cache.get<string>(lease)) === REMOVED_LEASE ? "removed" : "lost";
+    }
     state.lease_until = now + opts.leaseMs;
-    return true;
+    state.lease_seen_at = now;
+    return "held";
   }
-  if (holder !== state.owner) return false;
-  await cache.set(lease, state.owner, { ttlMs: opts.leaseMs });
-  state.lease_until = now + opts.leaseMs;
-  return true;
+  if (holder !== state.owner) return "lost";
+  if (renew) {
+    await cache.set(lease, state.owner, { ttlMs: opts.leaseMs });
+    state.lease_until = now + opts.leaseMs;
+  }
+  state.lease_seen_at = now;
+  return "held";
 }
 
 /**
@@ -187,6 +222,7 @@ export async function passLease(
   }
   state.owner = nextOwner;
   state.lease_until = now + opts.leaseMs;
+  state.lease_seen_at = now;
   return true;
 }
 
@@ -252,17 +288,20 @@ export async function tick(
   const trackerOpts = deps.tracker ?? DEFAULT_TRACKER_OPTIONS;
   const state: LoopState = { ...prev, polls: prev.polls + 1 };
 
-  let leased: boolean;
+  let leased: LeaseCheck;
   try {
-    leased = await holdLease(deps.cache, cacheKeys.lease(deps.listener), state, now, opts);
+    // The owner cannot be removed: their loop spends no command on looking for it.
+    const recheckMs = deps.listener === OWNER_ID ? null : opts.removalCheckMs;
+    leased = await holdLease(deps.cache, cacheKeys.lease(deps.listener), state, now, opts, recheckMs);
   } catch (err) {
     // Without the cache we cannot prove we are alone; Spotify is still worth asking, and
     // recording is idempotent, so carry on and try the lease again next tick.
     logger.warn("lease check failed", { error: (err as Error).message });
-    leased = true;
+    leased = "held";
   }
-  if (!leased) {
-    if (await listenerRemoved(deps)) return removedResult(deps, state);
+  // Before looking at the player: a removed member's Spotify is asked nothing more.
+  if (leased === "removed") return removedResult(deps, state);
+  if (leased === "lost") {
     // Another loop is alive and watching the same player: it owns the open listen (recording
     // ours too could double count it). Only what already finished here is stored.
     const { recorded } = await store(deps, state.pending);
@@ -317,9 +356,8 @@ export async function tick(
   }
 
   const toStore = [...state.pending, ...finished];
-  // Before any write: a listener removed meanwhile gets nothing written back into their purged
-  // hoard (one cache read per finished listen; a removal is seen at the latest here or at the
-  // next lease check).
+  // Before any write: a listener removed since the lease check gets nothing written back into
+  // their purged hoard (one cache read per finished listen).
   if (toStore.length > 0 && (await listenerRemoved(deps))) return removedResult(deps, state);
   const { recorded, failed } = await store(deps, toStore);
   state.pending = boundPending(failed);

@@ -319,11 +319,7 @@ export function createSpotifyClient(deps: SpotifyDeps, opts: SpotifyClientOption
     }
     // Spotify may rotate the refresh token; the old one can stop working at any time after.
     if (r.token.refresh_token && r.token.refresh_token !== link.refresh_token) {
-      await store.saveSpotifyLink({
-        ...link,
-        refresh_token: r.token.refresh_token,
-        scope: r.token.scope ?? link.scope,
-      });
+      await store.rotateSpotifyRefreshToken(r.token.refresh_token, r.token.scope ?? link.scope);
     }
     return remember(r.token);
   }

@@ -52,8 +52,12 @@ export interface Household {
    * Deletes a listener's items (every partition under their prefix), a bounded number of Scan
    * pages per call, resuming where the last call stopped (a progress item). Once none is left
    * the listener itself (and their handle and account) goes too: `more` is then false.
+   * `pageItems` caps the items a Scan page reads (default: DynamoDB's 1 MB page).
    */
-  purge(listener: Listener, maxPages?: number): Promise<{ deleted: number; more: boolean }>;
+  purge(
+    listener: Listener,
+    opts?: { maxPages?: number; pageItems?: number },
+  ): Promise<{ deleted: number; more: boolean }>;
   createInvite(invite: Invite): Promise<void>;
   /** Takes a valid invite (deletes it): of two joins with one code, one gets it. */
   takeInvite(codeHash: string, now: Date): Promise<Invite | null>;
@@ -204,7 +208,7 @@ export function createHousehold(opts: {
       return next;
     },
     markSeen: (id, at, staleBefore) => markSeen(client, TableName, id, at, staleBefore),
-    async purge(listener, maxPages = 20) {
+    async purge(listener, { maxPages = 20, pageItems } = {}) {
       const progressKey = hk.purge(listener.listener_id);
       const saved = await get<{ cursor: Record<string, unknown> | null; deleted: number }>(progressKey);
       let cursor = saved?.cursor ?? null;
@@ -216,6 +220,7 @@ export function createHousehold(opts: {
             FilterExpression: "begins_with(pk, :p)",
             ExpressionAttributeValues: { ":p": listenerPrefix(listener.listener_id) },
             ProjectionExpression: "pk, sk",
+            ...(pageItems ? { Limit: pageItems } : {}),
             ...(cursor ? { ExclusiveStartKey: cursor } : {}),
           }),
         );

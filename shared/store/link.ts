@@ -1,11 +1,17 @@
-import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { SpotifyLink } from "../domain/entities.ts";
 import { get, type StoreContext } from "./context.ts";
 import type { Store } from "./port.ts";
 
 type LinkStore = Pick<
   Store,
-  "getSpotifyLink" | "saveSpotifyLink" | "setSpotifyQuotaUntil" | "setLoopUntil" | "markSpotifyNeedsReauth"
+  | "getSpotifyLink"
+  | "saveSpotifyLink"
+  | "rotateSpotifyRefreshToken"
+  | "deleteSpotifyLink"
+  | "setSpotifyQuotaUntil"
+  | "setLoopUntil"
+  | "markSpotifyNeedsReauth"
 >;
 
 /** A listener's Spotify link, and the quota back-off and loop lease noted on it. */
@@ -20,8 +26,10 @@ export function linkStore(ctx: StoreContext): LinkStore {
         new UpdateCommand({
           TableName,
           Key: keys.spotifyLink,
-          UpdateExpression: `SET ${names.map((n, i) => `${n} = :v${i}`).join(", ")}`,
+          // Placeholders for the names too: `scope` is one of DynamoDB's reserved words.
+          UpdateExpression: `SET ${names.map((_, i) => `#n${i} = :v${i}`).join(", ")}`,
           ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#n${i}`, n])),
           ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, set[n]])),
         }),
       );
@@ -36,6 +44,10 @@ export function linkStore(ctx: StoreContext): LinkStore {
       await client.send(
         new PutCommand({ TableName, Item: { ...keys.spotifyLink, entity: "link", ...link } }),
       );
+    },
+    rotateSpotifyRefreshToken: (refreshToken, scope) => updateLink({ refresh_token: refreshToken, scope }),
+    async deleteSpotifyLink() {
+      await client.send(new DeleteCommand({ TableName, Key: keys.spotifyLink }));
     },
     setSpotifyQuotaUntil: (until) => updateLink({ quota_until: until }),
     setLoopUntil: (until) => updateLink({ loop_until: until }),

@@ -124,6 +124,13 @@ export interface Store {
 
   getSpotifyLink(): Promise<SpotifyLink | null>;
   saveSpotifyLink(link: SpotifyLink): Promise<void>;
+  /**
+   * Spotify rotated the refresh token: noted on the link if there still is one, never creating
+   * it again (a removal deletes it while a loop may be refreshing), and leaving the notes on it.
+   */
+  rotateSpotifyRefreshToken(refreshToken: string, scope: string): Promise<void>;
+  /** Forgets the link: nothing asks Spotify for this listener any more (a removal, first). */
+  deleteSpotifyLink(): Promise<void>;
   markSpotifyNeedsReauth(reason: string): Promise<void>;
   /** Notes Spotify's quota back-off on the link, where the watchdog reads it anyway. */
   setSpotifyQuotaUntil(until: string | null): Promise<void>;

@@ -210,6 +210,28 @@ describe("artists, albums, link, jobs, cursors", () => {
     assert.equal(link?.refresh_token, "r");
   });
 
+  test("a rotated refresh token keeps the link's notes and never brings a deleted link back", async () => {
+    await store.saveSpotifyLink({
+      refresh_token: "r1",
+      scope: "s",
+      linked_at: "2026-11-21T00:00:00.000Z",
+      user_id: "u",
+      display_name: null,
+      needs_reauth: false,
+      reauth_reason: null,
+    });
+    await store.setLoopUntil("2026-11-21T00:06:00.000Z");
+    await store.rotateSpotifyRefreshToken("r2", "s2");
+    const link = await store.getSpotifyLink();
+    assert.deepEqual([link?.refresh_token, link?.scope, link?.user_id], ["r2", "s2", "u"]);
+    assert.equal(link?.loop_until, "2026-11-21T00:06:00.000Z", "a loop's note written meanwhile stays");
+    // A removal deletes the link while a loop may be refreshing its token: it stays deleted.
+    await store.deleteSpotifyLink();
+    assert.equal(await store.getSpotifyLink(), null);
+    await store.rotateSpotifyRefreshToken("r3", "s");
+    assert.equal(await store.getSpotifyLink(), null, "rotating an absent link creates nothing");
+  });
+
   test("job runs newest first; cursors round-trip", async () => {
     for (const at of ["2026-11-21T01:00:00.000Z", "2026-11-21T03:00:00.000Z", "2026-11-21T02:00:00.000Z"]) {
       await store.recordJobRun({

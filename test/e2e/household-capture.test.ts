@@ -2,12 +2,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { cacheKeys } from "#shared/cache/keys.ts";
+import { DEFAULT_LOOP_OPTIONS } from "#shared/capture/loop.ts";
+import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
+import { listenersResponseSchema } from "#shared/http/household-schemas.ts";
 import { createDocumentClient } from "#shared/store/dynamo.ts";
+import type { TrackInfo } from "#shared/store/port.ts";
 import { listenerPrefix } from "#shared/store/table.ts";
 import { bearer } from "#test/support/app.ts";
 import { type CaptureRig, startCaptureRig } from "#test/support/capture.ts";
 import { track } from "#test/support/fake-spotify.ts";
+import { playOf } from "#test/support/plays.ts";
 
 /**
  * Listeners recorded side by side: each listener's own Spotify account (its own fake) plays
@@ -17,6 +22,16 @@ import { track } from "#test/support/fake-spotify.ts";
  */
 
 const S = 1000;
+const HOUR = 3600 * S;
+const song: TrackInfo = {
+  track_id: "seeded1",
+  kind: "track",
+  name: "Seeded",
+  uri: "spotify:track:seeded1",
+  artists: [{ id: "art1", name: "Artist" }],
+  album: { id: "alb1", name: "Album", image_url: null },
+  duration_ms: 200_000,
+};
 
 async function household(members: number) {
   const rig = await startCaptureRig({ members });
@@ -70,6 +85,30 @@ async function check(rig: CaptureRig, sessions: ReturnType<typeof track>[][]) {
 test("two listeners side by side: each loop faithful, no cross-talk", { timeout: 180_000 }, async () => {
   const { rig, sessions } = await household(1);
   try {
+    // What looking for a removal costs, counted while both loops live between lease renewals:
+    // the member's loop reads its lease about once per removalCheckMs, not once per poll, and
+    // the owner's (who cannot be removed) not at all.
+    const { cache } = rig.app.deps;
+    const get = cache.get.bind(cache);
+    const leaseReads = new Map<string, number>();
+    let counting = false;
+    cache.get = (<T>(key: string) => {
+      if (counting) leaseReads.set(key, (leaseReads.get(key) ?? 0) + 1);
+      return get<T>(key);
+    }) as typeof cache.get;
+    const [owner, member] = rig.listeners as [string, string];
+    await rig.runUntil(70 * S);
+    counting = true;
+    const polled = rig.fakes[1]?.calls.length ?? 0;
+    await rig.runUntil(190 * S);
+    counting = false;
+    const memberPolls = (rig.fakes[1]?.calls.length ?? 0) - polled;
+    const memberReads = leaseReads.get(cacheKeys.lease(member)) ?? 0;
+    const checks = (120 * S) / DEFAULT_LOOP_OPTIONS.removalCheckMs;
+    // Besides the checks, one read before each write of a finished listen (two or three here).
+    assert.ok(memberReads >= checks - 1 && memberReads <= checks + 4, `member's lease reads: ${memberReads}`);
+    assert.ok(memberPolls > 3 * memberReads, `far fewer than the polls (${memberPolls})`);
+    assert.equal(leaseReads.get(cacheKeys.lease(owner)) ?? 0, 0, "the owner's loop reads no lease");
     await rig.runUntil(6 * 60 * S);
     await check(rig, sessions);
   } finally {
@@ -129,19 +168,85 @@ test("a removed member's loop stops promptly and writes nothing back into their 
     });
     assert.equal(removed.status, 200);
     assert.equal(((await removed.json()) as { more: boolean }).more, false, "purged in one call");
-    const polls = () => memberFake.calls.filter((c) => c.path === "/v1/me/player").length;
+    const removedAt = rig.app.deps.clock().getTime();
+    const asked = () => memberFake.calls.filter((c) => c.at >= removedAt);
 
-    // Their loop looks until the listen it has open ends (70 s at most), then stops.
-    await rig.runUntil(100 * S + 80 * S);
-    const pollsAtStop = polls();
+    // Not at its lease renewal minutes later, nor when the listen it has open ends (70 s at
+    // most): its next lease check, a few polls on, stops it before it asks Spotify again.
+    await rig.runUntil(100 * S + 30 * S);
+    const late = asked().filter((c) => c.at >= removedAt + DEFAULT_LOOP_OPTIONS.removalCheckMs);
+    assert.deepEqual(late, [], "nothing asked of Spotify once the loop's lease check was due");
+    const looks = asked().length;
+    assert.ok(looks <= 10, `a few looks at most after the removal, not one per poll for long: ${looks}`);
     await rig.runUntil(10 * 60 * S);
-    assert.equal(polls(), pollsAtStop, "no more looks at the removed member's player");
+    assert.equal(asked().length, looks, "no more looks at the removed member's player");
     const left = await scanPrefix(rig, listenerPrefix(member));
     assert.deepEqual(left, [], "nothing of the removed member was written back");
     assert.equal((await memberStore.listPlays({ limit: 10 })).items.length, 0);
     // The owner's loop went on: every track that ended is theirs.
     const ownerPlays = (await rig.app.deps.store.listPlays({ limit: 20 })).items;
     assert.equal(ownerPlays.length, ownerTracks.length, "the owner's eight tracks");
+  } finally {
+    await rig.stop();
+  }
+});
+
+test("a removed member's Spotify is asked nothing after the DELETE, though the purge takes many calls", {
+  timeout: 180_000,
+}, async () => {
+  const rig = await startCaptureRig({ members: 1 });
+  const memberFake = rig.fakes[1] ?? assert.fail("the member's account");
+  const member = rig.listeners[1] ?? assert.fail("a member");
+  const { household } = rig.app.deps;
+  try {
+    // A hoard of their own, and nothing playing: only the watchdog asks, once a minute.
+    const memberStore = household.storeOf(member);
+    const t0 = rig.app.deps.clock().getTime();
+    for (let n = 0; n < 5; n++)
+      await recordListen(memberStore, playOf(song, t0 - (n + 1) * HOUR, 150 * S, true), song);
+    await rig.runUntil(3 * 60 * S + 30 * S);
+    const looked = memberFake.calls.filter((c) => c.path === "/v1/me/player").length;
+    assert.ok(looked >= 3, `the watchdog asked about the member's player every minute: ${looked}`);
+
+    // Small Scan pages, so each call deletes a part and says `more`, as over a real table. The
+    // first call reaches none of their items (where a Scan meets an item is the table's
+    // business: here the link would come early), as when its pages hold only others' items.
+    const purge = household.purge;
+    let calls = 0;
+    household.purge = async (l, opts) =>
+      ++calls === 1 ? { deleted: 0, more: true } : purge(l, { ...opts, maxPages: 1, pageItems: 5 });
+    const owner = { authorization: `Bearer ${await bearer(rig.app)}` };
+    const remove = async () => {
+      const res = await fetch(`${rig.app.url}/admin/listeners/member-1`, {
+        method: "DELETE",
+        headers: owner,
+      });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { more: boolean }).more;
+    };
+    assert.equal(await remove(), true, "the purge is unfinished after the first call");
+    const removedAt = rig.app.deps.clock().getTime();
+
+    // Minutes of watchdog runs with the purge still unfinished: the member is passed by.
+    await rig.runUntil(10 * 60 * S);
+    const listed = listenersResponseSchema.parse(
+      await (await fetch(`${rig.app.url}/admin/listeners`, { headers: owner })).json(),
+    );
+    assert.deepEqual(
+      listed.items.find((l) => l.handle === "member-1")?.linked,
+      false,
+      "still listed while the purge is unfinished, no longer linked",
+    );
+    assert.deepEqual(
+      memberFake.calls.filter((c) => c.at >= removedAt),
+      [],
+      "not one request to the removed member's Spotify account",
+    );
+
+    while (await remove()) assert.ok(calls < 500, "the purge finishes");
+    assert.ok(calls > 2, `the purge took several calls: ${calls}`);
+    assert.deepEqual(await scanPrefix(rig, listenerPrefix(member)), [], "every item of theirs is gone");
+    assert.equal(await household.getListener(member), null);
   } finally {
     await rig.stop();
   }

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { SESSION_COOKIE } from "#shared/auth/session.ts";
+import { cacheKeys } from "#shared/cache/keys.ts";
 import { recordListen } from "#shared/capture/record.ts";
+import { OWNER_ID } from "#shared/domain/listener.ts";
 import type { TrackInfo } from "#shared/store/port.ts";
 import { bearer, startTestApp, type TestApp } from "#test/support/app.ts";
 import { appEnvFor } from "#test/support/fake-spotify.ts";
@@ -163,4 +165,26 @@ test("a member's cards are theirs to make public; the owner reports and removes 
     "the session names nobody",
   );
   assert.equal((await asOwner("/admin/listeners/robin", { method: "DELETE" })).status, 404);
+
+  // The owner stays, whoever asks (the rule is the removal's, not a route's): refused before
+  // anything of theirs is touched.
+  const ownerLink = {
+    refresh_token: "owner-refresh",
+    scope: "user-read-playback-state",
+    linked_at: new Date(now).toISOString(),
+    user_id: "owner-account",
+    display_name: null,
+    needs_reauth: false,
+    reauth_reason: null,
+  };
+  await app.deps.store.saveSpotifyLink(ownerLink);
+  for (const path of [`/admin/listeners/${OWNER_ID}`, "/me"]) {
+    const refused = await asOwner(path, { method: "DELETE" });
+    assert.equal(refused.status, 403, path);
+    const body = (await refused.json()) as { error: string; message: string };
+    assert.equal(body.error, "owner_stays", path);
+    assert.match(body.message, /owner cannot be removed/);
+  }
+  assert.equal(await app.deps.cache.get(cacheKeys.lease(OWNER_ID)), null, "the owner's lease is not marked");
+  assert.deepEqual(await app.deps.store.getSpotifyLink(), ownerLink, "the owner's link is kept");
 });

@@ -296,6 +296,10 @@ function upstashCache(
     token: opts.token ?? TOKEN,
     keyPrefix: opts.keyPrefix ?? `${runPrefix}${harnesses++}:`,
     retries: opts.retries ?? 0,
+    // Without retries, the production 2 s timeout turns a slow moment of a loaded CI machine
+    // into a "timeout" where a test expects Redis's own reply; timeouts are tested in
+    // test/adapter/client-timeouts.test.ts.
+    timeoutMs: 30_000,
   });
 }
 

@@ -15,7 +15,6 @@
  * BENCH_STATS_RANGES=all,7d pick some.
  */
 import type { AddressInfo } from "node:net";
-import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { createLocalServer } from "#infra/local/server.ts";
 import { issueToken } from "#shared/auth/jwt.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
@@ -32,6 +31,7 @@ import { createHousehold } from "#shared/store/household.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { listenerKeys } from "#shared/store/table.ts";
 import { playOf } from "#test/support/plays.ts";
+import { meterReads, type ReadMeter } from "#test/support/read-meter.ts";
 import { generateHistory, type HistoryOptions, loadHistory } from "./generate-plays.ts";
 import { summarize } from "./stats.ts";
 
@@ -100,24 +100,6 @@ interface Measure {
   requests: number;
 }
 
-/** Adds ReturnConsumedCapacity to every call of this client and sums what comes back. */
-function meter(client: ReturnType<typeof createDocumentClient>) {
-  const m = { rcu: 0, requests: 0 };
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = "TOTAL";
-      const out = await next(args);
-      const used = (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
-        .ConsumedCapacity;
-      for (const c of [used ?? []].flat()) m.rcu += c.ReadCapacityUnits ?? c.CapacityUnits ?? 0;
-      m.requests += 1;
-      return out;
-    },
-    { step: "initialize", name: "benchCapacityMeter" },
-  );
-  return m;
-}
-
 async function measureDataset(endpoint: string, name: string, opts: HistoryOptions, members = 0) {
   const tableName = `bench-stats-${Date.now()}`;
   const loader = createDocumentClient({ region: "us-east-1", endpoint });
@@ -154,7 +136,7 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
   /** One round of every route and range; each round records the same listens and takes them back. */
   const measure = async () => {
     const client = createDocumentClient({ region: "us-east-1", endpoint });
-    const m = meter(client);
+    const m = meterReads(client);
     const config = loadConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, SECRET_KEY: SECRET });
     setDeps(
       await buildDeps(config, {
@@ -269,8 +251,7 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
           let rcu = 0;
           let requests = 0;
           for (let i = 0; i < CALLS; i++) {
-            m.rcu = 0;
-            m.requests = 0;
+            m.reset();
             latencies.push(await timed(url));
             rcu = m.rcu;
             requests = m.requests;
@@ -330,7 +311,7 @@ async function recapBench(
     base: string;
     get: (url: string) => Promise<void>;
     timed: (url: string) => Promise<number>;
-    m: { rcu: number; requests: number };
+    m: ReadMeter;
   },
 ) {
   const most = (ids: string[]) => {
@@ -355,8 +336,7 @@ async function recapBench(
     await h.get(url);
     const latencies: number[] = [];
     for (let i = 0; i < CALLS; i++) {
-      h.m.rcu = 0;
-      h.m.requests = 0;
+      h.m.reset();
       latencies.push(await h.timed(url));
     }
     console.log(

@@ -1,17 +1,23 @@
 /**
  * Statistics over a big hoard: loads generated histories into DynamoDB Local (bench/
- * generate-plays.ts: a loader equivalent to recordPlay), then calls each statistics route
- * through the local HTTP server for every named range and prints, beside issue 12's targets,
- * the median latency, the latency of the first call after a new listen (what an active
- * listener sees), and the read capacity DynamoDB reports (ReturnConsumedCapacity on every call
- * the store makes). Before the routes: the first /dashboard of each range with no valid
- * snapshot (it builds one, shared/stats/snapshot.ts) and the hourly job's snapshot refresh.
+ * generate-plays.ts: a loader that leaves what recordListen and the metadata sync leave,
+ * test/adapter/bench-loader.test.ts), then calls each statistics route through the local HTTP
+ * server for every named range and prints, beside issue 12's targets, the median latency, the
+ * latency of the first call after a new listen (what an active listener sees), and the read
+ * units and requests DynamoDB reports (ReturnConsumedCapacity on every call the store makes).
+ * Before the routes: the first /dashboard of each range with no valid snapshot (it builds one,
+ * shared/stats/snapshot.ts) and the hourly job's snapshot refresh.
  *
  * Four hoards show what the cost follows: 100,000 and 10,000 plays over three years, each over
  * a realistic library (~15,000 tracks, ~4,000 artists, ~8,000 albums) and a small one (400
- * artists). A fifth is the first in a household: the same owner's hoard in a table where four
- * members hold hoards of their own (BENCH_STATS_MEMBER_PLAYS_PER_DAY each, 24: ~26,000 plays),
- * its medians printed beside the single listener's. BENCH_STATS_SETS=0,4 and
+ * artists). The first is then measured again as the owner of a household: BENCH_STATS_MEMBERS
+ * (4) members' hoards of the same library are loaded into its table
+ * (BENCH_STATS_MEMBER_PLAYS_PER_DAY each, 9.6: ~10,000 plays, ~80,000 items), and the two
+ * rounds are printed side by side with their differences. Each round records the same test
+ * listens and then puts back every item they touched, so both read the same owner's hoard and
+ * any difference comes from the members' items (there should be none in read units or
+ * requests: every key is per listener, test/e2e/household-stats-reads.test.ts).
+ * BENCH_STATS_SETS=0 (the household comparison alone), BENCH_STATS_SETS=1,3 and
  * BENCH_STATS_RANGES=all,7d pick some.
  */
 import type { AddressInfo } from "node:net";

@@ -12,7 +12,7 @@
  * a realistic library (~15,000 tracks, ~4,000 artists, ~8,000 albums) and a small one (400
  * artists). The first is then measured again as the owner of a household: BENCH_STATS_MEMBERS
  * (4) members' hoards of the same library are loaded into its table
- * (BENCH_STATS_MEMBER_PLAYS_PER_DAY each, 9.6: ~10,000 plays, ~80,000 items), and the two
+ * (BENCH_STATS_MEMBER_PLAYS_PER_DAY each, 9.6: ~10,000 plays, ~76,000 items), and the two
  * rounds are printed side by side with their differences. Each round records the same test
  * listens and then puts back every item they touched, so both read the same owner's hoard and
  * any difference comes from the members' items (there should be none in read units or

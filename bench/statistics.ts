@@ -1,21 +1,26 @@
 /**
  * Statistics over a big hoard: loads generated histories into DynamoDB Local (bench/
- * generate-plays.ts: a loader equivalent to recordPlay), then calls each statistics route
- * through the local HTTP server for every named range and prints, beside issue 12's targets,
- * the median latency, the latency of the first call after a new listen (what an active
- * listener sees), and the read capacity DynamoDB reports (ReturnConsumedCapacity on every call
- * the store makes). Before the routes: the first /dashboard of each range with no valid
- * snapshot (it builds one, shared/stats/snapshot.ts) and the hourly job's snapshot refresh.
+ * generate-plays.ts: a loader that leaves what recordListen and the metadata sync leave,
+ * test/adapter/bench-loader.test.ts), then calls each statistics route through the local HTTP
+ * server for every named range and prints, beside issue 12's targets, the median latency, the
+ * latency of the first call after a new listen (what an active listener sees), and the read
+ * units and requests DynamoDB reports (ReturnConsumedCapacity on every call the store makes).
+ * Before the routes: the first /dashboard of each range with no valid snapshot (it builds one,
+ * shared/stats/snapshot.ts) and the hourly job's snapshot refresh.
  *
  * Four hoards show what the cost follows: 100,000 and 10,000 plays over three years, each over
  * a realistic library (~15,000 tracks, ~4,000 artists, ~8,000 albums) and a small one (400
- * artists). A fifth is the first in a household: the same owner's hoard in a table where four
- * members hold hoards of their own (BENCH_STATS_MEMBER_PLAYS_PER_DAY each, 24: ~26,000 plays),
- * its medians printed beside the single listener's. BENCH_STATS_SETS=0,4 and
+ * artists). The first is then measured again as the owner of a household: BENCH_STATS_MEMBERS
+ * (4) members' hoards of the same library are loaded into its table
+ * (BENCH_STATS_MEMBER_PLAYS_PER_DAY each, 9.6: ~10,000 plays, ~76,000 items), and the two
+ * rounds are printed side by side with their differences. Each round records the same test
+ * listens and then puts back every item they touched, so both read the same owner's hoard and
+ * any difference comes from the members' items (there should be none in read units or
+ * requests: every key is per listener, test/e2e/household-stats-reads.test.ts).
+ * BENCH_STATS_SETS=0 (the household comparison alone), BENCH_STATS_SETS=1,3 and
  * BENCH_STATS_RANGES=all,7d pick some.
  */
 import type { AddressInfo } from "node:net";
-import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { createLocalServer } from "#infra/local/server.ts";
 import { issueToken } from "#shared/auth/jwt.ts";
 import { createMemoryCache } from "#shared/cache/memory.ts";
@@ -23,12 +28,16 @@ import { loadConfig } from "#shared/config.ts";
 import { buildDeps, setDeps } from "#shared/deps.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
 import { createLyricsStore } from "#shared/lyrics/store.ts";
+import { playDeltas } from "#shared/stats/aggregates.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
 import { createStatsReader } from "#shared/stats/reader.ts";
+import { batchGet, batchWrite } from "#shared/store/context.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import { createHousehold } from "#shared/store/household.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
+import { listenerKeys } from "#shared/store/table.ts";
 import { playOf } from "#test/support/plays.ts";
+import { meterReads, type ReadMeter } from "#test/support/read-meter.ts";
 import { generateHistory, type HistoryOptions, loadHistory } from "./generate-plays.ts";
 import { summarize } from "./stats.ts";
 
@@ -97,24 +106,6 @@ interface Measure {
   requests: number;
 }
 
-/** Adds ReturnConsumedCapacity to every call of this client and sums what comes back. */
-function meter(client: ReturnType<typeof createDocumentClient>) {
-  const m = { rcu: 0, requests: 0 };
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = "TOTAL";
-      const out = await next(args);
-      const used = (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
-        .ConsumedCapacity;
-      for (const c of [used ?? []].flat()) m.rcu += c.ReadCapacityUnits ?? c.CapacityUnits ?? 0;
-      m.requests += 1;
-      return out;
-    },
-    { step: "initialize", name: "benchCapacityMeter" },
-  );
-  return m;
-}
-
 async function measureDataset(endpoint: string, name: string, opts: HistoryOptions, members = 0) {
   const tableName = `bench-stats-${Date.now()}`;
   const loader = createDocumentClient({ region: "us-east-1", endpoint });
@@ -148,10 +139,10 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
     `  ${"".padEnd(22)} ${analysed.length} of ${trackIds.length} tracks given emotion vectors in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
   );
 
-  /** One round of every route and range; `firstListen` keeps a second round's listens new. */
-  const measure = async (firstListen: number) => {
+  /** One round of every route and range; each round records the same listens and takes them back. */
+  const measure = async () => {
     const client = createDocumentClient({ region: "us-east-1", endpoint });
-    const m = meter(client);
+    const m = meterReads(client);
     const config = loadConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, SECRET_KEY: SECRET });
     setDeps(
       await buildDeps(config, {
@@ -198,16 +189,27 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
     const urlOf = (route: string, range: string) =>
       `${base}${route}${route.includes("?") ? "&" : "?"}range=${range}&tz=${TZ}`;
     // New live listens, each a few minutes before NOW (after the snapshots' cutoff): the delta.
-    let listens = firstListen;
-    const recorded: { listened_at: string; track_id: string }[] = [];
+    let listens = 0;
+    // Every item a listen's transaction touches (the play, its track, the counts, its aggregates;
+    // two artists at most, so no overflow items), as it was before the round's first listen.
+    const keys = listenerKeys(OWNER_ID);
+    const before = new Map<string, { pk: string; sk: string }>();
+    const found = new Map<string, Record<string, unknown>>();
     const listen = async () => {
       const { track } = history.plays[
         (listens * 7919) % history.plays.length
       ] as (typeof history.plays)[number];
       listens += 1;
       const play = playOf(track, NOW - listens * 2_000, 60_000, true);
+      const touched = [
+        keys.play(play.listened_at, play.track_id),
+        keys.track(track.track_id),
+        keys.counts,
+        ...playDeltas(play, track.album).map((d) => keys.aggregate(d.bucket, d.dimension, d.id)),
+      ].filter((k) => !before.has(`${k.pk} ${k.sk}`));
+      for (const k of touched) before.set(`${k.pk} ${k.sk}`, k);
+      for (const item of await batchGet(table, touched, true)) found.set(`${item.pk} ${item.sk}`, item);
       await store.recordPlay(play, track);
-      recorded.push(play);
     };
     try {
       // The hourly job packs closed months (shared/stats/packs.ts); a fresh load has none yet.
@@ -255,8 +257,7 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
           let rcu = 0;
           let requests = 0;
           for (let i = 0; i < CALLS; i++) {
-            m.rcu = 0;
-            m.requests = 0;
+            m.reset();
             latencies.push(await timed(url));
             rcu = m.rcu;
             requests = m.requests;
@@ -268,12 +269,20 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
       server.closeAllConnections();
       server.close();
     }
-    // Taken back, so a second round starts from the same hoard (today's plays are read by
-    // every route: the first round's would otherwise weigh on the second's figures).
-    for (const p of recorded) await store.deletePlay(p.listened_at, p.track_id);
+    // Taken back to the very items there were, so a second round reads the same hoard: today's
+    // plays are read by every route, and deletePlay would leave zeroed aggregate rows behind
+    // (D, M, Y and ALL), a bumped generation and moved `last_listened` on the tracks.
+    await batchWrite(
+      table,
+      [...before].map(([id, Key]) => {
+        const Item = found.get(id);
+        return Item ? { PutRequest: { Item } } : { DeleteRequest: { Key } };
+      }),
+    );
     return results;
   };
-  const alone = await measure(0);
+  const table = { client: loader, TableName: tableName };
+  const alone = await measure();
   if (members === 0) return [alone];
   // The same hoard again, now with other listeners' hoards in the table (other seeds, the
   // same catalog), as a household's table is.
@@ -294,7 +303,7 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
     const l = await loadHistory(loader, tableName, theirs, id);
     console.log(`  ${"".padEnd(26)} ${id}: ${l.plays} plays, ${l.items} items in ${l.seconds.toFixed(0)} s`);
   }
-  return [alone, await measure(1000)];
+  return [alone, await measure()];
 }
 
 /**
@@ -308,7 +317,7 @@ async function recapBench(
     base: string;
     get: (url: string) => Promise<void>;
     timed: (url: string) => Promise<number>;
-    m: { rcu: number; requests: number };
+    m: ReadMeter;
   },
 ) {
   const most = (ids: string[]) => {
@@ -333,8 +342,7 @@ async function recapBench(
     await h.get(url);
     const latencies: number[] = [];
     for (let i = 0; i < CALLS; i++) {
-      h.m.rcu = 0;
-      h.m.requests = 0;
+      h.m.reset();
       latencies.push(await h.timed(url));
     }
     console.log(
@@ -378,7 +386,7 @@ export async function statisticsBench(endpoint: string): Promise<void> {
   const shared = first >= 0 ? all[first + 1] : undefined;
   if (single && shared) {
     console.log(
-      `\n  ${ALL_DATASETS[0]?.name}: the owner alone vs with ${MEMBERS} members' hoards in the table (median ms, RCU)`,
+      `\n  ${ALL_DATASETS[0]?.name}: the owner alone vs with ${MEMBERS} members' hoards in the table (median ms, RCU, requests; household minus alone)`,
     );
     for (const route of ROUTES) {
       for (const range of RANGES) {
@@ -386,9 +394,11 @@ export async function statisticsBench(endpoint: string): Promise<void> {
         const a = single.get(key);
         const b = shared.get(key);
         if (!a || !b) continue;
+        const side = (r: Measure) =>
+          `${r.p50.toFixed(0).padStart(5)} ms ${r.rcu.toFixed(1).padStart(6)} RCU ${String(r.requests).padStart(3)} req`;
         console.log(
-          `  ${key.padEnd(40)} alone ${a.p50.toFixed(0).padStart(5)} ms ${a.rcu.toFixed(1).padStart(6)} RCU   ` +
-            `household ${b.p50.toFixed(0).padStart(5)} ms ${b.rcu.toFixed(1).padStart(6)} RCU   ${(b.p50 / Math.max(1, a.p50)).toFixed(2)}x`,
+          `  ${key.padEnd(40)} alone ${side(a)}   household ${side(b)}   ` +
+            `${(b.p50 / Math.max(1, a.p50)).toFixed(2)}x time, ${(b.rcu - a.rcu).toFixed(1)} RCU, ${b.requests - a.requests} req`,
         );
       }
     }

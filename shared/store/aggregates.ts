@@ -41,12 +41,18 @@ function aggregateDoc(keys: ListenerKeys, item: Record<string, unknown>): Aggreg
   return out as unknown as Aggregate;
 }
 
-/** Called after every write that changes past counters (see Store.bumpStatsGeneration). */
-export async function bumpStatsGeneration(ctx: StoreContext): Promise<void> {
+/**
+ * Called after every write that changes past counters (see Store.bumpStatsGeneration); with
+ * `genres`, after an artist's genres changed, which every listener's statistics depend on.
+ */
+export async function bumpStatsGeneration(
+  ctx: StoreContext,
+  scope: "listener" | "genres" = "listener",
+): Promise<void> {
   await ctx.client.send(
     new UpdateCommand({
       TableName: ctx.TableName,
-      Key: ctx.keys.statsGeneration,
+      Key: scope === "genres" ? ctx.keys.genresGeneration : ctx.keys.statsGeneration,
       UpdateExpression: "ADD n :one",
       ExpressionAttributeValues: { ":one": 1 },
     }),
@@ -146,7 +152,9 @@ export function aggregateStore(ctx: StoreContext): AggregateStore {
       // One transaction: a play moves ALL and its day together, so a consistent view of both
       // is what makes "ALL minus the recent days" a fingerprint of the older plays.
       const command = new TransactGetCommand({
-        TransactItems: [...refs, keys.statsGeneration].map((Key) => ({ Get: { TableName, Key } })),
+        TransactItems: [...refs, keys.statsGeneration, keys.genresGeneration].map((Key) => ({
+          Get: { TableName, Key },
+        })),
       });
       // A transactional read is refused while a play's transaction holds one of the items.
       let out: TransactGetCommandOutput | undefined;
@@ -159,12 +167,13 @@ export function aggregateStore(ctx: StoreContext): AggregateStore {
         }
       }
       const items = (out.Responses ?? []).map((r) => r.Item);
-      const gen = items.at(-1);
-      const aggs = items.slice(0, -1).map((i) => (i ? toAggregate(i) : null));
+      const count = (i: Record<string, unknown> | undefined) => (typeof i?.n === "number" ? i.n : 0);
+      const aggs = items.slice(0, -2).map((i) => (i ? toAggregate(i) : null));
       return {
         all: aggs[0] ?? null,
         days: aggs.slice(1).filter((a): a is Aggregate => a !== null),
-        generation: typeof gen?.n === "number" ? gen.n : 0,
+        // Both counters only grow, so their sum moves whenever either does.
+        generation: count(items.at(-2)) + count(items.at(-1)),
       };
     },
 

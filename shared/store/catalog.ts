@@ -75,9 +75,10 @@ export function catalogStore(ctx: StoreContext): CatalogStore {
           ReturnValues: "ALL_OLD",
         }),
       );
-      // Statistics snapshots hold genre totals summed with the genres of their day.
+      // Statistics snapshots hold genre totals summed with the genres of their day, and the
+      // artist is every listener's: all their snapshots go stale, not just the syncing one's.
       if (JSON.stringify(old.Attributes?.genres ?? null) !== JSON.stringify(artist.genres ?? null)) {
-        await bumpStatsGeneration(ctx);
+        await bumpStatsGeneration(ctx, "genres");
       }
     },
 

@@ -163,6 +163,11 @@ export const catalogKeys = {
   unsyncedArtists: keys.unsyncedArtists,
   unsyncedAlbums: keys.unsyncedAlbums,
   counts: { pk: "CATALOG#COUNTS", sk: "META" },
+  /**
+   * Bumped when an artist's genres change: the artists are shared, so every listener's
+   * statistics snapshots (genre totals) depend on it, beside their own generation.
+   */
+  genresGeneration: { pk: "CATALOG#STATS", sk: "GENRES" },
   /** Lyrics, emotion vectors and Genius songs are keyed by track (song) and shared by all. */
   lyrics: keys.lyrics,
   emotions: keys.emotions,
@@ -218,6 +223,7 @@ export function listenerKeys(listener: string) {
     statsSnapshotDimension: keys.statsSnapshotDimension,
     statsSnapshotZones: scoped(keys.statsSnapshotZones),
     statsGeneration: scoped(keys.statsGeneration),
+    genresGeneration: catalogKeys.genresGeneration,
     catalogCounts: catalogKeys.counts,
     batchMarker: (batchId: string, part: string) => scoped(keys.batchMarker(batchId, part)),
     playOverflow: (playSk: string, n: number) => scoped(keys.playOverflow(playSk, n)),

@@ -155,6 +155,19 @@ export interface LyricsStore {
   packAllEmotions(): Promise<{ packed: number } | "complete">;
   /** The counts kept with the packs; null until the packs are complete. */
   analysisCounts(): Promise<AnalysisCounts | null>;
+  /**
+   * Changes whenever a stored vector does (every write folds into the packs and bumps it): what
+   * a summary of the vectors is valid for. Null until the packs are complete (vectors stored
+   * before them changed nothing it counts).
+   */
+  vectorsVersion(): Promise<string | null>;
+  /**
+   * Every packed vector and the version they are at least as new as (read before them, both
+   * consistently): what a stored summary of the vectors is computed from. Null until complete.
+   */
+  packedVectors(): Promise<{ version: string; vectors: Map<string, TrackEmotions> } | null>;
+  /** Whether emotionsFor reads the packs for this many tracks (else it reads their items). */
+  readsPacks(tracks: number): boolean;
   /** Lyrics and emotions items of many tracks (what the analysis needs to pick its work). */
   batchGetAnalysis(
     trackIds: readonly string[],
@@ -200,12 +213,15 @@ export function createLyricsStore(opts: {
   });
 
   /** Every pack item and the META item: one partition, read in 1 MB pages. */
-  async function readPacks(): Promise<{ meta: Record<string, unknown> | null; vectors: TrackEmotions[] }> {
+  async function readPacks(
+    opts: { consistent?: boolean } = {},
+  ): Promise<{ meta: Record<string, unknown> | null; vectors: TrackEmotions[] }> {
     let meta: Record<string, unknown> | null = null;
     const vectors: TrackEmotions[] = [];
     const items = await queryAll(table, {
       KeyConditionExpression: "pk = :p",
       ExpressionAttributeValues: { ":p": keys.emotionPacks },
+      ConsistentRead: opts.consistent ?? false,
     });
     for (const item of items) {
       if (item.sk === keys.emotionPackMeta.sk) meta = item;
@@ -264,12 +280,16 @@ export function createLyricsStore(opts: {
                   Update: {
                     TableName,
                     Key: keys.emotionPackMeta,
-                    UpdateExpression: "SET entity = :e ADD lyrics :l, title :t, instrumental :i",
+                    // `version`: any vector changed (a replaced one moves no count), so what
+                    // was derived from the vectors (the mood snapshots) knows it is stale.
+                    UpdateExpression:
+                      "SET entity = :e ADD lyrics :l, title :t, instrumental :i, version :one",
                     ExpressionAttributeValues: {
                       ":e": "emotion-pack-meta",
                       ":l": delta.lyrics,
                       ":t": delta.title,
                       ":i": delta.instrumental,
+                      ":one": 1,
                     },
                   },
                 },
@@ -296,6 +316,9 @@ export function createLyricsStore(opts: {
     );
     return res.Item ?? null;
   }
+
+  const versionOf = (meta: Record<string, unknown> | null) =>
+    meta?.complete === true ? `v${typeof meta.version === "number" ? meta.version : 0}` : null;
 
   const countsOf = (meta: Record<string, unknown>): AnalysisCounts => {
     const n = (k: string) => (typeof meta[k] === "number" ? (meta[k] as number) : 0);
@@ -353,6 +376,19 @@ export function createLyricsStore(opts: {
       const meta = await getMeta();
       return meta?.complete === true ? countsOf(meta) : null;
     },
+    async vectorsVersion() {
+      return versionOf(await getMeta());
+    },
+    async packedVectors() {
+      // The version first: a pack and the version change in one transaction, so packs read
+      // after it hold at least its vectors (newer ones only make a summary look stale). Pages of
+      // one Query are not one moment; META sorts after the packs, so it is not taken from them.
+      const version = versionOf(await getMeta());
+      if (version === null) return null;
+      const { vectors } = await readPacks({ consistent: true });
+      return { version, vectors: new Map(vectors.map((e) => [e.track_id, e])) };
+    },
+    readsPacks: (tracks) => tracks > packedAbove,
     async batchGetAnalysis(trackIds) {
       const items = await batchGet(trackIds.flatMap((id) => [keys.lyrics(id), keys.emotions(id)]));
       const out = new Map(

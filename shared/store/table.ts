@@ -40,7 +40,8 @@ import { randomBytes } from "node:crypto";
  *   emotion pack  EMOPACK                P#<nn>                     catalog: every vector of a hash shard of
  *                                                                   tracks, gzip'd (what long-range moods read)
  *                                        META                       counts per source; `complete` once every
- *                                                                   stored vector is in the packs
+ *                                                                   stored vector is in the packs; `version`
+ *                                                                   bumped by every vector write
  *   spotify link  LINK#SPOTIFY           META
  *   job run       JOB#<job>              <started_at>#<random>      TTL: expires_at (epoch seconds); the
  *                                                                   suffix keeps runs of one instant apart

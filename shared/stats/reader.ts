@@ -139,7 +139,8 @@ const totalRef = (bucket: string) => ({ bucket, dimension: "TOTAL" as const, id:
 interface RangeView {
   totals: Totals;
   items: Partial<Record<SnapshotDimension, Map<string, ItemTotals>>>;
-  genres?: Map<string, GenreTotals>;
+  /** Pending: it reads the delta's artists, alongside what the caller reads next. */
+  genres?: Promise<Map<string, GenreTotals>>;
   /** In the range's zone: plays per local date and the clock. */
   local?: { days: DailySeries; clock: Clock };
   /** When TRACK was read: what a summary derived from the tracks builds on. */
@@ -322,10 +323,12 @@ export function createStatsReader(store: Store) {
     artistsKnown?: Map<string, { image_url: string | null; genres: string[] | null }>,
   ): Promise<TopArtist[]> {
     const rows = rank(merged.values(), by, limit);
-    await fillDetails("ARTIST", rows);
-    const meta =
-      artistsKnown ??
-      new Map((await store.batchGetArtists(rows.map((r) => r.id))).map((a) => [a.artist_id, a]));
+    // The names and the artists' own items side by side: both need only the ids.
+    const [, found] = await Promise.all([
+      fillDetails("ARTIST", rows),
+      artistsKnown ? null : store.batchGetArtists(rows.map((r) => r.id)),
+    ]);
+    const meta = artistsKnown ?? new Map((found ?? []).map((a) => [a.artist_id, a]));
     return rows.map((r, i) => ({
       rank: i + 1,
       artist_id: r.id,
@@ -558,13 +561,14 @@ export function createStatsReader(store: Store) {
       if (d === "TRACK") out.basis = { key: at.key, snapshot: snap, extra };
       if (opts.genres && d === "ARTIST") {
         const touched = mergeDimension("ARTIST", [], delta);
-        const meta = await store.batchGetArtists([...touched.keys()]);
-        out.genres = genresWithDelta(
-          snap.head.genres ?? [],
-          snap.items,
-          touched,
-          new Map(meta.map((a) => [a.artist_id, a.genres])),
-        );
+        const { genres = [] } = snap.head;
+        out.genres = store
+          .batchGetArtists([...touched.keys()])
+          .then((meta) =>
+            genresWithDelta(genres, snap.items, touched, new Map(meta.map((a) => [a.artist_id, a.genres]))),
+          );
+        // Awaited by the caller; until then a failure must not count as unhandled.
+        out.genres.catch(() => undefined);
       }
     }
     if (slots?.head.clock) {
@@ -680,7 +684,7 @@ export function createStatsReader(store: Store) {
       const r = await resolve(spec, nowMs);
       const view = await viaSnapshot(r, ["ARTIST"], nowMs, { genres: true });
       const genres = view?.genres
-        ? shapeGenres(view.genres, by, limit)
+        ? shapeGenres(await view.genres, by, limit)
         : (
             await withPlan(r, async (plan) =>
               genresFrom(await itemsOf(plan, "ARTIST", fragmentsOf(plan)), by, limit),
@@ -793,13 +797,14 @@ export function createStatsReader(store: Store) {
           SnapshotDimension,
           Map<string, ItemTotals>
         >;
-        const [top, trackPart] = await Promise.all([
+        const [top, trackPart, genres] = await Promise.all([
           topArtistsFrom(artists, "plays", limit),
           trackSide(tracks, view.basis ?? null),
+          view.genres,
         ]);
         return {
           totals: view.totals,
-          artistSide: { distinct: played(artists), genres: shapeGenres(view.genres, "plays", limit), top },
+          artistSide: { distinct: played(artists), genres: shapeGenres(genres, "plays", limit), top },
           trackSide: trackPart,
           days: view.local.days,
           clock: view.local.clock,

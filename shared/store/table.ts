@@ -37,8 +37,9 @@ import { randomBytes } from "node:crypto";
  *   emotions      TRACK#<track_id>       EMOTIONS                   gsi1: EMOTIONS / track_id — the track's
  *                                                                   emotion vector and model (or instrumental)
  *   genius lyrics GENIUS#<song_id>       LYRICS                     a Genius song's lyrics and emotions
- *   emotion pack  EMOPACK                P#<nn>                     catalog: every vector of a hash shard of
- *                                                                   tracks, gzip'd (what long-range moods read)
+ *   emotion pack  EMOPACK                P#<nn> [#<part>]           catalog: every vector of a hash shard of
+ *                                                                   tracks, gzip'd (what long-range moods read);
+ *                                                                   more parts once one would pass 350 KB
  *                                        META                       counts per source; `complete` once every
  *                                                                   stored vector is in the packs; `version`
  *                                                                   bumped by every vector write
@@ -172,7 +173,11 @@ export const catalogKeys = {
   geniusLyrics: keys.geniusLyrics,
   /** Every emotion vector again, packed by shard of track (shared/lyrics/store.ts). */
   emotionPacks: "EMOPACK",
-  emotionPack: (shard: number) => ({ pk: "EMOPACK", sk: `P#${String(shard).padStart(2, "0")}` }),
+  /** Part 0 is the shard's head (its version); a full shard goes on in parts `P#<nn>#<part>`. */
+  emotionPack: (shard: number, part = 0) => ({
+    pk: "EMOPACK",
+    sk: `P#${String(shard).padStart(2, "0")}${part === 0 ? "" : `#${part}`}`,
+  }),
   emotionPackMeta: { pk: "EMOPACK", sk: "META" },
 } as const;
 

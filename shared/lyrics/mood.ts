@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import type { RankBy } from "../stats/compute.ts";
-import type { RangeSpec } from "../stats/plan.ts";
+import { type RangeSpec, STATS_RANGES } from "../stats/plan.ts";
 import { createStatsReader, type TrackBasis } from "../stats/reader.ts";
 import { type Counted, saveSnapshot } from "../stats/snapshot.ts";
 import type { Store } from "../store/port.ts";
@@ -213,13 +213,50 @@ function sumsOfItems(items: ReadonlyMap<string, Counted>): MoodSums {
   return sums;
 }
 
+type MoodDeps = { store: Store; lyrics: LyricsStore; config: Pick<Config, "HF_MODEL"> };
+
+/**
+ * The range's kept sums (before its cutoff), computed again from every vector and stored when
+ * missing or stale; `vectors`: those read then (null: the sums were current). Null for ranges
+ * that read their vectors' items (short ones, custom ones, packs not complete yet).
+ */
+async function keptSums(
+  deps: MoodDeps,
+  basis: TrackBasis | null,
+  version: string | null,
+  played: number,
+): Promise<{ sums: MoodSums; vectors: ReadonlyMap<string, TrackEmotions> | null } | null> {
+  const build = basis?.snapshot.head.build ?? "";
+  // Short ranges read their few vectors' items: as cheap as the sums' own changes.
+  if (!basis || build === "" || version === null || !deps.lyrics.readsPacks(played)) return null;
+  const kept = basis.extra?.head.derived;
+  if (basis.extra && kept?.from === build && kept.inputs === version) {
+    return { sums: sumsOfItems(basis.extra.items), vectors: null };
+  }
+  const packed = await deps.lyrics.packedVectors();
+  if (!packed) return null;
+  const model = deps.config.HF_MODEL;
+  const sums = emptySums();
+  for (const [id, counted] of basis.snapshot.items)
+    shiftTrack(sums, packed.vectors.get(id), model, [0, 0], counted);
+  const { build: _b, parts: _p, genres: _g, clock: _c, ...head } = basis.snapshot.head;
+  await saveSnapshot(
+    deps.store,
+    basis.key,
+    moodDimension(model),
+    { ...head, derived: { from: build, inputs: packed.version } },
+    sumsToItems(sums),
+  );
+  return { sums, vectors: packed.vectors };
+}
+
 /**
  * The mood of a range's track totals. With a stored TRACK snapshot under them (`basis`) and
  * more tracks than a BatchGet serves, from the kept sums plus the tracks the plays since the
- * cutoff changed; the sums are computed again (and stored) when missing or stale.
+ * cutoff changed (numbers differing from the snapshot's).
  */
 export async function moodOfTracks(
-  deps: { store: Store; lyrics: LyricsStore; config: Pick<Config, "HF_MODEL"> },
+  deps: MoodDeps,
   tracks: ReadonlyMap<string, TrackWeight>,
   basis: TrackBasis | null,
   /** The vectors' version read with the snapshot (LyricsStore.vectorsVersion). */
@@ -229,53 +266,56 @@ export async function moodOfTracks(
 ): Promise<Mood> {
   const model = deps.config.HF_MODEL;
   const played = [...tracks.values()].filter((t) => t.plays > 0);
-  const build = basis?.snapshot.head.build ?? "";
-  // Short ranges read their few vectors' items: as cheap as the sums' own changes.
-  if (!basis || build === "" || version === null || !deps.lyrics.readsPacks(played.length)) {
+  const kept = await keptSums(deps, basis, version, played.length);
+  if (!kept || !basis) {
     const vectors = await deps.lyrics.emotionsFor(played.map((t) => t.id));
     return moodOf(played, vectors, by, model, limit);
   }
-  const before = basis.snapshot.items;
   const changed: [id: string, was: Pair, now: Pair][] = [];
   for (const t of tracks.values()) {
-    const was = before.get(t.id) ?? [0, 0];
+    const was = basis.snapshot.items.get(t.id) ?? [0, 0];
     if (was[0] !== t.plays || was[1] !== t.listened_ms) changed.push([t.id, was, [t.plays, t.listened_ms]]);
   }
-  const kept = basis.extra?.head.derived;
-  let sums: MoodSums;
-  let vectors: ReadonlyMap<string, TrackEmotions>;
-  if (kept?.from === build && kept.inputs === version) {
-    sums = sumsOfItems((basis.extra as NonNullable<TrackBasis["extra"]>).items);
-    vectors = await deps.lyrics.emotionsFor(changed.map(([id]) => id));
-  } else {
-    const packed = await deps.lyrics.packedVectors();
-    if (!packed)
-      return moodOf(played, await deps.lyrics.emotionsFor(played.map((t) => t.id)), by, model, limit);
-    vectors = packed.vectors;
-    sums = emptySums();
-    for (const [id, counted] of before) shiftTrack(sums, vectors.get(id), model, [0, 0], counted);
-    const { build: _b, parts: _p, genres: _g, clock: _c, ...head } = basis.snapshot.head;
-    await saveSnapshot(
-      deps.store,
-      basis.key,
-      moodDimension(model),
-      { ...head, derived: { from: build, inputs: packed.version } },
-      sumsToItems(sums),
-    );
-  }
+  const { sums } = kept;
+  const vectors = kept.vectors ?? (await deps.lyrics.emotionsFor(changed.map(([id]) => id)));
   for (const [id, was, now] of changed) shiftTrack(sums, vectors.get(id), model, was, now);
   return moodOfSums(sums, by, model, limit);
 }
 
-/** GET /stats/mood: the range's track totals, their vectors, the mood. */
-export async function loadMood(
-  deps: { store: Store; lyrics: LyricsStore; config: Pick<Config, "HF_MODEL"> },
-  query: RangeSpec & { by: RankBy; limit?: number },
-  nowMs: number,
-) {
-  const [{ range, tracks, basis }, version] = await Promise.all([
+const readTracks = (deps: MoodDeps, query: RangeSpec, nowMs: number) =>
+  Promise.all([
     createStatsReader(deps.store).trackTotals(query, nowMs, { extra: moodDimension(deps.config.HF_MODEL) }),
     deps.lyrics.vectorsVersion(),
   ]);
+
+/** GET /stats/mood: the range's track totals, their vectors, the mood. */
+export async function loadMood(
+  deps: MoodDeps,
+  query: RangeSpec & { by: RankBy; limit?: number },
+  nowMs: number,
+) {
+  const [{ range, tracks, basis }, version] = await readTracks(deps, query, nowMs);
   return { range, ...(await moodOfTracks(deps, tracks, basis, version, query.by, query.limit)) };
+}
+
+/**
+ * The hourly job's part, after the statistics snapshots' refresh (a new TRACK snapshot leaves
+ * the sums kept on the old one stale): the sums of every named range in every zone asked
+ * before, so the first long-range mood of the day finds them.
+ */
+export async function refreshMoodSums(deps: MoodDeps, nowMs: number): Promise<{ computed: number }> {
+  let computed = 0;
+  const seen = new Set<string>();
+  for (const tz of await deps.store.snapshotZones()) {
+    for (const range of STATS_RANGES) {
+      const [{ tracks, basis }, version] = await readTracks(deps, { tz, range }, nowMs);
+      // Zones whose local day starts together share a range's snapshot.
+      if (!basis || seen.has(basis.key)) continue;
+      seen.add(basis.key);
+      let played = 0;
+      for (const t of tracks.values()) if (t.plays > 0) played++;
+      if ((await keptSums(deps, basis, version, played))?.vectors) computed++;
+    }
+  }
+  return { computed };
 }

@@ -4,9 +4,10 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
-import { loadMood } from "#shared/lyrics/mood.ts";
+import { loadMood, refreshMoodSums } from "#shared/lyrics/mood.ts";
 import { createLyricsStore, decodeScores, encodeScores, type LyricsStore } from "#shared/lyrics/store.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
+import { createStatsReader } from "#shared/stats/reader.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
@@ -344,5 +345,19 @@ describe("a long range's kept sums (beside its TRACK snapshot)", () => {
     assert.equal(s.asked.packed, 1, "stale: computed again");
     await checkMood(all(), "UTC", "plays", s.from);
     assert.equal(s.asked.packed, 1, "then kept");
+  });
+
+  test("the hourly refresh keeps the sums of the snapshots it builds: reads then compute none", async () => {
+    await store.bumpStatsGeneration();
+    assert.ok((await createStatsReader(store).refreshSnapshots(NOW)).built > 0);
+    const deps = { store, lyrics: packed, config: { HF_MODEL: MODEL } };
+    const first = await refreshMoodSums(deps, NOW);
+    assert.ok(first.computed > 0, "stale after the new snapshots: computed");
+    assert.deepEqual(await refreshMoodSums(deps, NOW), { computed: 0 }, "then current");
+    const s = spy();
+    for (const tz of ["UTC", "Europe/Paris"]) {
+      for (const c of [all(), named("1y", NOW), named("7d", NOW)]) await checkMood(c, tz, "time", s.from);
+    }
+    assert.equal(s.asked.packed, 0);
   });
 });

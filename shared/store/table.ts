@@ -24,7 +24,8 @@ import { randomBytes } from "node:crypto";
  *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
  *   stats snapshot SNAP#<range>@<from>   <dimension>#<n>            a named range's counters before a cutoff,
  *                                                                   gzip'd parts (shared/stats/snapshot.ts;
- *                                                                   derived, expires by TTL)
+ *                                                                   derived, expires by TTL); MOOD@<model>:
+ *                                                                   the mood's sums (shared/lyrics/mood.ts)
  *   snapshot zones SNAP#INDEX            META                       tzs: the zones snapshots were built for
  *   stats gen     META#STATS             GENERATION                 n: bumped after every change to past
  *                                                                   counters (shared/stats/snapshot.ts)

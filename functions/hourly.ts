@@ -3,6 +3,7 @@ import { linkedListeners } from "#shared/capture/listeners.ts";
 import { runMetadataSyncJob } from "#shared/capture/metadata-sync.ts";
 import { type Deps, forListener, getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
+import { refreshMoodSums } from "#shared/lyrics/mood.ts";
 import { runTopHistoryJob } from "#shared/spotify/top-history.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
 import { createStatsReader } from "#shared/stats/reader.ts";
@@ -14,7 +15,8 @@ const SYNC_LIMIT = 100;
  * EventBridge, hourly: the recently-played backfill, then the metadata sync, the day's snapshot
  * of Spotify's top lists (shared/spotify/top-history.ts), then the month
  * packs of the statistics (shared/stats/packs.ts) and the named ranges' snapshots
- * (shared/stats/snapshot.ts: after the backfill and the sync, which may have invalidated them). Each Spotify job run is
+ * (shared/stats/snapshot.ts: after the backfill and the sync, which may have invalidated them)
+ * with the moods' sums kept on them (shared/lyrics/mood.ts). Each Spotify job run is
  * recorded as a job run. A Spotify fault never fails the invocation (EventBridge would only
  * retry into the same fault): a 429, a missing or revoked link stop here and wait for the
  * next hour. Any other error (storage) is thrown after both ran, so the failure shows in the
@@ -50,6 +52,11 @@ async function hourlyFor(deps: Deps) {
   const snapshots = await createStatsReader(deps.store)
     .refreshSnapshots(deps.clock().getTime())
     .catch((err: unknown) => err);
+  // The moods' sums are kept on the TRACK snapshots just refreshed (shared/lyrics/mood.ts).
+  const moods =
+    snapshots instanceof Error
+      ? null
+      : await refreshMoodSums(deps, deps.clock().getTime()).catch((err: unknown) => err);
   const summary = {
     backfill: backfill.ok ? backfill.result : { error: backfill.fault?.type ?? "error" },
     sync:
@@ -61,6 +68,7 @@ async function hourlyFor(deps: Deps) {
     top_history: top === null ? "skipped" : top.ok ? top.result : { error: top.fault?.type ?? "error" },
     packs: packs instanceof Error ? { error: packs.message } : packs,
     snapshots: snapshots instanceof Error ? { error: snapshots.message } : snapshots,
+    moods: moods instanceof Error ? { error: moods.message } : (moods ?? "skipped"),
   };
   logger.info("hourly jobs", { listener: deps.listener, ...summary });
   const crashed = [backfill, sync, top].find(
@@ -69,5 +77,6 @@ async function hourlyFor(deps: Deps) {
   if (crashed && !crashed.ok) throw crashed.error;
   if (packs instanceof Error) throw packs;
   if (snapshots instanceof Error) throw snapshots;
+  if (moods instanceof Error) throw moods;
   return summary;
 }

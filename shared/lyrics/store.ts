@@ -90,10 +90,15 @@ const BATCH_GET_LIMIT = 400;
  * Local far more) pays per item, so thousands of items cost ~300 ms where a few dozen packs
  * cost a few. Each vector write folds itself into its shard's pack in the same transaction as
  * the counts (META), so the packs never lag the items: the mood stays exact. A vector of 28
- * six-decimal scores compresses to ~125 bytes: 32 shards stay under DynamoDB's 400 KB item
- * limit up to ~90,000 analysed tracks (a household's catalog is a few tens of thousands).
+ * six-decimal scores compresses to ~125 bytes: one item per shard holds ~2,800 of them under
+ * PACK_BYTES (DynamoDB refuses items over 400 KB), so 32 shards fill at ~90,000 analysed
+ * tracks; a shard then goes on in more parts (`P#<nn>#<part>`, written in the same
+ * transaction as its head, part 0, whose version orders the writers). A stored vector stays in
+ * its part; new ones go to the last, and a part that would pass the limit is split in two.
  */
 const PACK_SHARDS = 32;
+/** Gzip'd bytes per pack part: under DynamoDB's 400 KB item limit with the keys and version. */
+const PACK_BYTES = 350_000;
 const shardOf = (trackId: string) =>
   createHash("sha1").update(trackId).digest().readUInt32BE(0) % PACK_SHARDS;
 const SOURCES: readonly EmotionSource[] = ["lyrics", "title", "instrumental"];
@@ -155,6 +160,19 @@ export interface LyricsStore {
   packAllEmotions(): Promise<{ packed: number } | "complete">;
   /** The counts kept with the packs; null until the packs are complete. */
   analysisCounts(): Promise<AnalysisCounts | null>;
+  /**
+   * Changes whenever a stored vector does (every write folds into the packs and bumps it): what
+   * a summary of the vectors is valid for. Null until the packs are complete (vectors stored
+   * before them changed nothing it counts).
+   */
+  vectorsVersion(): Promise<string | null>;
+  /**
+   * Every packed vector and the version they are at least as new as (read before them, both
+   * consistently): what a stored summary of the vectors is computed from. Null until complete.
+   */
+  packedVectors(): Promise<{ version: string; vectors: Map<string, TrackEmotions> } | null>;
+  /** Whether emotionsFor reads the packs for this many tracks (else it reads their items). */
+  readsPacks(tracks: number): boolean;
   /** Lyrics and emotions items of many tracks (what the analysis needs to pick its work). */
   batchGetAnalysis(
     trackIds: readonly string[],
@@ -172,9 +190,12 @@ export function createLyricsStore(opts: {
   tableName: string;
   /** Above this many tracks emotionsFor reads the packs (tests lower it to read them always). */
   packedAbove?: number;
+  /** Gzip'd bytes per pack part (tests lower it to fill parts with a few vectors). */
+  packBytes?: number;
 }): LyricsStore {
   const { client, tableName: TableName } = opts;
   const packedAbove = opts.packedAbove ?? BATCH_GET_LIMIT;
+  const packBytes = opts.packBytes ?? PACK_BYTES;
 
   const table = { client, TableName };
   const batchGet = (list: readonly { pk: string; sk: string }[]) => batchGetItems(table, list);
@@ -200,12 +221,15 @@ export function createLyricsStore(opts: {
   });
 
   /** Every pack item and the META item: one partition, read in 1 MB pages. */
-  async function readPacks(): Promise<{ meta: Record<string, unknown> | null; vectors: TrackEmotions[] }> {
+  async function readPacks(
+    opts: { consistent?: boolean } = {},
+  ): Promise<{ meta: Record<string, unknown> | null; vectors: TrackEmotions[] }> {
     let meta: Record<string, unknown> | null = null;
     const vectors: TrackEmotions[] = [];
     const items = await queryAll(table, {
       KeyConditionExpression: "pk = :p",
       ExpressionAttributeValues: { ":p": keys.emotionPacks },
+      ConsistentRead: opts.consistent ?? false,
     });
     for (const item of items) {
       if (item.sk === keys.emotionPackMeta.sk) meta = item;
@@ -214,10 +238,19 @@ export function createLyricsStore(opts: {
     return { meta, vectors };
   }
 
+  /** Rows as pack bodies of at most packBytes each: halves until each fits. */
+  function encodeFitting(rows: readonly TrackEmotions[]): Uint8Array[] {
+    const body = encodePack(rows);
+    if (body.length <= packBytes || rows.length <= 1) return [body];
+    const mid = rows.length >> 1;
+    return [...encodeFitting(rows.slice(0, mid)), ...encodeFitting(rows.slice(mid))];
+  }
+
   /**
-   * Folds vectors into their shards' packs: per shard, read it, replace or add the tracks, and
-   * write it back with the META counts' change in one transaction conditioned on the version
-   * read. A concurrent writer of the same shard makes the condition fail: read again, retry.
+   * Folds vectors into their shards' packs: per shard, read its parts, replace or add the
+   * tracks, and write the parts that changed, the head (part 0) always, with the META counts'
+   * change in one transaction conditioned on the head's version read. A concurrent writer of
+   * the same shard makes the condition fail: read again, retry.
    */
   async function fold(list: readonly TrackEmotions[]): Promise<void> {
     const byShard = new Map<number, Map<string, TrackEmotions>>();
@@ -228,48 +261,76 @@ export function createLyricsStore(opts: {
       byShard.set(n, m);
     }
     await mapLimit([...byShard], 4, async ([n, incoming]) => {
+      const head = keys.emotionPack(n);
       for (let attempt = 0; ; attempt++) {
-        const res = await client.send(
-          new GetCommand({ TableName, Key: keys.emotionPack(n), ConsistentRead: true }),
+        const items = await queryAll(table, {
+          KeyConditionExpression: "pk = :p AND begins_with(sk, :s)",
+          ExpressionAttributeValues: { ":p": head.pk, ":s": head.sk },
+          ConsistentRead: true,
+        });
+        const partOf = (sk: string) => (sk === head.sk ? 0 : Number(sk.slice(head.sk.length + 1)));
+        const stored = items.sort((a, b) => partOf(String(a.sk)) - partOf(String(b.sk)));
+        const first = stored[0];
+        const version =
+          first && first.sk === head.sk && typeof first.version === "number" ? first.version : 0;
+        const parts = stored.map(
+          (i) => new Map(decodePack(i.body as Uint8Array).map((e) => [e.track_id, e])),
         );
-        const version = typeof res.Item?.version === "number" ? res.Item.version : 0;
-        const rows = new Map(
-          res.Item ? decodePack(res.Item.body as Uint8Array).map((e) => [e.track_id, e] as const) : [],
-        );
+        if (parts.length === 0) parts.push(new Map());
+        const changed = new Set([0]);
         const delta = { lyrics: 0, title: 0, instrumental: 0 };
         for (const e of incoming.values()) {
-          const old = rows.get(e.track_id);
+          const at = parts.findIndex((p) => p.has(e.track_id));
+          const part = parts[at >= 0 ? at : parts.length - 1] as Map<string, TrackEmotions>;
+          const old = part.get(e.track_id);
           if (old) delta[old.source]--;
           delta[e.source]++;
-          rows.set(e.track_id, e);
+          part.set(e.track_id, e);
+          changed.add(at >= 0 ? at : parts.length - 1);
         }
+        // A part over the limit keeps its first half; the rest go on as new parts.
+        const bodies = new Map<number, Uint8Array>();
+        let next = parts.length;
+        for (const i of [...changed].sort((a, b) => a - b)) {
+          const [own, ...more] = encodeFitting([...(parts[i] as Map<string, TrackEmotions>).values()]);
+          bodies.set(i, own as Uint8Array);
+          for (const body of more) bodies.set(next++, body);
+        }
+        const puts = [...bodies].map(([i, body]) => ({
+          Put: {
+            TableName,
+            Item: {
+              ...keys.emotionPack(n, i),
+              entity: "emotion-pack",
+              ...(i === 0 ? { version: version + 1 } : {}),
+              body,
+            },
+            ...(i !== 0
+              ? {}
+              : version === 0
+                ? { ConditionExpression: "attribute_not_exists(pk)" }
+                : { ConditionExpression: "version = :v", ExpressionAttributeValues: { ":v": version } }),
+          },
+        }));
         try {
           await client.send(
             new TransactWriteCommand({
               TransactItems: [
-                {
-                  Put: {
-                    TableName,
-                    Item: {
-                      ...keys.emotionPack(n),
-                      entity: "emotion-pack",
-                      version: version + 1,
-                      body: encodePack(rows.values()),
-                    },
-                    ConditionExpression: version === 0 ? "attribute_not_exists(pk)" : "version = :v",
-                    ...(version === 0 ? {} : { ExpressionAttributeValues: { ":v": version } }),
-                  },
-                },
+                ...puts,
                 {
                   Update: {
                     TableName,
                     Key: keys.emotionPackMeta,
-                    UpdateExpression: "SET entity = :e ADD lyrics :l, title :t, instrumental :i",
+                    // `version`: any vector changed (a replaced one moves no count), so what
+                    // was derived from the vectors (the mood snapshots) knows it is stale.
+                    UpdateExpression:
+                      "SET entity = :e ADD lyrics :l, title :t, instrumental :i, version :one",
                     ExpressionAttributeValues: {
                       ":e": "emotion-pack-meta",
                       ":l": delta.lyrics,
                       ":t": delta.title,
                       ":i": delta.instrumental,
+                      ":one": 1,
                     },
                   },
                 },
@@ -296,6 +357,9 @@ export function createLyricsStore(opts: {
     );
     return res.Item ?? null;
   }
+
+  const versionOf = (meta: Record<string, unknown> | null) =>
+    meta?.complete === true ? `v${typeof meta.version === "number" ? meta.version : 0}` : null;
 
   const countsOf = (meta: Record<string, unknown>): AnalysisCounts => {
     const n = (k: string) => (typeof meta[k] === "number" ? (meta[k] as number) : 0);
@@ -353,6 +417,19 @@ export function createLyricsStore(opts: {
       const meta = await getMeta();
       return meta?.complete === true ? countsOf(meta) : null;
     },
+    async vectorsVersion() {
+      return versionOf(await getMeta());
+    },
+    async packedVectors() {
+      // The version first: a pack and the version change in one transaction, so packs read
+      // after it hold at least its vectors (newer ones only make a summary look stale). Pages of
+      // one Query are not one moment; META sorts after the packs, so it is not taken from them.
+      const version = versionOf(await getMeta());
+      if (version === null) return null;
+      const { vectors } = await readPacks({ consistent: true });
+      return { version, vectors: new Map(vectors.map((e) => [e.track_id, e])) };
+    },
+    readsPacks: (tracks) => tracks > packedAbove,
     async batchGetAnalysis(trackIds) {
       const items = await batchGet(trackIds.flatMap((id) => [keys.lyrics(id), keys.emotions(id)]));
       const out = new Map(

@@ -111,10 +111,26 @@ export function rank<T extends { id: string; plays: number; listened_ms: number 
 ): T[] {
   const primary = by === "plays" ? "plays" : "listened_ms";
   const secondary = by === "plays" ? "listened_ms" : "plays";
-  return [...rows]
-    .filter((r) => r.plays > 0)
-    .sort((a, b) => b[primary] - a[primary] || b[secondary] - a[secondary] || (a.id < b.id ? -1 : 1))
-    .slice(0, limit);
+  const order = (a: T, b: T) =>
+    b[primary] - a[primary] || b[secondary] - a[secondary] || (a.id < b.id ? -1 : 1);
+  // The few best of thousands (an all-time range's tracks): kept in order as they come, each
+  // row compared with the last kept, instead of sorting every row. The order is total (ids are
+  // unique), so the rows are the sort's.
+  const top: T[] = [];
+  for (const r of rows) {
+    if (r.plays <= 0 || limit <= 0) continue;
+    if (top.length === limit && order(r, top[limit - 1] as T) > 0) continue;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (order(r, top[mid] as T) > 0) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, r);
+    if (top.length > limit) top.pop();
+  }
+  return top;
 }
 
 export const NO_GENRE = "(no genre)";

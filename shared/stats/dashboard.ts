@@ -4,16 +4,20 @@ import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { NowPlayingSnapshot } from "../domain/tracker.ts";
 import { logger } from "../logger.ts";
-import { loadMood } from "../lyrics/mood.ts";
+import { moodDimension, moodOfTracks } from "../lyrics/mood.ts";
 import type { LyricsStore } from "../lyrics/store.ts";
 import type { Store } from "../store/port.ts";
 import type { RangeSpec } from "./plan.ts";
 import { createStatsReader } from "./reader.ts";
 
+/** The dashboard names the strongest few emotions. */
+const MOOD_LABELS = 5;
+
 /**
  * Everything a dashboard page shows, in one call: the linked profile, the playback loop's
  * now-playing snapshot, and over one range the summary, top artists/tracks/genres and the
- * clock (sharing their reads), plus the latest listens.
+ * clock (sharing their reads), plus the latest listens and the mood (over the same track totals:
+ * the range's snapshot is read once).
  */
 export async function loadDashboard(
   deps: {
@@ -27,8 +31,12 @@ export async function loadDashboard(
   query: RangeSpec & { limit: number },
 ) {
   const now = deps.clock().getTime();
-  const [overview, link, snapshot, recent, mood] = await Promise.all([
-    createStatsReader(deps.store).overview(query, query.limit, now),
+  const version = deps.lyrics.vectorsVersion();
+  const [{ tracks: mood, ...overview }, link, snapshot, recent] = await Promise.all([
+    createStatsReader(deps.store).overview(query, query.limit, now, {
+      extra: moodDimension(deps.config.HF_MODEL),
+      tracks: async (tracks, basis) => moodOfTracks(deps, tracks, basis, await version, "time", MOOD_LABELS),
+    }),
     deps.store.getSpotifyLink(),
     deps.cache.get<NowPlayingSnapshot>(cacheKeys.snapshot(deps.listener)).catch((err: unknown) => {
       // Hot state only: the dashboard still answers without it.
@@ -36,11 +44,10 @@ export async function loadDashboard(
       return null;
     }),
     deps.store.listPlays({ limit: query.limit }),
-    loadMood(deps, { ...query, by: "time", limit: 5 }, now),
+    // Awaited here too: a failure before the mood asks for it is then not left unhandled.
+    version,
   ]);
   const item = snapshot?.item;
-  // The dashboard's range is already stated once, at the top.
-  const { range: _range, ...moodOfRange } = mood;
   return {
     profile: link
       ? { user_id: link.user_id, display_name: link.display_name, linked_at: link.linked_at }
@@ -62,6 +69,6 @@ export async function loadDashboard(
         : null,
     ...overview,
     recent_plays: recent.items,
-    mood: moodOfRange,
+    mood,
   };
 }

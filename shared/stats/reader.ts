@@ -139,9 +139,27 @@ const totalRef = (bucket: string) => ({ bucket, dimension: "TOTAL" as const, id:
 interface RangeView {
   totals: Totals;
   items: Partial<Record<SnapshotDimension, Map<string, ItemTotals>>>;
-  genres?: Map<string, GenreTotals>;
+  /** Pending: it reads the delta's artists, alongside what the caller reads next. */
+  genres?: Promise<Map<string, GenreTotals>>;
   /** In the range's zone: plays per local date and the clock. */
   local?: { days: DailySeries; clock: Clock };
+  /** When TRACK was read: what a summary derived from the tracks builds on. */
+  basis?: TrackBasis;
+}
+
+/**
+ * A named range's tracks as its TRACK snapshot gave them: what a summary derived from the
+ * tracks (the mood, shared/lyrics/mood.ts) is kept beside, as another dimension of the same
+ * snapshot tied to the TRACK build it was computed from. Everything in `tracks` that differs
+ * from `snapshot.items` is the plays since the cutoff.
+ */
+export interface TrackBasis {
+  /** The range's snapshot key (saveSnapshot's). */
+  key: string;
+  /** TRACK before the cutoff, as stored; `head.build` is "" when this read built it (not stored). */
+  snapshot: DimensionSnapshot;
+  /** The derived dimension asked for (`extra`), as stored, unchecked; null when absent or torn. */
+  extra: DimensionSnapshot | null;
 }
 
 /** Items with a counted play: a distinct count. */
@@ -305,10 +323,12 @@ export function createStatsReader(store: Store) {
     artistsKnown?: Map<string, { image_url: string | null; genres: string[] | null }>,
   ): Promise<TopArtist[]> {
     const rows = rank(merged.values(), by, limit);
-    await fillDetails("ARTIST", rows);
-    const meta =
-      artistsKnown ??
-      new Map((await store.batchGetArtists(rows.map((r) => r.id))).map((a) => [a.artist_id, a]));
+    // The names and the artists' own items side by side: both need only the ids.
+    const [, found] = await Promise.all([
+      fillDetails("ARTIST", rows),
+      artistsKnown ? null : store.batchGetArtists(rows.map((r) => r.id)),
+    ]);
+    const meta = artistsKnown ?? new Map((found ?? []).map((a) => [a.artist_id, a]));
     return rows.map((r, i) => ({
       rank: i + 1,
       artist_id: r.id,
@@ -493,17 +513,18 @@ export function createStatsReader(store: Store) {
     r: ResolvedRange,
     dimensions: readonly SnapshotDimension[],
     nowMs: number,
-    opts: { genres?: boolean; local?: boolean } = {},
+    opts: { genres?: boolean; local?: boolean; extra?: string } = {},
   ): Promise<RangeView | null> {
     const at = snapshotKey(r);
     if (!at || !r.window) return null;
     const today = floorDay(nowMs);
     const local = opts.local ? slotsDimension(r.tz, r.window.from) : null;
-    const [validity, loaded, loadedLocal, recent] = await Promise.all([
+    const [validity, loaded, loadedLocal, recent, extra] = await Promise.all([
       store.getStatsValidity(daysFrom(today - DAY_MS, nowMs)),
       Promise.all(dimensions.map((d) => loadSnapshot(store, at.key, d))),
       local ? loadSnapshot(store, at.key, local) : null,
       playsIn({ from: today, to: nowMs + 1 }),
+      opts.extra ? loadSnapshot(store, at.key, opts.extra) : null,
     ]);
     if (!validity.all) return null;
     const fresh = (s: DimensionSnapshot | null): s is DimensionSnapshot =>
@@ -537,15 +558,17 @@ export function createStatsReader(store: Store) {
       if (first) out.totals = addTotals(snap.head.totals, mergeTotals([], delta));
       first = false;
       out.items[d] = withDelta(d, snap.items, delta);
+      if (d === "TRACK") out.basis = { key: at.key, snapshot: snap, extra };
       if (opts.genres && d === "ARTIST") {
         const touched = mergeDimension("ARTIST", [], delta);
-        const meta = await store.batchGetArtists([...touched.keys()]);
-        out.genres = genresWithDelta(
-          snap.head.genres ?? [],
-          snap.items,
-          touched,
-          new Map(meta.map((a) => [a.artist_id, a.genres])),
-        );
+        const { genres = [] } = snap.head;
+        out.genres = store
+          .batchGetArtists([...touched.keys()])
+          .then((meta) =>
+            genresWithDelta(genres, snap.items, touched, new Map(meta.map((a) => [a.artist_id, a.genres]))),
+          );
+        // Awaited by the caller; until then a failure must not count as unhandled.
+        out.genres.catch(() => undefined);
       }
     }
     if (slots?.head.clock) {
@@ -647,21 +670,21 @@ export function createStatsReader(store: Store) {
      * Every track's counted plays and listened time over a range, exactly (buckets plus edge
      * plays, or the range's snapshot): what the mood (shared/lyrics/mood.ts) weighs the stored emotion vectors by.
      */
-    async trackTotals(spec: RangeSpec, nowMs: number) {
+    async trackTotals(spec: RangeSpec, nowMs: number, opts: { extra?: string } = {}) {
       const r = await resolve(spec, nowMs);
       // Named ranges: the snapshot holds every track's counters, so no bucket is read.
-      const view = await viaSnapshot(r, ["TRACK"], nowMs);
+      const view = await viaSnapshot(r, ["TRACK"], nowMs, opts);
       const tracks = view
         ? (view.items.TRACK as Map<string, ItemTotals>)
         : await withPlan(r, (plan) => itemsOf(plan, "TRACK", fragmentsOf(plan)));
-      return { range: info(r), tracks };
+      return { range: info(r), tracks, basis: view?.basis ?? null };
     },
 
     async topGenres(spec: RangeSpec, by: RankBy, limit: number, nowMs: number) {
       const r = await resolve(spec, nowMs);
       const view = await viaSnapshot(r, ["ARTIST"], nowMs, { genres: true });
       const genres = view?.genres
-        ? shapeGenres(view.genres, by, limit)
+        ? shapeGenres(await view.genres, by, limit)
         : (
             await withPlan(r, async (plan) =>
               genresFrom(await itemsOf(plan, "ARTIST", fragmentsOf(plan)), by, limit),
@@ -722,14 +745,27 @@ export function createStatsReader(store: Store) {
 
     /**
      * Everything the dashboard shows over one range: the artist side (genres, top artists) and
-     * the track side (top tracks) run side by side, over one read of each dimension.
+     * the track side (top tracks) run side by side, over one read of each dimension. `tracks`,
+     * when given, runs beside them over the same track totals (the dashboard's mood); `extra`
+     * names the snapshot dimension it keeps (TrackBasis).
      */
-    async overview(spec: RangeSpec, limit: number, nowMs: number) {
+    async overview<T = null>(
+      spec: RangeSpec,
+      limit: number,
+      nowMs: number,
+      opts: {
+        extra?: string;
+        tracks?: (tracks: Map<string, ItemTotals>, basis: TrackBasis | null) => Promise<T>;
+      } = {},
+    ) {
       const r = await resolve(spec, nowMs);
-      const trackSide = async (tracks: Map<string, ItemTotals>) => {
+      const trackSide = async (tracks: Map<string, ItemTotals>, basis: TrackBasis | null = null) => {
         const rows = rank(tracks.values(), "plays", limit);
-        await fillDetails("TRACK", rows);
-        return { distinct: played(tracks), top: shapeTop("tracks", rows) as TopTrack[] };
+        const [derived] = await Promise.all([
+          opts.tracks ? opts.tracks(tracks, basis) : null,
+          fillDetails("TRACK", rows),
+        ]);
+        return { distinct: played(tracks), top: shapeTop("tracks", rows) as TopTrack[], derived };
       };
       const fromBuckets = async () => {
         const [parts, slots] = await Promise.all([
@@ -742,7 +778,7 @@ export function createStatsReader(store: Store) {
                 const top = await topArtistsFrom(artists, "plays", limit, genres.meta);
                 return { distinct: played(artists), genres: genres.genres, top };
               }),
-              itemsOf(plan, "TRACK", fragments).then(trackSide),
+              itemsOf(plan, "TRACK", fragments).then((tracks) => trackSide(tracks)),
             ]);
             return { totals, artistSide, trackSide: tracks };
           }),
@@ -751,19 +787,24 @@ export function createStatsReader(store: Store) {
         return { ...parts, days: dailySeries(slots, r.tz), clock: listeningClock(slots, r.tz) };
       };
       const fromSnapshot = async () => {
-        const view = await viaSnapshot(r, ["TRACK", "ARTIST"], nowMs, { genres: true, local: true });
+        const view = await viaSnapshot(r, ["TRACK", "ARTIST"], nowMs, {
+          genres: true,
+          local: true,
+          ...(opts.extra ? { extra: opts.extra } : {}),
+        });
         if (!view?.genres || !view.local) return null;
         const { TRACK: tracks, ARTIST: artists } = view.items as Record<
           SnapshotDimension,
           Map<string, ItemTotals>
         >;
-        const [top, trackPart] = await Promise.all([
+        const [top, trackPart, genres] = await Promise.all([
           topArtistsFrom(artists, "plays", limit),
-          trackSide(tracks),
+          trackSide(tracks, view.basis ?? null),
+          view.genres,
         ]);
         return {
           totals: view.totals,
-          artistSide: { distinct: played(artists), genres: shapeGenres(view.genres, "plays", limit), top },
+          artistSide: { distinct: played(artists), genres: shapeGenres(genres, "plays", limit), top },
           trackSide: trackPart,
           days: view.local.days,
           clock: view.local.clock,
@@ -781,6 +822,8 @@ export function createStatsReader(store: Store) {
         top_tracks: parts.trackSide.top,
         top_genres: parts.artistSide.genres,
         clock: parts.clock,
+        /** What `opts.tracks` made of the tracks (null without it). */
+        tracks: parts.trackSide.derived as T | null,
       };
     },
 

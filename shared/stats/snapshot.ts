@@ -62,6 +62,12 @@ export interface SnapshotHead {
   genres?: GenreTotals[];
   /** Slots (per zone): the listening clock over the window; the items are its local days. */
   clock?: Clock;
+  /**
+   * A dimension derived from the tracks and another input (the mood: the emotion vectors,
+   * shared/lyrics/mood.ts): the TRACK build it was computed from and that input's version. It
+   * is valid while both are current, so it needs no validity of its own.
+   */
+  derived?: { from: string; inputs: string };
 }
 
 export interface DimensionSnapshot {

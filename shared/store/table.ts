@@ -24,7 +24,8 @@ import { randomBytes } from "node:crypto";
  *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
  *   stats snapshot SNAP#<range>@<from>   <dimension>#<n>            a named range's counters before a cutoff,
  *                                                                   gzip'd parts (shared/stats/snapshot.ts;
- *                                                                   derived, expires by TTL)
+ *                                                                   derived, expires by TTL); MOOD@<model>:
+ *                                                                   the mood's sums (shared/lyrics/mood.ts)
  *   snapshot zones SNAP#INDEX            META                       tzs: the zones snapshots were built for
  *   stats gen     META#STATS             GENERATION                 n: bumped after every change to past
  *                                                                   counters (shared/stats/snapshot.ts)
@@ -37,10 +38,12 @@ import { randomBytes } from "node:crypto";
  *   emotions      TRACK#<track_id>       EMOTIONS                   gsi1: EMOTIONS / track_id — the track's
  *                                                                   emotion vector and model (or instrumental)
  *   genius lyrics GENIUS#<song_id>       LYRICS                     a Genius song's lyrics and emotions
- *   emotion pack  EMOPACK                P#<nn>                     catalog: every vector of a hash shard of
- *                                                                   tracks, gzip'd (what long-range moods read)
+ *   emotion pack  EMOPACK                P#<nn> [#<part>]           catalog: every vector of a hash shard of
+ *                                                                   tracks, gzip'd (what long-range moods read);
+ *                                                                   more parts once one would pass 350 KB
  *                                        META                       counts per source; `complete` once every
- *                                                                   stored vector is in the packs
+ *                                                                   stored vector is in the packs; `version`
+ *                                                                   bumped by every vector write
  *   spotify link  LINK#SPOTIFY           META
  *   job run       JOB#<job>              <started_at>#<random>      TTL: expires_at (epoch seconds); the
  *                                                                   suffix keeps runs of one instant apart
@@ -176,7 +179,11 @@ export const catalogKeys = {
   geniusLyrics: keys.geniusLyrics,
   /** Every emotion vector again, packed by shard of track (shared/lyrics/store.ts). */
   emotionPacks: "EMOPACK",
-  emotionPack: (shard: number) => ({ pk: "EMOPACK", sk: `P#${String(shard).padStart(2, "0")}` }),
+  /** Part 0 is the shard's head (its version); a full shard goes on in parts `P#<nn>#<part>`. */
+  emotionPack: (shard: number, part = 0) => ({
+    pk: "EMOPACK",
+    sk: `P#${String(shard).padStart(2, "0")}${part === 0 ? "" : `#${part}`}`,
+  }),
   emotionPackMeta: { pk: "EMOPACK", sk: "META" },
 } as const;
 

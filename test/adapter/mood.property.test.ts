@@ -4,15 +4,16 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { recordListen } from "#shared/capture/record.ts";
 import type { Play } from "#shared/domain/entities.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
-import { loadMood } from "#shared/lyrics/mood.ts";
+import { loadMood, refreshMoodSums } from "#shared/lyrics/mood.ts";
 import { createLyricsStore, decodeScores, encodeScores, type LyricsStore } from "#shared/lyrics/store.ts";
 import { packClosedMonths } from "#shared/stats/packs.ts";
+import { createStatsReader } from "#shared/stats/reader.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
 import type { Store } from "#shared/store/port.ts";
 import { createDynamoStore } from "#shared/store/repository.ts";
 import { catalogKeys } from "#shared/store/table.ts";
 import { GO_EMOTIONS } from "#test/support/fake-lyrics.ts";
-import { type GeneratedPlay, generatePlays, rng } from "#test/support/plays.ts";
+import { type GeneratedPlay, generatePlays, playOf, rng } from "#test/support/plays.ts";
 import { dynamoEndpoint, uniqueTableName } from "#test/support/services.ts";
 import { allTime, at, type Case, dates, instants, named } from "#test/support/stats-brute-force.ts";
 
@@ -23,7 +24,9 @@ import { allTime, at, type Case, dates, instants, named } from "#test/support/st
  * sub-day ranges. Vectors: some from lyrics, some from titles, some instrumental, some from
  * another model (pending), some tracks never analysed. Both reads are checked: the vectors'
  * own items (BatchGet) and the packs (what ranges of more than 400 tracks read), including
- * vectors stored before the packs existed and vectors stored after.
+ * vectors stored before the packs existed and vectors stored after. Long named ranges keep their
+ * mood's sums beside their TRACK snapshot: computed once, then added to by the plays since its
+ * cutoff, and computed again when a vector changes.
  */
 
 const MODEL = "test/model";
@@ -245,5 +248,116 @@ describe("after the analysis stores more vectors", () => {
     for (const c of [allTime(plays, NOW), named("1y", NOW)]) {
       for (const from of [lyrics, packed]) await checkMood(c, "Europe/Paris", "time", from);
     }
+  });
+});
+
+describe("a long range's kept sums (beside its TRACK snapshot)", () => {
+  /** The packed store, counting what it is asked: every vector (sums computed) or a few. */
+  const spy = () => {
+    const asked = { packed: 0, ids: [] as string[] };
+    const from: LyricsStore = {
+      ...packed,
+      packedVectors: () => {
+        asked.packed++;
+        return packed.packedVectors();
+      },
+      emotionsFor: (ids) => {
+        asked.ids.push(...ids);
+        return packed.emotionsFor(ids);
+      },
+    };
+    return { asked, from };
+  };
+  const all = () => allTime(plays, NOW);
+
+  test("computed once from every vector and stored; the next reads only add to them", async () => {
+    // A new TRACK snapshot: the first read builds it (not stored then: no sums kept on it yet).
+    await store.bumpStatsGeneration();
+    await checkMood(all(), "UTC", "time", packed);
+    const first = spy();
+    await checkMood(all(), "UTC", "time", first.from);
+    await checkMood(all(), "UTC", "plays", first.from);
+    assert.equal(first.asked.packed, 1, "computed once, then kept");
+    const next = spy();
+    for (const by of ["time", "plays"] as const) await checkMood(all(), "UTC", by, next.from);
+    assert.equal(next.asked.packed, 0, "no vector read but the changed tracks'");
+  });
+
+  test("plays after the snapshot's cutoff: exact, reading only the vectors of their tracks", async () => {
+    const again = generated.find((g) => vectors.get(g.track.track_id)?.kind === "lyrics");
+    assert.ok(again);
+    // A track first played today, analysed before (its vector is in the sums' version).
+    const fresh = { ...again.track, track_id: "t-first-played-today" };
+    const scores = decodeScores(encodeScores(GO_EMOTIONS.map((label, i) => ({ label, score: i / 30 }))));
+    vectors.set(fresh.track_id, { kind: "title", scores });
+    await packed.putEmotions({
+      track_id: fresh.track_id,
+      source: "title",
+      model: MODEL,
+      scores,
+      analyzed_at: "2026-03-15T09:00:00.000Z",
+    });
+    const ranges = [all(), named("1y", NOW)];
+    // The sums computed again for the new vector (after a TRACK snapshot is stored).
+    for (const c of ranges) for (let i = 0; i < 2; i++) await checkMood(c, "UTC", "time", packed);
+    const todays = [
+      playOf(again.track, NOW - 9 * 60_000, 200_000, true),
+      playOf(fresh, NOW - 5 * 60_000, 180_000, true),
+      playOf(again.track, NOW - 2 * 60_000, 20_000, false),
+    ];
+    for (const p of todays) {
+      await recordListen(store, p, p.track_id === fresh.track_id ? fresh : again.track);
+      plays.push(p);
+    }
+    const s = spy();
+    for (const c of ranges)
+      for (const by of ["time", "plays"] as const) await checkMood(c, "UTC", by, s.from);
+    assert.equal(s.asked.packed, 0, "the kept sums, plus today's");
+    // The snapshots' cutoff: today's UTC midnight (the generated history has plays today too).
+    const cutoff = Math.floor(NOW / 86_400_000) * 86_400_000;
+    const since = new Set(plays.filter((p) => p.counted && at(p) >= cutoff).map((p) => p.track_id));
+    assert.ok(since.has(fresh.track_id) && since.has(again.track.track_id));
+    assert.deepEqual(
+      [...new Set(s.asked.ids)].sort(),
+      [...since].sort(),
+      "the vectors of the tracks played since the cutoff, no other",
+    );
+  });
+
+  test("a vector written after the sums (a new model's, counts unchanged): computed again, exact", async () => {
+    const [id, v] = [...vectors].find(([, x]) => x.kind === "lyrics") ?? [];
+    assert.ok(id && v);
+    const before = await packed.analysisCounts();
+    const version = await packed.vectorsVersion();
+    const scores = decodeScores(encodeScores(v.scores.map((s, i) => ({ ...s, score: (i + 1) / 40 }))));
+    vectors.set(id, { kind: "lyrics", scores });
+    await packed.putEmotions({
+      track_id: id,
+      source: "lyrics",
+      model: MODEL,
+      scores,
+      analyzed_at: "2026-03-16T00:00:00.000Z",
+    });
+    assert.deepEqual(await packed.analysisCounts(), before, "a replaced vector moves no count");
+    assert.notEqual(await packed.vectorsVersion(), version, "but moves the version");
+    const s = spy();
+    await checkMood(all(), "UTC", "time", s.from);
+    assert.equal(s.asked.packed, 1, "stale: computed again");
+    await checkMood(all(), "UTC", "plays", s.from);
+    assert.equal(s.asked.packed, 1, "then kept");
+  });
+
+  test("the hourly refresh keeps the sums of the snapshots it builds: reads then compute none", async () => {
+    await store.bumpStatsGeneration();
+    assert.ok((await createStatsReader(store).refreshSnapshots(NOW)).built > 0);
+    const deps = { store, lyrics: packed, config: { HF_MODEL: MODEL } };
+    const first = await refreshMoodSums(deps, NOW);
+    assert.ok(first.computed > 0, "stale after the new snapshots: computed");
+    assert.deepEqual(await refreshMoodSums(deps, NOW), { computed: 0 }, "then current");
+    const s = spy();
+    for (const tz of ["UTC", "Europe/Paris"]) {
+      for (const c of [all(), named("1y", NOW), named("7d", NOW)]) await checkMood(c, tz, "time", s.from);
+    }
+    assert.equal(s.asked.packed, 0);
   });
 });

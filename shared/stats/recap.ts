@@ -5,6 +5,7 @@ import type { AggregateRef, Store } from "../store/port.ts";
 import { artistIdsOf, TOTAL_ID } from "./aggregates.ts";
 import { type ItemTotals, mergeTotals, rank } from "./compute.ts";
 import { monthsTouching, playsIn } from "./detail.ts";
+import { readTrackDays } from "./packs.ts";
 import { EPOCH_MS, type Window } from "./plan.ts";
 import { createStatsReader } from "./reader.ts";
 import { addDays, DAY_MS, dateKey, localDateKey, localDayStart } from "./zones.ts";
@@ -13,7 +14,8 @@ import { addDays, DAY_MS, dateKey, localDateKey, localDayStart } from "./zones.t
  * The year in review: one local calendar year (or the current one so far) in the caller's zone,
  * composed from the statistics readers (totals, tops, months, streak: shared/stats/reader.ts)
  * plus two facts of its own, both from aggregates:
- *   - the most repeated day: per-track counts of each UTC day (D buckets), exact in UTC; in
+ *   - the most repeated day: per-track counts of each UTC day (the months' track packs, the D
+ *     buckets for days not packed: shared/stats/packs.ts), exact in UTC; in
  *     other zones a local day overlaps two UTC days, whose counts bound it from above, and only
  *     the days whose bound can still beat the best are counted exactly from their plays;
  *   - new artists: those with counted plays in the year and none before it (the buckets before
@@ -44,15 +46,10 @@ const beats = (
 
 /** The local day on which one track had the most counted plays, within the window. */
 async function mostRepeatedDay(store: Store, w: Window, tz: string): Promise<RepeatedDay | null> {
-  const utcDays = [];
+  const utcDays: number[] = [];
   for (let d = Math.floor(w.from / DAY_MS) * DAY_MS; d < w.to; d += DAY_MS) utcDays.push(d);
-  const counts = new Map<number, Map<string, number>>();
-  await mapLimit(utcDays, 16, async (d) => {
-    const rows = await store.queryAggregates(`D#${new Date(d).toISOString().slice(0, 10)}`, "TRACK", {
-      numbersOnly: true,
-    });
-    counts.set(d, new Map(rows.filter((r) => r.plays > 0).map((r) => [r.id, r.plays])));
-  });
+  const byDate = await readTrackDays(store, utcDays.map(dateKey));
+  const counts = new Map(utcDays.map((d) => [d, byDate.get(dateKey(d)) ?? new Map<string, number>()]));
 
   // Each local day: its window, the UTC days it overlaps and an upper bound per track.
   interface Day {

@@ -124,6 +124,12 @@ export interface RangeSpec {
   /** Epoch ms; dates were turned into local midnights by the query schema. */
   from?: number | undefined;
   to?: number | undefined;
+  /**
+   * A custom range up to now that is read often (the year so far): its numbers before today are
+   * kept as a statistics snapshot under this name, as the named ranges' are (reader.ts). Only
+   * for a range that starts before yesterday's UTC midnight (a snapshot's cutoff).
+   */
+  keep?: string | undefined;
 }
 
 export interface ResolvedRange {
@@ -136,6 +142,8 @@ export interface ResolvedRange {
    * UTC years (no play lies outside them), so all-time statistics read year buckets only.
    */
   aggregateWindow: Window | null;
+  /** RangeSpec's `keep`, when the range ends now. */
+  keep?: string;
 }
 
 /** No play is older (shared/domain/entities.ts), so no window needs to start earlier. */
@@ -186,5 +194,7 @@ export function resolveRange(spec: RangeSpec, nowMs: number, firstPlayMs: number
   const to = Math.min(spec.to ?? end, end);
   if (to <= from) return none;
   const window = { from, to };
-  return { tz, range: null, window, aggregateWindow: window };
+  const out: ResolvedRange = { tz, range: null, window, aggregateWindow: window };
+  if (spec.keep && to === end) out.keep = spec.keep;
+  return out;
 }

@@ -384,10 +384,11 @@ export function createStatsReader(store: Store) {
     };
   }
 
-  /** Named ranges have snapshots, keyed by the range and its first instant; custom ones do not. */
+  /** Named ranges, and custom ones given a `keep` name, have snapshots keyed by name and first instant. */
   function snapshotKey(r: ResolvedRange): { key: string; from: number } | null {
-    if (!r.range || !r.aggregateWindow) return null;
-    return { key: `${r.range}@${iso(r.aggregateWindow.from)}`, from: r.aggregateWindow.from };
+    const name = r.range ?? r.keep;
+    if (!name || !r.aggregateWindow) return null;
+    return { key: `${name}@${iso(r.aggregateWindow.from)}`, from: r.aggregateWindow.from };
   }
 
   /**

@@ -223,7 +223,9 @@ async function computeYear(store: Store, tz: string, year: number, nowMs: number
   const reader = createStatsReader(store);
   const start = localDayStart(tz, `${year}-01-01`);
   const end = localDayStart(tz, `${year + 1}-01-01`);
-  const spec = { tz, from: start, to: end };
+  // The year so far, from before yesterday: its numbers before today kept, as named ranges'.
+  const keep = end > nowMs && start < Math.floor(nowMs / DAY_MS) * DAY_MS - DAY_MS ? "year" : undefined;
+  const spec = { tz, from: start, to: end, keep };
   const r = await reader.resolve(spec, nowMs);
   const w = r.window;
   const [overview, albums, timeline, inYear, before, repeated] = await Promise.all([

@@ -231,7 +231,7 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
         `  ${"".padEnd(26)} first /dashboard with no valid snapshot (builds it): ${lazy.join(", ")}`,
       );
       if (RECAP_ONLY) {
-        await recapBench(history, { base, get, timed, m });
+        await recapBench(history, { base, get, timed, m, bump: () => store.bumpStatsGeneration() });
         return results;
       }
       // The hourly job then builds every named range's snapshot for the zones asked before.
@@ -241,7 +241,7 @@ async function measureDataset(endpoint: string, name: string, opts: HistoryOptio
       console.log(
         `  ${"".padEnd(26)} hourly snapshot refresh: ${refreshed.built} snapshots (${refreshed.zones} zone) in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
       );
-      await recapBench(history, { base, get, timed, m });
+      await recapBench(history, { base, get, timed, m, bump: () => store.bumpStatsGeneration() });
       for (const route of ROUTES) {
         for (const range of RANGES) {
           const url = urlOf(route, range);
@@ -318,6 +318,8 @@ async function recapBench(
     get: (url: string) => Promise<void>;
     timed: (url: string) => Promise<number>;
     m: ReadMeter;
+    /** Drops every kept answer (the generation they were computed at moves). */
+    bump: () => Promise<void>;
   },
 ) {
   const most = (ids: string[]) => {
@@ -331,6 +333,7 @@ async function recapBench(
   const year = new Date(NOW).getUTCFullYear();
   const cases = [
     [`/stats/year?year=${year - 1}`, `year ${year - 1} (whole)`],
+    [`/stats/year?year=${year - 1}`, `year ${year - 1} first read`],
     ["/stats/year", `year ${year} so far`],
     [`/stats/tracks/${encodeURIComponent(track)}?bucket=month`, "top track by month"],
     [`/stats/tracks/${encodeURIComponent(track)}?bucket=week`, "top track by week"],
@@ -342,6 +345,8 @@ async function recapBench(
     await h.get(url);
     const latencies: number[] = [];
     for (let i = 0; i < CALLS; i++) {
+      // A closed year's first read computes it (then keeps it): its kept answer dropped first.
+      if (label.endsWith("first read")) await h.bump();
       h.m.reset();
       latencies.push(await h.timed(url));
     }

@@ -86,7 +86,15 @@ export interface Totals {
   listened_ms: number;
 }
 
-export function mergeTotals(bucketTotals: readonly Aggregate[], fragmentPlays: readonly Play[]): Totals {
+/**
+ * Sums the buckets' TOTALs and the plays of the edge fragments, less `minusPlays`: the plays of
+ * a bucket's part outside the window (see planBuckets).
+ */
+export function mergeTotals(
+  bucketTotals: readonly Aggregate[],
+  fragmentPlays: readonly Play[],
+  minusPlays: readonly Play[] = [],
+): Totals {
   const t: Totals = { plays: 0, skips: 0, listened_ms: 0 };
   for (const a of bucketTotals) {
     if (a.dimension !== "TOTAL") continue;
@@ -94,13 +102,36 @@ export function mergeTotals(bucketTotals: readonly Aggregate[], fragmentPlays: r
     t.skips += a.skips;
     t.listened_ms += a.listened_ms;
   }
-  for (const p of fragmentPlays) {
-    if (p.counted) {
-      t.plays += 1;
-      t.listened_ms += p.listened_ms;
-    } else t.skips += 1;
+  for (const [plays, sign] of [
+    [fragmentPlays, 1],
+    [minusPlays, -1],
+  ] as const) {
+    for (const p of plays) {
+      if (p.counted) {
+        t.plays += sign;
+        t.listened_ms += sign * p.listened_ms;
+      } else t.skips += sign;
+    }
   }
   return t;
+}
+
+/**
+ * Takes plays back out of merged items: the part of a bucket outside the window (planBuckets'
+ * `minus`), or the plays since a cutoff out of the ALL bucket. Every such play is in the items.
+ */
+export function takeBack(
+  dimension: Exclude<Dimension, "TOTAL" | "DAY">,
+  items: Map<string, ItemTotals>,
+  plays: readonly Play[],
+): Map<string, ItemTotals> {
+  for (const t of mergeDimension(dimension, [], plays).values()) {
+    const a = items.get(t.id);
+    if (!a) continue;
+    a.plays -= t.plays;
+    a.listened_ms -= t.listened_ms;
+  }
+  return items;
 }
 
 /** Most played first (or most listened time); ties by the other measure, then by id. */

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from "node:zlib";
 import { mapLimit } from "../concurrency.ts";
 import type { Aggregate, Store } from "../store/port.ts";
 import { type SlotTriples, TOTAL_ID } from "./aggregates.ts";
@@ -17,6 +18,13 @@ import { addDays, addMonths } from "./zones.ts";
  * the month is packed again. Packing reads the TOTAL and then the DAY rows, both strongly
  * consistent, and packs only when the rows add up to the TOTAL (an import batch moves them in
  * separate parts), so a pack never claims a TOTAL its rows do not match.
+ *
+ * Beside each month pack, a track pack (same fingerprint): every UTC day's counted plays per
+ * track, the D buckets' TRACK items, so the year in review's most repeated day reads a year of
+ * them in one Query instead of 365 (about 25 bytes a track and day before gzip: a month of 3,000
+ * plays is some 40 KB, far from the 400 KB item limit; a month that would not fit is not packed
+ * and its days are read from the D buckets). A month packed before track packs existed has no
+ * track pack and is packed again; until then its days are read from the D buckets.
  *
  * Packed by the hourly job, after an import and after a rebuild (`packClosedMonths`).
  */
@@ -40,6 +48,23 @@ export function decodeDays(packed: string): DaySlots[] {
   for (const day in raw) out.push({ day, slots: raw[day] as SlotTriples });
   return out;
 }
+
+/** A month's counted plays per UTC day and track: `{"2025-03-01":{"<track id>":3,…},…}`. */
+export type TrackDays = Map<string, Map<string, number>>;
+
+export function encodeTrackDays(days: TrackDays): Uint8Array {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [day, tracks] of days) out[day] = Object.fromEntries(tracks);
+  return gzipSync(JSON.stringify(out));
+}
+
+export function decodeTrackDays(body: Uint8Array): TrackDays {
+  const raw = JSON.parse(gunzipSync(body).toString("utf8")) as Record<string, Record<string, number>>;
+  return new Map(Object.entries(raw).map(([day, tracks]) => [day, new Map(Object.entries(tracks))]));
+}
+
+/** A track pack must leave room in its item (400 KB with keys and fingerprint). */
+const MAX_TRACK_PACK_BYTES = 380_000;
 
 const daysInMonth = (month: string) =>
   new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate();
@@ -74,6 +99,52 @@ async function queryRuns(store: Store, days: readonly string[]): Promise<DaySlot
 }
 
 /**
+ * The packs of the given months that still hold: their fingerprint is the month's TOTAL now. A
+ * month with no TOTAL had no listen, or an import batch wrote its rows before it: the rows say.
+ */
+async function validPacks<P extends { month: string; of: string }>(
+  store: Store,
+  months: readonly string[],
+  queryYear: (year: string, from: string, to: string) => Promise<P[]>,
+): Promise<Map<string, P>> {
+  if (months.length === 0) return new Map();
+  const years = new Map<string, string[]>();
+  for (const m of months) years.set(m.slice(0, 4), [...(years.get(m.slice(0, 4)) ?? []), m]);
+  const [totals, packs] = await Promise.all([
+    store.batchGetAggregates(months.map(monthTotalRef)),
+    Promise.all([...years].map(([y, ms]) => queryYear(y, ms[0] as string, ms.at(-1) as string))),
+  ]);
+  const totalOf = new Map(totals.map((t) => [t.bucket.slice(2), totalsFingerprint([t])]));
+  const out = new Map<string, P>();
+  for (const p of packs.flat()) if (totalOf.get(p.month) === p.of) out.set(p.month, p);
+  return out;
+}
+
+/**
+ * Counted plays per track of each given UTC day (sorted "YYYY-MM-DD"): from the months' track
+ * packs while they hold, else from the day's D bucket (this month's days, unpacked months).
+ */
+export async function readTrackDays(store: Store, days: readonly string[]): Promise<TrackDays> {
+  const months = [...new Set(days.map((d) => d.slice(0, 7)))];
+  const packs = await validPacks(store, months, (y, a, b) => store.queryTrackDayPacks(y, a, b));
+  const out: TrackDays = new Map();
+  const unpacked: string[] = [];
+  const decoded = new Map(
+    [...packs].flatMap(([m, p]) => (p.body ? [[m, decodeTrackDays(p.body)] as const] : [])),
+  );
+  for (const d of days) {
+    const month = decoded.get(d.slice(0, 7));
+    if (month) out.set(d, month.get(d) ?? new Map());
+    else unpacked.push(d);
+  }
+  await mapLimit(unpacked, 16, async (d) => {
+    const rows = await store.queryAggregates(`D#${d}`, "TRACK", { numbersOnly: true });
+    out.set(d, new Map(rows.filter((r) => r.plays > 0).map((r) => [r.id, r.plays])));
+  });
+  return out;
+}
+
+/**
  * The counters of the given UTC days (sorted "YYYY-MM-DD"): whole months from their packs while
  * the packs hold, every other day from its DAY row. Months with no TOTAL had no listen at all.
  */
@@ -89,21 +160,12 @@ export async function readDaySlots(store: Store, days: readonly string[]): Promi
   const wholeSet = new Set(whole);
   const partial = days.filter((d) => !wholeSet.has(d.slice(0, 7)));
   const fromPacks = async (): Promise<{ slots: DaySlots[]; unpacked: string[] }> => {
-    if (whole.length === 0) return { slots: [], unpacked: [] };
-    const years = [...new Set(whole.map((m) => m.slice(0, 4)))];
-    const [totals, packs] = await Promise.all([
-      store.batchGetAggregates(whole.map(monthTotalRef)),
-      Promise.all(years.map((y) => store.queryDayPacks(y))),
-    ]);
-    const totalOf = new Map(totals.map((t) => [t.bucket.slice(2), totalsFingerprint([t])]));
-    const packOf = new Map(packs.flat().map((p) => [p.month, p]));
+    const packs = await validPacks(store, whole, (y) => store.queryDayPacks(y));
     const slots: DaySlots[] = [];
     const unpacked: string[] = [];
     for (const m of whole) {
-      const total = totalOf.get(m);
-      const pack = packOf.get(m);
-      if (total !== undefined && pack && pack.of === total) slots.push(...decodeDays(pack.days));
-      // No TOTAL: nothing was played, or an import batch wrote the DAY rows before it; the rows say.
+      const pack = packs.get(m);
+      if (pack) slots.push(...decodeDays(pack.days));
       else unpacked.push(...(byMonth.get(m) ?? []));
     }
     return { slots, unpacked };
@@ -133,27 +195,67 @@ export async function packClosedMonths(
   const months = first ? monthsBetween(first.listened_at.slice(0, 7), lastClosed) : [];
   if (months.length === 0) return { months: 0, packed: 0 };
   const years = [...new Set(months.map((m) => m.slice(0, 4)))];
-  const [totals, packs] = await Promise.all([
+  const [totals, packs, trackPacks] = await Promise.all([
     store.batchGetAggregates(months.map(monthTotalRef)),
     Promise.all(years.map((y) => store.queryDayPacks(y))),
+    Promise.all(years.map((y) => store.queryTrackDayPacks(y, `${y}-01`, `${y}-12`))),
   ]);
   const packOf = new Map(packs.flat().map((p) => [p.month, p.of]));
+  const trackPackOf = new Map(trackPacks.flat().map((p) => [p.month, p.of]));
+  // A month packed before track packs existed has none: packed again.
   const stale = totals
-    .filter((t) => opts.force || packOf.get(t.bucket.slice(2)) !== totalsFingerprint([t]))
+    .filter((t) => {
+      const m = t.bucket.slice(2);
+      const of = totalsFingerprint([t]);
+      return opts.force || packOf.get(m) !== of || trackPackOf.get(m) !== of;
+    })
     .map((t) => t.bucket.slice(2));
   const done = await mapLimit(stale, 4, (month) => packMonth(store, month));
   return { months: months.length, packed: done.filter(Boolean).length };
 }
 
-/** Packs one month; false when its DAY rows do not add up to its TOTAL right now. */
+/**
+ * Packs one month (its DAY rows, and its days' TRACK items when they fit); false when the rows
+ * do not add up to its TOTAL right now.
+ */
 async function packMonth(store: Store, month: string): Promise<boolean> {
   const [total] = await store.batchGetAggregates([monthTotalRef(month)], { consistent: true });
   if (!total) return false;
-  const rows = await store.queryDays(month.slice(0, 4), `${month}-01`, `${month}-31`, { consistent: true });
-  // The play transaction moves TOTAL and DAY rows together, an import batch in separate parts:
-  // between two parts they disagree, and a pack taken then would be wrong for good.
+  const days = Array.from(
+    { length: daysInMonth(month) },
+    (_, i) => `${month}-${String(i + 1).padStart(2, "0")}`,
+  );
+  const [rows, tracks] = await Promise.all([
+    store.queryDays(month.slice(0, 4), `${month}-01`, `${month}-31`, { consistent: true }),
+    mapLimit(days, 8, (d) =>
+      store.queryAggregates(`D#${d}`, "TRACK", { numbersOnly: true, consistent: true }),
+    ),
+  ]);
+  // The play transaction moves TOTAL, DAY rows and TRACK items together, an import batch in
+  // separate parts: between two parts they disagree, and a pack taken then would be wrong for good.
   const fingerprint = totalsFingerprint([total]);
   if (totalsFingerprint(rows.map((r) => ({ ...r, dimension: "TOTAL" }))) !== fingerprint) return false;
-  await store.putDayPack({ month, of: fingerprint, days: encodeDays(rows) });
+  const counted = tracks.flat().filter((r) => r.plays > 0);
+  const t = mergeTotals([total], []);
+  const sum = counted.reduce((a, r) => ({ plays: a.plays + r.plays, ms: a.ms + r.listened_ms }), {
+    plays: 0,
+    ms: 0,
+  });
+  if (sum.plays !== t.plays || sum.ms !== t.listened_ms) return false;
+  const byDay: TrackDays = new Map();
+  for (const r of counted) {
+    const day = r.bucket.slice(2);
+    byDay.set(day, (byDay.get(day) ?? new Map()).set(r.id, r.plays));
+  }
+  const body = encodeTrackDays(byDay);
+  await Promise.all([
+    // Too big for an item: marked so (not packed again each hour), its days read from D buckets.
+    store.putTrackDayPack({
+      month,
+      of: fingerprint,
+      body: body.byteLength <= MAX_TRACK_PACK_BYTES ? body : null,
+    }),
+    store.putDayPack({ month, of: fingerprint, days: encodeDays(rows) }),
+  ]);
   return true;
 }

@@ -20,7 +20,10 @@ export interface Window {
 export interface BucketPlan {
   /** Bucket names as stored: Y#2025, M#2026-03, D#2026-11-20. */
   buckets: string[];
+  /** Pieces of the window outside every bucket: their plays are added. */
   fragments: Window[];
+  /** Pieces of a year bucket outside the window: their plays are taken back (absent: none). */
+  minus?: Window[];
 }
 
 const floorDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
@@ -34,7 +37,48 @@ function nextYear(ms: number): number {
   return Date.UTC(new Date(ms).getUTCFullYear() + 1, 0, 1);
 }
 
-export function planBuckets(w: Window): BucketPlan {
+const yearStart = (ms: number) => Date.UTC(new Date(ms).getUTCFullYear(), 0, 1);
+
+/**
+ * The window's buckets. A year bucket may also reach past the window when the part outside is
+ * shorter than a day, or lies at or after `until` (nothing is stored after now: an empty read):
+ * the plays there are taken back (`minus`). So a local year, or this year so far, in any zone
+ * is one Y bucket and two short pieces instead of ~40 month and day buckets.
+ */
+export function planBuckets(w: Window, opts: { until?: number } = {}): BucketPlan {
+  if (w.to <= w.from) return { buckets: [], fragments: [] };
+  const reaches = (end: number) => end - w.to < DAY_MS || w.to >= (opts.until ?? Number.POSITIVE_INFINITY);
+  const head: string[] = [];
+  const tail: string[] = [];
+  const minus: Window[] = [];
+  let from = w.from;
+  let to = w.to;
+  // The window starts less than a day into a year it covers (or reaches to its end).
+  const y0 = yearStart(w.from);
+  if (w.from > y0 && w.from - y0 < DAY_MS && (nextYear(y0) <= w.to || reaches(nextYear(y0)))) {
+    head.push(`Y#${new Date(y0).getUTCFullYear()}`);
+    minus.push({ from: y0, to: w.from });
+    from = nextYear(y0);
+    if (from > w.to) {
+      minus.push({ from: w.to, to: from });
+      from = w.to;
+    }
+  }
+  // The window ends inside a year whose start it covers, close enough to its end.
+  const yl = yearStart(w.to - 1);
+  if (from < w.to && from <= yl && nextYear(yl) > w.to && reaches(nextYear(yl))) {
+    tail.push(`Y#${new Date(yl).getUTCFullYear()}`);
+    minus.push({ from: w.to, to: nextYear(yl) });
+    to = yl;
+  }
+  const middle = wholeBuckets({ from, to });
+  const out: BucketPlan = { buckets: [...head, ...middle.buckets, ...tail], fragments: middle.fragments };
+  if (minus.length > 0) out.minus = minus;
+  return out;
+}
+
+/** The largest whole UTC buckets inside the window, and at most two edge fragments. */
+function wholeBuckets(w: Window): BucketPlan {
   const out: BucketPlan = { buckets: [], fragments: [] };
   if (w.to <= w.from) return out;
   const firstDay = ceilDay(w.from);
@@ -80,6 +124,12 @@ export interface RangeSpec {
   /** Epoch ms; dates were turned into local midnights by the query schema. */
   from?: number | undefined;
   to?: number | undefined;
+  /**
+   * A custom range up to now that is read often (the year so far): its numbers before today are
+   * kept as a statistics snapshot under this name, as the named ranges' are (reader.ts). Only
+   * for a range that starts before yesterday's UTC midnight (a snapshot's cutoff).
+   */
+  keep?: string | undefined;
 }
 
 export interface ResolvedRange {
@@ -92,6 +142,8 @@ export interface ResolvedRange {
    * UTC years (no play lies outside them), so all-time statistics read year buckets only.
    */
   aggregateWindow: Window | null;
+  /** RangeSpec's `keep`, when the range ends now. */
+  keep?: string;
 }
 
 /** No play is older (shared/domain/entities.ts), so no window needs to start earlier. */
@@ -142,5 +194,7 @@ export function resolveRange(spec: RangeSpec, nowMs: number, firstPlayMs: number
   const to = Math.min(spec.to ?? end, end);
   if (to <= from) return none;
   const window = { from, to };
-  return { tz, range: null, window, aggregateWindow: window };
+  const out: ResolvedRange = { tz, range: null, window, aggregateWindow: window };
+  if (spec.keep && to === end) out.keep = spec.keep;
+  return out;
 }

@@ -23,6 +23,7 @@ import {
   type TimelineBucket,
   type TimelinePoint,
   type Totals,
+  takeBack,
   timelineOfDays,
 } from "./compute.ts";
 import { readDaySlots, totalsFingerprint } from "./packs.ts";
@@ -133,6 +134,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** A bucket plan, with its TOTAL items when checking the plan already fetched them. */
 type Plan = BucketPlan & { totals?: () => Promise<Aggregate[]> };
 
+/** The plays of a plan's edge fragments (added) and of its `minus` pieces (taken back). */
+interface Edges {
+  plays: Play[];
+  minus: Play[];
+}
+
 const totalRef = (bucket: string) => ({ bucket, dimension: "TOTAL" as const, id: TOTAL_ID });
 
 /** A named range's numbers up to now, from its snapshot and the plays since (snapshot.ts). */
@@ -218,9 +225,14 @@ export function createStatsReader(store: Store) {
    * bucket, speculatively, while checking that ALL's totals equal the years' (a hoard recorded
    * before ALL existed, or mid-rebuild, fails the check and is read from the year buckets).
    */
-  async function withPlan<T>(r: ResolvedRange, read: (plan: Plan | null) => Promise<T>): Promise<T> {
+  async function withPlan<T>(
+    r: ResolvedRange,
+    nowMs: number,
+    read: (plan: Plan | null) => Promise<T>,
+  ): Promise<T> {
     if (!r.aggregateWindow) return read(null);
-    const plan = planBuckets(r.aggregateWindow);
+    // Nothing is stored after now: a year bucket may reach past the window there.
+    const plan = planBuckets(r.aggregateWindow, { until: nowMs + 1 });
     if (r.range !== "all") return read(plan);
     const check = store.batchGetAggregates([ALL_BUCKET, ...plan.buckets].map(totalRef));
     // Derived only when a statistic asks (an unawaited derived promise would reject unhandled).
@@ -235,32 +247,37 @@ export function createStatsReader(store: Store) {
     return read({ ...plan, totals: async () => years });
   }
 
-  /** The plays of the plan's edge fragments (each shorter than a day). */
-  async function fragmentsOf(plan: Plan | null): Promise<Play[]> {
-    return plan ? (await Promise.all(plan.fragments.map(playsIn))).flat() : [];
+  /** The plays of the plan's edge fragments and minus pieces (each shorter than a day, or empty). */
+  async function fragmentsOf(plan: Plan | null): Promise<Edges> {
+    if (!plan) return { plays: [], minus: [] };
+    const [plays, minus] = await Promise.all([
+      Promise.all(plan.fragments.map(playsIn)),
+      Promise.all((plan.minus ?? []).map(playsIn)),
+    ]);
+    return { plays: plays.flat(), minus: minus.flat() };
   }
 
-  async function totalsOf(plan: Plan | null, fragments: Promise<Play[]>): Promise<Totals> {
+  async function totalsOf(plan: Plan | null, fragments: Promise<Edges>): Promise<Totals> {
     if (!plan) return mergeTotals([], []);
-    const [rows, plays] = await Promise.all([
+    const [rows, edges] = await Promise.all([
       plan.totals ? plan.totals() : store.batchGetAggregates(plan.buckets.map(totalRef)),
       fragments,
     ]);
-    return mergeTotals(rows, plays);
+    return mergeTotals(rows, edges.plays, edges.minus);
   }
 
   /** One dimension summed over the plan (numbers only: fillDetails names the ranked few). */
   async function itemsOf(
     plan: Plan | null,
     dimension: Exclude<Dimension, "TOTAL" | "DAY">,
-    fragments: Promise<Play[]>,
+    fragments: Promise<Edges>,
   ): Promise<Map<string, ItemTotals>> {
     if (!plan) return new Map();
-    const [lists, plays] = await Promise.all([
+    const [lists, edges] = await Promise.all([
       mapLimit(plan.buckets, 16, (b) => store.queryAggregates(b, dimension, { numbersOnly: true })),
       fragments,
     ]);
-    return mergeDimension(dimension, lists.flat(), plays);
+    return takeBack(dimension, mergeDimension(dimension, lists.flat(), edges.plays), edges.minus);
   }
 
   async function loadSlots(w: Window | null): Promise<SlotSource> {
@@ -356,20 +373,22 @@ export function createStatsReader(store: Store) {
   async function distinctCount(
     plan: Plan | null,
     dimension: "TRACK" | "ARTIST",
-    fragments: Promise<Play[]>,
+    fragments: Promise<Edges>,
   ): Promise<number> {
     if (!plan) return 0;
+    // Plays taken back may leave an item at none: its counters say, not its id.
+    if (plan.minus) return played(await itemsOf(plan, dimension, fragments));
     const [only] = plan.buckets;
     if (only !== undefined && plan.buckets.length === 1 && plan.fragments.length === 0) {
       return store.countAggregates(only, dimension);
     }
-    const [lists, plays] = await Promise.all([
+    const [lists, edges] = await Promise.all([
       mapLimit(plan.buckets, 16, (b) => store.queryAggregateIds(b, dimension)),
       fragments,
     ]);
     const ids = new Set<string>();
     for (const list of lists) for (const id of list) ids.add(id);
-    for (const id of mergeDimension(dimension, [], plays).keys()) ids.add(id);
+    for (const id of mergeDimension(dimension, [], edges.plays).keys()) ids.add(id);
     return ids.size;
   }
 
@@ -385,10 +404,11 @@ export function createStatsReader(store: Store) {
     };
   }
 
-  /** Named ranges have snapshots, keyed by the range and its first instant; custom ones do not. */
+  /** Named ranges, and custom ones given a `keep` name, have snapshots keyed by name and first instant. */
   function snapshotKey(r: ResolvedRange): { key: string; from: number } | null {
-    if (!r.range || !r.aggregateWindow) return null;
-    return { key: `${r.range}@${iso(r.aggregateWindow.from)}`, from: r.aggregateWindow.from };
+    const name = r.range ?? r.keep;
+    if (!name || !r.aggregateWindow) return null;
+    return { key: `${name}@${iso(r.aggregateWindow.from)}`, from: r.aggregateWindow.from };
   }
 
   /**
@@ -463,16 +483,9 @@ export function createStatsReader(store: Store) {
     const v1 = await store.getStatsValidity([]);
     if (!v1.all || totalsFingerprint([v1.all]) !== totalsFingerprint([v0.all])) return null;
     const items = new Map(
-      SNAPSHOT_DIMENSIONS.map((d, i) => {
-        const all = mergeDimension(d, lists[i] ?? [], []);
-        for (const t of mergeDimension(d, [], since).values()) {
-          const a = all.get(t.id);
-          if (!a) continue;
-          a.plays -= t.plays;
-          a.listened_ms -= t.listened_ms;
-        }
-        return [d, all] as const;
-      }),
+      SNAPSHOT_DIMENSIONS.map(
+        (d, i) => [d, takeBack(d, mergeDimension(d, lists[i] ?? [], []), since)] as const,
+      ),
     );
     return { totals: mergeTotals(closed, []), items };
   }
@@ -662,7 +675,7 @@ export function createStatsReader(store: Store) {
       const view = await viaSnapshot(r, [dimension], nowMs);
       const items = view
         ? await rankOf(view.items[dimension] as Map<string, ItemTotals>)
-        : await withPlan(r, async (plan) => rankOf(await itemsOf(plan, dimension, fragmentsOf(plan))));
+        : await withPlan(r, nowMs, async (plan) => rankOf(await itemsOf(plan, dimension, fragmentsOf(plan))));
       return { range: info(r), by, items: items as TopItem[K][] };
     },
 
@@ -676,7 +689,7 @@ export function createStatsReader(store: Store) {
       const view = await viaSnapshot(r, ["TRACK"], nowMs, opts);
       const tracks = view
         ? (view.items.TRACK as Map<string, ItemTotals>)
-        : await withPlan(r, (plan) => itemsOf(plan, "TRACK", fragmentsOf(plan)));
+        : await withPlan(r, nowMs, (plan) => itemsOf(plan, "TRACK", fragmentsOf(plan)));
       return { range: info(r), tracks, basis: view?.basis ?? null };
     },
 
@@ -686,7 +699,7 @@ export function createStatsReader(store: Store) {
       const genres = view?.genres
         ? shapeGenres(await view.genres, by, limit)
         : (
-            await withPlan(r, async (plan) =>
+            await withPlan(r, nowMs, async (plan) =>
               genresFrom(await itemsOf(plan, "ARTIST", fragmentsOf(plan)), by, limit),
             )
           ).genres;
@@ -697,7 +710,7 @@ export function createStatsReader(store: Store) {
       const r = await resolve(spec, nowMs);
       const fromBuckets = async (): Promise<[Totals, number, number, Streak | null]> => {
         const [[totals, tracks, artists], slots] = await Promise.all([
-          withPlan(r, (plan) => {
+          withPlan(r, nowMs, (plan) => {
             const fragments = fragmentsOf(plan);
             return Promise.all([
               totalsOf(plan, fragments),
@@ -769,7 +782,7 @@ export function createStatsReader(store: Store) {
       };
       const fromBuckets = async () => {
         const [parts, slots] = await Promise.all([
-          withPlan(r, async (plan) => {
+          withPlan(r, nowMs, async (plan) => {
             const fragments = fragmentsOf(plan);
             const [totals, artistSide, tracks] = await Promise.all([
               totalsOf(plan, fragments),
@@ -836,7 +849,7 @@ export function createStatsReader(store: Store) {
       const view = await viaSnapshot(r, [dimension], nowMs);
       const items = view
         ? (view.items[dimension] as Map<string, ItemTotals>)
-        : await withPlan(r, (plan) => itemsOf(plan, dimension, fragmentsOf(plan)));
+        : await withPlan(r, nowMs, (plan) => itemsOf(plan, dimension, fragmentsOf(plan)));
       return { range: info(r), items };
     },
   };

@@ -1,24 +1,25 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { mapLimit } from "../concurrency.ts";
-import type { Artist } from "../domain/entities.ts";
+import type { Artist, Play } from "../domain/entities.ts";
 import type { AggregateRef, Store } from "../store/port.ts";
 import { artistIdsOf, TOTAL_ID } from "./aggregates.ts";
 import { type ItemTotals, mergeTotals, rank } from "./compute.ts";
 import { monthsTouching, playsIn } from "./detail.ts";
+import { readDaySlots, readTrackDays } from "./packs.ts";
 import { EPOCH_MS, type Window } from "./plan.ts";
 import { createStatsReader } from "./reader.ts";
-import { addDays, DAY_MS, dateKey, localDateKey, localDayStart } from "./zones.ts";
+import { addDays, DAY_MS, dateKey, localDateKey, localDayStart, QUARTER_MS } from "./zones.ts";
 
 /**
  * The year in review: one local calendar year (or the current one so far) in the caller's zone,
  * composed from the statistics readers (totals, tops, months, streak: shared/stats/reader.ts)
  * plus two facts of its own, both from aggregates:
- *   - the most repeated day: per-track counts of each UTC day (D buckets), exact in UTC; in
+ *   - the most repeated day: per-track counts of each UTC day (the months' track packs, the D
+ *     buckets for days not packed: shared/stats/packs.ts), exact in UTC; in
  *     other zones a local day overlaps two UTC days, whose counts bound it from above, and only
  *     the days whose bound can still beat the best are counted exactly from their plays;
  *   - new artists: those with counted plays in the year and none before it (the buckets before
  *     the year), and for the ten most played of them the first play, found by walking their
- *     month, then day items down to one day of plays.
+ *     month, then day items down to one day of plays (all ten at once).
  */
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
@@ -44,15 +45,24 @@ const beats = (
 
 /** The local day on which one track had the most counted plays, within the window. */
 async function mostRepeatedDay(store: Store, w: Window, tz: string): Promise<RepeatedDay | null> {
-  const utcDays = [];
+  const utcDays: number[] = [];
   for (let d = Math.floor(w.from / DAY_MS) * DAY_MS; d < w.to; d += DAY_MS) utcDays.push(d);
-  const counts = new Map<number, Map<string, number>>();
-  await mapLimit(utcDays, 16, async (d) => {
-    const rows = await store.queryAggregates(`D#${new Date(d).toISOString().slice(0, 10)}`, "TRACK", {
-      numbersOnly: true,
-    });
-    counts.set(d, new Map(rows.filter((r) => r.plays > 0).map((r) => [r.id, r.plays])));
-  });
+  const [byDate, slots] = await Promise.all([
+    readTrackDays(store, utcDays.map(dateKey)),
+    readDaySlots(store, utcDays.map(dateKey)),
+  ]);
+  const counts = new Map(utcDays.map((d) => [d, byDate.get(dateKey(d)) ?? new Map<string, number>()]));
+  const slotsOf = new Map(slots.map((s) => [Date.parse(`${s.day}T00:00:00.000Z`), s.slots]));
+  /** Counted plays of UTC day `d` in the quarter hours that overlap the window: no track has more there. */
+  const playsWithin = (d: number, window: Window) => {
+    const triples = slotsOf.get(d) ?? [];
+    let n = 0;
+    for (let i = 0; i < triples.length; i += 3) {
+      const start = d + (triples[i] as number) * QUARTER_MS;
+      if (start < window.to && start + QUARTER_MS > window.from) n += triples[i + 1] as number;
+    }
+    return n;
+  };
 
   // Each local day: its window, the UTC days it overlaps and an upper bound per track.
   interface Day {
@@ -71,9 +81,13 @@ async function mostRepeatedDay(store: Store, w: Window, tz: string): Promise<Rep
     const overlapped = utcDays.filter((d) => d < window.to && d + DAY_MS > window.from);
     const exact =
       overlapped.length === 1 && window.from === overlapped[0] && window.to === window.from + DAY_MS;
+    // A track's plays in the local day are at most, from each UTC day, its plays that day and
+    // all plays in the part of it the local day covers: a far tighter bound than the day's.
     const sum = new Map<string, number>();
-    for (const d of overlapped)
-      for (const [id, n] of counts.get(d) ?? []) sum.set(id, (sum.get(id) ?? 0) + n);
+    for (const d of overlapped) {
+      const cap = exact ? Number.POSITIVE_INFINITY : playsWithin(d, window);
+      for (const [id, n] of counts.get(d) ?? []) sum.set(id, (sum.get(id) ?? 0) + Math.min(n, cap));
+    }
     let bound = { plays: 0, id: "" };
     for (const [id, n] of sum)
       if (n > bound.plays || (n === bound.plays && id < bound.id)) bound = { plays: n, id };
@@ -117,31 +131,53 @@ async function mostRepeatedDay(store: Store, w: Window, tz: string): Promise<Rep
   };
 }
 
-/** The first counted play of an artist at or after the window's start (null: none in it). */
-async function firstPlayOf(store: Store, artistId: string, w: Window) {
-  const ref = (bucket: string) => ({ bucket, dimension: "ARTIST" as const, id: artistId });
-  const months = await store.batchGetAggregates(monthsTouching(w).map((m) => ref(`M#${m}`)));
-  const month = months
-    .filter((a) => a.plays > 0)
-    .map((a) => a.bucket.slice(2))
-    .sort()[0];
-  if (!month) return null;
-  const days: string[] = [];
-  for (let d = `${month}-01`; d.startsWith(month); d = addDays(d, 1)) days.push(d);
-  const found = await store.batchGetAggregates(days.map((d) => ref(`D#${d}`)));
-  for (const day of found
-    .filter((a) => a.plays > 0)
-    .map((a) => a.bucket.slice(2))
-    .sort()) {
-    const from = Math.max(w.from, Date.parse(`${day}T00:00:00.000Z`));
-    const to = Math.min(w.to, from + DAY_MS);
-    const plays = from < to ? await playsIn(store, { from, to }) : [];
-    const first = plays
-      .filter((p) => p.counted && artistIdsOf(p).some((a) => a.id === artistId))
-      .sort((a, b) => (a.listened_at < b.listened_at ? -1 : 1))[0];
-    if (first) return first;
-  }
-  return null;
+/**
+ * The first counted play at or after the window's start of each artist (null: none in it): the
+ * first month with a play (one BatchGet for all of them), its first days with one (another),
+ * then those days' plays (each day read once, whichever artists ask for it).
+ */
+async function firstPlaysOf(store: Store, artistIds: readonly string[], w: Window) {
+  const ref = (bucket: string, id: string) => ({ bucket, dimension: "ARTIST" as const, id });
+  const active = (rows: { bucket: string; id: string; plays: number }[]) => {
+    const out = new Map<string, string[]>();
+    for (const a of rows)
+      if (a.plays > 0) out.set(a.id, [...(out.get(a.id) ?? []), a.bucket.slice(2)].sort());
+    return out;
+  };
+  const months = active(
+    await store.batchGetAggregates(
+      artistIds.flatMap((id) => monthsTouching(w).map((m) => ref(`M#${m}`, id))),
+    ),
+  );
+  const dayRefs = artistIds.flatMap((id) => {
+    const month = months.get(id)?.[0];
+    const refs = [];
+    for (let d = `${month}-01`; month && d.startsWith(month); d = addDays(d, 1)) refs.push(ref(`D#${d}`, id));
+    return refs;
+  });
+  const days = active(await store.batchGetAggregates(dayRefs));
+  const playsOf = new Map<string, Promise<Play[]>>();
+  const dayPlays = (day: string) => {
+    let p = playsOf.get(day);
+    if (!p) {
+      const from = Math.max(w.from, Date.parse(`${day}T00:00:00.000Z`));
+      const to = Math.min(w.to, Date.parse(`${day}T00:00:00.000Z`) + DAY_MS);
+      p = from < to ? playsIn(store, { from, to }) : Promise.resolve([]);
+      playsOf.set(day, p);
+    }
+    return p;
+  };
+  return Promise.all(
+    artistIds.map(async (id) => {
+      for (const day of days.get(id) ?? []) {
+        const first = (await dayPlays(day))
+          .filter((p) => p.counted && artistIdsOf(p).some((a) => a.id === id))
+          .sort((a, b) => (a.listened_at < b.listened_at ? -1 : 1))[0];
+        if (first) return first;
+      }
+      return null;
+    }),
+  );
 }
 
 const artistRef = (id: string, meta: Artist | undefined, name: string | null) => ({
@@ -160,7 +196,11 @@ async function newArtists(
   const fresh = [...inYear.values()].filter((t) => t.plays > 0 && !((before.get(t.id)?.plays ?? 0) > 0));
   const top = rank(fresh, "plays", 10);
   const [firsts, meta] = await Promise.all([
-    mapLimit(top, 4, (t) => firstPlayOf(store, t.id, w)),
+    firstPlaysOf(
+      store,
+      top.map((t) => t.id),
+      w,
+    ),
     store.batchGetArtists(top.map((t) => t.id)),
   ]);
   const byId = new Map(meta.map((a) => [a.artist_id, a]));
@@ -183,7 +223,9 @@ async function computeYear(store: Store, tz: string, year: number, nowMs: number
   const reader = createStatsReader(store);
   const start = localDayStart(tz, `${year}-01-01`);
   const end = localDayStart(tz, `${year + 1}-01-01`);
-  const spec = { tz, from: start, to: end };
+  // The year so far, from before yesterday: its numbers before today kept, as named ranges'.
+  const keep = end > nowMs && start < Math.floor(nowMs / DAY_MS) * DAY_MS - DAY_MS ? "year" : undefined;
+  const spec = { tz, from: start, to: end, keep };
   const r = await reader.resolve(spec, nowMs);
   const w = r.window;
   const [overview, albums, timeline, inYear, before, repeated] = await Promise.all([

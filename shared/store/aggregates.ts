@@ -69,6 +69,8 @@ type AggregateStore = Pick<
   | "batchGetAggregates"
   | "queryDayPacks"
   | "putDayPack"
+  | "queryTrackDayPacks"
+  | "putTrackDayPack"
   | "getStatsValidity"
   | "bumpStatsGeneration"
   | "queryStatsSnapshot"
@@ -104,6 +106,7 @@ export function aggregateStore(ctx: StoreContext): AggregateStore {
         ...(dimension ? { ":d": keys.aggregateDimension(dimension) } : {}),
       },
       ...(opts?.numbersOnly ? { ProjectionExpression: "pk, sk, plays, skips, listened_ms" } : {}),
+      ...(opts?.consistent ? { ConsistentRead: true } : {}),
     });
     return items.map(toAggregate);
   };
@@ -234,6 +237,27 @@ export function aggregateStore(ctx: StoreContext): AggregateStore {
         ExpressionAttributeValues: { ":p": keys.dayPacks(year) },
       });
       return items.map((i) => ({ month: String(i.sk), of: String(i.of), days: String(i.days) }));
+    },
+
+    async queryTrackDayPacks(year, fromMonth, toMonth) {
+      const items = await queryAll(ctx, {
+        KeyConditionExpression: "pk = :p AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues: { ":p": keys.trackDayPacks(year), ":a": fromMonth, ":b": toMonth },
+      });
+      return items.map((i) => ({
+        month: String(i.sk),
+        of: String(i.of),
+        body: i.body instanceof Uint8Array ? i.body : null,
+      }));
+    },
+
+    async putTrackDayPack(pack) {
+      await client.send(
+        new PutCommand({
+          TableName,
+          Item: { ...keys.trackDayPack(pack.month), of: pack.of, ...(pack.body ? { body: pack.body } : {}) },
+        }),
+      );
     },
 
     async putDayPack(pack) {

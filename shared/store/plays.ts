@@ -191,7 +191,7 @@ export function playStore(
           set: {},
         }),
       );
-      const { inline, overflow } = splitForTransaction(reversed, 4, bucketsOf(listenedAt).length);
+      const { inline, overflow } = splitForTransaction(reversed, 5, bucketsOf(listenedAt).length);
       // Artists beyond one transaction first, each part once (its marker): a crash before the
       // play's own transaction leaves the play in place, and a retry skips the parts done.
       await writeOverflow(ctx, `${playKey.sk}#delete`, overflow);
@@ -204,8 +204,9 @@ export function playStore(
                 { Delete: { TableName, Key: playKey, ConditionExpression: "attribute_exists(pk)" } },
                 countsUpdate(ctx, { plays: -1, counted_plays: play.counted ? -1 : 0 }),
                 // The pack's fingerprint is the month's TOTAL, which a delete can bring back to
-                // an earlier value: drop the pack rather than trust it.
+                // an earlier value: drop the packs rather than trust them.
                 { Delete: { TableName, Key: keys.dayPack(listenedAt.slice(0, 7)) } },
+                { Delete: { TableName, Key: keys.trackDayPack(listenedAt.slice(0, 7)) } },
                 ...(track
                   ? [
                       {

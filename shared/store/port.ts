@@ -33,6 +33,15 @@ export interface DayPackRecord {
   days: string;
 }
 
+/** One UTC month's counted plays per track and UTC day, gzip'd JSON (shared/stats/packs.ts). */
+export interface TrackDayPackRecord {
+  month: string;
+  /** The month's TOTAL when packed, as DayPackRecord's. */
+  of: string;
+  /** null: the month was too big for one item; its days are read from the D buckets. */
+  body: Uint8Array | null;
+}
+
 export interface Store {
   ping(): Promise<void>;
 
@@ -49,7 +58,7 @@ export interface Store {
   /**
    * Deletes one play and, in the same transaction, takes back what recordPlay moved: the
    * track's counters, every aggregate bucket (D/M/Y/ALL totals, quarter-hour counters, track,
-   * album, artist items), the counts; the month's pack is dropped (repacked by the hourly job).
+   * album, artist items), the counts; the month's packs are dropped (repacked by the hourly job).
    * Returns the play, or null when there is none: deleting twice reverses once.
    */
   deletePlay(listenedAt: string, trackId: string): Promise<Play | null>;
@@ -73,7 +82,7 @@ export interface Store {
   queryAggregates(
     bucket: string,
     dimension?: Aggregate["dimension"],
-    opts?: { numbersOnly?: boolean },
+    opts?: { numbersOnly?: boolean } & ReadOptions,
   ): Promise<Aggregate[]>;
   /** How many items of one dimension in a bucket have a counted play (a distinct count). */
   countAggregates(bucket: string, dimension: Aggregate["dimension"]): Promise<number>;
@@ -86,6 +95,9 @@ export interface Store {
   /** The month packs of one UTC year (shared/stats/packs.ts), in month order. */
   queryDayPacks(year: string): Promise<DayPackRecord[]>;
   putDayPack(pack: DayPackRecord): Promise<void>;
+  /** The track packs of one UTC year from `fromMonth` to `toMonth` ("YYYY-MM", both included). */
+  queryTrackDayPacks(year: string, fromMonth: string, toMonth: string): Promise<TrackDayPackRecord[]>;
+  putTrackDayPack(pack: TrackDayPackRecord): Promise<void>;
   /**
    * What a statistics snapshot depends on, read in one transaction (a consistent view): the ALL
    * TOTAL, the TOTALs of the given UTC days, and the generation counter (shared/stats/snapshot.ts).

@@ -21,6 +21,9 @@ import { randomBytes } from "node:crypto";
  *                                                                   (fields: shared/stats/aggregates.ts)
  *   day pack      PACK#<yyyy>            <yyyy-mm>                  a closed month's DAY rows in one item
  *                                                                   (shared/stats/packs.ts; derived, rebuilt)
+ *   track pack    PACK#<yyyy>#TRACKS     <yyyy-mm>                  the same month's plays per track and UTC
+ *                                                                   day, gzip'd (the year in review's most
+ *                                                                   repeated day; derived, rebuilt with it)
  *   counts        META#COUNTS            META                       plays, counted_plays, tracks, artists, albums
  *   stats snapshot SNAP#<range>@<from>   <dimension>#<n>            a named range's counters before a cutoff,
  *                                                                   gzip'd parts (shared/stats/snapshot.ts;
@@ -63,7 +66,8 @@ import { randomBytes } from "node:crypto";
  *   putArtistIfAbsent / getArtist / batchGetArtists / listUnsyncedArtists / saveArtistMetadata
  *   putAlbumIfAbsent / getAlbum / listUnsyncedAlbums / saveAlbumMetadata   (both count new items)
  *   getDailyAggregates(day) · queryAggregates(bucket, dimension?) · countAggregates(bucket, dimension) · queryDays(year, from, to)
- *   batchGetAggregates(keys) · queryDayPacks(year) · putDayPack(pack)
+ *   batchGetAggregates(keys) · queryDayPacks(year) · putDayPack(pack) ·
+ *   queryTrackDayPacks(year, fromMonth, toMonth) · putTrackDayPack(pack)
  *   getStatsValidity(days) · bumpStatsGeneration() · queryStatsSnapshot / putStatsSnapshot ·
  *   snapshotZones / addSnapshotZone
  *   getCounts() · describeTable() · rebuild: scanForRebuild / putAggregateRecords /
@@ -113,6 +117,8 @@ export const keys = {
   },
   dayPacks: (year: string) => `PACK#${year}`,
   dayPack: (month: string) => ({ pk: `PACK#${month.slice(0, 4)}`, sk: month }),
+  trackDayPacks: (year: string) => `PACK#${year}#TRACKS`,
+  trackDayPack: (month: string) => ({ pk: `PACK#${month.slice(0, 4)}#TRACKS`, sk: month }),
   counts: { pk: "META#COUNTS", sk: "META" },
   statsSnapshot: (key: string) => `SNAP#${key}`,
   statsSnapshotPart: (key: string, dimension: string, n: number) => ({
@@ -223,6 +229,8 @@ export function listenerKeys(listener: string) {
     aggregateDimension: keys.aggregateDimension,
     dayPacks: (year: string) => p + keys.dayPacks(year),
     dayPack: (month: string) => scoped(keys.dayPack(month)),
+    trackDayPacks: (year: string) => p + keys.trackDayPacks(year),
+    trackDayPack: (month: string) => scoped(keys.trackDayPack(month)),
     counts: scoped(keys.counts),
     statsSnapshot: (key: string) => p + keys.statsSnapshot(key),
     statsSnapshotPart: (key: string, dimension: string, n: number) =>

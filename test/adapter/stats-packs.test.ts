@@ -2,8 +2,16 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { recordListen } from "#shared/capture/record.ts";
 import { OWNER_ID } from "#shared/domain/listener.ts";
-import { decodeDays, encodeDays, monthsBetween, packClosedMonths } from "#shared/stats/packs.ts";
-import type { RangeSpec } from "#shared/stats/plan.ts";
+import {
+  decodeDays,
+  decodeTrackDays,
+  encodeDays,
+  encodeTrackDays,
+  monthsBetween,
+  packClosedMonths,
+  readTrackDays,
+} from "#shared/stats/packs.ts";
+import { type RangeSpec, utcDaysTouching } from "#shared/stats/plan.ts";
 import { createStatsReader } from "#shared/stats/reader.ts";
 import { localDateKey, localDayStart } from "#shared/stats/zones.ts";
 import { createDocumentClient, ensureTable } from "#shared/store/dynamo.ts";
@@ -175,5 +183,69 @@ describe("month packs", () => {
       assert.deepEqual(await packed.timeline(spec, bucket, NOW), await rows.timeline(spec, bucket, NOW));
     }
     assert.deepEqual(await packed.summary(spec, NOW), await rows.summary(spec, NOW));
+  });
+
+  test("track packs: a year of days in one Query, D buckets for the rest; a pack without one is packed again", async () => {
+    assert.deepEqual(
+      decodeTrackDays(encodeTrackDays(new Map([["2026-01-02", new Map([["t1", 3]])]]))),
+      new Map([["2026-01-02", new Map([["t1", 3]])]]),
+    );
+    const days = utcDaysTouching({ from: Date.parse("2025-11-20T00:00:00Z"), to: NOW });
+    /** The store, with the D buckets asked for and the track packs' Queries noted. */
+    const counting = (base: Store) => {
+      const seen = { dBuckets: [] as string[], packQueries: 0 };
+      const watched: Store = {
+        ...base,
+        queryAggregates: (bucket, dimension, opts) => {
+          if (bucket.startsWith("D#")) seen.dBuckets.push(bucket.slice(2));
+          return base.queryAggregates(bucket, dimension, opts);
+        },
+        queryTrackDayPacks: (year, from, to) => {
+          seen.packQueries++;
+          return base.queryTrackDayPacks(year, from, to);
+        },
+      };
+      return { watched, seen };
+    };
+    const fromBuckets = counting({ ...store, queryTrackDayPacks: async () => [] });
+    const want = await readTrackDays(fromBuckets.watched, days);
+    assert.equal(fromBuckets.seen.dBuckets.length, days.length);
+    const plays = [...want.values()].flatMap((m) => [...m.values()]).reduce((a, b) => a + b, 0);
+    assert.ok(plays > 30, `${plays} counted plays in the days read`);
+
+    await packClosedMonths(store, NOW);
+    const packed = counting(store);
+    assert.deepEqual(await readTrackDays(packed.watched, days), want);
+    // Packed: November, December, January and February; March is open: its days are D buckets.
+    assert.deepEqual(
+      packed.seen.dBuckets,
+      days.filter((d) => d >= "2026-03"),
+    );
+    assert.equal(packed.seen.packQueries, 2, "one Query per UTC year");
+
+    // A month pack written before track packs existed: its month is packed again, and read
+    // from the D buckets until then.
+    const oldFormat: Store = {
+      ...store,
+      queryTrackDayPacks: async (y, a, b) =>
+        (await store.queryTrackDayPacks(y, a, b)).filter((p) => p.month !== "2026-01"),
+    };
+    const meanwhile = counting(oldFormat);
+    assert.deepEqual(await readTrackDays(meanwhile.watched, days), want);
+    assert.ok(
+      meanwhile.seen.dBuckets.includes("2026-01-15") && !meanwhile.seen.dBuckets.includes("2026-02-15"),
+    );
+    const repacked: string[] = [];
+    const packing: Store = {
+      ...oldFormat,
+      putTrackDayPack: async (p) => {
+        repacked.push(p.month);
+      },
+    };
+    assert.deepEqual(await packClosedMonths(packing, NOW), {
+      months: (await packClosedMonths(store, NOW)).months,
+      packed: 1,
+    });
+    assert.deepEqual(repacked, ["2026-01"]);
   });
 });

@@ -60,6 +60,20 @@ function play(listenedAt: string, over: Partial<Play> = {}): Play {
   };
 }
 
+/** The instants a bucket ("Y#2025", "M#2025-03", "D#2025-03-01") holds. */
+const span = (b: string): Window => {
+  const [kind, key] = [b[0], b.slice(2)];
+  const from = t(`${kind === "Y" ? `${key}-01-01` : kind === "M" ? `${key}-01` : key}T00:00:00Z`);
+  const d = new Date(from);
+  const to =
+    kind === "Y"
+      ? Date.UTC(d.getUTCFullYear() + 1, 0, 1)
+      : kind === "M"
+        ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
+        : from + 86_400_000;
+  return { from, to };
+};
+
 describe("planBuckets: the largest whole UTC buckets, then edge fragments", () => {
   test("years, months and days inside, fragments outside", () => {
     const plan = planBuckets(w("2024-11-29T10:00:00Z", "2026-02-03T05:00:00Z"));
@@ -102,18 +116,6 @@ describe("planBuckets: the largest whole UTC buckets, then edge fragments", () =
 
   test("for random windows the pieces tile the window exactly, fragments shorter than a day", () => {
     const random = rng(3);
-    const span = (b: string): Window => {
-      const [kind, key] = [b[0], b.slice(2)];
-      const from = t(`${kind === "Y" ? `${key}-01-01` : kind === "M" ? `${key}-01` : key}T00:00:00Z`);
-      const d = new Date(from);
-      const to =
-        kind === "Y"
-          ? Date.UTC(d.getUTCFullYear() + 1, 0, 1)
-          : kind === "M"
-            ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
-            : from + 86_400_000;
-      return { from, to };
-    };
     for (let i = 0; i < 500; i++) {
       const from = t("2023-06-01T00:00:00Z") + Math.floor(random() * 900 * 86_400_000);
       const to = from + Math.floor(random() * (random() < 0.3 ? 2 : 700) * 86_400_000);
@@ -130,6 +132,68 @@ describe("planBuckets: the largest whole UTC buckets, then edge fragments", () =
         assert.ok(months.filter((m) => m.startsWith(`M#${y}`)).length < 12);
       }
     }
+  });
+
+  test("a local year is its Y bucket, the hours before it added and the hours after taken back", () => {
+    // 2025 in Paris; this year so far in New York (nothing is stored after `until`).
+    assert.deepEqual(planBuckets(w("2024-12-31T23:00:00Z", "2025-12-31T23:00:00Z")), {
+      buckets: ["Y#2025"],
+      fragments: [w("2024-12-31T23:00:00Z", "2025-01-01T00:00:00Z")],
+      minus: [w("2025-12-31T23:00:00Z", "2026-01-01T00:00:00Z")],
+    });
+    const now = t("2026-11-30T12:00:00Z");
+    assert.deepEqual(planBuckets(w("2026-01-01T05:00:00Z", "2026-11-30T12:00:00Z"), { until: now }), {
+      buckets: ["Y#2026"],
+      fragments: [],
+      minus: [
+        w("2026-01-01T00:00:00Z", "2026-01-01T05:00:00Z"),
+        w("2026-11-30T12:00:00Z", "2027-01-01T00:00:00Z"),
+      ],
+    });
+    // Without `until`, the rest of the year is not free: months and days, as before.
+    assert.ok(planBuckets(w("2026-01-01T05:00:00Z", "2026-11-30T12:00:00Z")).buckets.length > 20);
+  });
+
+  test("for random windows the pieces, less the minus pieces, cover each instant of the window once", () => {
+    const random = rng(7);
+    const day = 86_400_000;
+    let withMinus = 0;
+    for (let i = 0; i < 500; i++) {
+      // Windows starting and ending near year ends, in any hour.
+      const edge = (y: number) => Date.UTC(y, 0, 1) + Math.floor((random() - 0.5) * 3 * day);
+      const from =
+        random() < 0.5
+          ? edge(2024 + Math.floor(random() * 2))
+          : t("2024-03-01T00:00:00Z") + Math.floor(random() * 600 * day);
+      const to =
+        random() < 0.5 ? edge(2025 + Math.floor(random() * 2)) : from + Math.floor(random() * 500 * day);
+      const until = random() < 0.5 ? to : undefined;
+      const plan = planBuckets({ from, to }, { until });
+      const plus = [...plan.buckets.map(span), ...plan.fragments];
+      const minus = plan.minus ?? [];
+      if (minus.length > 0) withMinus++;
+      for (const m of minus)
+        assert.ok(m.to > m.from && (m.to - m.from < day || (until !== undefined && m.from >= until)));
+      for (const f of plan.fragments) assert.ok(f.to - f.from < day && f.to > f.from);
+      const inside = (x: number, p: Window) => p.from <= x && x < p.to;
+      const edges = [
+        from,
+        to,
+        ...plus.flatMap((p) => [p.from, p.to]),
+        ...minus.flatMap((p) => [p.from, p.to]),
+      ];
+      // Every piece boundary, and an instant just before it: coverage is constant in between.
+      for (const e of edges)
+        for (const x of [e - 1, e]) {
+          const n = plus.filter((p) => inside(x, p)).length - minus.filter((p) => inside(x, p)).length;
+          assert.equal(
+            n,
+            from <= x && x < to ? 1 : 0,
+            `${new Date(x).toISOString()} in ${JSON.stringify(plan)}`,
+          );
+        }
+    }
+    assert.ok(withMinus > 50, `${withMinus} plans took plays back`);
   });
 
   test("utcDaysTouching lists each UTC day with a moment in the window", () => {

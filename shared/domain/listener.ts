@@ -37,6 +37,12 @@ export const listenerSchema = z
      * it existed) is off, and an off card is a 404 for everyone.
      */
     year_card: z.boolean().optional(),
+    /**
+     * Set when the owner (or the member) started removing the listener
+     * (shared/listeners/remove.ts): from then on their sessions and tokens are refused, their
+     * cards are nobody's and their account cannot sign in again, while the purge goes on.
+     */
+    removing_since: z.string().optional(),
   })
   .meta({ id: "Listener" });
 export type Listener = z.infer<typeof listenerSchema>;

@@ -247,7 +247,9 @@ const audience = (route: RouteDef): MiddlewareObj<HttpEvent, HttpResult> => ({
     }
     if (kind === "handle") {
       const handle = checkedHandle(event.pathParameters?.handle, "path.handle");
-      const target = await deps.household.findByHandle(handle);
+      const found = await deps.household.findByHandle(handle);
+      // A listener being removed has no cards any more, whoever asks.
+      const target = found?.removing_since ? null : found;
       let caller: Caller | null = null;
       if (target && !target.public) caller = await authenticate(event, deps).catch(() => null);
       const allowed =
@@ -269,6 +271,9 @@ const audience = (route: RouteDef): MiddlewareObj<HttpEvent, HttpResult> => ({
         "missing Authorization header; send `Authorization: Bearer <token>` from POST /token, or sign in at /login",
       );
     }
+    // A listener being removed is nobody, but for the removal itself (repeated while `more`).
+    if (caller.listener.removing_since && !route.whileRemoving)
+      throw unauthorized("the listener this token was issued to is being removed");
     event.auth = caller;
     await noteSeen(deps, caller.listener);
     const role = caller.listener.role;

@@ -59,6 +59,8 @@ export interface RouteDef<
    * read builds when it finds none valid: shared/stats/snapshot.ts).
    */
   readonly tableAccess?: TableAccess;
+  /** A listener being removed may still call it (DELETE /me, repeated while `more`); else 401. */
+  readonly whileRemoving?: true;
   /** Seconds the function may run (CDK); the default suits request handlers. */
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;

@@ -41,7 +41,7 @@ export async function applySpotifyLink(
   const now = deps.clock();
   if ("listener" in purpose) {
     const listener = await household.getListener(purpose.listener);
-    if (!listener)
+    if (!listener || listener.removing_since)
       return refuse(403, "listener_gone", "The listener who started this link no longer exists.");
     if (link.user_id) {
       const taken = await household.setAccount(listener.listener_id, link.user_id, link.display_name);
@@ -54,6 +54,9 @@ export async function applySpotifyLink(
   if (!link.user_id)
     return refuse(503, "spotify_unavailable", "Spotify did not say which account signed in.");
   const known = await household.findBySpotifyId(link.user_id);
+  // Not linked again mid-purge: the removal dropped the link first so nobody asks Spotify.
+  if (known?.removing_since)
+    return refuse(403, "listener_removed", "This account is being removed from the household.");
   if (known) {
     await household.storeOf(known.listener_id).saveSpotifyLink(link);
     return { ok: true, listener: known, joined: false };

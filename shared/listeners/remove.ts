@@ -11,11 +11,16 @@ import { logger } from "../logger.ts";
  * token), then their hoard, a bounded part per call (Household.purge), the listener last.
  * Repeat while `more`. The owner cannot be removed: the deployment is theirs.
  */
-export async function purgeListener(deps: Pick<Deps, "household" | "cache">, listener: Listener) {
+export async function purgeListener(deps: Pick<Deps, "household" | "cache" | "clock">, listener: Listener) {
   if (listener.role === "owner") {
     throw new ForbiddenError("the owner cannot be removed: the deployment is theirs", "owner_stays");
   }
   const id = listener.listener_id;
+  // The listener first: while the purge takes several calls their sessions, tokens and cards
+  // answer as nobody's and their account cannot sign in again (http/middleware.ts, join.ts).
+  if (!listener.removing_since) {
+    await deps.household.update(id, { removing_since: deps.clock().toISOString() });
+  }
   // The lease is not deleted but marked: a loop still running elsewhere (a warm Lambda holds
   // the access token in memory for up to an hour) stops within seconds (loop.ts
   // removalCheckMs) instead of taking a free lease again, and the watchdog starts none.

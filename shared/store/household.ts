@@ -44,7 +44,7 @@ export interface Household {
   setAccount(id: string, spotifyId: string, displayName: string | null): Promise<"ok" | "account_taken">;
   update(
     id: string,
-    patch: Partial<Pick<Listener, "public" | "year_card" | "last_seen_at">>,
+    patch: Partial<Pick<Listener, "public" | "year_card" | "last_seen_at" | "removing_since">>,
   ): Promise<Listener | null>;
   /** Sets `last_seen_at` unless it is after `staleBefore` (shared/store/last-seen.ts); true: written. */
   markSeen(id: string, at: Date, staleBefore: Date): Promise<boolean>;

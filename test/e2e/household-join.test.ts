@@ -188,3 +188,54 @@ test("a member's cards are theirs to make public; the owner reports and removes 
   assert.equal(await app.deps.cache.get(cacheKeys.lease(OWNER_ID)), null, "the owner's lease is not marked");
   assert.deepEqual(await app.deps.store.getSpotifyLink(), ownerLink, "the owner's link is kept");
 });
+
+test("while a removal is unfinished the member is nobody: no session, no cards, no signing in again", async () => {
+  const created = await asOwner("/admin/invites", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ handle: "wren" }),
+  });
+  const { code } = (await created.json()) as { code: string };
+  const cookie = sessionOf(await signIn(2, code));
+  const asWren = (path: string, init: RequestInit = {}) =>
+    fetch(`${app.url}${path}`, { ...init, headers: { cookie, origin: app.url, ...init.headers } });
+  const made = await asWren("/me", {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ public: true }),
+  });
+  assert.equal(made.status, 200);
+  const card = () => fetch(`${app.url}/u/wren/now-playing.svg`);
+  assert.equal((await card()).status, 200);
+
+  // A purge that needs more calls: the first one's pages held nothing of wren's.
+  const { household } = app.deps;
+  const purge = household.purge;
+  household.purge = async () => ({ deleted: 0, more: true });
+  try {
+    const left = await asWren("/me", { method: "DELETE" });
+    assert.equal(left.status, 200);
+    assert.equal(((await left.json()) as { more: boolean }).more, true);
+  } finally {
+    household.purge = purge;
+  }
+  const me = await asWren("/me");
+  assert.equal(me.status, 401);
+  assert.match(((await me.json()) as { message: string }).message, /being removed/);
+  assert.equal((await card()).status, 404, "their cards are nobody's");
+  const again = await signIn(2);
+  assert.equal(again.status, 403);
+  assert.equal(((await again.json()) as { error: string }).error, "listener_removed");
+  const wren = await household.findByHandle("wren");
+  assert.ok(wren?.removing_since, "the owner sees the removal under way");
+  assert.equal(await household.storeOf(wren.listener_id).getSpotifyLink(), null, "not linked again");
+
+  // Leaving is the one thing they may still do: repeated while `more`.
+  for (let rounds = 0; ; rounds++) {
+    const res = await asWren("/me", { method: "DELETE" });
+    assert.equal(res.status, 200);
+    if (!((await res.json()) as { more: boolean }).more) break;
+    assert.ok(rounds < 50);
+  }
+  assert.equal(await household.findByHandle("wren"), null);
+});

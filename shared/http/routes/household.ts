@@ -88,6 +88,7 @@ export const householdRoutes = {
     handler: "functions/me-delete.ts",
     auth: "bearer",
     exposure: "private",
+    whileRemoving: true,
     timeoutSeconds: 29,
     summary:
       "Delete the caller's hoard and leave the household (members; batched: repeat while `more`). Export first.",

@@ -1,18 +1,12 @@
-import { api } from "../api.ts";
 import { hrefOf, type PageProps } from "../router.tsx";
 import type { ArtistStats } from "../types.ts";
-import { browserTimeZone } from "../ui/format.ts";
-import { bucketOf, ItemHeader, ItemTotals, ListensOverTime } from "../ui/item-stats.tsx";
+import { ItemHeader, ItemTotals, ListensOverTime, useItemStats } from "../ui/item-stats.tsx";
 import { Async, Panel } from "../ui/states.tsx";
 import { TopList } from "../ui/top-list.tsx";
-import { useApi } from "../ui/use-api.ts";
 
 /** An artist: plays, skip rate, first and last listen, listens over time, their most played tracks. */
 export function ArtistPage({ route }: PageProps) {
-  const id = route.param ?? "";
-  const query = { tz: browserTimeZone(), bucket: bucketOf(route.query) };
-  const path = `/stats/artists/${encodeURIComponent(id)}`;
-  const state = useApi(`${path}?${new URLSearchParams(query)}`, () => api.get<ArtistStats>(path, query));
+  const state = useItemStats<ArtistStats>("artists", route);
   return (
     <section>
       <Async state={state}>

@@ -1,17 +1,12 @@
-import { api } from "../api.ts";
 import { hrefOf, Link, type PageProps } from "../router.tsx";
 import type { TrackStats } from "../types.ts";
-import { browserTimeZone, formatClock } from "../ui/format.ts";
-import { bucketOf, ItemHeader, ItemTotals, ListensOverTime } from "../ui/item-stats.tsx";
+import { formatClock } from "../ui/format.ts";
+import { ItemHeader, ItemTotals, ListensOverTime, useItemStats } from "../ui/item-stats.tsx";
 import { Async, Panel } from "../ui/states.tsx";
-import { useApi } from "../ui/use-api.ts";
 
 /** A track: how often and how long it was played, its skip rate, first and last listen, listens over time. */
 export function TrackPage({ route }: PageProps) {
-  const id = route.param ?? "";
-  const query = { tz: browserTimeZone(), bucket: bucketOf(route.query) };
-  const path = `/stats/tracks/${encodeURIComponent(id)}`;
-  const state = useApi(`${path}?${new URLSearchParams(query)}`, () => api.get<TrackStats>(path, query));
+  const state = useItemStats<TrackStats>("tracks", route);
   return (
     <section>
       <Async state={state}>

@@ -1,10 +1,19 @@
 import type { ComponentChildren } from "preact";
 import { useMemo } from "preact/hooks";
-import { setQuery } from "../router.tsx";
+import { api } from "../api.ts";
+import { type Route, setQuery } from "../router.tsx";
 import type { ItemStats } from "../types.ts";
 import { TimeChart } from "./chart.tsx";
-import { formatCount, formatDate, formatDateTime, formatDuration, formatPercent } from "./format.ts";
+import {
+  browserTimeZone,
+  formatCount,
+  formatDate,
+  formatDateTime,
+  formatDuration,
+  formatPercent,
+} from "./format.ts";
 import { Panel } from "./states.tsx";
+import { useApi } from "./use-api.ts";
 
 /**
  * What the track and the artist pages share: the counters in tiles, first and last listen, and
@@ -13,7 +22,14 @@ import { Panel } from "./states.tsx";
  */
 
 export type Bucket = "week" | "month";
-export const bucketOf = (q: URLSearchParams): Bucket => (q.get("bucket") === "week" ? "week" : "month");
+const bucketOf = (q: URLSearchParams): Bucket => (q.get("bucket") === "week" ? "week" : "month");
+
+/** A track's or an artist's page data: GET /stats/{kind}/{id} in the browser's zone, by the bucket asked. */
+export function useItemStats<T extends ItemStats>(kind: "tracks" | "artists", route: Route) {
+  const query = { tz: browserTimeZone(), bucket: bucketOf(route.query) };
+  const path = `/stats/${kind}/${encodeURIComponent(route.param ?? "")}`;
+  return useApi(`${path}?${new URLSearchParams(query)}`, () => api.get<T>(path, query));
+}
 
 export function ItemHeader({
   image,
